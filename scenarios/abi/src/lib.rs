@@ -1,0 +1,116 @@
+//! Scenario ABI v1: what a tenant's scenario module receives and returns.
+//!
+//! A scenario is a pure state machine compiled to a core WebAssembly module. On every
+//! step the host writes a [`StepInput`] as UTF-8 JSON into the module's memory, calls
+//! `sva_step`, and reads back a [`StepOutput`]. The wire format, the exports and the
+//! limits are specified in `docs/scenario-abi.md`; this crate is the Rust side of that
+//! document, shared by the host (which validates) and the guest SDK (which produces).
+//!
+//! Everything here is plain data with serde derives, so it compiles for
+//! `wasm32-unknown-unknown` as well as natively.
+
+mod action;
+mod context;
+mod event;
+mod limits;
+mod qualification;
+mod validate;
+
+pub use action::{Action, Directive, LogLevel, RetrieveRequest, Say, Transfer};
+pub use context::{CallContext, Context, CustomerProfile, Direction, TenantContext};
+pub use event::{Event, Hit, HitSource};
+pub use limits::Limits;
+pub use qualification::{Outcome, Qualification, Slot};
+pub use validate::{OutputError, validate_output};
+
+use serde::{Deserialize, Serialize};
+
+/// The ABI version this crate describes; `sva_abi_version` must return it.
+pub const ABI_VERSION: i32 = 1;
+
+/// Names of the exports a scenario module has.
+pub mod exports {
+    /// The module's linear memory.
+    pub const MEMORY: &str = "memory";
+    /// `() -> i32`: the ABI version the module was built for.
+    pub const ABI_VERSION: &str = "sva_abi_version";
+    /// `(len: i32) -> i32`: reserve `len` bytes for the host to write the input into.
+    pub const ALLOC: &str = "sva_alloc";
+    /// `(ptr: i32, len: i32) -> i64`: one step; returns the output's pointer and length.
+    pub const STEP: &str = "sva_step";
+    /// Optional `() -> i64`: the manifest document's pointer and length.
+    pub const MANIFEST: &str = "sva_manifest";
+}
+
+/// What the host passes to `sva_step`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepInput {
+    /// Always [`ABI_VERSION`].
+    pub abi: i32,
+    /// The state the previous step returned, or `null` on the first step of a call.
+    pub state: serde_json::Value,
+    /// What happened since the previous step.
+    pub event: Event,
+    /// Who is calling whom, for which tenant, and when.
+    pub context: Context,
+}
+
+/// What `sva_step` returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepOutput {
+    /// The scenario's new state, opaque to the host, handed back on the next step.
+    pub state: serde_json::Value,
+    /// What to do now, in order; exactly one [`Directive`] closes the list.
+    pub actions: Vec<Action>,
+}
+
+/// The optional self-description a module returns from `sva_manifest`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// A short machine name, e.g. `sales-qualification`.
+    pub name: String,
+    /// The author's version string (the host identifies versions by content hash).
+    pub version: String,
+    /// The ABI version; must equal [`ABI_VERSION`].
+    pub abi: i32,
+    /// A human description.
+    #[serde(default)]
+    pub description: String,
+    /// The qualification slots this scenario fills.
+    #[serde(default)]
+    pub slots: Vec<String>,
+    /// The tenant text keys the scenario reads (so an admin UI can list them).
+    #[serde(default)]
+    pub texts: Vec<String>,
+}
+
+/// Packs a guest pointer and length into the `i64` that `sva_step` and `sva_manifest` return.
+pub fn pack(ptr: u32, len: u32) -> i64 {
+    ((u64::from(ptr) << 32) | u64::from(len)) as i64
+}
+
+/// Splits a packed `i64` back into pointer and length.
+pub fn unpack(packed: i64) -> (u32, u32) {
+    let bits = packed as u64;
+    ((bits >> 32) as u32, bits as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips_the_extremes() {
+        for (p, l) in [(0, 0), (1, 2), (u32::MAX, 0), (0, u32::MAX), (u32::MAX, u32::MAX)] {
+            assert_eq!(unpack(pack(p, l)), (p, l));
+        }
+    }
+
+    #[test]
+    fn step_input_refuses_unknown_fields() {
+        let json = r#"{"abi":1,"state":null,"event":{"type":"call_started"},"context":{},"x":1}"#;
+        assert!(serde_json::from_str::<StepInput>(json).is_err());
+    }
+}
