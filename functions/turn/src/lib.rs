@@ -1,1 +1,20 @@
-//! Placeholder.
+//! One turn of a call: an event in, the assistant's actions out.
+//!
+//! A turn may take several scenario steps: when a step ends in a request directive
+//! (`retrieve`), the turn performs the request and steps the scenario again with the
+//! result, up to [`sva_abi::Limits::max_steps_per_turn`] steps. If any step fails (the
+//! module traps, runs out of fuel, answers garbage) the turn does not fail: the caller
+//! hears the tenant's fallback phrase, the previous state is kept, and the failure is
+//! reported for the call record and the alert.
+//!
+//! This crate knows nothing about WebAssembly or HTTP: a [`Stepper`] runs one step (the
+//! wasm sandbox in production, a plain function in scenario unit tests) and a
+//! [`Knowledge`] answers retrieve requests.
+
+mod knowledge;
+mod stepper;
+mod turn;
+
+pub use knowledge::{Knowledge, KnowledgeError, NoKnowledge};
+pub use stepper::{StepFailure, Stepper};
+pub use turn::{Retrieval, Turn, TurnOptions, run_turn};

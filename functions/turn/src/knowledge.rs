@@ -1,0 +1,35 @@
+//! Answers to a scenario's `retrieve` requests.
+
+use sva_abi::{Hit, RetrieveRequest};
+
+/// A tenant's knowledge base, as the turn sees it.
+pub trait Knowledge {
+    /// The best passages for the request, best first; empty when nothing fits.
+    fn retrieve(&self, tenant: &str, request: &RetrieveRequest)
+    -> Result<Vec<Hit>, KnowledgeError>;
+}
+
+/// The knowledge base could not answer; the turn goes on with no hits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("knowledge base unavailable: {0}")]
+pub struct KnowledgeError(pub String);
+
+/// A knowledge base with nothing in it: every request gets no hits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoKnowledge;
+
+impl Knowledge for NoKnowledge {
+    fn retrieve(&self, _: &str, _: &RetrieveRequest) -> Result<Vec<Hit>, KnowledgeError> {
+        Ok(Vec::new())
+    }
+}
+
+impl<K: Knowledge + ?Sized> Knowledge for &K {
+    fn retrieve(
+        &self,
+        tenant: &str,
+        request: &RetrieveRequest,
+    ) -> Result<Vec<Hit>, KnowledgeError> {
+        (**self).retrieve(tenant, request)
+    }
+}

@@ -1,0 +1,54 @@
+//! The one operation a turn needs from a scenario: a step.
+
+use sva_abi::{StepInput, StepOutput};
+
+/// Runs one scenario step.
+///
+/// Implemented by the wasm sandbox in production and by any
+/// `Fn(&StepInput) -> Result<StepOutput, E>` (with `E: Into<StepFailure>`) in tests.
+pub trait Stepper {
+    /// Steps the scenario once.
+    fn step(&self, input: &StepInput) -> Result<StepOutput, StepFailure>;
+}
+
+impl<F, E> Stepper for F
+where
+    F: Fn(&StepInput) -> Result<StepOutput, E>,
+    E: Into<StepFailure>,
+{
+    fn step(&self, input: &StepInput) -> Result<StepOutput, StepFailure> {
+        self(input).map_err(Into::into)
+    }
+}
+
+/// Why a step produced no usable output.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct StepFailure {
+    /// Machine-readable code (`trap`, `out_of_fuel`, `deadline`, `bad_output`, …).
+    pub code: String,
+    /// A sentence for the tenant's engineer.
+    pub message: String,
+}
+
+impl StepFailure {
+    /// A failure with the given code and message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        StepFailure {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<String> for StepFailure {
+    fn from(message: String) -> Self {
+        StepFailure::new("scenario_error", message)
+    }
+}
+
+impl From<&str> for StepFailure {
+    fn from(message: &str) -> Self {
+        StepFailure::new("scenario_error", message)
+    }
+}
