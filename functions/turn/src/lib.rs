@@ -14,6 +14,8 @@
 mod knowledge;
 mod stepper;
 mod turn;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 pub use knowledge::{Knowledge, KnowledgeError, NoKnowledge};
 pub use stepper::{StepFailure, Stepper};

@@ -1,0 +1,152 @@
+//! The engine: wasmtime configured for hostile code, and the epoch ticker.
+
+use crate::cache::ModuleCache;
+use crate::{SandboxConfig, SandboxError};
+use sha2::{Digest, Sha256};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, Linker, OptLevel, PoolingAllocationConfig,
+    Strategy, WasmFeatures,
+};
+
+/// Runs scenario modules. Cheap to share (`Arc`); every method takes `&self`.
+pub struct Sandbox {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<crate::step::StepState>,
+    pub(crate) config: SandboxConfig,
+    pub(crate) cache: ModuleCache,
+    pub(crate) compatibility: String,
+    ticker: Ticker,
+}
+
+impl Sandbox {
+    /// Builds the engine and starts its epoch ticker.
+    pub fn new(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let engine = Engine::new(&engine_config(&config))
+            .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        let compatibility = compatibility_hash(&engine);
+        let ticker = Ticker::start(&engine, Duration::from_millis(config.epoch_tick_ms.max(1)));
+        Ok(Sandbox {
+            linker: Linker::new(&engine),
+            cache: ModuleCache::new(config.cache_capacity),
+            engine,
+            config,
+            compatibility,
+            ticker,
+        })
+    }
+
+    /// The limits modules run under.
+    pub fn limits(&self) -> &sva_abi::Limits {
+        &self.config.limits
+    }
+
+    /// A hex digest of everything a precompiled artifact depends on (wasmtime version,
+    /// target, compiler flags, tunables, enabled features). Artifacts are named by it.
+    pub fn compatibility_hash(&self) -> &str {
+        &self.compatibility
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.ticker.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("config", &self.config)
+            .field("compatibility", &self.compatibility)
+            .finish_non_exhaustive()
+    }
+}
+
+fn engine_config(config: &SandboxConfig) -> Config {
+    let limits = &config.limits;
+    let mut c = Config::new();
+    c.strategy(Strategy::Cranelift)
+        .cranelift_opt_level(OptLevel::Speed)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(512 << 10)
+        // What Rust, TinyGo and AssemblyScript emit by default stays on (bulk memory,
+        // multi-value, reference types, SIMD); everything else is off.
+        .wasm_features(
+            WasmFeatures::THREADS
+                | WasmFeatures::SHARED_EVERYTHING_THREADS
+                | WasmFeatures::GC
+                | WasmFeatures::FUNCTION_REFERENCES
+                | WasmFeatures::EXCEPTIONS
+                | WasmFeatures::LEGACY_EXCEPTIONS
+                | WasmFeatures::STACK_SWITCHING
+                | WasmFeatures::COMPONENT_MODEL,
+            false,
+        )
+        .wasm_relaxed_simd(false)
+        .wasm_multi_memory(false)
+        .wasm_memory64(false)
+        .wasm_tail_call(false)
+        .wasm_wide_arithmetic(false)
+        .wasm_custom_page_sizes(false);
+    let mut pool = PoolingAllocationConfig::default();
+    let slots = config.max_concurrent_steps.max(1);
+    pool.total_core_instances(slots)
+        .total_memories(slots)
+        .total_tables(slots)
+        .max_memories_per_module(1)
+        .max_tables_per_module(1)
+        .max_memory_size(limits.max_memory_bytes)
+        .table_elements(limits.max_table_elements)
+        .max_unused_warm_slots(slots.min(32));
+    c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    c
+}
+
+fn compatibility_hash(engine: &Engine) -> String {
+    struct Sha(Sha256);
+    impl Hasher for Sha {
+        fn finish(&self) -> u64 {
+            0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+    }
+    let mut sha = Sha(Sha256::new());
+    engine.precompile_compatibility_hash().hash(&mut sha);
+    hex::encode(&sha.0.finalize()[..8])
+}
+
+/// A thread that advances the engine's epoch every tick until the sandbox is dropped.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Ticker {
+    fn start(engine: &Engine, tick: Duration) -> Ticker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let weak = engine.weak();
+        let flag = stop.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sva-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            // Without a ticker the deadline cannot fire; fuel still bounds every step.
+            tracing::error!(error = %e, "cannot start the epoch ticker");
+        }
+        Ticker { stop }
+    }
+}

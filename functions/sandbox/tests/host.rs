@@ -1,0 +1,113 @@
+//! The well-behaved path: loading, stepping, the manifest, validation, the cache and
+//! precompiled artifacts.
+
+mod common;
+
+use common::{input, load, minimal_wasm, sandbox};
+use sva_abi::Action;
+use sva_sandbox::{ModuleKey, Sandbox, SandboxConfig};
+
+#[test]
+fn the_minimal_module_steps_and_describes_itself() {
+    let sandbox = sandbox();
+    let scenario = load(&sandbox, "t", &minimal_wasm()).unwrap();
+    let out = sandbox.step(&scenario, &input("t", 2000)).unwrap();
+    assert_eq!(out.state, serde_json::json!({"greeted": true}));
+    assert!(matches!(&out.actions[0], Action::Say(s) if s.text.starts_with("Здравствуйте")));
+    let manifest = sandbox.manifest(&scenario).unwrap().expect("a manifest");
+    assert_eq!((manifest.name.as_str(), manifest.abi), ("minimal", 1));
+}
+
+#[test]
+fn validation_reports_the_dry_run() {
+    let sandbox = sandbox();
+    let wasm = minimal_wasm();
+    let report = sandbox.validate_module(&wasm).unwrap();
+    assert_eq!(report.version, ModuleKey::for_module("x", &wasm).version);
+    assert_eq!(report.dry_run.actions.len(), 2);
+    assert!(report.fuel > 0);
+    let text = report.to_string();
+    assert!(text.contains("manifest minimal 1.0.0"), "{text}");
+    assert!(
+        text.contains("«Здравствуйте! Это минимальный сценарий.»"),
+        "{text}"
+    );
+    assert_eq!(
+        sandbox.cached_modules(),
+        0,
+        "validation does not fill the cache"
+    );
+}
+
+#[test]
+fn the_cache_is_keyed_by_tenant_and_bounded() {
+    let sandbox = Sandbox::new(SandboxConfig {
+        cache_capacity: 2,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let wasm = minimal_wasm();
+    let a = load(&sandbox, "a", &wasm).unwrap();
+    let b = load(&sandbox, "b", &wasm).unwrap();
+    assert_eq!(a.key().version, b.key().version);
+    assert_ne!(
+        a.key(),
+        b.key(),
+        "the same bytes are two entries for two tenants"
+    );
+    assert!(std::sync::Arc::ptr_eq(
+        &a,
+        &load(&sandbox, "a", &wasm).unwrap()
+    ));
+    load(&sandbox, "c", &wasm).unwrap();
+    assert_eq!(sandbox.cached_modules(), 2);
+    assert!(
+        sandbox.cached(&ModuleKey::for_module("b", &wasm)).is_none(),
+        "b was least recently used"
+    );
+    assert!(sandbox.cached(&ModuleKey::for_module("a", &wasm)).is_some());
+}
+
+#[test]
+fn artifacts_are_written_once_and_mapped_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = minimal_wasm();
+    let path = dir.path().join("module.wasm");
+    std::fs::write(&path, &wasm).unwrap();
+    let key = ModuleKey::for_module("t", &wasm);
+
+    let first = sandbox();
+    let artifact = first.artifact_path(&key, &path);
+    assert!(
+        artifact
+            .to_string_lossy()
+            .contains(first.compatibility_hash())
+    );
+    assert!(!artifact.exists());
+    let scenario = first.load_file(key.clone(), &path).unwrap();
+    assert!(artifact.exists());
+    assert!(first.step(&scenario, &input("t", 10)).is_ok());
+    let written = std::fs::metadata(&artifact).unwrap().modified().unwrap();
+
+    // A second process (a cold start) maps the same artifact instead of compiling.
+    let second = sandbox();
+    let scenario = second.load_file(key.clone(), &path).unwrap();
+    assert!(second.step(&scenario, &input("t", 10)).is_ok());
+    assert_eq!(
+        std::fs::metadata(&artifact).unwrap().modified().unwrap(),
+        written
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files are left behind");
+
+    // Another module version gets its own artifact.
+    let other = ModuleKey {
+        version: "0".repeat(64),
+        ..key
+    };
+    assert_ne!(second.artifact_path(&other, &path), artifact);
+}

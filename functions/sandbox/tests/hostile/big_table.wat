@@ -1,0 +1,8 @@
+;; Declares a table of 1,000,000 elements, above the 10,000 ceiling.
+(module
+  (memory (export "memory") 1)
+  (table 1000000 funcref)
+  (func (export "sva_abi_version") (result i32) i32.const 1)
+  (func (export "sva_alloc") (param i32) (result i32) i32.const 1024)
+  (func (export "sva_step") (param i32 i32) (result i64) i64.const 0)
+)

@@ -1,0 +1,6 @@
+;; Has no sva_step.
+(module
+  (memory (export "memory") 1)
+  (func (export "sva_abi_version") (result i32) i32.const 1)
+  (func (export "sva_alloc") (param i32) (result i32) i32.const 1024)
+)

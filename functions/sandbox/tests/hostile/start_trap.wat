@@ -1,0 +1,9 @@
+;; Traps in its start function, before any export can be called.
+(module
+  (memory (export "memory") 1)
+  (func $start unreachable)
+  (start $start)
+  (func (export "sva_abi_version") (result i32) i32.const 1)
+  (func (export "sva_alloc") (param i32) (result i32) i32.const 1024)
+  (func (export "sva_step") (param i32 i32) (result i64) i64.const 0)
+)

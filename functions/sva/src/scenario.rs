@@ -1,0 +1,292 @@
+//! `sva scenario …`: validate a module, talk to it, run scripted dialogs against it.
+
+use anyhow::Context as _;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use sva_abi::{Action, Direction, Event, Qualification};
+use sva_sandbox::{Sandbox, SandboxConfig};
+use sva_script::default_context;
+use sva_turn::wasm::WasmScenario;
+use sva_turn::{NoKnowledge, TurnOptions, run_turn};
+
+/// Where `make scenarios` puts the default scenario.
+const DEFAULT_MODULE: &str = "target/wasm32-unknown-unknown/wasm/sales_qualification.wasm";
+
+/// The `scenario` subcommands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Check a module against ABI v1 and dry-run its first step under the limits.
+    Validate {
+        /// The module (.wasm).
+        module: PathBuf,
+    },
+    /// Hold a conversation with a module in the terminal.
+    Run {
+        /// The module (.wasm).
+        #[arg(default_value = DEFAULT_MODULE)]
+        module: PathBuf,
+        /// The caller's number; `none` for a hidden number.
+        #[arg(long, default_value = "+79161234567")]
+        caller: String,
+        /// Simulate an outbound call (the assistant calls the customer).
+        #[arg(long)]
+        outbound: bool,
+        /// The call's date and time, RFC 3339 (default: now, Moscow time).
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Run scripted dialogs (YAML files or a directory of them) against a module.
+    Test {
+        /// Script files or directories.
+        #[arg(required = true)]
+        scripts: Vec<PathBuf>,
+        /// The module (.wasm).
+        #[arg(long, default_value = DEFAULT_MODULE)]
+        module: PathBuf,
+    },
+}
+
+/// Runs a `scenario` subcommand.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Validate { module } => validate(&module),
+        Command::Run {
+            module,
+            caller,
+            outbound,
+            now,
+        } => converse(&module, &caller, outbound, now),
+        Command::Test { scripts, module } => test(&scripts, &module),
+    }
+}
+
+fn read_module(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read the module {} (build the scenarios with `make scenarios`)",
+            path.display()
+        )
+    })
+}
+
+fn load(path: &Path) -> anyhow::Result<WasmScenario> {
+    let wasm = read_module(path)?;
+    let sandbox = Sandbox::new(SandboxConfig::default()).context("starting the sandbox")?;
+    WasmScenario::load(sandbox.into(), "local", &wasm)
+        .map_err(|e| anyhow::anyhow!("{}: {e} [{}]", path.display(), e.code()))
+}
+
+fn validate(path: &Path) -> anyhow::Result<ExitCode> {
+    let wasm = read_module(path)?;
+    let sandbox = Sandbox::new(SandboxConfig::default()).context("starting the sandbox")?;
+    match sandbox.validate_module(&wasm) {
+        Ok(report) => {
+            println!("✓ {} conforms to scenario ABI v1", path.display());
+            print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("✗ {}: {e} [{}]", path.display(), e.code());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn test(paths: &[PathBuf], module: &Path) -> anyhow::Result<ExitCode> {
+    let scenario = load(module)?;
+    let mut scripts = Vec::new();
+    for path in paths {
+        scripts.extend(sva_script::load_path(path)?);
+    }
+    anyhow::ensure!(!scripts.is_empty(), "no scripts found in {paths:?}");
+    let (mut passed, mut failed) = (0, 0);
+    for script in &scripts {
+        let report = sva_script::run(script, &scenario);
+        print!("{report}");
+        if report.passed() {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+const HELP: &str = "Говорите за клиента: пишите реплики и нажимайте Enter.\n\
+    Команды: /молчание (тишина в трубке), /dtmf 1 (тональный набор), /сбой (перевод не удался), /выход.";
+
+fn converse(
+    path: &Path,
+    caller: &str,
+    outbound: bool,
+    now: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let scenario = load(path)?;
+    let mut context = default_context();
+    context.call.id = format!("cli-{}", std::process::id());
+    context.call.caller = (caller != "none").then(|| caller.to_owned());
+    if outbound {
+        context.call.direction = Direction::Outbound;
+    }
+    context.now = match now {
+        Some(now) => now,
+        None => moscow_now(),
+    };
+    let options = TurnOptions::default();
+    let mut state = serde_json::Value::Null;
+    let mut record = Qualification::default();
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{HELP}\n")?;
+    let mut event = Event::CallStarted;
+    loop {
+        let turn = run_turn(&scenario, &NoKnowledge, &options, state, event, &context);
+        context.turn += 1;
+        state = turn.state;
+        if let Some(failure) = &turn.failure {
+            writeln!(out, "  ! сценарий не справился: {failure}")?;
+        }
+        let mut ended = None;
+        for action in &turn.actions {
+            match action {
+                Action::Say(say) => writeln!(out, "Ассистент: {}", say.text)?,
+                Action::Qualification(q) => {
+                    print_changes(&mut out, &record, q)?;
+                    record = q.clone();
+                }
+                Action::ScheduleCallback { at, note } => {
+                    writeln!(out, "  · перезвонить {at}: {note}")?
+                }
+                Action::Transfer(t) => {
+                    ended = Some(format!("перевод на {} — {}", t.to, t.summary))
+                }
+                Action::Hangup { reason } => ended = Some(format!("звонок завершён ({reason})")),
+                Action::Listen { .. } | Action::Retrieve(_) | Action::Log { .. } => {}
+            }
+        }
+        if let Some(end) = ended {
+            writeln!(out, "\n— {end}")?;
+            writeln!(
+                out,
+                "Квалификация:\n{}",
+                serde_json::to_string_pretty(&record)?
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        event = loop {
+            write!(out, "Вы: ")?;
+            out.flush()?;
+            let mut line = String::new();
+            if lines.read_line(&mut line)? == 0 {
+                writeln!(out, "\n— вы положили трубку")?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            match parse_line(line.trim()) {
+                Some(Ok(event)) => break event,
+                Some(Err(())) => return Ok(ExitCode::SUCCESS),
+                None => continue,
+            }
+        };
+    }
+}
+
+/// A typed line as an event: `None` to ask again, `Some(Err)` to quit.
+fn parse_line(line: &str) -> Option<Result<Event, ()>> {
+    let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
+    Some(Ok(match command {
+        "" => return None,
+        "/выход" | "/quit" | "/q" => return Some(Err(())),
+        "/молчание" | "/silence" => Event::NoInput,
+        "/dtmf" => Event::Dtmf {
+            digits: rest.trim().to_owned(),
+        },
+        "/сбой" | "/fail" => Event::TransferFailed {
+            reason: "no_answer".into(),
+        },
+        _ => Event::Utterance {
+            text: line.to_owned(),
+            confidence: 1.0,
+        },
+    }))
+}
+
+fn print_changes(
+    out: &mut impl Write,
+    before: &Qualification,
+    after: &Qualification,
+) -> std::io::Result<()> {
+    for (name, slot) in &after.slots {
+        if before.slots.get(name) != Some(slot) {
+            writeln!(out, "  · {name} = {}", slot.value)?;
+        }
+    }
+    if after.score != before.score {
+        writeln!(out, "  · оценка лида: {}", after.score)?;
+    }
+    Ok(())
+}
+
+/// The current time in Moscow (UTC+3, no daylight saving), RFC 3339.
+fn moscow_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+        + 3 * 3600;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+03:00",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Howard Hinnant's days-to-civil conversion.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_417), (2025, 11, 25));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+
+    #[test]
+    fn typed_lines() {
+        assert_eq!(parse_line(""), None);
+        assert_eq!(parse_line("/выход"), Some(Err(())));
+        assert_eq!(parse_line("/молчание"), Some(Ok(Event::NoInput)));
+        assert_eq!(
+            parse_line("/dtmf 12"),
+            Some(Ok(Event::Dtmf {
+                digits: "12".into()
+            }))
+        );
+        assert!(matches!(
+            parse_line("да"),
+            Some(Ok(Event::Utterance { .. }))
+        ));
+    }
+}

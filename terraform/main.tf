@@ -1,0 +1,84 @@
+# The assistant on Yandex Cloud: an Object Storage bucket for tenants, scenario modules,
+# call records and the CRM outbox; a service account the functions run as; the dialog
+# function as a Serverless Container (Rust has no Cloud Functions runtime); an API
+# gateway in front of it; a Lockbox secret for the service's signing key.
+
+resource "yandex_iam_service_account" "functions" {
+  name        = "${var.name}-functions"
+  description = "Runs the assistant's serverless containers."
+}
+
+resource "yandex_resourcemanager_folder_iam_member" "storage" {
+  folder_id = var.folder_id
+  role      = "storage.editor"
+  member    = "serviceAccount:${yandex_iam_service_account.functions.id}"
+}
+
+resource "yandex_resourcemanager_folder_iam_member" "lockbox" {
+  folder_id = var.folder_id
+  role      = "lockbox.payloadViewer"
+  member    = "serviceAccount:${yandex_iam_service_account.functions.id}"
+}
+
+resource "yandex_resourcemanager_folder_iam_member" "invoker" {
+  folder_id = var.folder_id
+  role      = "serverless.containers.invoker"
+  member    = "serviceAccount:${yandex_iam_service_account.functions.id}"
+}
+
+resource "yandex_iam_service_account_static_access_key" "storage" {
+  service_account_id = yandex_iam_service_account.functions.id
+  description        = "S3 access for the functions (aws-sdk-s3)."
+}
+
+resource "yandex_storage_bucket" "data" {
+  bucket     = "${var.name}-data-${var.folder_id}"
+  access_key = yandex_iam_service_account_static_access_key.storage.access_key
+  secret_key = yandex_iam_service_account_static_access_key.storage.secret_key
+  max_size   = 0
+
+  versioning {
+    enabled = false
+  }
+}
+
+resource "yandex_lockbox_secret" "service" {
+  name        = "${var.name}-service"
+  description = "The service's state-token signing key and the S3 credentials."
+}
+
+resource "yandex_serverless_container" "dialog" {
+  name               = "${var.name}-dialog"
+  memory             = var.dialog_memory_mb
+  cores              = 1
+  core_fraction      = 100
+  concurrency        = 16
+  execution_timeout  = "5s"
+  service_account_id = yandex_iam_service_account.functions.id
+
+  image {
+    url = var.dialog_image
+    environment = {
+      SVA_STORAGE           = "s3"
+      SVA_S3_BUCKET         = yandex_storage_bucket.data.bucket
+      SVA_S3_ENDPOINT       = "https://storage.yandexcloud.net"
+      SVA_S3_REGION         = "ru-central1"
+      SVA_TURN_DEADLINE_MS  = tostring(var.turn_deadline_ms)
+    }
+  }
+
+  secrets {
+    id                   = yandex_lockbox_secret.service.id
+    version_id           = yandex_lockbox_secret.service.current_version[0].id
+    key                  = "token_key"
+    environment_variable = "SVA_TOKEN_KEY"
+  }
+}
+
+resource "yandex_api_gateway" "api" {
+  name = "${var.name}-api"
+  spec = templatefile("${path.module}/openapi.yaml.tpl", {
+    dialog_container_id = yandex_serverless_container.dialog.id
+    service_account_id  = yandex_iam_service_account.functions.id
+  })
+}

@@ -1,0 +1,38 @@
+variable "cloud_id" {
+  description = "Yandex Cloud id."
+  type        = string
+}
+
+variable "folder_id" {
+  description = "Folder the assistant is deployed into."
+  type        = string
+}
+
+variable "zone" {
+  description = "Default availability zone."
+  type        = string
+  default     = "ru-central1-a"
+}
+
+variable "name" {
+  description = "Prefix for every resource name."
+  type        = string
+  default     = "sva"
+}
+
+variable "dialog_image" {
+  description = "Container image of the dialog function (cr.yandex/<registry>/sva-dialog:<tag>)."
+  type        = string
+}
+
+variable "dialog_memory_mb" {
+  description = "Memory of one dialog container instance, MB. The sandbox pools scenario instances in it."
+  type        = number
+  default     = 512
+}
+
+variable "turn_deadline_ms" {
+  description = "Per-turn deadline after which the caller hears the fallback phrase."
+  type        = number
+  default     = 1200
+}
