@@ -1,1 +1,44 @@
-fn main() {}
+//! Step latency distribution: times 10,000 fresh-instance steps one by one and prints
+//! p50, p99 and the maximum (criterion reports means and medians, not tails).
+//! Run with `cargo bench -p sva-sandbox --bench step_latency`.
+
+#[path = "common.rs"]
+mod common;
+
+use std::time::Instant;
+use sva_sandbox::{ModuleKey, Sandbox, SandboxConfig};
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let (name, wasm) = common::module();
+    let sandbox = Sandbox::new(SandboxConfig::default()).expect("engine");
+    let scenario = sandbox
+        .load_bytes(ModuleKey::for_module("bench", &wasm), &wasm)
+        .expect("module loads");
+    let input = common::input(common::mid_call_state(&sandbox, &scenario));
+    let json = serde_json::to_vec(&input).expect("json");
+    for _ in 0..1_000 {
+        sandbox.step_raw(&scenario, &json).expect("warm-up step");
+    }
+    let mut samples: Vec<u128> = (0..10_000)
+        .map(|_| {
+            let started = Instant::now();
+            sandbox.step_raw(&scenario, &json).expect("step");
+            started.elapsed().as_nanos()
+        })
+        .collect();
+    samples.sort_unstable();
+    let at =
+        |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)] as f64 / 1e3;
+    println!("module: {name}");
+    println!("input: {} bytes", json.len());
+    println!(
+        "step (fresh instance): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs over {} steps",
+        at(0.50),
+        at(0.99),
+        at(1.0),
+        samples.len()
+    );
+}

@@ -252,3 +252,11 @@ fn classify(sandbox: &Sandbox, store: &Store<StepState>, e: wasmtime::Error) -> 
         }
     }
 }
+
+impl Sandbox {
+    /// Creates and drops an instance without stepping it (for benchmarks).
+    #[doc(hidden)]
+    pub fn instantiate_only(&self, scenario: &Scenario) -> Result<(), SandboxError> {
+        Run::new(self, scenario).map(drop)
+    }
+}
