@@ -2,7 +2,6 @@
 //! instantiation alone, and the cold load of a precompiled module.
 //! Figures and how to reproduce them: docs/performance.md.
 
-#[path = "common.rs"]
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};

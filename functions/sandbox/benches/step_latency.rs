@@ -2,7 +2,6 @@
 //! p50, p99 and the maximum (criterion reports means and medians, not tails).
 //! Run with `cargo bench -p sva-sandbox --bench step_latency`.
 
-#[path = "common.rs"]
 mod common;
 
 use std::time::Instant;

@@ -17,7 +17,7 @@ pub fn module() -> (String, Vec<u8>) {
     match std::fs::read(&path) {
         Ok(wasm) => (path.display().to_string(), wasm),
         Err(_) => {
-            let wat = include_str!("../../../scenarios/abi/minimal.wat");
+            let wat = include_str!("../../../../scenarios/abi/minimal.wat");
             (
                 "minimal.wat (build the scenarios for the real figure)".into(),
                 wat::parse_str(wat).expect("minimal.wat"),
