@@ -10,6 +10,7 @@
 //! `wasm32-unknown-unknown` as well as natively.
 
 mod action;
+pub mod clock;
 mod context;
 mod event;
 mod limits;

@@ -1,0 +1,19 @@
+//! The dialog function: VoxEngine's one signed request per caller event in, the actions
+//! for the call out, within the turn deadline.
+//!
+//! The function is stateless. The call's dialog state travels in a [`token`] signed with
+//! the service key and bound to tenant, call, scenario version and sequence number;
+//! requests are signed per tenant ([`signature`]). The protocol is `docs/turn-protocol.md`;
+//! [`Dialog::turn`] implements it independently of any HTTP framework.
+
+pub mod protocol;
+pub mod signature;
+pub mod token;
+
+mod error;
+mod service;
+mod tenants;
+
+pub use error::DialogError;
+pub use service::{Dialog, DialogOptions, Headers};
+pub use tenants::{MemoryDirectory, ScenarioHandle, Tenant, TenantDirectory};

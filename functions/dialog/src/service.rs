@@ -1,0 +1,328 @@
+//! `Dialog::turn`: verify, restore, step, record, sign — within the deadline.
+
+use crate::protocol::{TurnRequest, TurnResponse, VoxAction};
+use crate::token::{self, Claims, Records};
+use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory, signature};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use sva_abi::{Action, CallContext, Context, Event, Limits};
+use sva_turn::{Knowledge, NoKnowledge, Turn, TurnOptions, run_turn};
+
+/// The signature headers of a request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Headers<'a> {
+    /// `X-SVA-Tenant`.
+    pub tenant: Option<&'a str>,
+    /// `X-SVA-Timestamp`.
+    pub timestamp: Option<&'a str>,
+    /// `X-SVA-Signature`.
+    pub signature: Option<&'a str>,
+}
+
+/// How the dialog function behaves.
+#[derive(Clone)]
+pub struct DialogOptions {
+    /// The service key that signs state tokens (never a tenant's secret).
+    pub token_key: Vec<u8>,
+    /// The per-turn deadline; past it the caller hears the fallback phrase.
+    pub turn_deadline: Duration,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Scenario limits (steps per turn and the rest).
+    pub limits: Limits,
+}
+
+impl Default for DialogOptions {
+    fn default() -> Self {
+        DialogOptions {
+            token_key: Vec::new(),
+            turn_deadline: Duration::from_millis(1200),
+            max_body_bytes: 256 << 10,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DialogOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DialogOptions")
+            .field("token_key", &"<redacted>")
+            .field("turn_deadline", &self.turn_deadline)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The dialog function.
+pub struct Dialog {
+    directory: Arc<dyn TenantDirectory>,
+    knowledge: Arc<dyn Knowledge + Send + Sync>,
+    options: DialogOptions,
+}
+
+impl Dialog {
+    /// A dialog function over `directory`, with no knowledge base.
+    pub fn new(directory: Arc<dyn TenantDirectory>, options: DialogOptions) -> Dialog {
+        Dialog {
+            directory,
+            knowledge: Arc::new(NoKnowledge),
+            options,
+        }
+    }
+
+    /// Uses `knowledge` to answer the scenarios' retrieve requests.
+    pub fn with_knowledge(mut self, knowledge: Arc<dyn Knowledge + Send + Sync>) -> Dialog {
+        self.knowledge = knowledge;
+        self
+    }
+
+    /// Handles one `POST /v1/turn` at the current time.
+    pub async fn turn(
+        &self,
+        headers: Headers<'_>,
+        body: &[u8],
+    ) -> Result<TurnResponse, DialogError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.turn_at(headers, body, now).await
+    }
+
+    /// Handles one `POST /v1/turn` as if the time were `now` (Unix seconds).
+    pub async fn turn_at(
+        &self,
+        headers: Headers<'_>,
+        body: &[u8],
+        now: u64,
+    ) -> Result<TurnResponse, DialogError> {
+        let (tenant, request) = self.authenticate(headers, body, now)?;
+        let (claims, event) = self.restore(&tenant, &request, now)?;
+        let scenario = self
+            .directory
+            .scenario(&tenant, &claims.version)
+            .map_err(DialogError::ScenarioUnavailable)?;
+        let context = Context {
+            tenant: tenant.context.clone(),
+            call: CallContext {
+                id: request.call.id.clone(),
+                direction: request.call.direction,
+                caller: request.call.caller.clone(),
+                callee: request.call.callee.clone(),
+                custom_data: request.call.custom_data.clone(),
+            },
+            now: sva_abi::clock::rfc3339(now as i64, tenant.utc_offset_minutes),
+            turn: request.seq,
+            variant: claims.variant.clone(),
+            customer: None,
+        };
+        let turn = self
+            .run_within_deadline(scenario, &tenant, claims.state.clone(), event, context)
+            .await;
+        if let Some(failure) = &turn.failure {
+            tracing::warn!(
+                tenant = %tenant.context.id,
+                call = %request.call.id,
+                seq = request.seq,
+                code = %failure.code,
+                "scenario failed the turn; the caller heard the fallback phrase"
+            );
+        }
+        Ok(self.answer(&tenant, &request, claims, turn, now))
+    }
+
+    /// Checks size, tenant, signature and shape; returns the tenant and the request.
+    fn authenticate(
+        &self,
+        headers: Headers<'_>,
+        body: &[u8],
+        now: u64,
+    ) -> Result<(Arc<Tenant>, TurnRequest), DialogError> {
+        let max = self.options.max_body_bytes;
+        if body.len() > max {
+            return Err(DialogError::PayloadTooLarge {
+                len: body.len(),
+                max,
+            });
+        }
+        let id = headers
+            .tenant
+            .ok_or_else(|| DialogError::BadRequest("the X-SVA-Tenant header is missing".into()))?;
+        let tenant = self
+            .directory
+            .tenant(id)
+            .ok_or_else(|| DialogError::UnknownTenant(id.to_owned()))?;
+        signature::verify(
+            &tenant.signing_secret,
+            headers.timestamp,
+            headers.signature,
+            body,
+            now,
+        )?;
+        if tenant.disabled {
+            return Err(DialogError::TenantDisabled(id.to_owned()));
+        }
+        let request: TurnRequest =
+            serde_json::from_slice(body).map_err(|e| DialogError::BadRequest(e.to_string()))?;
+        if request.tenant != id {
+            return Err(DialogError::BadRequest(
+                "the body's tenant differs from the X-SVA-Tenant header".into(),
+            ));
+        }
+        if request.call.id.is_empty() || request.call.id.len() > 128 {
+            return Err(DialogError::BadRequest(
+                "call.id must have 1..=128 characters".into(),
+            ));
+        }
+        Ok((tenant, request))
+    }
+
+    /// Opens the token (or starts a call) and checks that the request follows it.
+    fn restore(
+        &self,
+        tenant: &Tenant,
+        request: &TurnRequest,
+        now: u64,
+    ) -> Result<(Claims, Event), DialogError> {
+        let event = request.event.clone();
+        if matches!(event, Event::CallStarted) {
+            if request.seq != 0 || request.token.is_some() {
+                return Err(DialogError::BadRequest(
+                    "call_started must be turn 0 and carry no token".into(),
+                ));
+            }
+            let claims = Claims {
+                v: 1,
+                tenant: tenant.context.id.clone(),
+                call: request.call.id.clone(),
+                version: tenant.active_version.clone(),
+                variant: None,
+                seq: 0,
+                exp: 0,
+                state: serde_json::Value::Null,
+                records: Records::default(),
+            };
+            return Ok((claims, event));
+        }
+        if matches!(event, Event::RetrieveResult { .. }) {
+            return Err(DialogError::BadRequest(
+                "retrieve_result is answered by the host, not sent by VoxEngine".into(),
+            ));
+        }
+        let token = request.token.as_deref().ok_or_else(|| {
+            DialogError::BadRequest("every turn after call_started needs the token".into())
+        })?;
+        let claims = token::open(&self.options.token_key, token, now)?;
+        if claims.tenant != tenant.context.id {
+            return Err(DialogError::TokenMismatch("tenant"));
+        }
+        if claims.call != request.call.id {
+            return Err(DialogError::TokenMismatch("call"));
+        }
+        if request.seq != claims.seq + 1 {
+            return Err(DialogError::OutOfOrder {
+                last: claims.seq,
+                got: request.seq,
+            });
+        }
+        Ok((claims, event))
+    }
+
+    /// Runs the turn on the blocking pool; past the deadline, the fallback phrase.
+    async fn run_within_deadline(
+        &self,
+        scenario: ScenarioHandle,
+        tenant: &Tenant,
+        state: serde_json::Value,
+        event: Event,
+        context: Context,
+    ) -> Turn {
+        let options = TurnOptions {
+            limits: self.options.limits.clone(),
+            fallback_phrase: tenant.fallback_phrase.clone(),
+            ..TurnOptions::default()
+        };
+        let knowledge = self.knowledge.clone();
+        let fallback_options = options.clone();
+        let kept_state = state.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            run_turn(
+                scenario.as_ref(),
+                knowledge.as_ref(),
+                &options,
+                state,
+                event,
+                &context,
+            )
+        });
+        let failure = match tokio::time::timeout(self.options.turn_deadline, work).await {
+            Ok(Ok(turn)) => return turn,
+            Ok(Err(e)) => sva_turn::StepFailure::new("host_error", e.to_string()),
+            Err(_) => sva_turn::StepFailure::new(
+                "turn_deadline",
+                format!(
+                    "the turn took longer than {} ms",
+                    self.options.turn_deadline.as_millis()
+                ),
+            ),
+        };
+        Turn {
+            state: kept_state,
+            actions: vec![
+                Action::say(fallback_options.fallback_phrase),
+                Action::Listen {
+                    timeout_ms: fallback_options.fallback_listen_ms,
+                },
+            ],
+            steps: 0,
+            retrievals: Vec::new(),
+            failure: Some(failure),
+        }
+    }
+
+    /// Records the turn in the claims, signs the next token and maps the actions.
+    fn answer(
+        &self,
+        tenant: &Tenant,
+        request: &TurnRequest,
+        mut claims: Claims,
+        turn: Turn,
+        now: u64,
+    ) -> TurnResponse {
+        let mut actions = Vec::with_capacity(turn.actions.len());
+        for action in turn.actions {
+            match action {
+                Action::Say(say) => actions.push(VoxAction::Say {
+                    text: say.text,
+                    barge_in: say.barge_in,
+                    voice: say.voice.unwrap_or_else(|| tenant.voice.clone()),
+                }),
+                Action::Listen { timeout_ms } => actions.push(VoxAction::Listen { timeout_ms }),
+                Action::Transfer(t) => actions.push(VoxAction::Transfer {
+                    to: t.to,
+                    summary: t.summary,
+                }),
+                Action::Hangup { reason } => actions.push(VoxAction::Hangup { reason }),
+                Action::Qualification(q) => claims.records.qualification = q,
+                Action::ScheduleCallback { at, note } => claims.records.callbacks.push((at, note)),
+                Action::Log { level, message } => tracing::info!(
+                    tenant = %tenant.context.id,
+                    call = %request.call.id,
+                    level = ?level,
+                    "scenario: {message}"
+                ),
+                Action::Retrieve(_) => {}
+            }
+        }
+        if turn.failure.is_some() {
+            claims.records.failures += 1;
+        }
+        claims.state = turn.state;
+        claims.seq = request.seq;
+        claims.exp = now + token::LIFETIME_S;
+        TurnResponse {
+            seq: request.seq,
+            token: token::issue(&self.options.token_key, &claims),
+            actions,
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! What the dialog function needs to know about tenants, and where it gets it.
+
+use std::sync::Arc;
+use sva_abi::TenantContext;
+use sva_turn::Stepper;
+
+/// A tenant as the dialog function sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tenant {
+    /// The tenant's settings that scenarios read (company, product, texts, manager).
+    pub context: TenantContext,
+    /// The secret VoxEngine signs this tenant's requests with.
+    pub signing_secret: Vec<u8>,
+    /// A disabled tenant's calls are refused.
+    pub disabled: bool,
+    /// What the caller hears when the scenario fails a turn.
+    pub fallback_phrase: String,
+    /// The Yandex voice for `say`, e.g. `ru_RU_alena`.
+    pub voice: String,
+    /// The tenant's time zone as minutes east of UTC (Moscow: 180).
+    pub utc_offset_minutes: i32,
+    /// The scenario version new calls start on.
+    pub active_version: String,
+}
+
+/// A scenario module ready to step.
+pub type ScenarioHandle = Arc<dyn Stepper + Send + Sync>;
+
+/// Where tenants and their scenario modules come from (storage in the cloud, memory in
+/// tests). Implementations cache; both calls are on the per-turn path.
+pub trait TenantDirectory: Send + Sync {
+    /// The tenant, if it exists.
+    fn tenant(&self, id: &str) -> Option<Arc<Tenant>>;
+
+    /// The tenant's scenario module of `version`.
+    fn scenario(&self, tenant: &Tenant, version: &str) -> Result<ScenarioHandle, String>;
+}
+
+/// Tenants and modules held in memory: the local stack's directory, and tests'.
+#[derive(Default)]
+pub struct MemoryDirectory {
+    tenants: std::sync::RwLock<std::collections::HashMap<String, Arc<Tenant>>>,
+    scenarios: std::sync::RwLock<std::collections::HashMap<(String, String), ScenarioHandle>>,
+}
+
+impl MemoryDirectory {
+    /// Adds or replaces a tenant.
+    pub fn put_tenant(&self, tenant: Tenant) {
+        let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
+        tenants.insert(tenant.context.id.clone(), Arc::new(tenant));
+    }
+
+    /// Adds a scenario module for `tenant` under `version`.
+    pub fn put_scenario(&self, tenant: &str, version: &str, scenario: ScenarioHandle) {
+        let mut scenarios = self.scenarios.write().unwrap_or_else(|p| p.into_inner());
+        scenarios.insert((tenant.to_owned(), version.to_owned()), scenario);
+    }
+}
+
+impl TenantDirectory for MemoryDirectory {
+    fn tenant(&self, id: &str) -> Option<Arc<Tenant>> {
+        self.tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn scenario(&self, tenant: &Tenant, version: &str) -> Result<ScenarioHandle, String> {
+        self.scenarios
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(tenant.context.id.clone(), version.to_owned()))
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "no scenario version {version} for tenant {}",
+                    tenant.context.id
+                )
+            })
+    }
+}

@@ -1,0 +1,145 @@
+//! The state token: the call's dialog state, signed by the service, carried by VoxEngine.
+//!
+//! `base64url(payload) "." base64url(HMAC-SHA256(key, base64url(payload)))`. The payload
+//! binds the state to tenant, call, scenario version and sequence number, and expires.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use sva_abi::Qualification;
+
+/// How long a token stays valid after it is issued, in seconds.
+pub const LIFETIME_S: u64 = 2 * 3600;
+
+/// What a token carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Token format version.
+    pub v: u8,
+    /// The tenant.
+    pub tenant: String,
+    /// The call.
+    pub call: String,
+    /// The scenario version the call runs (kept for the call's whole life).
+    pub version: String,
+    /// The A/B variant, if any.
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// The sequence number of the turn that issued this token.
+    pub seq: u32,
+    /// Expiry, Unix seconds.
+    pub exp: u64,
+    /// The scenario's state.
+    pub state: serde_json::Value,
+    /// What the call has recorded so far.
+    #[serde(default)]
+    pub records: Records,
+}
+
+/// The call's records so far: what the call record and the CRM step need at the end.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Records {
+    /// The latest qualification record.
+    #[serde(default)]
+    pub qualification: Qualification,
+    /// Callbacks booked, RFC 3339 time and note.
+    #[serde(default)]
+    pub callbacks: Vec<(String, String)>,
+    /// Turns that failed into the fallback phrase.
+    #[serde(default)]
+    pub failures: u32,
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Not a token of this service: malformed, or the signature does not match.
+    #[error("the state token is not valid")]
+    Invalid,
+    /// The token is past its lifetime.
+    #[error("the state token has expired")]
+    Expired,
+}
+
+/// Signs `claims` into a token.
+pub fn issue(key: &[u8], claims: &Claims) -> String {
+    let payload = B64.encode(serde_json::to_vec(claims).unwrap_or_default());
+    let sig = B64.encode(mac(key, payload.as_bytes()).finalize().into_bytes());
+    format!("{payload}.{sig}")
+}
+
+/// Checks a token's signature and expiry (against `now`, Unix seconds) and returns its claims.
+pub fn open(key: &[u8], token: &str, now: u64) -> Result<Claims, TokenError> {
+    let (payload, sig) = token.split_once('.').ok_or(TokenError::Invalid)?;
+    let sig = B64.decode(sig).map_err(|_| TokenError::Invalid)?;
+    mac(key, payload.as_bytes())
+        .verify_slice(&sig)
+        .map_err(|_| TokenError::Invalid)?;
+    let json = B64.decode(payload).map_err(|_| TokenError::Invalid)?;
+    let claims: Claims = serde_json::from_slice(&json).map_err(|_| TokenError::Invalid)?;
+    if claims.v != 1 {
+        return Err(TokenError::Invalid);
+    }
+    if claims.exp < now {
+        return Err(TokenError::Expired);
+    }
+    Ok(claims)
+}
+
+fn mac(key: &[u8], data: &[u8]) -> Hmac<Sha256> {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(data);
+    mac
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> Claims {
+        Claims {
+            v: 1,
+            tenant: "demo".into(),
+            call: "c1".into(),
+            version: "abc".into(),
+            variant: None,
+            seq: 3,
+            exp: 1000,
+            state: serde_json::json!({"node": "budget"}),
+            records: Records::default(),
+        }
+    }
+
+    #[test]
+    fn a_token_round_trips() {
+        let token = issue(b"key", &claims());
+        assert_eq!(open(b"key", &token, 999), Ok(claims()));
+    }
+
+    #[test]
+    fn forged_and_expired_tokens_are_refused() {
+        let token = issue(b"key", &claims());
+        assert_eq!(open(b"other key", &token, 0), Err(TokenError::Invalid));
+        assert_eq!(open(b"key", &token, 1001), Err(TokenError::Expired));
+        // Change the payload (seq 3 → 4) and keep the signature.
+        let (payload, sig) = token.split_once('.').unwrap();
+        let mut forged = claims();
+        forged.seq = 4;
+        let forged_payload = B64.encode(serde_json::to_vec(&forged).unwrap());
+        assert_ne!(payload, forged_payload);
+        assert_eq!(
+            open(b"key", &format!("{forged_payload}.{sig}"), 0),
+            Err(TokenError::Invalid)
+        );
+        for garbage in ["", ".", "abc", "a.b", "!!!.???"] {
+            assert_eq!(
+                open(b"key", garbage, 0),
+                Err(TokenError::Invalid),
+                "{garbage:?}"
+            );
+        }
+    }
+}
