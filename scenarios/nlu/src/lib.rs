@@ -1,1 +1,290 @@
-//! Placeholder.
+//! `sva-nlu`: understanding of Russian caller utterances as written by the
+//! speech recogniser (lowercase, little punctuation, numbers in words or digits).
+//!
+//! Every extractor is a pure function of the text (and, for dates, of a reference
+//! [`Now`]); nothing does I/O, reads the clock or spawns threads, so the crate
+//! builds for `wasm32-unknown-unknown`. See `docs/nlu.md` for the rules.
+
+mod answer;
+mod date;
+mod email;
+mod intent;
+mod money;
+mod name;
+mod numbers;
+mod phone;
+mod text;
+
+use serde::Serialize;
+
+/// At most this many phones, dates, names and e-mails are returned per utterance (a
+/// caller never says more; the bound keeps de-duplication constant-time).
+pub const MAX_PER_KIND: usize = 16;
+
+/// Errors returned by the crate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NluError {
+    /// The reference time is not a valid RFC 3339 date-time.
+    #[error("invalid RFC 3339 date-time: {0}")]
+    InvalidNow(String),
+}
+
+/// The reference "now": a civil date-time with a UTC offset, parsed from RFC 3339.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Year, e.g. 2026.
+    pub year: i32,
+    /// Month, 1..=12.
+    pub month: u32,
+    /// Day of month, 1..=31.
+    pub day: u32,
+    /// Hour, 0..=23.
+    pub hour: u32,
+    /// Minute, 0..=59.
+    pub minute: u32,
+    /// Second, 0..=60.
+    pub second: u32,
+    /// Offset from UTC in minutes (e.g. 180 for `+03:00`).
+    pub offset_minutes: i32,
+}
+
+impl Now {
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
+    pub fn parse_rfc3339(s: &str) -> Result<Now, NluError> {
+        let invalid = || NluError::InvalidNow(s.to_string());
+        let b = s.as_bytes();
+        let num = |r: std::ops::Range<usize>| -> Result<u32, NluError> {
+            let part = s.get(r).ok_or_else(invalid)?;
+            if part.bytes().all(|c| c.is_ascii_digit()) {
+                part.parse().map_err(|_| invalid())
+            } else {
+                Err(invalid())
+            }
+        };
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return Err(invalid());
+        }
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let mut rest = &s[19..];
+        if let Some(frac) = rest.strip_prefix('.') {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return Err(invalid());
+            }
+            rest = &frac[digits..];
+        }
+        let offset_minutes = match rest {
+            "Z" | "z" => 0,
+            _ if rest.len() == 6 && rest.as_bytes()[3] == b':' => {
+                let sign = match rest.as_bytes()[0] {
+                    b'+' => 1,
+                    b'-' => -1,
+                    _ => return Err(invalid()),
+                };
+                let (h, m) = (num(s.len() - 5..s.len() - 3)?, num(s.len() - 2..s.len())?);
+                if h > 23 || m > 59 {
+                    return Err(invalid());
+                }
+                sign * (h * 60 + m) as i32
+            }
+            _ => return Err(invalid()),
+        };
+        let year = year as i32;
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day > date::days_in_month(i64::from(year), month)
+            || hour > 23
+            || minute > 59
+            || second > 60
+        {
+            return Err(invalid());
+        }
+        Ok(Now {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            offset_minutes,
+        })
+    }
+}
+
+/// Everything understood in one utterance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Understanding {
+    /// The input text, unchanged.
+    pub text: String,
+    /// Amounts of money, in order of appearance.
+    pub money: Vec<Money>,
+    /// Phone numbers in E.164.
+    pub phones: Vec<String>,
+    /// Dates (and times) relative to the reference now.
+    pub dates: Vec<DateTime>,
+    /// A yes / no / maybe answer, if the utterance is one.
+    pub answer: Option<Answer>,
+    /// First names, capitalised nominative full forms.
+    pub names: Vec<String>,
+    /// E-mail addresses.
+    pub emails: Vec<String>,
+    /// Intents, in a fixed order.
+    pub intents: Vec<Intent>,
+}
+
+/// An amount of money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Money {
+    /// Whole units; the lower bound for a range.
+    pub amount: u64,
+    /// Currency (roubles unless another one was said).
+    pub currency: Currency,
+    /// Upper bound for a range "от … до …".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upper: Option<u64>,
+}
+
+/// Currency of an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Currency {
+    /// Russian roubles.
+    Rub,
+    /// US dollars.
+    Usd,
+    /// Euro.
+    Eur,
+}
+
+/// A civil date, optionally with a time, in the reference now's offset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DateTime {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:MM`, or `None` when no time was said.
+    pub time: Option<String>,
+}
+
+/// A yes / no / maybe answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    /// Agreement.
+    Yes,
+    /// Refusal.
+    No,
+    /// Hesitation.
+    Maybe,
+}
+
+/// What the caller wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    /// Wants a human.
+    Operator,
+    /// Asks to be called back later.
+    Callback,
+    /// Not interested.
+    NotInterested,
+    /// Asks about the price.
+    PriceQuestion,
+    /// Asks to send something by e-mail.
+    SendEmail,
+    /// Asks to repeat.
+    Repeat,
+    /// Asks whether this is a robot.
+    IsRobot,
+    /// Wants to think about it.
+    ThinkAboutIt,
+    /// Finds it too expensive.
+    ObjectionPrice,
+    /// Asks never to be called again.
+    DoNotCall,
+}
+
+/// Runs every extractor on `text`.
+pub fn understand(text: &str, now: &Now) -> Understanding {
+    let tokens = text::tokens(text);
+    let mut taken = vec![false; tokens.len()];
+    let phones = phone::extract(&tokens, &mut taken);
+    let dates = date::extract(&tokens, now, &mut taken);
+    Understanding {
+        text: text.to_string(),
+        money: money::extract(&tokens, &taken),
+        phones,
+        dates,
+        answer: answer::extract(&tokens),
+        names: name::extract(&tokens),
+        emails: email::extract(text, &tokens),
+        intents: intent::extract(&tokens),
+    }
+}
+
+/// The reference time used when only the *position* of dates matters (to keep them
+/// from being read as money).
+const ANY_NOW: Now = Now {
+    year: 2026,
+    month: 1,
+    day: 1,
+    hour: 12,
+    minute: 0,
+    second: 0,
+    offset_minutes: 180,
+};
+
+/// Amounts of money in `text` (phone numbers, dates and times are never money).
+pub fn money(text: &str) -> Vec<Money> {
+    let tokens = text::tokens(text);
+    let mut taken = vec![false; tokens.len()];
+    phone::extract(&tokens, &mut taken);
+    date::extract(&tokens, &ANY_NOW, &mut taken);
+    money::extract(&tokens, &taken)
+}
+
+/// Phone numbers in `text`, as E.164 (`+79161234567`).
+pub fn phones(text: &str) -> Vec<String> {
+    let tokens = text::tokens(text);
+    phone::extract(&tokens, &mut vec![false; tokens.len()])
+}
+
+/// Dates and times in `text`, resolved against `now`.
+pub fn dates(text: &str, now: &Now) -> Vec<DateTime> {
+    let tokens = text::tokens(text);
+    let mut taken = vec![false; tokens.len()];
+    phone::extract(&tokens, &mut taken);
+    date::extract(&tokens, now, &mut taken)
+}
+
+/// The yes / no / maybe answer in `text`, if any.
+pub fn answer(text: &str) -> Option<Answer> {
+    answer::extract(&text::tokens(text))
+}
+
+/// First names in `text`, as capitalised nominative full names ("Наталья").
+pub fn names(text: &str) -> Vec<String> {
+    name::extract(&text::tokens(text))
+}
+
+/// E-mail addresses in `text`, written or spelled out.
+pub fn emails(text: &str) -> Vec<String> {
+    email::extract(text, &text::tokens(text))
+}
+
+/// Intents in `text`.
+pub fn intents(text: &str) -> Vec<Intent> {
+    intent::extract(&text::tokens(text))
+}
+
+/// One JSON object (no trailing newline) with everything understood in `text`:
+/// the line format of `sva nlu extract`.
+pub fn extract_line(text: &str, now: &Now) -> String {
+    serde_json::to_string(&understand(text, now)).unwrap_or_else(|_| "{}".to_string())
+}

@@ -1,0 +1,89 @@
+//! Normalisation and tokens: the form every extractor reads.
+
+/// Lowercases, folds `ё` into `е`, and splits into word and number tokens.
+///
+/// Punctuation the recogniser may add is dropped, except inside numbers (`1,5`,
+/// `11:30`, `250.000`) and a leading `+` of a phone number. Hyphens separate words
+/// (`кем-нибудь` → `кем`, `нибудь`).
+pub(crate) fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let c = fold_char(c);
+        let prev_digit = i > 0 && chars[i - 1].is_ascii_digit();
+        let next_digit = chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        let keep = c.is_alphanumeric()
+            || (matches!(c, ',' | '.' | ':') && prev_digit && next_digit)
+            || (c == '+' && current.is_empty() && next_digit);
+        if keep {
+            current.push(c);
+        } else if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The lowercase, `ё`-folded form of a character.
+pub(crate) fn fold_char(c: char) -> char {
+    match c {
+        'ё' | 'Ё' => 'е',
+        c if c.is_uppercase() => c.to_lowercase().next().unwrap_or(c),
+        c => c,
+    }
+}
+
+/// Whether `word` starts with any of `stems`.
+pub(crate) fn starts_with_any(word: &str, stems: &[&str]) -> bool {
+    stems.iter().any(|s| word.starts_with(s))
+}
+
+/// Whether the token list contains `phrase` (space-separated words) as a run.
+pub(crate) fn has_phrase(tokens: &[String], phrase: &str) -> bool {
+    phrase_at(tokens, phrase).is_some()
+}
+
+/// Where `phrase` (space-separated words, each a prefix when it ends in `*`) starts.
+pub(crate) fn phrase_at(tokens: &[String], phrase: &str) -> Option<usize> {
+    let words: Vec<&str> = phrase.split(' ').collect();
+    if words.is_empty() || tokens.len() < words.len() {
+        return None;
+    }
+    (0..=tokens.len() - words.len()).find(|&i| {
+        words
+            .iter()
+            .enumerate()
+            .all(|(j, w)| match w.strip_suffix('*') {
+                Some(stem) => tokens[i + j].starts_with(stem),
+                None => tokens[i + j] == *w,
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenising() {
+        assert_eq!(tokens("Ну, 1,5 млн. Ёлки!"), ["ну", "1,5", "млн", "елки"]);
+        assert_eq!(
+            tokens("в 11:30, +7 (916) 123-45-67"),
+            ["в", "11:30", "+7", "916", "123", "45", "67"]
+        );
+        assert_eq!(tokens("кем-нибудь"), ["кем", "нибудь"]);
+        assert!(tokens("").is_empty());
+    }
+
+    #[test]
+    fn phrases() {
+        let t = tokens("ну да нет наверное");
+        assert!(has_phrase(&t, "да нет"));
+        assert!(has_phrase(&t, "нет навер*"));
+        assert!(!has_phrase(&t, "нет да"));
+    }
+}
