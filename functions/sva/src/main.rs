@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "sva", version, about = "Голосовой ассистент отдела продаж — Sales Voice Assistant")]
+#[command(
+    name = "sva",
+    version,
+    about = "Голосовой ассистент отдела продаж — Sales Voice Assistant"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -23,14 +23,18 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn extract(now: &str) -> anyhow::Result<ExitCode> {
-    let now = sva_nlu::Now::parse_rfc3339(now)
-        .map_err(|e| anyhow::anyhow!("--now {now:?}: {e}"))?;
+    let now =
+        sva_nlu::Now::parse_rfc3339(now).map_err(|e| anyhow::anyhow!("--now {now:?}: {e}"))?;
     let mut input = std::io::stdin().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut line = Vec::new();
     loop {
         line.clear();
-        if input.read_until(b'\n', &mut line).context("reading stdin")? == 0 {
+        if input
+            .read_until(b'\n', &mut line)
+            .context("reading stdin")?
+            == 0
+        {
             break;
         }
         // ASR text is UTF-8; a stray byte must not stop a batch, so decode leniently.

@@ -164,9 +164,7 @@ fn converse(
                 Action::ScheduleCallback { at, note } => {
                     writeln!(out, "  · перезвонить {at}: {note}")?
                 }
-                Action::Transfer(t) => {
-                    ended = Some(format!("перевод на {} — {}", t.to, t.summary))
-                }
+                Action::Transfer(t) => ended = Some(format!("перевод на {} — {}", t.to, t.summary)),
                 Action::Hangup { reason } => ended = Some(format!("звонок завершён ({reason})")),
                 Action::Listen { .. } | Action::Retrieve(_) | Action::Log { .. } => {}
             }

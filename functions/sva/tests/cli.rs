@@ -53,11 +53,21 @@ fn default_scenario() -> String {
 #[test]
 fn validate_accepts_a_conforming_module_and_shows_the_dry_run() {
     let dir = tempfile::tempdir().unwrap();
-    let out = sva(&["scenario", "validate", &module(&dir, "scenarios/abi/minimal.wat")], "");
+    let out = sva(
+        &[
+            "scenario",
+            "validate",
+            &module(&dir, "scenarios/abi/minimal.wat"),
+        ],
+        "",
+    );
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("conforms to scenario ABI v1"), "{stdout}");
-    assert!(stdout.contains("«Здравствуйте! Это минимальный сценарий.»"), "{stdout}");
+    assert!(
+        stdout.contains("«Здравствуйте! Это минимальный сценарий.»"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -68,7 +78,10 @@ fn validate_refuses_a_hostile_module_with_its_code() {
     let stdout = text(&out.stdout);
     assert!(!out.status.success());
     assert!(stdout.contains("[forbidden_import]"), "{stdout}");
-    assert!(stdout.contains("wasi_snapshot_preview1.fd_write"), "{stdout}");
+    assert!(
+        stdout.contains("wasi_snapshot_preview1.fd_write"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -76,7 +89,10 @@ fn a_missing_module_is_a_clear_error() {
     let out = sva(&["scenario", "validate", "no/such/module.wasm"], "");
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("cannot read the module no/such/module.wasm"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the module no/such/module.wasm"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -89,23 +105,50 @@ fn a_failing_script_shows_what_differed_and_exits_non_zero() {
         "name: Ожидание не сбылось\nturns:\n  - start: true\n    expect: {say: бюджет, directive: listen}\n",
     )
     .unwrap();
-    let out = sva(&["scenario", "test", &script.to_string_lossy(), "--module", &wasm], "");
+    let out = sva(
+        &[
+            "scenario",
+            "test",
+            &script.to_string_lossy(),
+            "--module",
+            &wasm,
+        ],
+        "",
+    );
     let stdout = text(&out.stdout);
     assert!(!out.status.success());
     assert!(stdout.contains("✗ Ожидание не сбылось"), "{stdout}");
     assert!(stdout.contains("should say «бюджет»"), "{stdout}");
-    assert!(stdout.contains("should end with listen, ends with hangup"), "{stdout}");
-    assert!(stdout.trim_end().ends_with("0 passed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("should end with listen, ends with hangup"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with("0 passed, 1 failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn run_holds_a_conversation_on_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let wasm = module(&dir, "scenarios/abi/minimal.wat");
-    let out = sva(&["scenario", "run", &wasm, "--now", "2026-11-25T12:00:00+03:00"], "");
+    let out = sva(
+        &[
+            "scenario",
+            "run",
+            &wasm,
+            "--now",
+            "2026-11-25T12:00:00+03:00",
+        ],
+        "",
+    );
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("Ассистент: Здравствуйте! Это минимальный сценарий."), "{stdout}");
+    assert!(
+        stdout.contains("Ассистент: Здравствуйте! Это минимальный сценарий."),
+        "{stdout}"
+    );
     assert!(stdout.contains("звонок завершён (completed)"), "{stdout}");
 }
 
@@ -113,13 +156,23 @@ fn run_holds_a_conversation_on_stdin() {
 fn the_default_scenario_passes_its_dialogs_through_the_sandbox() {
     let wasm = default_scenario();
     let out = sva(
-        &["scenario", "test", "scenarios/sales-qualification/dialogs", "--module", &wasm],
+        &[
+            "scenario",
+            "test",
+            "scenarios/sales-qualification/dialogs",
+            "--module",
+            &wasm,
+        ],
         "",
     );
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     let summary = stdout.lines().last().unwrap_or_default();
-    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let passed: usize = summary
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     assert!(passed >= 25, "{summary}");
     assert!(summary.ends_with(" passed, 0 failed"), "{summary}");
 }
@@ -149,7 +202,12 @@ fn nlu_extract_prints_one_object_per_line() {
     assert_eq!(lines[0]["money"][0]["currency"], "RUB");
     assert_eq!(lines[1]["dates"][0]["date"], "2026-03-04");
     assert_eq!(lines[1]["dates"][0]["time"], "16:00");
-    let keys: Vec<&str> = lines[2].as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = lines[2]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(keys.len(), 8, "{keys:?}");
 }
 

@@ -138,7 +138,10 @@ fn check_action(i: usize, action: &Action, limits: &Limits) -> Result<(), Output
                 ));
             }
             if !(1..=10).contains(&r.top_k) {
-                return Err(OutputError::action(i, "retrieve top_k must be within 1..=10"));
+                return Err(OutputError::action(
+                    i,
+                    "retrieve top_k must be within 1..=10",
+                ));
             }
         }
         Action::Qualification(q) => {
@@ -179,7 +182,8 @@ pub(crate) fn is_e164(s: &str) -> bool {
 /// `YYYY-MM-DDTHH:MM[:SS][.frac](Z|±HH:MM)`, checked by shape.
 fn looks_like_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
     b.len() >= 17
         && digits(0..4)
         && b[4] == b'-'
@@ -213,9 +217,14 @@ mod tests {
 
     #[test]
     fn the_directive_must_be_last_and_alone() {
-        assert_eq!(check(r#"{"state":null,"actions":[]}"#), Err(OutputError::NoDirective));
         assert_eq!(
-            check(r#"{"state":null,"actions":[{"type":"listen","timeout_ms":5000},{"type":"say","text":"a"}]}"#),
+            check(r#"{"state":null,"actions":[]}"#),
+            Err(OutputError::NoDirective)
+        );
+        assert_eq!(
+            check(
+                r#"{"state":null,"actions":[{"type":"listen","timeout_ms":5000},{"type":"say","text":"a"}]}"#
+            ),
             Err(OutputError::NoDirective)
         );
         assert_eq!(
@@ -269,7 +278,10 @@ mod tests {
             r#"{{"state":"{}","actions":[{{"type":"hangup"}}]}}"#,
             "a".repeat(40_000)
         );
-        assert!(matches!(check(&json), Err(OutputError::StateTooLarge { .. })));
+        assert!(matches!(
+            check(&json),
+            Err(OutputError::StateTooLarge { .. })
+        ));
     }
 
     #[test]

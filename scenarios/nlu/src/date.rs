@@ -5,7 +5,8 @@
 //! week; an ordinal date without a month is this month if still ahead, else next month;
 //! a date without a year is the next occurrence. A bare hour is read in business hours
 //! (1–7 → 13:00–19:00, 8–12 → morning). A time without a date is today if still ahead,
-//! else tomorrow. Parts of the day: утром 09:00, до обеда 10:00, днём / в обед 13:00,
+//! else tomorrow. A month alone ("в январе") is its first day (today when it is this
+//! month). Parts of the day: утром 09:00, до обеда 10:00, днём / в обед 13:00,
 //! после обеда 14:00, вечером 18:00.
 
 use crate::numbers::{Word, cardinal, ordinal_at, word};
@@ -105,6 +106,33 @@ fn month_of(t: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// A month named in the prepositional or dative case: "в январе", "к марту".
+fn month_in(t: &str) -> Option<u32> {
+    const FORMS: [(&str, u32); 11] = [
+        ("январ", 1),
+        ("феврал", 2),
+        ("март", 3),
+        ("апрел", 4),
+        ("июн", 6),
+        ("июл", 7),
+        ("август", 8),
+        ("сентябр", 9),
+        ("октябр", 10),
+        ("ноябр", 11),
+        ("декабр", 12),
+    ];
+    if matches!(t, "мае" | "маю") {
+        return Some(5);
+    }
+    FORMS
+        .iter()
+        .find(|(stem, _)| {
+            t.strip_prefix(stem)
+                .is_some_and(|end| matches!(end, "е" | "ю" | "у"))
+        })
+        .map(|(_, m)| *m)
+}
+
 /// Dates (with times when said) in `tokens`; marks used tokens in `taken`.
 pub(crate) fn extract(tokens: &[String], now: &Now, taken: &mut [bool]) -> Vec<DateTime> {
     let today = now.today();
@@ -168,6 +196,16 @@ pub(crate) fn extract(tokens: &[String], now: &Now, taken: &mut [bool]) -> Vec<D
                 } else if t.starts_with("недел") && starts_with_any(prev, &["следующ"])
                 {
                     let day = today - weekday(today) + 7;
+                    points.push((i, Point { day, minutes: None }));
+                } else if let Some(month) =
+                    month_in(t).filter(|_| matches!(prev, "в" | "к" | "до" | "на"))
+                {
+                    let (y, m) = (i64::from(now.year), now.month);
+                    let day = match month.cmp(&m) {
+                        std::cmp::Ordering::Equal => today,
+                        std::cmp::Ordering::Greater => days_from_civil(y, month, 1),
+                        std::cmp::Ordering::Less => days_from_civil(y + 1, month, 1),
+                    };
                     points.push((i, Point { day, minutes: None }));
                 } else if let Some((point, n)) = calendar_date(tokens, i, now) {
                     points.push((i, point));

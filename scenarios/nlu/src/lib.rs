@@ -288,3 +288,84 @@ pub fn intents(text: &str) -> Vec<Intent> {
 pub fn extract_line(text: &str, now: &Now) -> String {
     serde_json::to_string(&understand(text, now)).unwrap_or_else(|_| "{}".to_string())
 }
+
+/// Every cardinal number in `text`, in order, scaled ones included
+/// ("не пятьсот а семьсот" → `[500, 700]`). For corrections of an amount said earlier.
+pub fn numbers(text: &str) -> Vec<u64> {
+    let tokens = text::tokens(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() && out.len() < MAX_PER_KIND {
+        match numbers::cardinal(&tokens, i) {
+            Some(c) => {
+                out.push(c.value.round() as u64);
+                i = c.end;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// Whether the caller corrects something said before: "нет, не пятьсот, а семьсот",
+/// "я имел в виду…", "точнее…", "поправка". The corrected value is the last one said.
+pub fn is_correction(text: &str) -> bool {
+    let t = text::tokens(text);
+    let has = |p: &str| text::has_phrase(&t, p);
+    (t.iter().any(|w| w == "не") && t.iter().any(|w| w == "а"))
+        || has("имел в виду")
+        || has("имела в виду")
+        || t.first().is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "точнее" | "поправка" | "вернее" | "ошибся" | "ошиблась"
+            )
+        })
+        || has("я ошибся")
+        || has("я ошиблась")
+}
+
+/// Whether the utterance is a question about the product (asked as ASR writes it, with
+/// no question mark): "а доставка у вас есть", "какая гарантия", "сколько по времени".
+pub fn is_question(text: &str) -> bool {
+    const ASKING: &[&str] = &[
+        "сколько",
+        "какой",
+        "какая",
+        "какие",
+        "каким",
+        "какую",
+        "как",
+        "где",
+        "когда",
+        "почему",
+        "зачем",
+        "есть",
+        "можно",
+        "работаете",
+        "умеет",
+        "поддерживает",
+        "входит",
+        "бывает",
+        "делаете",
+        "предоставляете",
+        "даете",
+        "ли",
+        "возможно",
+        "интегрируется",
+        "подходит",
+    ];
+    let t = text::tokens(text);
+    text.contains('?')
+        || (t.len() >= 2
+            && t.iter().any(|w| ASKING.contains(&w.as_str()))
+            && (t.iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "вы" | "вас" | "ваш" | "ваша" | "ваше" | "ваши" | "ли"
+                )
+            }) || matches!(
+                t[0].as_str(),
+                "а" | "сколько" | "какой" | "какая" | "какие" | "есть" | "как"
+            )))
+}

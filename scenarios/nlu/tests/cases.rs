@@ -157,3 +157,41 @@ fn the_acceptance_examples_are_understood() {
         }
     }
 }
+
+#[test]
+fn corrections_questions_and_plain_numbers() {
+    assert_eq!(sva_nlu::numbers("нет не пятьсот а семьсот"), [500, 700]);
+    assert_eq!(
+        sva_nlu::numbers("полтора миллиона и три склада"),
+        [1_500_000, 3]
+    );
+    for yes in [
+        "нет не пятьсот а семьсот",
+        "я имел в виду в понедельник",
+        "точнее анна",
+        "не ольга а анна",
+    ] {
+        assert!(sva_nlu::is_correction(yes), "{yes}");
+    }
+    for no in ["нет спасибо", "да", "а сколько стоит", "не знаю"] {
+        assert!(!sva_nlu::is_correction(no), "{no}");
+    }
+    for yes in [
+        "а доставка у вас есть",
+        "какая у вас гарантия",
+        "сколько стоит внедрение",
+        "есть ли интеграция с 1с",
+        "как быстро вы внедряете",
+    ] {
+        assert!(sva_nlu::is_question(yes), "{yes}");
+    }
+    for no in [
+        "нам нужна система для склада",
+        "да",
+        "бюджет полтора миллиона",
+        "меня зовут ольга",
+        "в пятницу после обеда",
+    ] {
+        assert!(!sva_nlu::is_question(no), "{no}");
+    }
+}

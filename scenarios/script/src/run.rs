@@ -26,10 +26,11 @@ pub fn run_with(
     let mut failures = Vec::new();
     let mut last = None;
     for (index, spec) in script.turns.iter().enumerate() {
-        if let Some(ended) = last
-            .as_ref()
-            .filter(|t: &&sva_turn::Turn| directive_name(t) != "listen")
-        {
+        let failed_transfer = matches!(spec.event, sva_abi::Event::TransferFailed { .. });
+        if let Some(ended) = last.as_ref().filter(|t: &&sva_turn::Turn| {
+            let d = directive_name(t);
+            d != "listen" && !(d == "transfer" && failed_transfer)
+        }) {
             failures.push(Failure {
                 turn: Some(index - 1),
                 problem: format!(

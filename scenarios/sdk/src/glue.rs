@@ -1,0 +1,187 @@
+//! Running a step: input JSON in, output JSON out; and the module exports' helpers.
+
+use crate::graph::Flow;
+use crate::{Ctx, Envelope, Graph, Scenario};
+use sva_abi::{Action, Event, RetrieveRequest, StepInput, StepOutput};
+
+/// Runs one step of `S` on an input document and returns the output document.
+///
+/// Never panics on bad input: a malformed document yields the fallback phrase and a
+/// `listen`, keeping whatever state could be read.
+pub fn run_step<S: Scenario>(input: &[u8]) -> Vec<u8> {
+    let output = match serde_json::from_slice::<StepInput>(input) {
+        Ok(input) => step_input::<S>(input),
+        Err(_) => {
+            let state = serde_json::from_slice::<serde_json::Value>(input)
+                .ok()
+                .and_then(|v| v.get("state").cloned())
+                .unwrap_or(serde_json::Value::Null);
+            StepOutput {
+                state,
+                actions: vec![
+                    Action::say("Извините, не расслышала. Повторите, пожалуйста."),
+                    Action::Listen { timeout_ms: 7000 },
+                ],
+            }
+        }
+    };
+    serde_json::to_vec(&output).unwrap_or_else(|_| {
+        br#"{"state":null,"actions":[{"type":"hangup","reason":"internal"}]}"#.to_vec()
+    })
+}
+
+fn step_input<S: Scenario>(input: StepInput) -> StepOutput {
+    let graph = S::graph();
+    let mut env: Envelope<S::State> = serde_json::from_value(input.state.clone())
+        .ok()
+        .filter(|e: &Envelope<S::State>| !e.node.is_empty())
+        .unwrap_or_else(|| Envelope {
+            node: graph.start.to_owned(),
+            ..Envelope::default()
+        });
+    let before = env.record.clone();
+    let mut ctx = Ctx::new(&mut env, &input.event, &input.context);
+    let flow = dispatch(&graph, &mut ctx);
+    drive(&graph, &mut ctx, flow);
+    let score = S::score(&ctx);
+    ctx.env.record.score = score.min(100);
+    let (mut actions, said) = (
+        std::mem::take(&mut ctx.actions),
+        std::mem::take(&mut ctx.said),
+    );
+    if !said.is_empty() {
+        env.last_said = said;
+    }
+    if env.record != before {
+        actions.insert(0, Action::Qualification(env.record.clone()));
+    }
+    StepOutput {
+        state: serde_json::to_value(&env).unwrap_or(serde_json::Value::Null),
+        actions,
+    }
+}
+
+fn dispatch<S>(graph: &Graph<S>, ctx: &mut Ctx<'_, S>) -> Flow {
+    match ctx.event() {
+        Event::CallStarted => Flow::Goto(graph.start),
+        Event::RetrieveResult { hits, .. } => {
+            let hits = hits.clone();
+            let asked = std::mem::replace(&mut ctx.env.asked, false);
+            match graph.find(&ctx.env.node).and_then(|n| n.knowledge) {
+                Some(knowledge) if asked => knowledge(ctx, &hits),
+                _ => Flow::Wait,
+            }
+        }
+        event => {
+            if matches!(event, Event::NoInput) {
+                ctx.env.silences = ctx.env.silences.saturating_add(1);
+            } else {
+                ctx.env.silences = 0;
+            }
+            for handler in &graph.globals {
+                if let Some(flow) = handler(ctx) {
+                    return flow;
+                }
+            }
+            match graph.find(&ctx.env.node) {
+                Some(node) => match node.reply {
+                    Some(reply) if ctx.env.waiting => reply(ctx),
+                    _ => (node.enter)(ctx),
+                },
+                None => Flow::Goto(graph.start),
+            }
+        }
+    }
+}
+
+fn drive<S>(graph: &Graph<S>, ctx: &mut Ctx<'_, S>, mut flow: Flow) {
+    // A graph that loops between nodes without waiting is a bug in the scenario; after
+    // this many hops the caller hears a question instead of silence.
+    for _ in 0..32 {
+        flow = match flow {
+            Flow::Goto(name) => match graph.find(name) {
+                Some(node) => {
+                    if ctx.env.node != name {
+                        ctx.env.misses = 0;
+                    }
+                    ctx.env.node = name.to_owned();
+                    ctx.env.waiting = false;
+                    (node.enter)(ctx)
+                }
+                None => {
+                    ctx.log(format!("no node named {name}"));
+                    Flow::End("error")
+                }
+            },
+            Flow::Wait => {
+                ctx.env.waiting = true;
+                ctx.actions.push(Action::Listen {
+                    timeout_ms: graph.listen_ms,
+                });
+                return;
+            }
+            Flow::Retrieve(query) => {
+                ctx.env.asked = true;
+                let query: String = query.chars().take(500).collect();
+                let query = if query.trim().is_empty() {
+                    "?".to_owned()
+                } else {
+                    query
+                };
+                ctx.actions.push(Action::Retrieve(RetrieveRequest {
+                    id: format!("q{}", ctx.context().turn),
+                    query,
+                    top_k: 3,
+                }));
+                return;
+            }
+            Flow::Transfer { to, summary } => {
+                ctx.actions.push(Action::Transfer(sva_abi::Transfer {
+                    to,
+                    summary: summary.chars().take(1500).collect(),
+                }));
+                return;
+            }
+            Flow::End(reason) => {
+                ctx.actions.push(Action::Hangup {
+                    reason: reason.to_owned(),
+                });
+                return;
+            }
+        };
+    }
+    ctx.say("Извините, я запуталась. Давайте я попрошу менеджера вам перезвонить.");
+    ctx.actions.push(Action::Hangup {
+        reason: "scenario_loop".into(),
+    });
+}
+
+/// `sva_alloc`: a buffer the host writes the input into (never freed: the instance is
+/// thrown away after the step).
+#[cfg(target_arch = "wasm32")]
+pub fn alloc(len: i32) -> i32 {
+    let mut buffer = Vec::<u8>::with_capacity(len.max(0) as usize);
+    let ptr = buffer.as_mut_ptr();
+    std::mem::forget(buffer);
+    ptr as i32
+}
+
+/// `sva_step`: runs the step on the input at `ptr..ptr+len`.
+#[cfg(target_arch = "wasm32")]
+pub fn step<S: Scenario>(ptr: i32, len: i32) -> i64 {
+    // SAFETY: the host wrote `len` bytes at `ptr`, a buffer `alloc` returned for them.
+    let input = unsafe { std::slice::from_raw_parts(ptr as *const u8, len.max(0) as usize) };
+    leak(run_step::<S>(input))
+}
+
+/// `sva_manifest`: the manifest document.
+#[cfg(target_arch = "wasm32")]
+pub fn manifest<S: Scenario>() -> i64 {
+    leak(serde_json::to_vec(&S::manifest()).unwrap_or_default())
+}
+
+#[cfg(target_arch = "wasm32")]
+fn leak(bytes: Vec<u8>) -> i64 {
+    let bytes = bytes.leak();
+    sva_abi::pack(bytes.as_ptr() as u32, bytes.len() as u32)
+}

@@ -1,0 +1,103 @@
+//! The dialog graph: nodes, interrupts, knowledge resumption, global handlers.
+
+use crate::Ctx;
+use sva_abi::Hit;
+
+/// What happens after a node or handler runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Flow {
+    /// Go to (enter) another node.
+    Goto(&'static str),
+    /// Wait for the caller; their next words resume the current node's `reply`.
+    Wait,
+    /// Ask the host's knowledge base; the answer resumes the current node's `knowledge`.
+    Retrieve(String),
+    /// Connect the caller to a human at this number, with a summary.
+    Transfer {
+        /// E.164 number.
+        to: String,
+        /// For the human.
+        summary: String,
+    },
+    /// End the call.
+    End(&'static str),
+}
+
+type Enter<S> = fn(&mut Ctx<'_, S>) -> Flow;
+type Knowledge<S> = fn(&mut Ctx<'_, S>, &[Hit]) -> Flow;
+type Global<S> = fn(&mut Ctx<'_, S>) -> Option<Flow>;
+
+pub(crate) struct Node<S> {
+    pub(crate) name: &'static str,
+    pub(crate) enter: Enter<S>,
+    pub(crate) reply: Option<Enter<S>>,
+    pub(crate) knowledge: Option<Knowledge<S>>,
+}
+
+/// A dialog graph over the scenario state `S`.
+pub struct Graph<S> {
+    pub(crate) start: &'static str,
+    pub(crate) nodes: Vec<Node<S>>,
+    pub(crate) globals: Vec<Global<S>>,
+    pub(crate) listen_ms: u32,
+}
+
+impl<S> Graph<S> {
+    /// A graph whose calls start at node `start`.
+    pub fn new(start: &'static str) -> Self {
+        Graph {
+            start,
+            nodes: Vec::new(),
+            globals: Vec::new(),
+            listen_ms: 7000,
+        }
+    }
+
+    /// A node that does something on entry and moves on (an edge chosen in code).
+    pub fn node(mut self, name: &'static str, enter: Enter<S>) -> Self {
+        self.nodes.push(Node {
+            name,
+            enter,
+            reply: None,
+            knowledge: None,
+        });
+        self
+    }
+
+    /// A node that asks and waits: `enter` speaks and returns [`Flow::Wait`]; the caller's
+    /// next words run `reply`.
+    pub fn interrupt(mut self, name: &'static str, enter: Enter<S>, reply: Enter<S>) -> Self {
+        self.nodes.push(Node {
+            name,
+            enter,
+            reply: Some(reply),
+            knowledge: None,
+        });
+        self
+    }
+
+    /// What node `name` does with the host's answer to its [`Flow::Retrieve`].
+    pub fn on_knowledge(mut self, name: &'static str, f: Knowledge<S>) -> Self {
+        if let Some(node) = self.nodes.iter_mut().find(|n| n.name == name) {
+            node.knowledge = Some(f);
+        }
+        self
+    }
+
+    /// A handler that runs before the current node sees the caller, from any node; the
+    /// first that returns a flow takes over the turn.
+    pub fn global(mut self, handler: Global<S>) -> Self {
+        self.globals.push(handler);
+        self
+    }
+
+    /// How long to wait for the caller, in milliseconds (default 7000).
+    pub fn listen_ms(mut self, ms: u32) -> Self {
+        self.listen_ms = ms;
+        self
+    }
+
+    pub(crate) fn find(&self, name: &str) -> Option<&Node<S>> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+}
