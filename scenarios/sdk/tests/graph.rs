@@ -1,0 +1,208 @@
+//! The graph machinery on a toy scenario: interrupts and resumption, global handlers,
+//! knowledge round trips, "repeat", silence counting, and malformed input.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sva_abi::{Action, Context, Event, Hit, HitSource, Manifest, StepInput, StepOutput};
+use sva_sdk::{Ctx, Flow, Graph, Scenario, nlu::Intent, run_step};
+
+struct Toy;
+
+#[derive(Default, Serialize, Deserialize)]
+struct State {
+    city: String,
+}
+
+impl Scenario for Toy {
+    type State = State;
+
+    fn graph() -> Graph<State> {
+        Graph::new("ask")
+            .global(|c: &mut Ctx<'_, State>| {
+                c.has(Intent::Repeat).then(|| {
+                    c.repeat_last();
+                    Flow::Wait
+                })
+            })
+            .global(|c: &mut Ctx<'_, State>| {
+                matches!(c.event(), Event::NoInput).then(|| {
+                    if c.silences() >= 2 {
+                        Flow::End("silence")
+                    } else {
+                        c.say("Алло?");
+                        Flow::Goto("ask")
+                    }
+                })
+            })
+            .interrupt(
+                "ask",
+                |c| {
+                    c.say("Из какого вы города?");
+                    Flow::Wait
+                },
+                |c| {
+                    if c.text().contains("доставк") {
+                        return Flow::Goto("lookup");
+                    }
+                    let city = c.text().to_owned();
+                    c.state().city = city.clone();
+                    c.set_slot("city", json!(city), 0.9);
+                    Flow::Goto("bye")
+                },
+            )
+            .node("lookup", |c| Flow::Retrieve(c.text().to_owned()))
+            .on_knowledge("lookup", |c, hits: &[Hit]| {
+                c.say(
+                    hits.first()
+                        .map_or("Не знаю.", |h| h.text.as_str())
+                        .to_owned(),
+                );
+                Flow::Goto("ask")
+            })
+            .node("bye", |c| {
+                let city = c.state_ref().city.clone();
+                c.say(format!("Спасибо, {city}!"));
+                Flow::End("done")
+            })
+    }
+
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "toy".into(),
+            version: "1".into(),
+            abi: 1,
+            description: String::new(),
+            slots: vec!["city".into()],
+            texts: vec![],
+        }
+    }
+
+    fn score(ctx: &Ctx<'_, State>) -> u8 {
+        if ctx.slot("city").is_some() { 50 } else { 0 }
+    }
+}
+
+fn step(state: &Value, event: Event) -> StepOutput {
+    let mut context = Context::default();
+    context.now = "2026-11-25T12:00:00+03:00".into();
+    let input = StepInput {
+        abi: 1,
+        state: state.clone(),
+        event,
+        context,
+    };
+    let out = run_step::<Toy>(&serde_json::to_vec(&input).unwrap());
+    sva_abi::validate_output(&out, &Default::default())
+        .expect("the SDK always produces valid output")
+}
+
+fn says(out: &StepOutput) -> Vec<String> {
+    out.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Say(s) => Some(s.text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn utterance(text: &str) -> Event {
+    Event::Utterance {
+        text: text.into(),
+        confidence: 1.0,
+    }
+}
+
+#[test]
+fn an_interrupt_resumes_in_its_reply_and_records_the_slot() {
+    let first = step(&Value::Null, Event::CallStarted);
+    assert_eq!(says(&first), ["Из какого вы города?"]);
+    assert!(matches!(
+        first.actions.last(),
+        Some(Action::Listen { timeout_ms: 7000 })
+    ));
+    let second = step(&first.state, utterance("казань"));
+    assert_eq!(says(&second), ["Спасибо, казань!"]);
+    assert!(matches!(second.actions.last(), Some(Action::Hangup { reason }) if reason == "done"));
+    let Some(Action::Qualification(q)) = second.actions.first() else {
+        panic!("the record comes first")
+    };
+    assert_eq!(
+        (q.score, q.slots["city"].utterance.as_str()),
+        (50, "казань")
+    );
+}
+
+#[test]
+fn a_knowledge_request_resumes_where_it_was_asked() {
+    let first = step(&Value::Null, Event::CallStarted);
+    let asked = step(&first.state, utterance("а доставка есть"));
+    let Some(Action::Retrieve(request)) = asked.actions.last() else {
+        panic!("{:?}", asked.actions)
+    };
+    assert_eq!(request.query, "а доставка есть");
+    let hit = Hit {
+        text: "Доставка бесплатная.".into(),
+        score: 1.0,
+        source: HitSource {
+            document: "d.md".into(),
+            heading: String::new(),
+        },
+    };
+    let answered = step(
+        &asked.state,
+        Event::RetrieveResult {
+            id: request.id.clone(),
+            hits: vec![hit],
+        },
+    );
+    assert_eq!(
+        says(&answered),
+        ["Доставка бесплатная.", "Из какого вы города?"]
+    );
+    // A stray result with nothing asked is ignored.
+    let stray = step(
+        &answered.state,
+        Event::RetrieveResult {
+            id: "x".into(),
+            hits: vec![],
+        },
+    );
+    assert!(says(&stray).is_empty());
+}
+
+#[test]
+fn global_handlers_fire_from_any_node() {
+    let first = step(&Value::Null, Event::CallStarted);
+    let repeated = step(&first.state, utterance("повторите пожалуйста"));
+    assert_eq!(says(&repeated), ["Из какого вы города?"]);
+    let silent = step(&repeated.state, Event::NoInput);
+    assert_eq!(says(&silent), ["Алло?", "Из какого вы города?"]);
+    let silent_again = step(&silent.state, Event::NoInput);
+    assert!(matches!(
+        silent_again.actions.last(),
+        Some(Action::Hangup { .. })
+    ));
+}
+
+#[test]
+fn malformed_input_gets_a_phrase_not_a_panic() {
+    for garbage in [
+        &b"{"[..],
+        b"",
+        b"\xff\xfe",
+        br#"{"abi":1,"state":{"node":"ask"},"event":{"type":"nope"}}"#,
+    ] {
+        let out = run_step::<Toy>(garbage);
+        let out =
+            sva_abi::validate_output(&out, &Default::default()).expect("still a valid output");
+        assert!(matches!(out.actions.last(), Some(Action::Listen { .. })));
+    }
+    let kept = run_step::<Toy>(br#"{"abi":1,"state":{"node":"ask"},"event":{"type":"nope"}}"#);
+    let kept: StepOutput = serde_json::from_slice(&kept).unwrap();
+    assert_eq!(
+        kept.state,
+        json!({"node": "ask"}),
+        "the readable state is kept"
+    );
+}
