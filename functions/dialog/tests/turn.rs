@@ -43,9 +43,11 @@ fn counter(version: &'static str) -> sva_dialog::ScenarioHandle {
 }
 
 fn tenant(id: &str) -> Tenant {
-    let mut context = sva_abi::TenantContext::default();
-    context.id = id.into();
-    context.company = "ТехноСклад".into();
+    let context = sva_abi::TenantContext {
+        id: id.into(),
+        company: "ТехноСклад".into(),
+        ..Default::default()
+    };
     Tenant {
         context,
         signing_secret: SECRET.to_vec(),

@@ -83,8 +83,10 @@ impl Scenario for Toy {
 }
 
 fn step(state: &Value, event: Event) -> StepOutput {
-    let mut context = Context::default();
-    context.now = "2026-11-25T12:00:00+03:00".into();
+    let context = Context {
+        now: "2026-11-25T12:00:00+03:00".into(),
+        ..Context::default()
+    };
     let input = StepInput {
         abi: 1,
         state: state.clone(),
