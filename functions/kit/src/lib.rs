@@ -4,7 +4,7 @@
 //! * [`config`] — a typed configuration from the environment (`SVA_*`, `PORT`) and an
 //!   optional JSON file (`SVA_CONFIG`), with defaults that work locally with no cloud
 //!   account; secrets are redacted from `Debug`.
-//! * [`serve`] — one axum [`Router`](axum::Router) served either by the Lambda runtime
+//! * [`mod@serve`] — one axum [`Router`](axum::Router) served either by the Lambda runtime
 //!   loop (when `AWS_LAMBDA_RUNTIME_API` is set) or by an HTTP server on `$PORT`
 //!   (Yandex Serverless Containers, local), with the standard layers: `/healthz`, body
 //!   limit, request id, request tracing, errors in one JSON shape.

@@ -2,7 +2,7 @@
 //! with personal data masked in every emitted line.
 //!
 //! [`init`] installs the global subscriber. Every line goes through
-//! [`MaskingWriter`], which applies [`mask_text`](crate::mask::mask_text): even a
+//! [`MaskingWriter`], which applies [`mask_text`]: even a
 //! careless `tracing::info!(caller = %phone)` prints `+7916***4567`. Masking on purpose
 //! is still the rule (see [`crate::mask`]); this is the safety net.
 //!
@@ -137,7 +137,7 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for MaskingMakeWriter<M> {
 }
 
 /// A writer that buffers whole lines and writes them masked with
-/// [`mask_text`](crate::mask::mask_text). A partial line is written when the writer is
+/// [`mask_text`]. A partial line is written when the writer is
 /// flushed or dropped.
 #[derive(Debug)]
 pub struct MaskingWriter<W: Write> {

@@ -7,10 +7,12 @@
 //! What [`mask_text`] treats as a phone number: a run of 7 or more digits, optionally
 //! starting with `+` or `(`, in which digits may be separated by spaces, dashes or
 //! brackets (at most two separators in a row), and which does not touch a hexadecimal
-//! letter or a decimal point (so hashes, UUIDs and fractions survive). An ISO date
-//! (`2026-05-01`) is never masked. The net is deliberately wide: a plain number of 7 or
-//! more digits in a log line (a numeric id, an amount written with spaces as
-//! `1 500 000`) is masked too — log such values with a non-digit prefix or not at all.
+//! letter (directly or across dashes) or a decimal point, so that hashes, UUIDs and
+//! fractions survive. ISO dates (`2026-05-01`) and UUIDs are never masked.
+//!
+//! The net is deliberately wide: a standalone number of 7 or more digits (a numeric id,
+//! an amount written with spaces as `1 500 000`) is masked too. Ids that must stay
+//! readable in logs should have letters next to their digits (UUIDs, `c7a91234567`).
 
 use std::borrow::Cow;
 
@@ -186,23 +188,43 @@ fn starts_with_iso_date(s: &[u8]) -> bool {
         && !s.get(shape.len()).is_some_and(u8::is_ascii_digit)
 }
 
-/// Is the character before a digit run a sign that the digits belong to something else
-/// (a hex string, a decimal fraction)?
+/// True when `s` starts with a UUID (`8-4-4-4-12` hex digits) not followed by another
+/// hex digit.
+fn starts_with_uuid(s: &[u8]) -> bool {
+    let shape = b"hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh";
+    s.len() >= shape.len()
+        && shape.iter().zip(s).all(|(&want, &got)| match want {
+            b'h' => got.is_ascii_hexdigit(),
+            other => got == other,
+        })
+        && !s.get(shape.len()).is_some_and(u8::is_ascii_hexdigit)
+}
+
+/// Do the characters before a digit run show that the digits belong to something else:
+/// a hex token (`e5f6`, also joined by dashes as in a UUID), a decimal fraction?
 fn foreign_before(text: &str, start: usize) -> bool {
-    let mut before = text[..start].chars().rev();
-    match before.next() {
+    let before = &text[..start];
+    let undashed = before.trim_end_matches('-');
+    let mut chars = undashed.chars().rev();
+    match chars.next() {
         Some(c) if c.is_ascii_hexdigit() => true,
-        Some('.') => before.next().is_some_and(|c| c.is_ascii_digit()),
+        Some('.') if undashed.len() == before.len() => {
+            chars.next().is_some_and(|c| c.is_ascii_digit())
+        }
         _ => false,
     }
 }
 
-/// Is the character after a digit run a sign that the digits belong to something else?
+/// Do the characters after a digit run show that the digits belong to something else?
 fn foreign_after(text: &str, end: usize) -> bool {
-    let mut after = text[end..].chars();
-    match after.next() {
+    let after = &text[end..];
+    let undashed = after.trim_start_matches('-');
+    let mut chars = undashed.chars();
+    match chars.next() {
         Some(c) if c.is_ascii_hexdigit() => true,
-        Some('.') => after.next().is_some_and(|c| c.is_ascii_digit()),
+        Some('.') if undashed.len() == after.len() => {
+            chars.next().is_some_and(|c| c.is_ascii_digit())
+        }
         _ => false,
     }
 }
@@ -224,6 +246,10 @@ fn phone_spans(text: &str, emails: &[Span]) -> Vec<Span> {
         }
         if starts_with_iso_date(&bytes[i..]) {
             i += 10;
+            continue;
+        }
+        if starts_with_uuid(&bytes[i..]) {
+            i += 36;
             continue;
         }
         // Scan the run: digits and separators, a `+` only first.
@@ -344,6 +370,42 @@ mod tests {
             assert_eq!(mask_text(input), input, "input: {input}");
         }
         assert!(matches!(mask_text("plain text"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn uuids_are_never_masked() {
+        // A small LCG: deterministic pseudo-random UUIDs, some with all-digit groups.
+        let mut state: u64 = 0x5eed;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 33
+        };
+        for round in 0..5000 {
+            let hex = if round % 3 == 0 {
+                "0123456789"
+            } else {
+                "0123456789abcdef"
+            };
+            let mut uuid = String::new();
+            for (g, len) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+                if g > 0 {
+                    uuid.push('-');
+                }
+                for _ in 0..len {
+                    let digit = usize::try_from(next()).unwrap() % hex.len();
+                    uuid.push(char::from(hex.as_bytes()[digit]));
+                }
+            }
+            for line in [
+                format!("{{\"request_id\":\"{uuid}\"}}"),
+                format!("request_id={uuid} status=200"),
+                uuid.clone(),
+            ] {
+                assert_eq!(mask_text(&line), line);
+            }
+        }
     }
 
     #[test]

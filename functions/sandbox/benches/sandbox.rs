@@ -24,7 +24,11 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(sandbox.step_raw(&scenario, black_box(&json)).expect("step")))
     });
     c.bench_function("instantiate + drop", |b| {
-        b.iter(|| sandbox.instantiate_only(black_box(&scenario)).expect("instance"))
+        b.iter(|| {
+            sandbox
+                .instantiate_only(black_box(&scenario))
+                .expect("instance")
+        })
     });
 
     let dir = tempfile::tempdir().expect("tempdir");

@@ -31,7 +31,9 @@ fn main() {
     samples.sort_unstable();
     let at =
         |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)] as f64 / 1e3;
+    let (_, fuel) = sandbox.step_metered(&scenario, &json).expect("step");
     println!("module: {name}");
+    println!("fuel per step: {fuel} wasm instructions");
     println!("input: {} bytes", json.len());
     println!(
         "step (fresh instance): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs over {} steps",

@@ -46,7 +46,7 @@ impl Sandbox {
         let input = dry_run_input();
         let json = serde_json::to_vec(&input).map_err(|e| SandboxError::Engine(e.to_string()))?;
         let started = Instant::now();
-        let (dry_run, fuel) = self.run_step(&scenario, &json)?;
+        let (dry_run, fuel) = self.step_metered(&scenario, &json)?;
         Ok(ModuleReport {
             version: key.version,
             size: wasm.len(),

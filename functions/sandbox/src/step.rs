@@ -76,11 +76,11 @@ impl Sandbox {
 
     /// Runs one step on an already-encoded input document.
     pub fn step_raw(&self, scenario: &Scenario, input: &[u8]) -> Result<StepOutput, SandboxError> {
-        self.run_step(scenario, input).map(|(output, _)| output)
+        self.step_metered(scenario, input).map(|(output, _)| output)
     }
 
-    /// Runs one step and reports the fuel it consumed.
-    pub(crate) fn run_step(
+    /// Runs one step and reports the fuel (wasm instructions) it consumed.
+    pub fn step_metered(
         &self,
         scenario: &Scenario,
         input: &[u8],

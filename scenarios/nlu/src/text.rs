@@ -48,20 +48,30 @@ pub(crate) fn has_phrase(tokens: &[String], phrase: &str) -> bool {
 }
 
 /// Where `phrase` (space-separated words, each a prefix when it ends in `*`) starts.
+///
+/// Called for every phrase of every rule on every utterance, so it allocates nothing and
+/// only looks further than the first word where that word matches.
 pub(crate) fn phrase_at(tokens: &[String], phrase: &str) -> Option<usize> {
-    let words: Vec<&str> = phrase.split(' ').collect();
-    if words.is_empty() || tokens.len() < words.len() {
+    if tokens.is_empty() {
         return None;
     }
-    (0..=tokens.len() - words.len()).find(|&i| {
-        words
-            .iter()
-            .enumerate()
-            .all(|(j, w)| match w.strip_suffix('*') {
-                Some(stem) => tokens[i + j].starts_with(stem),
-                None => tokens[i + j] == *w,
-            })
+    let first = phrase.split_once(' ').map_or(phrase, |(first, _)| first);
+    (0..tokens.len()).find(|&i| {
+        word_matches(&tokens[i], first)
+            && phrase
+                .split(' ')
+                .skip(1)
+                .enumerate()
+                .all(|(j, w)| tokens.get(i + 1 + j).is_some_and(|t| word_matches(t, w)))
     })
+}
+
+/// Whether a token is `word`, or starts with it when `word` ends in `*`.
+fn word_matches(token: &str, word: &str) -> bool {
+    match word.strip_suffix('*') {
+        Some(stem) => token.starts_with(stem),
+        None => token == word,
+    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,18 @@ impl<'a, S> Ctx<'a, S> {
     /// Everything `sva-nlu` understood in the caller's words (computed once per step).
     pub fn understood(&self) -> &Understanding {
         self.understood.get_or_init(|| {
+            if self.text().trim().is_empty() {
+                return sva_nlu::Understanding {
+                    text: String::new(),
+                    money: Vec::new(),
+                    phones: Vec::new(),
+                    dates: Vec::new(),
+                    answer: None,
+                    names: Vec::new(),
+                    emails: Vec::new(),
+                    intents: Vec::new(),
+                };
+            }
             let now = Now::parse_rfc3339(&self.context.now)
                 .or_else(|_| Now::parse_rfc3339("2026-01-01T12:00:00+03:00"));
             match now {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
@@ -116,23 +117,10 @@ where
     }
 }
 
-/// The HTTP status of a service error, if the service answered.
-fn status<E, R>(err: &SdkError<E, R>) -> Option<u16>
-where
-    R: HttpStatus,
-{
-    err.raw_response().map(HttpStatus::status_code)
-}
-
-/// The raw response type of `SdkError` varies; this reads its status.
-trait HttpStatus {
-    fn status_code(&self) -> u16;
-}
-
-impl HttpStatus for aws_sdk_s3::config::http::HttpResponse {
-    fn status_code(&self) -> u16 {
-        self.status().as_u16()
-    }
+/// The HTTP status of a failed call, if the service answered.
+fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
+    err.raw_response()
+        .map(|response| response.status().as_u16())
 }
 
 #[async_trait]
