@@ -27,9 +27,10 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## dev: the whole product locally on embedded defaults.
+## dev: talk to the default scenario in the terminal (the full local stack, `sva dev`,
+## comes with the dialog function's HTTP surface).
 dev: scenarios
-	$(CARGO) run -p sva -- dev
+	$(CARGO) run -q -p sva -- scenario run $(SCENARIO_WASM)
 
 ## bench: the benchmarks whose figures are in docs/performance.md.
 bench: scenarios
