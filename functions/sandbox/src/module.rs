@@ -68,15 +68,7 @@ impl Sandbox {
         }
         let started = std::time::Instant::now();
         let module = self.compile(wasm)?;
-        let scenario = Arc::new(self.prepare(key, &module)?);
-        tracing::info!(
-            tenant = %scenario.key.tenant,
-            version = %scenario.key.version,
-            compile_ms = started.elapsed().as_millis() as u64,
-            "scenario module compiled"
-        );
-        self.cache.insert(scenario.clone());
-        Ok(scenario)
+        self.admit(key, &module, started, "compiled")
     }
 
     /// Loads the module at `wasm_path` through its precompiled artifact (written beside it
@@ -91,12 +83,23 @@ impl Sandbox {
         }
         let started = std::time::Instant::now();
         let module = self.load_artifact(&key, wasm_path)?;
-        let scenario = Arc::new(self.prepare(key, &module)?);
+        self.admit(key, &module, started, "mapped from its artifact")
+    }
+
+    /// Validates a compiled module, caches it and logs how long getting it took.
+    fn admit(
+        &self,
+        key: ModuleKey,
+        module: &Module,
+        started: std::time::Instant,
+        how: &str,
+    ) -> Result<Arc<Scenario>, SandboxError> {
+        let scenario = Arc::new(self.prepare(key, module)?);
         tracing::info!(
             tenant = %scenario.key.tenant,
             version = %scenario.key.version,
-            load_us = started.elapsed().as_micros() as u64,
-            "scenario module loaded"
+            micros = started.elapsed().as_micros() as u64,
+            "scenario module {how}"
         );
         self.cache.insert(scenario.clone());
         Ok(scenario)

@@ -13,29 +13,7 @@ use crate::numbers::{Word, cardinal, ordinal_at, word};
 use crate::text::starts_with_any;
 use crate::{DateTime, Now};
 
-/// Days since 1970-01-01 of a civil date.
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number.
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
+pub(crate) use sva_abi::clock::{civil_from_days, days_from_civil};
 
 /// Days in a month.
 pub(crate) fn days_in_month(y: i64, m: u32) -> u32 {
@@ -493,10 +471,6 @@ mod tests {
 
     #[test]
     fn calendar_round_trips() {
-        for day in [-1000, 0, 19_000, 20_417, 40_000] {
-            let (y, m, d) = civil_from_days(day);
-            assert_eq!(days_from_civil(y, m, d), day);
-        }
         assert_eq!(weekday(days_from_civil(2026, 11, 25)), 2, "a Wednesday");
         assert_eq!(days_in_month(2028, 2), 29);
     }

@@ -74,23 +74,14 @@ impl<'a, S> Ctx<'a, S> {
     pub fn understood(&self) -> &Understanding {
         self.understood.get_or_init(|| {
             if self.text().trim().is_empty() {
-                return sva_nlu::Understanding {
-                    text: String::new(),
-                    money: Vec::new(),
-                    phones: Vec::new(),
-                    dates: Vec::new(),
-                    answer: None,
-                    names: Vec::new(),
-                    emails: Vec::new(),
-                    intents: Vec::new(),
-                };
+                return nothing();
             }
-            let now = Now::parse_rfc3339(&self.context.now)
-                .or_else(|_| Now::parse_rfc3339("2026-01-01T12:00:00+03:00"));
-            match now {
-                Ok(now) => sva_nlu::understand(self.text(), &now),
-                Err(_) => sva_nlu::understand("", &ANY_NOW),
-            }
+            // The host always sends a valid `now`; for a module run by hand with a bad
+            // one, a fixed reference keeps relative dates sane rather than absent.
+            Now::parse_rfc3339(&self.context.now)
+                .or_else(|_| Now::parse_rfc3339(FALLBACK_NOW))
+                .map(|now| sva_nlu::understand(self.text(), &now))
+                .unwrap_or_else(|_| nothing())
         })
     }
 
@@ -202,12 +193,19 @@ impl<'a, S> Ctx<'a, S> {
     }
 }
 
-const ANY_NOW: Now = Now {
-    year: 2026,
-    month: 1,
-    day: 1,
-    hour: 12,
-    minute: 0,
-    second: 0,
-    offset_minutes: 180,
-};
+/// The reference time used when the context's `now` is not RFC 3339.
+const FALLBACK_NOW: &str = "2026-01-01T12:00:00+03:00";
+
+/// An empty understanding: no words, nothing understood.
+fn nothing() -> Understanding {
+    Understanding {
+        text: String::new(),
+        money: Vec::new(),
+        phones: Vec::new(),
+        dates: Vec::new(),
+        answer: None,
+        names: Vec::new(),
+        emails: Vec::new(),
+        intents: Vec::new(),
+    }
+}
