@@ -1,6 +1,6 @@
 //! Global handlers: what the caller may say at any point of the call.
 
-use crate::nodes::{book_callback, leak_node, manager, next, save_email, spoken_money};
+use crate::nodes::{book_callback, manager, next, save_email, spoken_money};
 use crate::{Sales, say};
 use serde_json::json;
 use sva_sdk::abi::{Event, Outcome};
@@ -8,11 +8,6 @@ use sva_sdk::nlu::{Intent, is_correction, is_question, numbers};
 use sva_sdk::{Ctx, Flow};
 
 type C<'a, 'b> = &'a mut Ctx<'b, Sales>;
-
-/// The current node again (re-asks its question).
-fn stay(ctx: &Ctx<'_, Sales>) -> Flow {
-    Flow::Goto(leak_node(ctx.node()))
-}
 
 pub(crate) fn do_not_call(ctx: C) -> Option<Flow> {
     if !ctx.has(Intent::DoNotCall) {
@@ -93,11 +88,7 @@ pub(crate) fn robot(ctx: C) -> Option<Flow> {
         return None;
     }
     say(ctx, "robot");
-    Some(if ctx.node() == "greet" {
-        Flow::Goto("need")
-    } else {
-        stay(ctx)
-    })
+    Some(Flow::Again)
 }
 
 pub(crate) fn repeat(ctx: C) -> Option<Flow> {
@@ -120,7 +111,7 @@ pub(crate) fn silence(ctx: C) -> Option<Flow> {
         return Some(Flow::End("silence"));
     }
     say(ctx, "silence");
-    Some(stay(ctx))
+    Some(Flow::Again)
 }
 
 pub(crate) fn transfer_failed(ctx: C) -> Option<Flow> {
@@ -160,7 +151,7 @@ pub(crate) fn objection_price(ctx: C) -> Option<Flow> {
     Some(if ctx.slot("budget").is_none() {
         Flow::Goto("budget")
     } else {
-        stay(ctx)
+        Flow::Again
     })
 }
 
@@ -183,7 +174,7 @@ pub(crate) fn send_email(ctx: C) -> Option<Flow> {
     }
     if ctx.slot("email").is_some() {
         ctx.say("Хорошо, отправим на вашу почту.");
-        return Some(stay(ctx));
+        return Some(Flow::Again);
     }
     Some(Flow::Goto("email"))
 }
@@ -197,9 +188,6 @@ pub(crate) fn question(ctx: C) -> Option<Flow> {
         return None;
     }
     let question = ctx.text().to_owned();
-    let resume = ctx.node().to_owned();
-    let state = ctx.state();
-    state.question = question;
-    state.resume = resume;
-    Some(Flow::Goto("answer"))
+    ctx.state().question = question;
+    Some(Flow::Digress("answer"))
 }

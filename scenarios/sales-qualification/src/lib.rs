@@ -22,6 +22,8 @@ pub struct SalesQualification;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Sales {
+    /// The greeting was said.
+    pub greeted: bool,
     /// Slots the caller could not or would not give; not asked again.
     pub skipped: Vec<String>,
     /// The caller asked for something by e-mail.
@@ -36,8 +38,6 @@ pub struct Sales {
     pub question: String,
     /// Questions the knowledge base could not answer, for the manager.
     pub open_questions: Vec<String>,
-    /// The node to return to after a digression (a question, "are you a robot").
-    pub resume: String,
 }
 
 /// The qualification slots, in the order they are asked.

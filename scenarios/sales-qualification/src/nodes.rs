@@ -107,6 +107,11 @@ pub(crate) fn manager(ctx: &Ctx<'_, Sales>) -> Option<String> {
 }
 
 fn greet(ctx: C) -> Flow {
+    // Coming back to the start (after a question, "are you a robot"…) moves on instead
+    // of greeting twice.
+    if std::mem::replace(&mut ctx.state().greeted, true) {
+        return next(ctx);
+    }
     // A name the CRM or the campaign already knows.
     let known = ctx
         .context()
@@ -637,8 +642,8 @@ fn retention_reply(ctx: C) -> Flow {
     }
 }
 
-/// Speaks the best passage, shortened for the phone, or admits not knowing; then goes
-/// back to where the call was.
+/// Speaks the best passage, shortened for the phone, or admits not knowing; then returns
+/// to where the call was.
 fn answered(ctx: C, hits: &[Hit]) -> Flow {
     match hits.first() {
         Some(hit) => {
@@ -658,39 +663,7 @@ fn answered(ctx: C, hits: &[Hit]) -> Flow {
             }
         }
     }
-    let resume = std::mem::take(&mut ctx.state().resume);
-    match resume.as_str() {
-        "" | "greet" | "answer" => next(ctx),
-        node => Flow::Goto(leak_node(node)),
-    }
-}
-
-/// The `&'static str` name of a node by its runtime name.
-pub(crate) fn leak_node(name: &str) -> &'static str {
-    const NODES: &[&str] = &[
-        "greet",
-        "need",
-        "budget",
-        "timeline",
-        "decision",
-        "name",
-        "company",
-        "phone",
-        "phone_dictate",
-        "email",
-        "offer_transfer",
-        "transfer",
-        "callback_time",
-        "think_choice",
-        "retention",
-        "answer",
-        "wrap_up",
-    ];
-    NODES
-        .iter()
-        .copied()
-        .find(|n| *n == name)
-        .unwrap_or("wrap_up")
+    Flow::Return
 }
 
 /// Cuts `text` at a sentence end within `max` characters (or at a word).

@@ -13,6 +13,9 @@ pub struct Envelope<S> {
     pub waiting: bool,
     /// Whether the node waits for the host's knowledge.
     pub asked: bool,
+    /// Where a digression returns to.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub return_to: String,
     /// What was said last, for "repeat".
     pub last_said: Vec<String>,
     /// Silences in a row.

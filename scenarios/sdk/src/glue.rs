@@ -122,6 +122,18 @@ fn drive<S>(graph: &Graph<S>, ctx: &mut Ctx<'_, S>, mut flow: Flow) {
     // this many hops the caller hears a question instead of silence.
     for _ in 0..32 {
         flow = match flow {
+            Flow::Again => match graph.find(&ctx.env.node) {
+                Some(node) => Flow::Goto(node.name),
+                None => Flow::Goto(graph.start),
+            },
+            Flow::Digress(name) => {
+                ctx.env.return_to = ctx.env.node.clone();
+                Flow::Goto(name)
+            }
+            Flow::Return => {
+                let back = std::mem::take(&mut ctx.env.return_to);
+                Flow::Goto(graph.find(&back).map_or(graph.start, |n| n.name))
+            }
             Flow::Goto(name) => match graph.find(name) {
                 Some(node) => {
                     if ctx.env.node != name {

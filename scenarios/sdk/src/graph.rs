@@ -8,6 +8,13 @@ use sva_abi::Hit;
 pub enum Flow {
     /// Go to (enter) another node.
     Goto(&'static str),
+    /// Enter the current node again (re-asks its question).
+    Again,
+    /// Go to a node for a digression (a question, a clarification), remembering the
+    /// current node; [`Flow::Return`] comes back to it.
+    Digress(&'static str),
+    /// Come back from a digression to the node it started from (or the start node).
+    Return,
     /// Wait for the caller; their next words resume the current node's `reply`.
     Wait,
     /// Ask the host's knowledge base; the answer resumes the current node's `knowledge`.

@@ -5,7 +5,7 @@
 //!   something and returns a [`Flow`]: go to another node (an edge, chosen in code, so
 //!   conditional), wait for the caller (an interrupt — the next utterance resumes in the
 //!   node's `reply` function), ask the host for knowledge (resumed in `knowledge`),
-//!   transfer, or end the call.
+//!   digress to another node and return, ask again, transfer, or end the call.
 //! * Global handlers run before the current node sees the caller's words, from any node:
 //!   operator requests, "not interested", "repeat", silence, "call me later", do-not-call,
 //!   "am I talking to a robot".

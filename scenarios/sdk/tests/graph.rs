@@ -1,5 +1,5 @@
 //! The graph machinery on a toy scenario: interrupts and resumption, global handlers,
-//! knowledge round trips, "repeat", silence counting, and malformed input.
+//! knowledge round trips inside a digression (`Digress` / `Return`), `Again`, "repeat", silence counting, and malformed input.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ impl Scenario for Toy {
                         Flow::End("silence")
                     } else {
                         c.say("Алло?");
-                        Flow::Goto("ask")
+                        Flow::Again
                     }
                 })
             })
@@ -42,7 +42,7 @@ impl Scenario for Toy {
                 },
                 |c| {
                     if c.text().contains("доставк") {
-                        return Flow::Goto("lookup");
+                        return Flow::Digress("lookup");
                     }
                     let city = c.text().to_owned();
                     c.state().city = city.clone();
