@@ -4,8 +4,10 @@
 //! The function is stateless. The call's dialog state travels in a [`token`] signed with
 //! the service key and bound to tenant, call, scenario version and sequence number;
 //! requests are signed per tenant ([`signature`]). The protocol is `docs/turn-protocol.md`;
-//! [`Dialog::turn`] implements it independently of any HTTP framework.
+//! [`Dialog::turn`] implements it independently of any HTTP framework, and [`http`]
+//! mounts it as `POST /v1/turn` on the serverless kit's router.
 
+pub mod http;
 pub mod protocol;
 pub mod signature;
 pub mod token;
