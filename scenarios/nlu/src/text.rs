@@ -8,24 +8,41 @@
 pub(crate) fn tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let c = fold_char(c);
-        let prev_digit = i > 0 && chars[i - 1].is_ascii_digit();
-        let next_digit = chars.get(i + 1).is_some_and(char::is_ascii_digit);
-        let keep = c.is_alphanumeric()
-            || (matches!(c, ',' | '.' | ':') && prev_digit && next_digit)
+    let mut prev = ' ';
+    let mut chars = text.chars().peekable();
+    while let Some(raw) = chars.next() {
+        let next_digit = chars.peek().is_some_and(char::is_ascii_digit);
+        let (c, word_char) = classify(raw);
+        let keep = word_char
+            || (matches!(c, ',' | '.' | ':') && prev.is_ascii_digit() && next_digit)
             || (c == '+' && current.is_empty() && next_digit);
         if keep {
             current.push(c);
         } else if !current.is_empty() {
             out.push(std::mem::take(&mut current));
         }
+        prev = raw;
     }
     if !current.is_empty() {
         out.push(current);
     }
     out
+}
+
+/// A character's folded form and whether it belongs in a word. ASCII and Russian
+/// letters, the overwhelming majority, skip the Unicode tables.
+fn classify(c: char) -> (char, bool) {
+    match c {
+        'a'..='z' | '0'..='9' | 'а'..='я' => (c, true),
+        'A'..='Z' => (c.to_ascii_lowercase(), true),
+        'А'..='Я' => (char::from_u32(c as u32 + 32).unwrap_or(c), true),
+        'ё' | 'Ё' => ('е', true),
+        ' ' | ',' | '.' | ':' | '!' | '?' | '-' | '+' | '(' | ')' | '"' | '\'' | ';' => (c, false),
+        _ => {
+            let folded = fold_char(c);
+            (folded, folded.is_alphanumeric())
+        }
+    }
 }
 
 /// The lowercase, `ё`-folded form of a character.
@@ -52,7 +69,10 @@ pub(crate) fn has_phrase(tokens: &[String], phrase: &str) -> bool {
 /// Called for every phrase of every rule on every utterance, so it allocates nothing and
 /// only looks further than the first word where that word matches.
 pub(crate) fn phrase_at(tokens: &[String], phrase: &str) -> Option<usize> {
-    if tokens.is_empty() {
+    // Most phrases start with a letter no token starts with: skip them before splitting
+    // (two bytes: one Cyrillic letter).
+    let head = &phrase.as_bytes()[..phrase.len().min(2)];
+    if !tokens.iter().any(|t| t.as_bytes().starts_with(head)) {
         return None;
     }
     let first = phrase.split_once(' ').map_or(phrase, |(first, _)| first);

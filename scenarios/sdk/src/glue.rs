@@ -31,7 +31,11 @@ struct Output<'a, S: Serialize> {
 /// Never panics on bad input: a malformed document yields the fallback phrase and a
 /// `listen`, keeping whatever state could be read.
 pub fn run_step<S: Scenario>(input: &[u8]) -> Vec<u8> {
-    let output = match serde_json::from_slice::<Input<'_>>(input) {
+    // One UTF-8 check for the whole document, instead of one per string in each pass.
+    let parsed = std::str::from_utf8(input)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str::<Input<'_>>(text).map_err(|e| e.to_string()));
+    let output = match parsed {
         Ok(input) => return step_input::<S>(input),
         Err(_) => {
             let state = serde_json::from_slice::<serde_json::Value>(input)
