@@ -41,6 +41,9 @@ pub enum DialogError {
     /// The tenant is disabled.
     #[error("tenant {0:?} is disabled")]
     TenantDisabled(String),
+    /// Object storage failed (retry later).
+    #[error("storage unavailable: {0}")]
+    Storage(String),
     /// The scenario version the call needs cannot be loaded (a host problem).
     #[error("the scenario cannot be loaded: {0}")]
     ScenarioUnavailable(String),
@@ -59,7 +62,7 @@ impl DialogError {
             DialogError::UnknownTenant(_) => 404,
             DialogError::OutOfOrder { .. } => 409,
             DialogError::PayloadTooLarge { .. } => 413,
-            DialogError::ScenarioUnavailable(_) => 503,
+            DialogError::ScenarioUnavailable(_) | DialogError::Storage(_) => 503,
         }
     }
 
@@ -76,6 +79,7 @@ impl DialogError {
             DialogError::UnknownTenant(_) => "unknown_tenant",
             DialogError::TenantDisabled(_) => "tenant_disabled",
             DialogError::ScenarioUnavailable(_) => "scenario_unavailable",
+            DialogError::Storage(_) => "storage_unavailable",
         }
     }
 }

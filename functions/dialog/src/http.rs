@@ -1,9 +1,10 @@
-//! The dialog function's HTTP surface: `POST /v1/turn` on the serverless kit.
+//! The dialog function's HTTP surface on the serverless kit: `POST /v1/turn` and
+//! `POST /v1/calls/{call_id}/end`.
 
-use crate::protocol::TurnResponse;
+use crate::protocol::{CallEnded, TurnResponse};
 use crate::{Dialog, Headers};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -15,7 +16,37 @@ use sva_kit::ApiError;
 pub fn router(dialog: Arc<Dialog>) -> Router {
     Router::new()
         .route("/v1/turn", post(turn))
+        .route("/v1/calls/{call_id}/end", post(end_call))
         .with_state(dialog)
+}
+
+/// The signature headers of a request.
+fn signed(headers: &HeaderMap) -> Headers<'_> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    Headers {
+        tenant: header("x-sva-tenant"),
+        timestamp: header("x-sva-timestamp"),
+        signature: header("x-sva-signature"),
+    }
+}
+
+fn refusal(e: crate::DialogError) -> ApiError {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+/// The end of a call: the record and the CRM outbox entry.
+async fn end_call(
+    State(dialog): State<Arc<Dialog>>,
+    Path(call_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CallEnded>, ApiError> {
+    dialog
+        .end_call(signed(&headers), &call_id, &body)
+        .await
+        .map(Json)
+        .map_err(refusal)
 }
 
 /// One turn. The body is taken as raw bytes: the signature covers them exactly.
@@ -24,14 +55,9 @@ async fn turn(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<TurnResponse>, ApiError> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let signed = Headers {
-        tenant: header("x-sva-tenant"),
-        timestamp: header("x-sva-timestamp"),
-        signature: header("x-sva-signature"),
-    };
-    dialog.turn(signed, &body).await.map(Json).map_err(|e| {
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-        ApiError::new(status, e.code(), e.to_string())
-    })
+    dialog
+        .turn(signed(&headers), &body)
+        .await
+        .map(Json)
+        .map_err(refusal)
 }

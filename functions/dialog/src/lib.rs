@@ -9,6 +9,7 @@
 
 pub mod http;
 pub mod protocol;
+pub mod record;
 pub mod signature;
 pub mod token;
 

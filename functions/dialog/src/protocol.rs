@@ -82,3 +82,94 @@ pub enum VoxAction {
         reason: String,
     },
 }
+
+/// `POST /v1/calls/{call_id}/end` body: what VoxEngine measured, sent from
+/// `AppEvents.Terminating`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallEnd {
+    /// The tenant (must match the header).
+    pub tenant: String,
+    /// The call (its id must match the path).
+    pub call: CallInfo,
+    /// The token of the last answer.
+    pub token: String,
+    /// When the call was answered, RFC 3339.
+    #[serde(default)]
+    pub started_at: Option<String>,
+    /// Call duration in seconds.
+    #[serde(default)]
+    pub duration_s: u32,
+    /// What Voximplant charged for the call, when it reported it.
+    #[serde(default)]
+    pub telephony_cost: Option<Cost>,
+    /// Recognition usage.
+    #[serde(default)]
+    pub asr: Option<AsrUsage>,
+    /// Characters synthesised.
+    #[serde(default)]
+    pub tts_chars: u32,
+    /// Where the recording is.
+    #[serde(default)]
+    pub recording_url: Option<String>,
+    /// The conversation as VoxEngine saw it.
+    #[serde(default)]
+    pub transcript: Vec<TranscriptEntry>,
+    /// Why the call ended (`hangup`, `transfer`, `caller_hangup`, …).
+    #[serde(default)]
+    pub end_reason: String,
+}
+
+/// An amount in a currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    /// The amount.
+    pub amount: f64,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
+/// Speech recognition usage of a call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsrUsage {
+    /// Recognition sessions started.
+    #[serde(default)]
+    pub sessions: u32,
+    /// Audio seconds recognised.
+    #[serde(default)]
+    pub seconds: u32,
+    /// What Voximplant charged, when reported.
+    #[serde(default)]
+    pub cost: Option<Cost>,
+}
+
+/// One exchange as VoxEngine saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptEntry {
+    /// The turn's sequence number.
+    pub seq: u32,
+    /// Milliseconds since the call started.
+    #[serde(default)]
+    pub at_ms: u64,
+    /// What the caller said (empty for silence).
+    #[serde(default)]
+    pub caller: String,
+    /// What the assistant said.
+    #[serde(default)]
+    pub assistant: Vec<String>,
+    /// How long the dialog function took, as VoxEngine measured it.
+    #[serde(default)]
+    pub latency_ms: u32,
+}
+
+/// `POST /v1/calls/{call_id}/end` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallEnded {
+    /// The call record's storage key.
+    pub record: String,
+    /// `false` when the call had already been reported (nothing was written).
+    pub created: bool,
+}

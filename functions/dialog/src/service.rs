@@ -1,6 +1,6 @@
 //! `Dialog::turn`: verify, restore, step, record, sign — within the deadline.
 
-use crate::protocol::{TurnRequest, TurnResponse, VoxAction};
+use crate::protocol::{CallEnd, CallEnded, TurnRequest, TurnResponse, VoxAction};
 use crate::token::{self, Claims, Records};
 use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory, signature};
 use std::sync::Arc;
@@ -56,6 +56,7 @@ impl std::fmt::Debug for DialogOptions {
 /// The dialog function.
 pub struct Dialog {
     directory: Arc<dyn TenantDirectory>,
+    store: Option<sva_kit::storage::DynStore>,
     knowledge: Arc<dyn Knowledge + Send + Sync>,
     options: DialogOptions,
 }
@@ -65,9 +66,16 @@ impl Dialog {
     pub fn new(directory: Arc<dyn TenantDirectory>, options: DialogOptions) -> Dialog {
         Dialog {
             directory,
+            store: None,
             knowledge: Arc::new(NoKnowledge),
             options,
         }
+    }
+
+    /// Writes call records and CRM outbox entries to `store`.
+    pub fn with_storage(mut self, store: sva_kit::storage::DynStore) -> Dialog {
+        self.store = Some(store);
+        self
     }
 
     /// Uses `knowledge` to answer the scenarios' retrieve requests.
@@ -130,13 +138,91 @@ impl Dialog {
         Ok(self.answer(&tenant, &request, claims, turn, now))
     }
 
-    /// Checks size, tenant, signature and shape; returns the tenant and the request.
-    fn authenticate(
+    /// Handles one `POST /v1/calls/{call_id}/end` at the current time.
+    pub async fn end_call(
+        &self,
+        headers: Headers<'_>,
+        call_id: &str,
+        body: &[u8],
+    ) -> Result<CallEnded, DialogError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.end_call_at(headers, call_id, body, now).await
+    }
+
+    /// Writes the call record and the CRM outbox entry (create-only: a repeated report
+    /// changes nothing), as if the time were `now`.
+    pub async fn end_call_at(
+        &self,
+        headers: Headers<'_>,
+        call_id: &str,
+        body: &[u8],
+        now: u64,
+    ) -> Result<CallEnded, DialogError> {
+        let tenant = self.verify(headers, body, now)?;
+        let end: CallEnd =
+            serde_json::from_slice(body).map_err(|e| DialogError::BadRequest(e.to_string()))?;
+        if end.tenant != tenant.context.id {
+            return Err(DialogError::BadRequest(
+                "the body's tenant differs from the X-SVA-Tenant header".into(),
+            ));
+        }
+        if end.call.id != call_id {
+            return Err(DialogError::BadRequest(
+                "the body's call.id differs from the path".into(),
+            ));
+        }
+        sva_kit::storage::validate_segment(call_id).map_err(|_| {
+            DialogError::BadRequest("call id is not usable as a storage key".into())
+        })?;
+        let claims = token::open(&self.options.token_key, &end.token, now)?;
+        if claims.tenant != tenant.context.id {
+            return Err(DialogError::TokenMismatch("tenant"));
+        }
+        if claims.call != call_id {
+            return Err(DialogError::TokenMismatch("call"));
+        }
+        let store = self
+            .store
+            .as_ref()
+            .ok_or_else(|| DialogError::Storage("no object storage is configured".into()))?;
+        let storage = |e: sva_kit::storage::StorageError| DialogError::Storage(e.to_string());
+        let id = &tenant.context.id;
+        let key =
+            crate::record::record_key(id, &crate::record::date_of(&end, &tenant, now), call_id);
+        let record = crate::record::call_record(&end, &claims, &tenant, now);
+        let created = store
+            .put_if_absent(
+                &key,
+                bytes::Bytes::from(serde_json::to_vec(&record).unwrap_or_default()),
+            )
+            .await
+            .map_err(storage)?;
+        // Always (create-only): a report retried after the record was written but the
+        // outbox entry was not completes the job; the CRM step is idempotent.
+        let entry = crate::record::outbox_entry(id, call_id, &key, now);
+        store
+            .put_if_absent(
+                &crate::record::outbox_key(id, call_id),
+                bytes::Bytes::from(serde_json::to_vec(&entry).unwrap_or_default()),
+            )
+            .await
+            .map_err(storage)?;
+        tracing::info!(tenant = %id, call = %call_id, created, "call ended");
+        Ok(CallEnded {
+            record: key,
+            created,
+        })
+    }
+
+    /// Checks size, tenant and signature; returns the tenant.
+    fn verify(
         &self,
         headers: Headers<'_>,
         body: &[u8],
         now: u64,
-    ) -> Result<(Arc<Tenant>, TurnRequest), DialogError> {
+    ) -> Result<Arc<Tenant>, DialogError> {
         let max = self.options.max_body_bytes;
         if body.len() > max {
             return Err(DialogError::PayloadTooLarge {
@@ -161,6 +247,18 @@ impl Dialog {
         if tenant.disabled {
             return Err(DialogError::TenantDisabled(id.to_owned()));
         }
+        Ok(tenant)
+    }
+
+    /// Checks size, tenant, signature and shape; returns the tenant and the request.
+    fn authenticate(
+        &self,
+        headers: Headers<'_>,
+        body: &[u8],
+        now: u64,
+    ) -> Result<(Arc<Tenant>, TurnRequest), DialogError> {
+        let tenant = self.verify(headers, body, now)?;
+        let id = tenant.context.id.as_str();
         let request: TurnRequest =
             serde_json::from_slice(body).map_err(|e| DialogError::BadRequest(e.to_string()))?;
         if request.tenant != id {

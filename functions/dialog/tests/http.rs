@@ -50,13 +50,17 @@ async fn start() -> String {
 }
 
 async fn post(base: &str, body: &Value, secret: &[u8]) -> (u16, Value) {
+    post_to(base, "/v1/turn", body, secret).await
+}
+
+async fn post_to(base: &str, path: &str, body: &Value, secret: &[u8]) -> (u16, Value) {
     let body = serde_json::to_vec(body).unwrap();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
     let response = reqwest::Client::new()
-        .post(format!("{base}/v1/turn"))
+        .post(format!("{base}{path}"))
         .header("content-type", "application/json")
         .header("x-sva-tenant", "demo")
         .header("x-sva-timestamp", now.to_string())
@@ -136,6 +140,19 @@ async fn refusals_come_in_the_error_shape() {
             .as_str()
             .unwrap()
             .contains("missing field"),
+        "{body}"
+    );
+    // The end-of-call route is mounted and checks the token before anything else.
+    let (status, body) = post_to(
+        &base,
+        "/v1/calls/c-1/end",
+        &json!({"tenant": "demo", "call": {"id": "c-1"}, "token": "x.y"}),
+        SECRET,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("bad_token")),
         "{body}"
     );
     let get = reqwest::get(format!("{base}/v1/turn")).await.unwrap();

@@ -1,0 +1,220 @@
+//! The end of a call: the record and the CRM outbox entry in object storage, written
+//! once however often the end is reported.
+
+use serde_json::{Value, json};
+use std::sync::Arc;
+use sva_abi::{Action, Outcome, Qualification, Slot, StepInput, StepOutput};
+use sva_dialog::protocol::{CallEnded, TurnResponse};
+use sva_dialog::{Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, Tenant, signature};
+use sva_kit::storage::{LocalDir, ObjectStore};
+use sva_turn::StepFailure;
+
+const NOW: u64 = 1_764_061_200; // 2025-11-25T12:00:00+03:00
+const SECRET: &[u8] = b"demo-secret";
+
+/// A scenario that qualifies on the first utterance and books a callback.
+fn scenario(input: &StepInput) -> Result<StepOutput, StepFailure> {
+    let actions = match input.event.text() {
+        None => vec![
+            Action::say("Здравствуйте!"),
+            Action::Listen { timeout_ms: 5000 },
+        ],
+        Some(text) => {
+            let mut q = Qualification {
+                score: 40,
+                outcome: Outcome::Callback,
+                ..Default::default()
+            };
+            q.slots.insert(
+                "need".into(),
+                Slot {
+                    value: json!(text),
+                    confidence: 0.8,
+                    utterance: text.into(),
+                },
+            );
+            vec![
+                Action::Qualification(q),
+                Action::ScheduleCallback {
+                    at: "2025-11-26T10:00:00+03:00".into(),
+                    note: "перезвонить".into(),
+                },
+                Action::say("До свидания!"),
+                Action::Hangup {
+                    reason: "callback".into(),
+                },
+            ]
+        }
+    };
+    Ok(StepOutput {
+        state: json!({}),
+        actions,
+    })
+}
+
+fn setup(store: Option<Arc<LocalDir>>) -> Dialog {
+    let directory = Arc::new(MemoryDirectory::default());
+    directory.put_tenant(Tenant {
+        context: sva_abi::TenantContext {
+            id: "demo".into(),
+            ..Default::default()
+        },
+        signing_secret: SECRET.to_vec(),
+        disabled: false,
+        fallback_phrase: "Повторите.".into(),
+        voice: "ru_RU_alena".into(),
+        utc_offset_minutes: 180,
+        active_version: "v1".into(),
+    });
+    directory.put_scenario("demo", "v1", Arc::new(scenario));
+    let dialog = Dialog::new(
+        directory,
+        DialogOptions {
+            token_key: b"k".to_vec(),
+            ..DialogOptions::default()
+        },
+    );
+    match store {
+        Some(store) => dialog.with_storage(store),
+        None => dialog,
+    }
+}
+
+fn headers<'a>(ts: &'a str, sig: &'a str) -> Headers<'a> {
+    Headers {
+        tenant: Some("demo"),
+        timestamp: Some(ts),
+        signature: Some(sig),
+    }
+}
+
+async fn turn(dialog: &Dialog, body: Value) -> TurnResponse {
+    let body = serde_json::to_vec(&body).unwrap();
+    let (ts, sig) = (NOW.to_string(), signature::sign(SECRET, NOW, &body));
+    dialog
+        .turn_at(headers(&ts, &sig), &body, NOW)
+        .await
+        .unwrap()
+}
+
+async fn end(dialog: &Dialog, call_id: &str, body: &Value) -> Result<CallEnded, DialogError> {
+    let body = serde_json::to_vec(body).unwrap();
+    let (ts, sig) = (NOW.to_string(), signature::sign(SECRET, NOW, &body));
+    dialog
+        .end_call_at(headers(&ts, &sig), call_id, &body, NOW)
+        .await
+}
+
+/// Plays a two-turn call and returns the last token.
+async fn call(dialog: &Dialog) -> String {
+    let call = json!({"id": "c-1", "direction": "inbound", "caller": "+79161234567"});
+    let first = turn(
+        dialog,
+        json!({"tenant": "demo", "call": call, "seq": 0, "event": {"type": "call_started"}}),
+    )
+    .await;
+    let last = turn(
+        dialog,
+        json!({"tenant": "demo", "call": call, "seq": 1, "token": first.token,
+               "event": {"type": "utterance", "text": "нужна система для склада", "confidence": 0.9}}),
+    )
+    .await;
+    last.token
+}
+
+fn report(token: &str) -> Value {
+    json!({
+        "tenant": "demo",
+        "call": {"id": "c-1", "direction": "inbound", "caller": "+79161234567"},
+        "token": token,
+        "started_at": "2025-11-25T11:59:20+03:00",
+        "duration_s": 40,
+        "telephony_cost": {"amount": 1.96, "currency": "RUB"},
+        "asr": {"sessions": 2, "seconds": 9},
+        "tts_chars": 31,
+        "transcript": [{"seq": 1, "at_ms": 5200, "caller": "нужна система для склада", "assistant": ["До свидания!"], "latency_ms": 41}],
+        "end_reason": "hangup"
+    })
+}
+
+#[tokio::test]
+async fn the_record_and_the_outbox_entry_are_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalDir::new(dir.path()));
+    let dialog = setup(Some(store.clone()));
+    let token = call(&dialog).await;
+
+    let ended = end(&dialog, "c-1", &report(&token)).await.unwrap();
+    assert_eq!(ended.record, "calls/demo/2025-11-25/c-1.json");
+    assert!(ended.created);
+    let record: Value =
+        serde_json::from_slice(&store.get(&ended.record).await.unwrap().unwrap()).unwrap();
+    assert_eq!(
+        record["qualification"]["slots"]["need"]["value"],
+        "нужна система для склада"
+    );
+    assert_eq!(record["qualification"]["outcome"], "callback");
+    assert_eq!(record["callbacks"][0]["at"], "2025-11-26T10:00:00+03:00");
+    assert_eq!(record["scenario_version"], "v1");
+    assert_eq!(record["usage"]["telephony_cost"]["amount"], 1.96);
+    assert_eq!(record["transcript"][0]["latency_ms"], 41);
+    assert_eq!(record["turns"], 1);
+    let entry: Value = serde_json::from_slice(
+        &store
+            .get("outbox/crm/demo/c-1.json")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(entry["record"], "calls/demo/2025-11-25/c-1.json");
+
+    // Reported again (a retry from VoxEngine): nothing changes.
+    let before = store.get(&ended.record).await.unwrap();
+    let again = end(&dialog, "c-1", &report(&token)).await.unwrap();
+    assert!(!again.created);
+    assert_eq!(store.get(&ended.record).await.unwrap(), before);
+
+    // The outbox write was lost the first time: a retry completes it.
+    store.delete("outbox/crm/demo/c-1.json").await.unwrap();
+    end(&dialog, "c-1", &report(&token)).await.unwrap();
+    assert!(store.exists("outbox/crm/demo/c-1.json").await.unwrap());
+}
+
+#[tokio::test]
+async fn misdirected_reports_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let dialog = setup(Some(Arc::new(LocalDir::new(dir.path()))));
+    let token = call(&dialog).await;
+    let code = |r: Result<CallEnded, DialogError>| r.err().map(|e| (e.status(), e.code()));
+    assert_eq!(
+        code(end(&dialog, "c-2", &report(&token)).await),
+        Some((400, "bad_request")),
+        "path and body differ"
+    );
+    let mut other = report(&token);
+    other["call"]["id"] = json!("c-2");
+    assert_eq!(
+        code(end(&dialog, "c-2", &other).await),
+        Some((403, "bad_token")),
+        "the token is c-1's"
+    );
+    let mut forged = report(&token);
+    forged["token"] = json!("x.y");
+    assert_eq!(
+        code(end(&dialog, "c-1", &forged).await),
+        Some((403, "bad_token"))
+    );
+    let mut escape = report(&token);
+    escape["call"]["id"] = json!("..");
+    assert_eq!(
+        code(end(&dialog, "..", &escape).await),
+        Some((400, "bad_request"))
+    );
+    let no_storage = setup(None);
+    let token = call(&no_storage).await;
+    assert_eq!(
+        code(end(&no_storage, "c-1", &report(&token)).await),
+        Some((503, "storage_unavailable"))
+    );
+}
