@@ -4,7 +4,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 SCENARIO_WASM := target/$(WASM_TARGET)/wasm/sales_qualification.wasm
 
-.PHONY: install scenarios build test lint dev bench clean
+.PHONY: install scenarios build test lint dev call load bench clean
 
 ## install: everything the build needs beyond the Rust toolchain (idempotent).
 install:
@@ -18,19 +18,29 @@ scenarios: install
 build: scenarios
 	$(CARGO) build --workspace
 
-## test: every test — unit, property, dialogs natively and through the wasm sandbox.
+## test: every test — unit, property, dialogs natively and through the wasm sandbox,
+## end-to-end calls over HTTP, and the VoxEngine script (Node's test runner, no npm
+## packages) against the real local stack.
 test: scenarios
 	$(CARGO) test --workspace
+	node --test scenarios/voxengine/test/scenario.test.js
 
 ## lint: formatting and clippy, warnings are errors.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## dev: talk to the default scenario in the terminal (the full local stack, `sva dev`,
-## comes with the dialog function's HTTP surface).
+## dev: the local stack on http://127.0.0.1:8080 with the demo tenant (data in .sva/data).
 dev: scenarios
-	$(CARGO) run -q -p sva -- scenario run $(SCENARIO_WASM)
+	$(CARGO) run -q -p sva -- dev
+
+## call: a call to the running local stack, in the terminal (run `make dev` first).
+call:
+	$(CARGO) run -q -p sva -- call
+
+## load: 500 concurrent calls against an in-process local stack (optimised build).
+load: scenarios
+	$(CARGO) run -q --release -p sva -- load --calls 500 --seconds 10
 
 ## bench: the benchmarks whose figures are in docs/performance.md.
 bench: scenarios

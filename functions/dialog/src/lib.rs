@@ -15,8 +15,10 @@ pub mod token;
 
 mod error;
 mod service;
+mod stored;
 mod tenants;
 
 pub use error::DialogError;
 pub use service::{Dialog, DialogOptions, Headers};
-pub use tenants::{MemoryDirectory, ScenarioHandle, Tenant, TenantDirectory};
+pub use stored::{DEFAULT_TENANT_TTL, StoredDirectory};
+pub use tenants::{MemoryDirectory, ScenarioHandle, ScenarioRouting, Tenant, TenantDirectory};

@@ -103,11 +103,12 @@ impl Dialog {
         body: &[u8],
         now: u64,
     ) -> Result<TurnResponse, DialogError> {
-        let (tenant, request) = self.authenticate(headers, body, now)?;
+        let (tenant, request) = self.authenticate(headers, body, now).await?;
         let (claims, event) = self.restore(&tenant, &request, now)?;
         let scenario = self
             .directory
             .scenario(&tenant, &claims.version)
+            .await
             .map_err(DialogError::ScenarioUnavailable)?;
         let context = Context {
             tenant: tenant.context.clone(),
@@ -160,7 +161,7 @@ impl Dialog {
         body: &[u8],
         now: u64,
     ) -> Result<CallEnded, DialogError> {
-        let tenant = self.verify(headers, body, now)?;
+        let tenant = self.verify(headers, body, now).await?;
         let end: CallEnd =
             serde_json::from_slice(body).map_err(|e| DialogError::BadRequest(e.to_string()))?;
         if end.tenant != tenant.context.id {
@@ -217,7 +218,7 @@ impl Dialog {
     }
 
     /// Checks size, tenant and signature; returns the tenant.
-    fn verify(
+    async fn verify(
         &self,
         headers: Headers<'_>,
         body: &[u8],
@@ -236,6 +237,8 @@ impl Dialog {
         let tenant = self
             .directory
             .tenant(id)
+            .await
+            .map_err(DialogError::Storage)?
             .ok_or_else(|| DialogError::UnknownTenant(id.to_owned()))?;
         signature::verify(
             &tenant.signing_secret,
@@ -251,13 +254,13 @@ impl Dialog {
     }
 
     /// Checks size, tenant, signature and shape; returns the tenant and the request.
-    fn authenticate(
+    async fn authenticate(
         &self,
         headers: Headers<'_>,
         body: &[u8],
         now: u64,
     ) -> Result<(Arc<Tenant>, TurnRequest), DialogError> {
-        let tenant = self.verify(headers, body, now)?;
+        let tenant = self.verify(headers, body, now).await?;
         let id = tenant.context.id.as_str();
         let request: TurnRequest =
             serde_json::from_slice(body).map_err(|e| DialogError::BadRequest(e.to_string()))?;
@@ -288,12 +291,18 @@ impl Dialog {
                     "call_started must be turn 0 and carry no token".into(),
                 ));
             }
+            let (version, variant) = tenant.routing.assign(&request.call.id).ok_or_else(|| {
+                DialogError::ScenarioUnavailable(format!(
+                    "tenant {} has no active scenario version",
+                    tenant.context.id
+                ))
+            })?;
             let claims = Claims {
                 v: 1,
                 tenant: tenant.context.id.clone(),
                 call: request.call.id.clone(),
-                version: tenant.active_version.clone(),
-                variant: None,
+                version,
+                variant,
                 seq: 0,
                 exp: 0,
                 state: serde_json::Value::Null,

@@ -1,7 +1,9 @@
 //! What the dialog function needs to know about tenants, and where it gets it.
 
+use async_trait::async_trait;
 use std::sync::Arc;
 use sva_abi::TenantContext;
+pub use sva_tenants::ScenarioRouting;
 use sva_turn::Stepper;
 
 /// A tenant as the dialog function sees it.
@@ -19,21 +21,23 @@ pub struct Tenant {
     pub voice: String,
     /// The tenant's time zone as minutes east of UTC (Moscow: 180).
     pub utc_offset_minutes: i32,
-    /// The scenario version new calls start on.
-    pub active_version: String,
+    /// The scenario version (or A/B split) new calls start on.
+    pub routing: ScenarioRouting,
 }
 
 /// A scenario module ready to step.
 pub type ScenarioHandle = Arc<dyn Stepper + Send + Sync>;
 
-/// Where tenants and their scenario modules come from (storage in the cloud, memory in
-/// tests). Implementations cache; both calls are on the per-turn path.
+/// Where tenants and their scenario modules come from (object storage in the cloud and
+/// the local stack, memory in tests). Implementations cache: both calls are on the
+/// per-turn path.
+#[async_trait]
 pub trait TenantDirectory: Send + Sync {
-    /// The tenant, if it exists.
-    fn tenant(&self, id: &str) -> Option<Arc<Tenant>>;
+    /// The tenant, if it exists; `Err` when it cannot be known now (storage down).
+    async fn tenant(&self, id: &str) -> Result<Option<Arc<Tenant>>, String>;
 
     /// The tenant's scenario module of `version`.
-    fn scenario(&self, tenant: &Tenant, version: &str) -> Result<ScenarioHandle, String>;
+    async fn scenario(&self, tenant: &Tenant, version: &str) -> Result<ScenarioHandle, String>;
 }
 
 /// Tenants and modules held in memory: the local stack's directory, and tests'.
@@ -57,16 +61,18 @@ impl MemoryDirectory {
     }
 }
 
+#[async_trait]
 impl TenantDirectory for MemoryDirectory {
-    fn tenant(&self, id: &str) -> Option<Arc<Tenant>> {
-        self.tenants
+    async fn tenant(&self, id: &str) -> Result<Option<Arc<Tenant>>, String> {
+        Ok(self
+            .tenants
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(id)
-            .cloned()
+            .cloned())
     }
 
-    fn scenario(&self, tenant: &Tenant, version: &str) -> Result<ScenarioHandle, String> {
+    async fn scenario(&self, tenant: &Tenant, version: &str) -> Result<ScenarioHandle, String> {
         self.scenarios
             .read()
             .unwrap_or_else(|p| p.into_inner())

@@ -5,7 +5,10 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use sva_abi::{Action, Outcome, Qualification, Slot, StepInput, StepOutput};
 use sva_dialog::protocol::{CallEnded, TurnResponse};
-use sva_dialog::{Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, Tenant, signature};
+use sva_dialog::{
+    Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, ScenarioRouting, Tenant,
+    signature,
+};
 use sva_kit::storage::{LocalDir, ObjectStore};
 use sva_turn::StepFailure;
 
@@ -64,7 +67,7 @@ fn setup(store: Option<Arc<LocalDir>>) -> Dialog {
         fallback_phrase: "Повторите.".into(),
         voice: "ru_RU_alena".into(),
         utc_offset_minutes: 180,
-        active_version: "v1".into(),
+        routing: ScenarioRouting::only("v1"),
     });
     directory.put_scenario("demo", "v1", Arc::new(scenario));
     let dialog = Dialog::new(

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use sva_abi::{Action, StepInput, StepOutput};
-use sva_dialog::{Dialog, DialogOptions, MemoryDirectory, Tenant, signature};
+use sva_dialog::{Dialog, DialogOptions, MemoryDirectory, ScenarioRouting, Tenant, signature};
 use sva_turn::StepFailure;
 
 const SECRET: &[u8] = b"demo-secret";
@@ -22,7 +22,7 @@ async fn start() -> String {
         fallback_phrase: "Повторите, пожалуйста.".into(),
         voice: "ru_RU_alena".into(),
         utc_offset_minutes: 180,
-        active_version: "v1".into(),
+        routing: ScenarioRouting::only("v1"),
     });
     let echo = |input: &StepInput| -> Result<StepOutput, StepFailure> {
         let n = input.state.get("n").and_then(Value::as_u64).unwrap_or(0) + 1;

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use sva_abi::{Action, Event, StepInput, StepOutput};
 use sva_dialog::protocol::{CallInfo, TurnRequest, TurnResponse, VoxAction};
-use sva_dialog::{Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, Tenant, signature};
+use sva_dialog::{
+    Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, ScenarioRouting, Tenant,
+    signature,
+};
 use sva_turn::StepFailure;
 
 const NOW: u64 = 1_764_061_200; // 2025-11-25T09:00:00Z
@@ -55,7 +58,7 @@ fn tenant(id: &str) -> Tenant {
         fallback_phrase: "Извините, повторите, пожалуйста.".into(),
         voice: "ru_RU_alena".into(),
         utc_offset_minutes: 180,
-        active_version: "v1".into(),
+        routing: ScenarioRouting::only("v1"),
     }
 }
 
@@ -344,7 +347,7 @@ async fn a_call_in_flight_keeps_its_scenario_version() {
         .await
         .unwrap();
     directory.put_tenant(Tenant {
-        active_version: "v2".into(),
+        routing: ScenarioRouting::only("v2"),
         ..tenant("demo")
     });
     let next = send(

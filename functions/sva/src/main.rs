@@ -3,6 +3,9 @@
 //! Thin wiring over the libraries: every command parses its arguments, calls a library,
 //! and prints. Errors reach the user as one readable sentence and a non-zero exit code.
 
+mod call;
+mod dev;
+mod load;
 mod nlu;
 mod scenario;
 
@@ -28,6 +31,12 @@ enum Command {
     /// Russian understanding of caller utterances.
     #[command(subcommand)]
     Nlu(nlu::Command),
+    /// The local stack: every function on one port, the demo tenant, a local data directory.
+    Dev(dev::DevArgs),
+    /// Call the assistant from the terminal, as VoxEngine would (signed turns, state tokens).
+    Call(call::CallArgs),
+    /// Load generator: concurrent scripted calls; turns/s and turn latency.
+    Load(load::LoadArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +44,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scenario(command) => scenario::run(command),
         Command::Nlu(command) => nlu::run(command),
+        Command::Dev(args) => dev::run(args),
+        Command::Call(args) => call::run(args),
+        Command::Load(args) => load::run(args),
     };
     match result {
         Ok(code) => code,

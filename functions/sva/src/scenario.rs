@@ -118,7 +118,7 @@ fn test(paths: &[PathBuf], module: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
-const HELP: &str = "Говорите за клиента: пишите реплики и нажимайте Enter.\n\
+pub(crate) const HELP: &str = "Говорите за клиента: пишите реплики и нажимайте Enter.\n\
     Команды: /молчание (тишина в трубке), /dtmf 1 (тональный набор), /сбой (перевод не удался), /выход.";
 
 fn converse(
@@ -196,7 +196,7 @@ fn converse(
 }
 
 /// A typed line as an event: `None` to ask again, `Some(Err)` to quit.
-fn parse_line(line: &str) -> Option<Result<Event, ()>> {
+pub(crate) fn parse_line(line: &str) -> Option<Result<Event, ()>> {
     let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
     Some(Ok(match command {
         "" => return None,

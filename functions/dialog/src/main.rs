@@ -1,0 +1,55 @@
+//! The dialog function binary: configuration from the environment, the object store,
+//! the scenario sandbox, and the `/v1/turn` + `/v1/calls/{id}/end` routes served by the
+//! serverless kit (the Lambda runtime loop or an HTTP server on `$PORT`).
+//!
+//! Besides the kit's `SVA_*` variables (`docs/runbook.md`) it reads `SVA_TOKEN_KEY` (the
+//! service key that signs state tokens; required), `SVA_TURN_DEADLINE_MS` (default
+//! 1200), `SVA_ARTIFACT_DIR` (precompiled modules; default `/tmp/sva-artifacts`) and
+//! `SVA_WARM_TENANTS` (comma-separated tenants whose scenarios load at start).
+
+use anyhow::Context as _;
+use std::sync::Arc;
+use std::time::Duration;
+use sva_dialog::{Dialog, DialogOptions, StoredDirectory};
+use sva_sandbox::{Sandbox, SandboxConfig};
+use sva_tenants::TenantStore;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = sva_kit::Config::from_env()?;
+    sva_kit::logging::init(config.log_format)?;
+    let token_key = std::env::var("SVA_TOKEN_KEY")
+        .ok()
+        .filter(|k| k.len() >= 32)
+        .context("SVA_TOKEN_KEY must be set to at least 32 characters")?;
+    let turn_deadline = match std::env::var("SVA_TURN_DEADLINE_MS") {
+        Ok(ms) => Duration::from_millis(ms.parse().context("SVA_TURN_DEADLINE_MS")?),
+        Err(_) => DialogOptions::default().turn_deadline,
+    };
+    let artifacts =
+        std::env::var("SVA_ARTIFACT_DIR").unwrap_or_else(|_| "/tmp/sva-artifacts".into());
+    let store = sva_kit::storage::open(&config.storage).await?;
+    let sandbox = Arc::new(Sandbox::new(SandboxConfig::default())?);
+    let directory = Arc::new(
+        StoredDirectory::new(TenantStore::new(store.clone()), sandbox).with_artifacts(artifacts),
+    );
+    for tenant in std::env::var("SVA_WARM_TENANTS")
+        .unwrap_or_default()
+        .split(',')
+    {
+        let tenant = tenant.trim();
+        if !tenant.is_empty()
+            && let Err(e) = directory.warm(tenant).await
+        {
+            tracing::warn!(tenant, "cannot warm the tenant's scenario: {e}");
+        }
+    }
+    let options = DialogOptions {
+        token_key: token_key.into_bytes(),
+        turn_deadline,
+        ..DialogOptions::default()
+    };
+    let dialog = Arc::new(Dialog::over_storage(directory, store, options));
+    sva_kit::serve(sva_dialog::http::router(dialog), &config.serve_config()).await?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! The production [`TenantDirectory`]: tenants and scenario modules from object storage
+//! (`sva-tenants` layout), cached for a short time so an activation reaches new calls
+//! without a restart, and modules compiled once per process through the sandbox cache.
+
+use crate::{ScenarioHandle, Tenant, TenantDirectory};
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use sva_sandbox::{ModuleKey, Sandbox};
+use sva_tenants::TenantStore;
+use sva_turn::wasm::WasmScenario;
+
+/// How long a tenant's settings are trusted before they are read again.
+pub const DEFAULT_TENANT_TTL: Duration = Duration::from_secs(2);
+
+/// Tenants and modules from object storage.
+pub struct StoredDirectory {
+    tenants: TenantStore,
+    sandbox: Arc<Sandbox>,
+    ttl: Duration,
+    artifacts: Option<PathBuf>,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+/// A tenant as read at an instant (`None`: it did not exist then).
+type Cached = (Instant, Option<Arc<Tenant>>);
+
+impl StoredDirectory {
+    /// A directory over `tenants`, stepping modules in `sandbox`.
+    pub fn new(tenants: TenantStore, sandbox: Arc<Sandbox>) -> StoredDirectory {
+        StoredDirectory {
+            tenants,
+            sandbox,
+            ttl: DEFAULT_TENANT_TTL,
+            artifacts: None,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long settings are cached (an activation reaches new calls within it).
+    pub fn with_ttl(mut self, ttl: Duration) -> StoredDirectory {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Keeps precompiled artifacts in `dir` (a local disk: `/tmp` in a serverless
+    /// function), so a cold process maps a module instead of compiling it.
+    pub fn with_artifacts(mut self, dir: impl Into<PathBuf>) -> StoredDirectory {
+        self.artifacts = Some(dir.into());
+        self
+    }
+
+    /// Loads the tenant's active (and A/B) scenario versions ahead of its first call, so
+    /// that no caller waits for a module to compile.
+    pub async fn warm(&self, id: &str) -> Result<(), String> {
+        let tenant = self
+            .tenant(id)
+            .await?
+            .ok_or_else(|| format!("unknown tenant {id}"))?;
+        let routing = &tenant.routing;
+        let versions = routing
+            .active
+            .iter()
+            .chain(routing.split.as_ref().map(|s| &s.version));
+        for version in versions {
+            self.scenario(&tenant, version).await?;
+        }
+        Ok(())
+    }
+
+    async fn read_tenant(&self, id: &str) -> Result<Option<Arc<Tenant>>, String> {
+        let Some(settings) = self.tenants.settings(id).await.map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let secret = self
+            .tenants
+            .signing_secret(id)
+            .await
+            .map_err(|e| e.to_string())?;
+        // A tenant without a signing secret cannot be called: treat it as unknown.
+        let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+            tracing::warn!(tenant = %id, "tenant has no signing secret; its calls are refused");
+            return Ok(None);
+        };
+        Ok(Some(Arc::new(Tenant {
+            context: settings.context(),
+            signing_secret: secret.into_bytes(),
+            disabled: settings.disabled,
+            fallback_phrase: settings.fallback_phrase,
+            voice: settings.voice,
+            utc_offset_minutes: settings.utc_offset_minutes,
+            routing: settings.scenario,
+        })))
+    }
+}
+
+#[async_trait]
+impl TenantDirectory for StoredDirectory {
+    async fn tenant(&self, id: &str) -> Result<Option<Arc<Tenant>>, String> {
+        if sva_tenants::validate_tenant_id(id).is_err() {
+            return Ok(None);
+        }
+        {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((read, tenant)) = cache.get(id)
+                && read.elapsed() < self.ttl
+            {
+                return Ok(tenant.clone());
+            }
+        }
+        let tenant = self.read_tenant(id).await?;
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(id.to_owned(), (Instant::now(), tenant.clone()));
+        Ok(tenant)
+    }
+
+    async fn scenario(&self, tenant: &Tenant, version: &str) -> Result<ScenarioHandle, String> {
+        let id = tenant.context.id.as_str();
+        let key = ModuleKey {
+            tenant: id.to_owned(),
+            version: version.to_owned(),
+        };
+        if let Some(loaded) = self.sandbox.cached(&key) {
+            return Ok(Arc::new(WasmScenario::new(self.sandbox.clone(), loaded)));
+        }
+        let wasm = self
+            .tenants
+            .module(id, version)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("tenant {id} has no scenario version {version}"))?;
+        let sandbox = self.sandbox.clone();
+        let artifacts = self.artifacts.clone();
+        // Compiling is CPU work: off the async workers.
+        let loaded = tokio::task::spawn_blocking(move || match artifacts {
+            Some(dir) => {
+                let path = dir.join(&key.tenant).join(format!("{}.wasm", key.version));
+                if !path.exists() {
+                    std::fs::create_dir_all(path.parent().unwrap_or(&dir))
+                        .and_then(|()| write_atomically(&path, &wasm))
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                }
+                sandbox.load_file(key, &path).map_err(|e| e.to_string())
+            }
+            None => sandbox.load_bytes(key, &wasm).map_err(|e| e.to_string()),
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        Ok(Arc::new(WasmScenario::new(self.sandbox.clone(), loaded)))
+    }
+}
+
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(tmp, path)
+}
+
+impl crate::Dialog {
+    /// The dialog function over object storage: tenants and modules from `directory`,
+    /// call records and outbox entries written to `store`.
+    pub fn over_storage(
+        directory: Arc<StoredDirectory>,
+        store: sva_kit::storage::DynStore,
+        options: crate::DialogOptions,
+    ) -> crate::Dialog {
+        crate::Dialog::new(directory, options).with_storage(store)
+    }
+}

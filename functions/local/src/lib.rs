@@ -1,0 +1,208 @@
+//! The local stack: the product on one machine with no cloud account and no network.
+//!
+//! [`LocalStack::start`] opens the data directory as the object store, makes sure the
+//! demo tenant exists with the default scenario active and a signing secret
+//! ([`demo`]), and serves every function's routes on one port — today the dialog
+//! function's `POST /v1/turn` and `POST /v1/calls/{call_id}/end`, with the kit's health
+//! endpoint. `sva dev` runs it; the end-to-end tests and the load generator start it
+//! in-process on a free port.
+
+pub mod demo;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use sva_dialog::{Dialog, DialogOptions, StoredDirectory};
+use sva_kit::storage::{DynStore, LocalDir};
+use sva_sandbox::{Sandbox, SandboxConfig};
+use sva_tenants::TenantStore;
+
+pub use demo::DemoTenant;
+
+/// The key, in the data directory, of the service key that signs state tokens locally
+/// (in the cloud it comes from the environment, `SVA_TOKEN_KEY`).
+pub const TOKEN_KEY_OBJECT: &str = "service/token.key";
+
+/// Why the local stack did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// The scenario module to seed the demo tenant with is missing.
+    #[error("the default scenario module {path} is missing: run `make scenarios` first")]
+    MissingScenario {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The data directory is not usable.
+    #[error("the data directory is not usable: {0}")]
+    Storage(String),
+    /// The scenario sandbox did not start.
+    #[error("the scenario sandbox did not start: {0}")]
+    Sandbox(String),
+    /// The port could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// How to run the local stack.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// The data directory (the object store's root).
+    pub data_dir: PathBuf,
+    /// Where to listen; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The default scenario module the demo tenant runs.
+    pub scenario: PathBuf,
+    /// The per-turn deadline.
+    pub turn_deadline: Duration,
+}
+
+impl Default for LocalOptions {
+    fn default() -> Self {
+        LocalOptions {
+            data_dir: PathBuf::from(".sva/data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            scenario: PathBuf::from(DEFAULT_SCENARIO),
+            turn_deadline: DialogOptions::default().turn_deadline,
+        }
+    }
+}
+
+/// Where `make scenarios` puts the default scenario module.
+pub const DEFAULT_SCENARIO: &str = "target/wasm32-unknown-unknown/wasm/sales_qualification.wasm";
+
+/// The running stack.
+#[derive(Debug)]
+pub struct LocalStack {
+    addr: SocketAddr,
+    demo: DemoTenant,
+    store: DynStore,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl LocalStack {
+    /// Seeds the data directory and starts serving.
+    pub async fn start(options: LocalOptions) -> Result<LocalStack, LocalError> {
+        std::fs::create_dir_all(&options.data_dir)
+            .map_err(|e| LocalError::Storage(format!("{}: {e}", options.data_dir.display())))?;
+        let store: DynStore = Arc::new(LocalDir::new(&options.data_dir));
+        LocalStack::start_on(store, options).await
+    }
+
+    /// Like [`LocalStack::start`], with objects in `store` (an S3 bucket, say) instead
+    /// of the data directory, which then only holds precompiled artifacts.
+    pub async fn start_on(
+        store: DynStore,
+        options: LocalOptions,
+    ) -> Result<LocalStack, LocalError> {
+        let wasm = std::fs::read(&options.scenario).map_err(|_| LocalError::MissingScenario {
+            path: options.scenario.clone(),
+        })?;
+        let tenants = TenantStore::new(store.clone());
+        let demo = demo::seed(&tenants, &wasm)
+            .await
+            .map_err(|e| LocalError::Storage(e.to_string()))?;
+        let token_key = token_key(&store).await?;
+        let sandbox = Sandbox::new(SandboxConfig::default())
+            .map_err(|e| LocalError::Sandbox(e.to_string()))?;
+        let options_dialog = DialogOptions {
+            token_key,
+            turn_deadline: options.turn_deadline,
+            ..DialogOptions::default()
+        };
+        let directory = Arc::new(
+            StoredDirectory::new(tenants, Arc::new(sandbox))
+                .with_artifacts(options.data_dir.join(".artifacts")),
+        );
+        // Compile (or map) the demo scenario now, not on the first caller's turn.
+        directory
+            .warm(&demo.id)
+            .await
+            .map_err(LocalError::Sandbox)?;
+        let dialog = Arc::new(Dialog::over_storage(
+            directory,
+            store.clone(),
+            options_dialog,
+        ));
+        let router = sva_kit::serve::app(sva_dialog::http::router(dialog), &Default::default());
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| LocalError::Bind {
+                addr: options.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| LocalError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+        let server = tokio::spawn(async move {
+            if let Err(e) = sva_kit::serve_on(listener, router).await {
+                tracing::error!("the local stack stopped: {e}");
+            }
+        });
+        Ok(LocalStack {
+            addr,
+            demo,
+            store,
+            server,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://{addr}`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The demo tenant (its id and signing secret).
+    pub fn demo(&self) -> &DemoTenant {
+        &self.demo
+    }
+
+    /// The object store (the data directory).
+    pub fn store(&self) -> &DynStore {
+        &self.store
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C, SIGTERM).
+    pub async fn run_until_stopped(mut self) {
+        tokio::select! {
+            _ = sva_kit::serve::shutdown_signal() => {}
+            _ = &mut self.server => {}
+        }
+    }
+}
+
+impl Drop for LocalStack {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The token-signing key of the local stack: created once, kept in the data directory.
+async fn token_key(store: &DynStore) -> Result<Vec<u8>, LocalError> {
+    let storage = |e: sva_kit::storage::StorageError| LocalError::Storage(e.to_string());
+    if let Some(key) = store.get(TOKEN_KEY_OBJECT).await.map_err(storage)? {
+        return Ok(key.to_vec());
+    }
+    let key = demo::random_hex(32).into_bytes();
+    store
+        .put_if_absent(TOKEN_KEY_OBJECT, bytes::Bytes::from(key))
+        .await
+        .map_err(storage)?;
+    Ok(store
+        .get(TOKEN_KEY_OBJECT)
+        .await
+        .map_err(storage)?
+        .unwrap_or_default()
+        .to_vec())
+}

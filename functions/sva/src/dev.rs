@@ -1,0 +1,55 @@
+//! `sva dev`: the local stack in the foreground.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use sva_local::{LocalOptions, LocalStack};
+
+/// `sva dev` arguments.
+#[derive(Args)]
+pub struct DevArgs {
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The data directory (tenants, scenarios, call records, the outbox).
+    #[arg(long, default_value = ".sva/data")]
+    data: PathBuf,
+    /// The default scenario module the demo tenant runs.
+    #[arg(long, default_value = sva_local::DEFAULT_SCENARIO)]
+    scenario: PathBuf,
+}
+
+pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
+    sva_kit::logging::init(sva_kit::logging::LogFormat::Pretty)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let stack = LocalStack::start(LocalOptions {
+            data_dir: args.data.clone(),
+            listen: args.listen,
+            scenario: args.scenario,
+            ..LocalOptions::default()
+        })
+        .await?;
+        let demo = stack.demo();
+        println!("Локальный стенд запущен: {}", stack.url());
+        println!(
+            "  демо-компания «ТехноСклад»: тенант {}, сценарий {}",
+            demo.id,
+            &demo.version[..12]
+        );
+        println!("  данные: {}", args.data.display());
+        println!();
+        println!("Поговорить с ассистентом — в другом терминале:");
+        println!("  cargo run -q -p sva -- call --url {}", stack.url());
+        println!(
+            "Звонки пишутся в {}/calls/, задания для CRM — в {}/outbox/crm/.",
+            args.data.display(),
+            args.data.display()
+        );
+        println!("Остановить — Ctrl-C.");
+        stack.run_until_stopped().await;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

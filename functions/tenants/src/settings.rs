@@ -1,0 +1,215 @@
+//! The tenant settings document (`tenants/{tenant}/tenant.json`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use sva_abi::TenantContext;
+
+/// Everything about a tenant except its secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    /// Document version (1).
+    #[serde(default = "one")]
+    pub v: u32,
+    /// The tenant id: `[a-z0-9-]{1,40}`.
+    pub id: String,
+    /// The company's name as callers should hear it.
+    pub company: String,
+    /// What the company sells, as a short phrase.
+    pub product: String,
+    /// E.164 number hot leads are transferred to.
+    #[serde(default)]
+    pub manager_phone: Option<String>,
+    /// Overrides of the scenario's texts, by key.
+    #[serde(default)]
+    pub texts: BTreeMap<String, String>,
+    /// Free-form scenario settings.
+    #[serde(default)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// The Yandex voice (`VoiceList.Yandex.Neural` name), e.g. `ru_RU_alena`.
+    #[serde(default = "default_voice")]
+    pub voice: String,
+    /// What the caller hears when a turn fails.
+    #[serde(default = "default_fallback")]
+    pub fallback_phrase: String,
+    /// The tenant's time zone as minutes east of UTC (Moscow: 180).
+    #[serde(default = "moscow")]
+    pub utc_offset_minutes: i32,
+    /// A disabled tenant's calls are refused.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Which scenario versions serve new calls.
+    #[serde(default)]
+    pub scenario: ScenarioRouting,
+    /// Days call records are kept.
+    #[serde(default = "default_retention")]
+    pub retention_days: u32,
+}
+
+/// Which scenario version a new call starts on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioRouting {
+    /// The active version (a module's sha256), if any module was activated.
+    #[serde(default)]
+    pub active: Option<String>,
+    /// Versions active before, newest last (what a rollback returns to).
+    #[serde(default)]
+    pub history: Vec<String>,
+    /// An A/B split: a share of new calls goes to another version.
+    #[serde(default)]
+    pub split: Option<Split>,
+}
+
+/// Part of new calls run on `version` instead of the active one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    /// The other version.
+    pub version: String,
+    /// Its share of new calls, 0..=100.
+    pub percent: u8,
+}
+
+impl ScenarioRouting {
+    /// Routing with one active version and no split.
+    pub fn only(version: &str) -> ScenarioRouting {
+        ScenarioRouting {
+            active: Some(version.to_owned()),
+            ..ScenarioRouting::default()
+        }
+    }
+
+    /// The version and variant name (`"a"`/`"b"`, or none without a split) of a new
+    /// call. The choice is a hash of the call id, so a retried `call_started` lands on
+    /// the same version.
+    pub fn assign(&self, call_id: &str) -> Option<(String, Option<String>)> {
+        let active = self.active.clone()?;
+        let Some(split) = &self.split else {
+            return Some((active, None));
+        };
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(call_id.as_bytes());
+        let bucket = u16::from_be_bytes([digest[0], digest[1]]) % 100;
+        if bucket < u16::from(split.percent) {
+            Some((split.version.clone(), Some("b".into())))
+        } else {
+            Some((active, Some("a".into())))
+        }
+    }
+}
+
+impl TenantSettings {
+    /// New settings with the defaults for everything but the names.
+    pub fn new(id: &str, company: &str, product: &str) -> TenantSettings {
+        TenantSettings {
+            v: 1,
+            id: id.to_owned(),
+            company: company.to_owned(),
+            product: product.to_owned(),
+            manager_phone: None,
+            texts: BTreeMap::new(),
+            settings: serde_json::Map::new(),
+            voice: default_voice(),
+            fallback_phrase: default_fallback(),
+            utc_offset_minutes: moscow(),
+            disabled: false,
+            scenario: ScenarioRouting::default(),
+            retention_days: default_retention(),
+        }
+    }
+
+    /// What scenarios see of the tenant.
+    pub fn context(&self) -> TenantContext {
+        TenantContext {
+            id: self.id.clone(),
+            company: self.company.clone(),
+            product: self.product.clone(),
+            manager_phone: self.manager_phone.clone(),
+            texts: self.texts.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+/// Checks a tenant id: 1..=40 of `a-z`, `0-9`, `-`, not starting with `-`. Ids are
+/// storage key segments and header values, so the alphabet is deliberately small.
+pub fn validate_tenant_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 40
+        && !id.starts_with('-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "tenant id {id:?} must be 1..=40 characters of a-z, 0-9 and '-', not starting with '-'"
+        ))
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn default_voice() -> String {
+    "ru_RU_alena".into()
+}
+
+fn default_fallback() -> String {
+    "Извините, я вас не расслышала. Повторите, пожалуйста.".into()
+}
+
+fn moscow() -> i32 {
+    180
+}
+
+fn default_retention() -> u32 {
+    365
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(validate_tenant_id("demo").is_ok());
+        assert!(validate_tenant_id("acme-2").is_ok());
+        for bad in ["", "-a", "Demo", "a/b", "a.b", "..", &"x".repeat(41)] {
+            assert!(validate_tenant_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn assignment_follows_the_split() {
+        let mut routing = ScenarioRouting {
+            active: Some("a1".into()),
+            ..ScenarioRouting::default()
+        };
+        assert_eq!(routing.assign("c"), Some(("a1".into(), None)));
+        routing.split = Some(Split {
+            version: "b2".into(),
+            percent: 30,
+        });
+        let b = (0..1000)
+            .filter(|i| routing.assign(&format!("call-{i}")).unwrap().0 == "b2")
+            .count();
+        assert!((250..=350).contains(&b), "{b} of 1000 calls on b");
+        // Stable per call.
+        assert_eq!(routing.assign("call-7"), routing.assign("call-7"));
+        assert_eq!(ScenarioRouting::default().assign("c"), None);
+    }
+
+    #[test]
+    fn settings_documents_are_strict() {
+        let doc = r#"{"id":"demo","company":"ТехноСклад","product":"склады"}"#;
+        let s: TenantSettings = serde_json::from_str(doc).unwrap();
+        assert_eq!(s.voice, "ru_RU_alena");
+        assert_eq!(s.utc_offset_minutes, 180);
+        let typo = r#"{"id":"demo","company":"x","product":"y","voise":"z"}"#;
+        assert!(serde_json::from_str::<TenantSettings>(typo).is_err());
+    }
+}

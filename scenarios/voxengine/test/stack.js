@@ -1,0 +1,48 @@
+'use strict';
+// Starts the real local stack (`sva dev` on a free port, a temporary data directory)
+// for the scenario tests, and stops it afterwards.
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+
+async function start() {
+  const bin = process.env.SVA_BIN || path.join(ROOT, 'target', 'debug', 'sva');
+  const scenario = path.join(ROOT, 'target', 'wasm32-unknown-unknown', 'wasm', 'sales_qualification.wasm');
+  for (const [file, how] of [[bin, 'cargo build -p sva'], [scenario, 'make scenarios']]) {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`${how}\` first`);
+  }
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'sva-voxengine-'));
+  const child = spawn(bin, ['dev', '--listen', '127.0.0.1:0', '--data', data, '--scenario', scenario], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('sva dev did not start in 60 s: ' + out)), 60000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`sva dev exited with ${code}: ${out}`)));
+  });
+  const secret = fs.readFileSync(path.join(data, 'tenants', 'demo', 'secrets', 'signing.key'), 'utf8').trim();
+  return {
+    url,
+    secret,
+    data,
+    stop: () => {
+      child.kill('SIGTERM');
+      fs.rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { start, ROOT };

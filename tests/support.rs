@@ -1,0 +1,120 @@
+//! What the end-to-end tests share: a local stack on a free port over a temporary data
+//! directory, and a phone to call it.
+
+use std::path::PathBuf;
+use sva_caller::Phone;
+use sva_local::{LocalOptions, LocalStack};
+
+/// The default scenario module built by `make scenarios`.
+pub fn scenario_module() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("wasm32-unknown-unknown/wasm/sales_qualification.wasm");
+    assert!(
+        path.exists(),
+        "{} is missing: run `make scenarios` (make test does)",
+        path.display()
+    );
+    path
+}
+
+/// A running stack and its data directory.
+pub struct Stack {
+    /// The stack.
+    pub stack: LocalStack,
+    /// Its data directory.
+    pub dir: tempfile::TempDir,
+}
+
+impl Stack {
+    /// Starts the local stack on `127.0.0.1:0`.
+    pub async fn start() -> Stack {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stack = LocalStack::start(options(&dir))
+            .await
+            .expect("the local stack starts");
+        Stack { stack, dir }
+    }
+
+    /// A phone for the demo tenant.
+    pub fn phone(&self) -> Phone {
+        Phone::new(
+            &self.stack.url(),
+            &self.stack.demo().id,
+            self.stack.demo().secret.as_bytes(),
+        )
+    }
+
+    /// POSTs `body` signed now as the demo tenant; the status and the JSON answer.
+    pub async fn post_signed(&self, path: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
+        let demo = self.stack.demo();
+        self.post_as(path, body, &demo.id, demo.secret.as_bytes(), now())
+            .await
+    }
+
+    /// POSTs `body` with the tenant header `tenant`, signed with `secret` at `timestamp`.
+    pub async fn post_as(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        tenant: &str,
+        secret: &[u8],
+        timestamp: u64,
+    ) -> (u16, serde_json::Value) {
+        let signature = sva_dialog::signature::sign(secret, timestamp, &body);
+        self.post_raw(path, body, tenant, &timestamp.to_string(), &signature)
+            .await
+    }
+
+    /// POSTs `body` with exactly these signature headers.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        tenant: &str,
+        timestamp: &str,
+        signature: &str,
+    ) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", self.stack.url()))
+            .header("content-type", "application/json")
+            .header("x-sva-tenant", tenant)
+            .header("x-sva-timestamp", timestamp)
+            .header("x-sva-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("the stack answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    /// A stored JSON object of the data directory.
+    pub fn read(&self, key: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.dir.path().join(key))
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        serde_json::from_str(&text).expect("stored JSON")
+    }
+}
+
+/// Options for a stack over `dir` on a free port.
+pub fn options(dir: &tempfile::TempDir) -> LocalOptions {
+    LocalOptions {
+        data_dir: dir.path().to_owned(),
+        listen: ([127, 0, 0, 1], 0).into(),
+        scenario: scenario_module(),
+        ..LocalOptions::default()
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
