@@ -59,6 +59,8 @@ pub(crate) fn call_record(end: &CallEnd, claims: &Claims, tenant: &Tenant, now: 
         "end_reason": end.end_reason,
         "turns": claims.seq,
         "failed_turns": claims.records.failures,
+        "events": claims.records.turns,
+        "events_dropped": claims.records.turns_dropped,
         "qualification": claims.records.qualification,
         "callbacks": callbacks,
         "usage": {

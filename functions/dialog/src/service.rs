@@ -1,7 +1,7 @@
 //! `Dialog::turn`: verify, restore, step, record, sign — within the deadline.
 
 use crate::protocol::{CallEnd, CallEnded, TurnRequest, TurnResponse, VoxAction};
-use crate::token::{self, Claims, Records};
+use crate::token::{self, Claims, MAX_TURN_LOG, Records, TurnLog};
 use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory, signature};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -103,6 +103,7 @@ impl Dialog {
         body: &[u8],
         now: u64,
     ) -> Result<TurnResponse, DialogError> {
+        let arrived = std::time::Instant::now();
         let (tenant, request) = self.authenticate(headers, body, now).await?;
         let (claims, event) = self.restore(&tenant, &request, now)?;
         let scenario = self
@@ -124,6 +125,19 @@ impl Dialog {
             variant: claims.variant.clone(),
             customer: None,
         };
+        let log = TurnLog {
+            seq: request.seq,
+            at_ms: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            event: event_kind(&event).to_owned(),
+            text: event.text().map(str::to_owned),
+            said: Vec::new(),
+            then: String::new(),
+            steps: 0,
+            micros: 0,
+            failure: None,
+        };
         let turn = self
             .run_within_deadline(scenario, &tenant, claims.state.clone(), event, context)
             .await;
@@ -136,7 +150,7 @@ impl Dialog {
                 "scenario failed the turn; the caller heard the fallback phrase"
             );
         }
-        Ok(self.answer(&tenant, &request, claims, turn, now))
+        Ok(self.answer(&tenant, &request, claims, turn, (log, arrived), now))
     }
 
     /// Handles one `POST /v1/calls/{call_id}/end` at the current time.
@@ -393,6 +407,7 @@ impl Dialog {
         request: &TurnRequest,
         mut claims: Claims,
         turn: Turn,
+        (mut log, arrived): (TurnLog, std::time::Instant),
         now: u64,
     ) -> TurnResponse {
         let mut actions = Vec::with_capacity(turn.actions.len());
@@ -423,6 +438,26 @@ impl Dialog {
         if turn.failure.is_some() {
             claims.records.failures += 1;
         }
+        for action in &actions {
+            match action {
+                VoxAction::Say { text, .. } => log.said.push(text.clone()),
+                VoxAction::Listen { .. } => log.then = "listen".into(),
+                VoxAction::Transfer { .. } => log.then = "transfer".into(),
+                VoxAction::Hangup { .. } => log.then = "hangup".into(),
+            }
+        }
+        log.steps = turn.steps as u32;
+        log.failure = turn.failure.as_ref().map(|f| f.code.clone());
+        log.micros = arrived.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+        let turns = &mut claims.records.turns;
+        // A retried turn replaces its own entry instead of adding one.
+        turns.retain(|t| t.seq < log.seq);
+        turns.push(log);
+        if turns.len() > MAX_TURN_LOG {
+            let excess = turns.len() - MAX_TURN_LOG;
+            turns.drain(..excess);
+            claims.records.turns_dropped += excess as u32;
+        }
         claims.state = turn.state;
         claims.seq = request.seq;
         claims.exp = now + token::LIFETIME_S;
@@ -431,5 +466,18 @@ impl Dialog {
             token: token::issue(&self.options.token_key, &claims),
             actions,
         }
+    }
+}
+
+/// The wire name of an event's type.
+fn event_kind(event: &Event) -> &'static str {
+    match event {
+        Event::CallStarted => "call_started",
+        Event::Utterance { .. } => "utterance",
+        Event::BargeIn { .. } => "barge_in",
+        Event::NoInput => "no_input",
+        Event::Dtmf { .. } => "dtmf",
+        Event::TransferFailed { .. } => "transfer_failed",
+        Event::RetrieveResult { .. } => "retrieve_result",
     }
 }

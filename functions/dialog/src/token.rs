@@ -50,6 +50,47 @@ pub struct Records {
     /// Turns that failed into the fallback phrase.
     #[serde(default)]
     pub failures: u32,
+    /// The call's turns as the function saw them, oldest first (at most
+    /// [`MAX_TURN_LOG`]; older ones are counted in `turns_dropped`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turns: Vec<TurnLog>,
+    /// Turns dropped from the front of `turns` to keep the token small.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub turns_dropped: u32,
+}
+
+/// How many turns a token keeps in its log.
+pub const MAX_TURN_LOG: usize = 64;
+
+/// One turn as the dialog function saw it: the event, what the caller was told, and
+/// how long it took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnLog {
+    /// The turn's sequence number.
+    pub seq: u32,
+    /// When the request arrived, Unix milliseconds.
+    pub at_ms: u64,
+    /// The event type (`utterance`, `no_input`, …).
+    pub event: String,
+    /// The caller's words, for utterances and barge-ins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The phrases of the answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub said: Vec<String>,
+    /// How the turn ended: `listen`, `transfer`, `hangup`.
+    pub then: String,
+    /// Scenario steps taken (retrievals add steps).
+    pub steps: u32,
+    /// Time spent in the function, microseconds.
+    pub micros: u32,
+    /// The failure code when the caller heard the fallback phrase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Why a token was refused.
