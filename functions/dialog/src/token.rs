@@ -62,14 +62,15 @@ pub struct Records {
 /// How many turns a token keeps in its log.
 pub const MAX_TURN_LOG: usize = 64;
 
-/// One turn as the dialog function saw it: the event, what the caller was told, and
-/// how long it took.
+/// One turn as the dialog function saw it: the event and what the caller was told.
+/// Deterministic for a given request (no measured times), so a retried turn gets a
+/// byte-identical answer; VoxEngine's transcript carries the latency it measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnLog {
     /// The turn's sequence number.
     pub seq: u32,
-    /// When the request arrived, Unix milliseconds.
-    pub at_ms: u64,
+    /// When the turn was taken, Unix seconds.
+    pub at: u64,
     /// The event type (`utterance`, `no_input`, …).
     pub event: String,
     /// The caller's words, for utterances and barge-ins.
@@ -82,8 +83,6 @@ pub struct TurnLog {
     pub then: String,
     /// Scenario steps taken (retrievals add steps).
     pub steps: u32,
-    /// Time spent in the function, microseconds.
-    pub micros: u32,
     /// The failure code when the caller heard the fallback phrase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,

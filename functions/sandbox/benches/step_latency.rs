@@ -21,6 +21,7 @@ fn main() {
     for _ in 0..1_000 {
         sandbox.step_raw(&scenario, &json).expect("warm-up step");
     }
+    let faults_before = minor_faults();
     let mut samples: Vec<u128> = (0..10_000)
         .map(|_| {
             let started = Instant::now();
@@ -28,6 +29,7 @@ fn main() {
             started.elapsed().as_nanos()
         })
         .collect();
+    let faults = minor_faults().saturating_sub(faults_before);
     samples.sort_unstable();
     let at =
         |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)] as f64 / 1e3;
@@ -42,4 +44,20 @@ fn main() {
         at(1.0),
         samples.len()
     );
+    println!(
+        "minor page faults: {:.1} per step",
+        faults as f64 / samples.len() as f64
+    );
+}
+
+/// The process's minor page faults so far (Linux `/proc/self/stat`, field 10; 0 elsewhere).
+fn minor_faults() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // The command name (field 2) may contain spaces: count from its closing ')'.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            rest.split(' ').nth(7)?.parse().ok()
+        })
+        .unwrap_or(0)
 }

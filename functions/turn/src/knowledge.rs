@@ -7,6 +7,12 @@ pub trait Knowledge {
     /// The best passages for the request, best first; empty when nothing fits.
     fn retrieve(&self, tenant: &str, request: &RetrieveRequest)
     -> Result<Vec<Hit>, KnowledgeError>;
+
+    /// Whether `retrieve` may wait on I/O (a network search). In-process knowledge
+    /// returns `false`, which lets a turn run in place.
+    fn may_block(&self) -> bool {
+        true
+    }
 }
 
 /// The knowledge base could not answer; the turn goes on with no hits.
@@ -22,6 +28,10 @@ impl Knowledge for NoKnowledge {
     fn retrieve(&self, _: &str, _: &RetrieveRequest) -> Result<Vec<Hit>, KnowledgeError> {
         Ok(Vec::new())
     }
+
+    fn may_block(&self) -> bool {
+        false
+    }
 }
 
 impl<K: Knowledge + ?Sized> Knowledge for &K {
@@ -31,5 +41,9 @@ impl<K: Knowledge + ?Sized> Knowledge for &K {
         request: &RetrieveRequest,
     ) -> Result<Vec<Hit>, KnowledgeError> {
         (**self).retrieve(tenant, request)
+    }
+
+    fn may_block(&self) -> bool {
+        (**self).may_block()
     }
 }

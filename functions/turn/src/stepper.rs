@@ -9,6 +9,13 @@ use sva_abi::{StepInput, StepOutput};
 pub trait Stepper {
     /// Steps the scenario once.
     fn step(&self, input: &StepInput) -> Result<StepOutput, StepFailure>;
+
+    /// The longest a step can take, if the stepper enforces a bound itself (the wasm
+    /// sandbox does, with its epoch deadline). Callers may then run a turn in place
+    /// instead of on a blocking thread. `None`: no bound is known.
+    fn step_time_bound(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 impl<F, E> Stepper for F
