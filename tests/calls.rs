@@ -10,11 +10,7 @@ use sva_tests::Stack;
 #[tokio::test]
 async fn a_full_qualification_is_recorded_with_its_scenario_version() {
     let stack = Stack::start().await;
-    let phone = stack.phone();
-    let mut call = phone
-        .dial(sva_caller::inbound("+79161234567"))
-        .await
-        .unwrap();
+    let mut call = stack.call().await;
     assert!(call.heard().contains("ТехноСклад"), "{}", call.heard());
     let lines = [
         ("здравствуйте нам нужна система учета для склада", "бюджет"),
@@ -61,11 +57,7 @@ async fn a_full_qualification_is_recorded_with_its_scenario_version() {
 #[tokio::test]
 async fn a_hot_lead_is_transferred_with_a_summary() {
     let stack = Stack::start().await;
-    let mut call = stack
-        .phone()
-        .dial(sva_caller::inbound("+79161234567"))
-        .await
-        .unwrap();
+    let mut call = stack.call().await;
     for line in [
         "добрый день хотим автоматизировать два склада",
         "бюджет миллион двести",
@@ -99,11 +91,7 @@ async fn a_hot_lead_is_transferred_with_a_summary() {
 #[tokio::test]
 async fn silence_twice_ends_the_call_politely() {
     let stack = Stack::start().await;
-    let mut call = stack
-        .phone()
-        .dial(sva_caller::inbound("+79161234567"))
-        .await
-        .unwrap();
+    let mut call = stack.call().await;
     call.silence().await.unwrap();
     assert!(call.heard().contains("слышите"), "{}", call.heard());
     call.silence().await.unwrap();
@@ -166,11 +154,7 @@ async fn fifty_concurrent_calls_all_complete() {
 #[tokio::test]
 async fn reporting_the_end_twice_changes_nothing() {
     let stack = Stack::start().await;
-    let phone = stack.phone();
-    let mut call = phone
-        .dial(sva_caller::inbound("+79161234567"))
-        .await
-        .unwrap();
+    let mut call = stack.call().await;
     call.say("нам нужен склад").await.unwrap();
     let transcript = call.transcript().to_vec();
     let last = call.last().unwrap().clone();
@@ -212,11 +196,7 @@ async fn reporting_the_end_twice_changes_nothing() {
 #[tokio::test]
 async fn an_activation_reaches_new_calls_while_calls_in_flight_keep_their_version() {
     let stack = Stack::start().await;
-    let phone = stack.phone();
-    let mut in_flight = phone
-        .dial(sva_caller::inbound("+79161234567"))
-        .await
-        .unwrap();
+    let mut in_flight = stack.call().await;
 
     // Upload and activate another module (the minimal ABI module: greets and hangs up).
     let minimal = wat::parse_file(concat!(
@@ -233,10 +213,7 @@ async fn an_activation_reaches_new_calls_while_calls_in_flight_keep_their_versio
     // No restart: within the settings cache's lifetime new calls pick it up.
     tokio::time::sleep(sva_dialog::DEFAULT_TENANT_TTL + Duration::from_millis(200)).await;
 
-    let fresh = phone
-        .dial(sva_caller::inbound("+79161234567"))
-        .await
-        .unwrap();
+    let fresh = stack.call().await;
     assert!(
         fresh.heard().contains("минимальный сценарий"),
         "{}",

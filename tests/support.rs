@@ -46,6 +46,14 @@ impl Stack {
         )
     }
 
+    /// Places an inbound call from +79161234567 to the demo tenant.
+    pub async fn call(&self) -> sva_caller::Call {
+        self.phone()
+            .dial(sva_caller::inbound("+79161234567"))
+            .await
+            .expect("the call connects")
+    }
+
     /// POSTs `body` signed now as the demo tenant; the status and the JSON answer.
     pub async fn post_signed(&self, path: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
         let demo = self.stack.demo();

@@ -370,17 +370,7 @@ impl Dialog {
             step * (options.limits.max_steps_per_turn.clamp(1, 64) as u32)
                 < self.options.turn_deadline
         }) && !knowledge.may_block();
-        if bounded {
-            return run_turn(
-                scenario.as_ref(),
-                knowledge.as_ref(),
-                &options,
-                state,
-                event,
-                &context,
-            );
-        }
-        let work = tokio::task::spawn_blocking(move || {
+        let run = move || {
             run_turn(
                 scenario.as_ref(),
                 knowledge.as_ref(),
@@ -389,7 +379,11 @@ impl Dialog {
                 event,
                 &context,
             )
-        });
+        };
+        if bounded {
+            return run();
+        }
+        let work = tokio::task::spawn_blocking(run);
         let failure = match tokio::time::timeout(self.options.turn_deadline, work).await {
             Ok(Ok(turn)) => return turn,
             Ok(Err(e)) => sva_turn::StepFailure::new("host_error", e.to_string()),
