@@ -57,7 +57,11 @@ fn each_hostile_module_ends_in_its_typed_error() {
     let mut wrong = Vec::new();
     for (name, code) in expected {
         let got = failure(&sandbox, name);
-        if got != code {
+        // A loop is stopped by whichever limit it reaches first: 50M instructions of fuel
+        // or the 100 ms epoch deadline. On a loaded machine (CI with every test binary
+        // running at once) the deadline can come first; both are the right typed error.
+        let either_limit = code == "out_of_fuel" && got == "deadline";
+        if got != code && !either_limit {
             wrong.push(format!("{name}: expected {code}, got {got}"));
         }
     }
