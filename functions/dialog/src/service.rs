@@ -344,7 +344,8 @@ impl Dialog {
         Ok((claims, event))
     }
 
-    /// Runs the turn on the blocking pool; past the deadline, the fallback phrase.
+    /// Runs the turn in place when it is bounded, else on the blocking pool; past the
+    /// deadline, the fallback phrase.
     async fn run_within_deadline(
         &self,
         scenario: ScenarioHandle,
@@ -359,8 +360,6 @@ impl Dialog {
             ..TurnOptions::default()
         };
         let knowledge = self.knowledge.clone();
-        let fallback_options = options.clone();
-        let kept_state = state.clone();
         // A turn whose every part is bounded well inside the deadline (sandbox steps
         // under their epoch deadline, in-process knowledge) runs in place: handing ~100 µs
         // of work to the blocking pool costs more than the work, and under load the
@@ -370,7 +369,7 @@ impl Dialog {
             step * (options.limits.max_steps_per_turn.clamp(1, 64) as u32)
                 < self.options.turn_deadline
         }) && !knowledge.may_block();
-        let run = move || {
+        let run = move |state| {
             run_turn(
                 scenario.as_ref(),
                 knowledge.as_ref(),
@@ -381,9 +380,15 @@ impl Dialog {
             )
         };
         if bounded {
-            return run();
+            return run(state);
         }
-        let work = tokio::task::spawn_blocking(run);
+        // Off the hot path: what the caller hears if the deadline passes.
+        let kept_state = state.clone();
+        let fallback = TurnOptions {
+            fallback_phrase: tenant.fallback_phrase.clone(),
+            ..TurnOptions::default()
+        };
+        let work = tokio::task::spawn_blocking(move || run(state));
         let failure = match tokio::time::timeout(self.options.turn_deadline, work).await {
             Ok(Ok(turn)) => return turn,
             Ok(Err(e)) => sva_turn::StepFailure::new("host_error", e.to_string()),
@@ -398,9 +403,9 @@ impl Dialog {
         Turn {
             state: kept_state,
             actions: vec![
-                Action::say(fallback_options.fallback_phrase),
+                Action::say(fallback.fallback_phrase),
                 Action::Listen {
-                    timeout_ms: fallback_options.fallback_listen_ms,
+                    timeout_ms: fallback.fallback_listen_ms,
                 },
             ],
             steps: 0,
