@@ -6,8 +6,12 @@ use serde_json::{Value, json};
 use sva_tests::{Stack, now};
 
 fn turn(call: &str, seq: u32, event: Value, token: Option<&str>) -> Vec<u8> {
+    turn_of("demo", call, seq, event, token)
+}
+
+fn turn_of(tenant: &str, call: &str, seq: u32, event: Value, token: Option<&str>) -> Vec<u8> {
     let mut body = json!({
-        "tenant": "demo",
+        "tenant": tenant,
         "call": {"id": call, "direction": "inbound", "caller": "+79161234567"},
         "seq": seq,
         "event": event,
@@ -208,32 +212,16 @@ async fn one_tenant_cannot_touch_another() {
 
     // A demo token is useless to acme, even with acme's own valid signature.
     let token = started(&stack, "x2").await;
-    let mut body: Value =
-        serde_json::from_slice(&turn("x2", 1, json!({"type": "no_input"}), Some(&token))).unwrap();
-    body["tenant"] = json!("acme");
+    let body = turn_of("acme", "x2", 1, json!({"type": "no_input"}), Some(&token));
     let (status, answer) = stack
-        .post_as(
-            "/v1/turn",
-            serde_json::to_vec(&body).unwrap(),
-            "acme",
-            b"acme-secret",
-            now(),
-        )
+        .post_as("/v1/turn", body, "acme", b"acme-secret", now())
         .await;
     assert_eq!((status, code(&answer)), (403, "bad_token"), "{answer}");
 
     // Demo's module version does not exist for acme: acme's calls run acme's module.
-    let mut start: Value =
-        serde_json::from_slice(&turn("x3", 0, json!({"type": "call_started"}), None)).unwrap();
-    start["tenant"] = json!("acme");
+    let start = turn_of("acme", "x3", 0, json!({"type": "call_started"}), None);
     let (status, answer) = stack
-        .post_as(
-            "/v1/turn",
-            serde_json::to_vec(&start).unwrap(),
-            "acme",
-            b"acme-secret",
-            now(),
-        )
+        .post_as("/v1/turn", start, "acme", b"acme-secret", now())
         .await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer.to_string().contains("минимальный сценарий"));

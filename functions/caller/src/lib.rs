@@ -77,7 +77,12 @@ impl Phone {
         Ok(call)
     }
 
-    async fn post(&self, path: &str, body: Vec<u8>) -> Result<String, CallerError> {
+    /// POSTs a signed `body` and reads the JSON answer.
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T, CallerError> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -94,26 +99,42 @@ impl Phone {
         let status = response.status().as_u16();
         let text = response.text().await?;
         if status != 200 {
-            let error: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            let field = |name: &str| {
-                error["error"][name]
-                    .as_str()
-                    .or_else(|| error[name].as_str())
-                    .unwrap_or_default()
-                    .to_owned()
+            // The kit's error shape: {"error": {"code": "...", "message": "..."}}.
+            let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+                Ok(body) => (body.error.code, body.error.message),
+                Err(_) => (String::new(), text),
             };
             return Err(CallerError::Refused {
                 status,
-                code: field("code"),
-                message: if field("message").is_empty() {
-                    text
-                } else {
-                    field("message")
-                },
+                code,
+                message,
             });
         }
-        Ok(text)
+        serde_json::from_str(&text).map_err(|e| CallerError::Refused {
+            status,
+            code: "bad_answer".into(),
+            message: e.to_string(),
+        })
     }
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+}
+
+/// The phrases of an answer, in order.
+fn phrases(response: &TurnResponse) -> impl Iterator<Item = &str> {
+    response.actions.iter().filter_map(|a| match a {
+        VoxAction::Say { text, .. } => Some(text.as_str()),
+        _ => None,
+    })
 }
 
 /// A call in progress.
@@ -163,11 +184,7 @@ impl Call {
     pub fn heard(&self) -> String {
         self.last
             .iter()
-            .flat_map(|r| r.actions.iter())
-            .filter_map(|a| match a {
-                VoxAction::Say { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
+            .flat_map(phrases)
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -220,12 +237,7 @@ impl Call {
         };
         let body = serde_json::to_vec(&end).unwrap_or_default();
         let path = format!("/v1/calls/{}/end", self.info.id);
-        let text = self.phone.post(&path, body).await?;
-        serde_json::from_str(&text).map_err(|e| CallerError::Refused {
-            status: 200,
-            code: "bad_answer".into(),
-            message: e.to_string(),
-        })
+        self.phone.post(&path, body).await
     }
 
     async fn send(&mut self, event: Event, said: String) -> Result<&TurnResponse, CallerError> {
@@ -246,21 +258,8 @@ impl Call {
         };
         let body = serde_json::to_vec(&request).unwrap_or_default();
         let sent = Instant::now();
-        let text = self.phone.post("/v1/turn", body).await?;
-        let response: TurnResponse =
-            serde_json::from_str(&text).map_err(|e| CallerError::Refused {
-                status: 200,
-                code: "bad_answer".into(),
-                message: e.to_string(),
-            })?;
-        let assistant: Vec<String> = response
-            .actions
-            .iter()
-            .filter_map(|a| match a {
-                VoxAction::Say { text, .. } => Some(text.clone()),
-                _ => None,
-            })
-            .collect();
+        let response: TurnResponse = self.phone.post("/v1/turn", body).await?;
+        let assistant: Vec<String> = phrases(&response).map(str::to_owned).collect();
         self.tts_chars += assistant
             .iter()
             .map(|s| s.chars().count() as u32)

@@ -104,7 +104,7 @@ impl Dialog {
         now: u64,
     ) -> Result<TurnResponse, DialogError> {
         let (tenant, request) = self.authenticate(headers, body, now).await?;
-        let (claims, event) = self.restore(&tenant, &request, now)?;
+        let (mut claims, event) = self.restore(&tenant, &request, now)?;
         let scenario = self
             .directory
             .scenario(&tenant, &claims.version)
@@ -127,15 +127,18 @@ impl Dialog {
         let log = TurnLog {
             seq: request.seq,
             at: now,
-            event: event_kind(&event).to_owned(),
+            event: event.kind().to_owned(),
             text: event.text().map(str::to_owned),
             said: Vec::new(),
             then: String::new(),
             steps: 0,
             failure: None,
         };
+        // The state moves into the turn; the turn's state (or, on failure, this one)
+        // comes back and goes into the next token.
+        let state = std::mem::take(&mut claims.state);
         let turn = self
-            .run_within_deadline(scenario, &tenant, claims.state.clone(), event, context)
+            .run_within_deadline(scenario, &tenant, state, event, context)
             .await;
         if let Some(failure) = &turn.failure {
             tracing::warn!(
@@ -479,18 +482,5 @@ impl Dialog {
             token: token::issue(&self.options.token_key, &claims),
             actions,
         }
-    }
-}
-
-/// The wire name of an event's type.
-fn event_kind(event: &Event) -> &'static str {
-    match event {
-        Event::CallStarted => "call_started",
-        Event::Utterance { .. } => "utterance",
-        Event::BargeIn { .. } => "barge_in",
-        Event::NoInput => "no_input",
-        Event::Dtmf { .. } => "dtmf",
-        Event::TransferFailed { .. } => "transfer_failed",
-        Event::RetrieveResult { .. } => "retrieve_result",
     }
 }

@@ -4,13 +4,17 @@
 
 use crate::{ScenarioHandle, Tenant, TenantDirectory};
 use async_trait::async_trait;
-use std::collections::HashMap;
+use lru::LruCache;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use sva_sandbox::{ModuleKey, Sandbox};
 use sva_tenants::TenantStore;
 use sva_turn::wasm::WasmScenario;
+
+/// Tenants whose settings one process keeps (least recently used ones are dropped).
+const TENANT_CACHE_CAPACITY: NonZeroUsize = NonZeroUsize::new(4096).unwrap();
 
 /// How long a tenant's settings are trusted before they are read again.
 pub const DEFAULT_TENANT_TTL: Duration = Duration::from_secs(2);
@@ -21,7 +25,7 @@ pub struct StoredDirectory {
     sandbox: Arc<Sandbox>,
     ttl: Duration,
     artifacts: Option<PathBuf>,
-    cache: Mutex<HashMap<String, Cached>>,
+    cache: Mutex<LruCache<String, Cached>>,
 }
 
 /// A tenant as read at an instant (`None`: it did not exist then).
@@ -35,7 +39,7 @@ impl StoredDirectory {
             sandbox,
             ttl: DEFAULT_TENANT_TTL,
             artifacts: None,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(LruCache::new(TENANT_CACHE_CAPACITY)),
         }
     }
 
@@ -84,15 +88,7 @@ impl StoredDirectory {
             tracing::warn!(tenant = %id, "tenant has no signing secret; its calls are refused");
             return Ok(None);
         };
-        Ok(Some(Arc::new(Tenant {
-            context: settings.context(),
-            signing_secret: secret.into_bytes(),
-            disabled: settings.disabled,
-            fallback_phrase: settings.fallback_phrase,
-            voice: settings.voice,
-            utc_offset_minutes: settings.utc_offset_minutes,
-            routing: settings.scenario,
-        })))
+        Ok(Some(Arc::new(Tenant::from_settings(settings, &secret))))
     }
 }
 
@@ -103,7 +99,7 @@ impl TenantDirectory for StoredDirectory {
             return Ok(None);
         }
         {
-            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((read, tenant)) = cache.get(id)
                 && read.elapsed() < self.ttl
             {
@@ -111,11 +107,10 @@ impl TenantDirectory for StoredDirectory {
             }
         }
         let tenant = self.read_tenant(id).await?;
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache.insert(id.to_owned(), (Instant::now(), tenant.clone()));
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .put(id.to_owned(), (Instant::now(), tenant.clone()));
         Ok(tenant)
     }
 

@@ -25,6 +25,21 @@ pub struct Tenant {
     pub routing: ScenarioRouting,
 }
 
+impl Tenant {
+    /// The dialog function's view of a stored tenant: its settings and signing secret.
+    pub fn from_settings(settings: sva_tenants::TenantSettings, signing_secret: &str) -> Tenant {
+        Tenant {
+            context: settings.context(),
+            signing_secret: signing_secret.as_bytes().to_vec(),
+            disabled: settings.disabled,
+            fallback_phrase: settings.fallback_phrase,
+            voice: settings.voice,
+            utc_offset_minutes: settings.utc_offset_minutes,
+            routing: settings.scenario,
+        }
+    }
+}
+
 /// A scenario module ready to step.
 pub type ScenarioHandle = Arc<dyn Stepper + Send + Sync>;
 

@@ -195,10 +195,15 @@ async fn token_key(store: &DynStore) -> Result<Vec<u8>, LocalError> {
         return Ok(key.to_vec());
     }
     let key = demo::random_hex(32).into_bytes();
-    store
-        .put_if_absent(TOKEN_KEY_OBJECT, bytes::Bytes::from(key))
+    let fresh = bytes::Bytes::from(key);
+    if store
+        .put_if_absent(TOKEN_KEY_OBJECT, fresh.clone())
         .await
-        .map_err(storage)?;
+        .map_err(storage)?
+    {
+        return Ok(fresh.to_vec());
+    }
+    // Another process created it first: use theirs.
     Ok(store
         .get(TOKEN_KEY_OBJECT)
         .await

@@ -77,11 +77,58 @@ pub struct HitSource {
 }
 
 impl Event {
+    /// The event's `type` on the wire (`call_started`, `utterance`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::CallStarted => "call_started",
+            Event::Utterance { .. } => "utterance",
+            Event::BargeIn { .. } => "barge_in",
+            Event::NoInput => "no_input",
+            Event::Dtmf { .. } => "dtmf",
+            Event::TransferFailed { .. } => "transfer_failed",
+            Event::RetrieveResult { .. } => "retrieve_result",
+        }
+    }
+
     /// The caller's words carried by this event, if any (utterance or barge-in).
     pub fn text(&self) -> Option<&str> {
         match self {
             Event::Utterance { text, .. } | Event::BargeIn { text, .. } => Some(text),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_is_the_wire_tag() {
+        let events = [
+            Event::CallStarted,
+            Event::Utterance {
+                text: "да".into(),
+                confidence: 0.9,
+            },
+            Event::BargeIn {
+                text: "стоп".into(),
+                confidence: 0.9,
+                heard: "Здравствуйте".into(),
+            },
+            Event::NoInput,
+            Event::Dtmf { digits: "1".into() },
+            Event::TransferFailed {
+                reason: "busy".into(),
+            },
+            Event::RetrieveResult {
+                id: "q".into(),
+                hits: Vec::new(),
+            },
+        ];
+        for event in events {
+            let wire = serde_json::to_value(&event).unwrap();
+            assert_eq!(wire["type"], event.kind(), "{event:?}");
         }
     }
 }
