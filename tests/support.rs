@@ -37,6 +37,25 @@ impl Stack {
         Stack { stack, dir }
     }
 
+    /// Starts the local stack with the tenant cache off, so an activation reaches the
+    /// very next call (the tests of the admin API need no waiting).
+    pub async fn start_uncached() -> Stack {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = LocalOptions {
+            tenant_ttl: std::time::Duration::ZERO,
+            ..options(&dir)
+        };
+        let stack = LocalStack::start(options)
+            .await
+            .expect("the local stack starts");
+        Stack { stack, dir }
+    }
+
+    /// The admin API with the operator key.
+    pub fn admin(&self) -> sva_admin::client::AdminClient {
+        sva_admin::client::AdminClient::new(&self.stack.url(), self.stack.operator_key())
+    }
+
     /// A phone for the demo tenant.
     pub fn phone(&self) -> Phone {
         Phone::new(
@@ -125,4 +144,33 @@ pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// The minimal ABI v1 module (`scenarios/abi/minimal.wat`): greets with «Здравствуйте!
+/// Это минимальный сценарий.» and hangs up.
+pub fn minimal_module() -> Vec<u8> {
+    wat::parse_str(include_str!("../scenarios/abi/minimal.wat")).expect("minimal.wat parses")
+}
+
+/// What the minimal module says.
+pub const MINIMAL_GREETING: &str = "Это минимальный сценарий";
+
+/// `wasm` with a custom section appended: the same behaviour, another version.
+pub fn variant(wasm: &[u8], name: &str) -> Vec<u8> {
+    let mut out = wasm.to_vec();
+    let mut section = vec![name.len() as u8];
+    section.extend_from_slice(name.as_bytes());
+    out.push(0); // custom section id
+    out.push(section.len() as u8);
+    out.extend(section);
+    out
+}
+
+/// One of the sandbox's hostile test modules (`functions/sandbox/tests/hostile/`).
+pub fn hostile_module(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../functions/sandbox/tests/hostile/{name}.wat",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    wat::parse_file(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

@@ -129,24 +129,61 @@ impl TenantDirectory for StoredDirectory {
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("tenant {id} has no scenario version {version}"))?;
+        // The artifact the admin function precompiled at upload for this engine, if
+        // any: mapping it is what keeps a cold start from compiling.
+        let stored_artifact = match &self.artifacts {
+            Some(_) => self
+                .tenants
+                .artifact(id, version, self.sandbox.compatibility_hash())
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(tenant = %id, "cannot read the precompiled artifact: {e}");
+                    None
+                }),
+            None => None,
+        };
         let sandbox = self.sandbox.clone();
         let artifacts = self.artifacts.clone();
         // Compiling is CPU work: off the async workers.
         let loaded = tokio::task::spawn_blocking(move || match artifacts {
-            Some(dir) => {
-                let path = dir.join(&key.tenant).join(format!("{}.wasm", key.version));
-                if !path.exists() {
-                    std::fs::create_dir_all(path.parent().unwrap_or(&dir))
-                        .and_then(|()| write_atomically(&path, &wasm))
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                }
-                sandbox.load_file(key, &path).map_err(|e| e.to_string())
-            }
+            Some(dir) => load_through_artifact(&sandbox, key, &dir, &wasm, stored_artifact),
             None => sandbox.load_bytes(key, &wasm).map_err(|e| e.to_string()),
         })
         .await
         .map_err(|e| e.to_string())??;
         Ok(Arc::new(WasmScenario::new(self.sandbox.clone(), loaded)))
+    }
+}
+
+/// Loads a module through its artifact in `dir`: the stored one if given, else one
+/// compiled here; an artifact that does not load is replaced by compiling.
+fn load_through_artifact(
+    sandbox: &Sandbox,
+    key: ModuleKey,
+    dir: &std::path::Path,
+    wasm: &[u8],
+    stored: Option<bytes::Bytes>,
+) -> Result<Arc<sva_sandbox::Scenario>, String> {
+    let path = dir.join(&key.tenant).join(format!("{}.wasm", key.version));
+    if !path.exists() {
+        std::fs::create_dir_all(path.parent().unwrap_or(dir))
+            .and_then(|()| write_atomically(&path, wasm))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    let artifact = sandbox.artifact_path(&key, &path);
+    if let Some(stored) = stored
+        && !artifact.exists()
+        && let Err(e) = write_atomically(&artifact, &stored)
+    {
+        tracing::warn!("cannot write {}: {e}", artifact.display());
+    }
+    match sandbox.load_file(key.clone(), &path) {
+        Err(sva_sandbox::SandboxError::Artifact(why)) => {
+            tracing::warn!(tenant = %key.tenant, "artifact refused, compiling instead: {why}");
+            let _ = std::fs::remove_file(&artifact);
+            sandbox.load_file(key, &path).map_err(|e| e.to_string())
+        }
+        other => other.map_err(|e| e.to_string()),
     }
 }
 

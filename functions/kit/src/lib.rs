@@ -13,6 +13,7 @@
 //!   rejections use that shape.
 //! * [`logging`] and [`mask`] — JSON or human-readable logs through `tracing`, with
 //!   personal data (phone numbers, e-mail addresses) masked in every emitted line.
+//! * [`outbound`] — outbound URLs (a tenant's CRM portal) checked against SSRF.
 //! * [`storage`] — the [`ObjectStore`](storage::ObjectStore) trait over a local directory
 //!   or S3 (Yandex Object Storage), with validated keys and tenant scoping.
 
@@ -21,6 +22,7 @@ pub mod error;
 mod json;
 pub mod logging;
 pub mod mask;
+pub mod outbound;
 pub mod serve;
 pub mod storage;
 

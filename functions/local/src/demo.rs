@@ -1,11 +1,19 @@
 //! The demo tenant: a fictional warehouse-automation company, «ТехноСклад», running the
-//! default sales scenario. Seeding is idempotent: an existing signing secret and
-//! settings are kept; the module is updated and activated when it changed.
+//! default sales scenario. Seeding goes through the admin function like any operator
+//! would, and is idempotent: an existing tenant keeps its settings and signing secret;
+//! the default module is uploaded (validated, precompiled) and activated when it changed
+//! — unless someone activated another version since the last seeding, which is kept.
 
-use sva_tenants::{TenantSettings, TenantStore, TenantStoreError};
+use bytes::Bytes;
+use sva_admin::{Admin, AdminError, Caller, NewTenant};
+use sva_kit::storage::DynStore;
+use sva_tenants::TenantStore;
 
 /// The demo tenant's id.
 pub const DEMO_TENANT: &str = "demo";
+
+/// Where the local stack remembers which default version it last activated.
+const SEEDED_VERSION_OBJECT: &str = "service/demo-default.version";
 
 /// What a person (or a test) needs to call the demo tenant.
 #[derive(Clone, PartialEq, Eq)]
@@ -28,48 +36,67 @@ impl std::fmt::Debug for DemoTenant {
     }
 }
 
-/// The demo tenant's settings.
-pub fn settings() -> TenantSettings {
-    let mut settings =
-        TenantSettings::new(DEMO_TENANT, "ТехноСклад", "системы автоматизации склада");
-    settings.manager_phone = Some("+74951234567".into());
-    settings
+/// The demo tenant as the operator creates it.
+pub fn new_tenant() -> NewTenant {
+    NewTenant {
+        id: DEMO_TENANT.into(),
+        company: "ТехноСклад".into(),
+        product: "системы автоматизации склада".into(),
+        manager_phone: Some("+74951234567".into()),
+    }
 }
 
-/// Creates the demo tenant if it is missing, stores `wasm` and makes it the active
-/// version (keeping the previous one in the history).
-pub async fn seed(tenants: &TenantStore, wasm: &[u8]) -> Result<DemoTenant, TenantStoreError> {
-    let version = tenants.put_module(DEMO_TENANT, wasm).await?;
-    let mut current = tenants
+/// Creates the demo tenant if it is missing, uploads `wasm` and activates it unless
+/// another version was activated since the last seeding.
+pub async fn seed(admin: &Admin, store: &DynStore, wasm: &[u8]) -> Result<DemoTenant, AdminError> {
+    let operator = Caller::Operator;
+    let tenants = TenantStore::new(store.clone());
+    if tenants.settings(DEMO_TENANT).await?.is_none() {
+        match admin.create_tenant(&operator, new_tenant()).await {
+            Ok(_) | Err(AdminError::TenantExists(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let uploaded = admin
+        .upload(&operator, DEMO_TENANT, Bytes::copy_from_slice(wasm))
+        .await?;
+    let version = uploaded.version.info.version;
+    let seeded = store
+        .get(SEEDED_VERSION_OBJECT)
+        .await
+        .map_err(sva_tenants::TenantStoreError::from)?
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned());
+    let active = tenants
         .settings(DEMO_TENANT)
         .await?
-        .unwrap_or_else(settings);
-    if current.scenario.active.as_deref() != Some(version.as_str()) {
-        if let Some(previous) = current.scenario.active.take() {
-            current.scenario.history.push(previous);
-        }
-        current.scenario.active = Some(version.clone());
-        tenants.put_settings(&current).await?;
+        .and_then(|s| s.scenario.active);
+    // No record of a seeding: a data directory from before this rule; seed it.
+    let untouched = active.is_none() || seeded.is_none() || active == seeded;
+    if untouched && active.as_deref() != Some(version.as_str()) {
+        admin.activate(&operator, DEMO_TENANT, &version).await?;
     }
+    if untouched {
+        store
+            .put(SEEDED_VERSION_OBJECT, Bytes::from(version.clone()))
+            .await
+            .map_err(sva_tenants::TenantStoreError::from)?;
+    }
+    let settings = tenants
+        .settings(DEMO_TENANT)
+        .await?
+        .ok_or_else(|| AdminError::NotFound("the demo tenant vanished".into()))?;
     let secret = match tenants.signing_secret(DEMO_TENANT).await? {
         Some(secret) if !secret.is_empty() => secret,
         _ => {
-            let secret = random_hex(32);
-            tenants.put_signing_secret(DEMO_TENANT, &secret).await?;
-            secret
+            admin
+                .rotate_signing_secret(&operator, DEMO_TENANT)
+                .await?
+                .signing_secret
         }
     };
     Ok(DemoTenant {
         id: DEMO_TENANT.into(),
         secret,
-        version,
+        version: settings.scenario.active.unwrap_or(version),
     })
-}
-
-/// `bytes` random bytes from the OS, as lowercase hex.
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    // The OS generator only fails on a broken system; a stack must not start then.
-    getrandom::fill(&mut buf).expect("the operating system's random generator failed");
-    hex::encode(buf)
 }

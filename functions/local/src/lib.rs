@@ -2,9 +2,10 @@
 //!
 //! [`LocalStack::start`] opens the data directory as the object store, makes sure the
 //! demo tenant exists with the default scenario active and a signing secret
-//! ([`demo`]), and serves every function's routes on one port — today the dialog
-//! function's `POST /v1/turn` and `POST /v1/calls/{call_id}/end`, with the kit's health
-//! endpoint. `sva dev` runs it; the end-to-end tests and the load generator start it
+//! ([`demo`]), and serves every function's routes on one port: the dialog function's
+//! `POST /v1/turn` and `POST /v1/calls/{call_id}/end`, the admin API (`/v1/tenants…`,
+//! `/openapi.json`, with the operator key kept in the data directory) and the kit's
+//! health endpoint. `sva dev` runs it; the end-to-end tests and the load generator start it
 //! in-process on a free port.
 
 pub mod demo;
@@ -13,6 +14,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use sva_admin::Admin;
 use sva_dialog::{Dialog, DialogOptions, StoredDirectory};
 use sva_kit::storage::{DynStore, LocalDir};
 use sva_sandbox::{Sandbox, SandboxConfig};
@@ -23,6 +25,13 @@ pub use demo::DemoTenant;
 /// The key, in the data directory, of the service key that signs state tokens locally
 /// (in the cloud it comes from the environment, `SVA_TOKEN_KEY`).
 pub const TOKEN_KEY_OBJECT: &str = "service/token.key";
+
+/// The key, in the data directory, of the local admin API's operator key (in the cloud
+/// it comes from the environment, `SVA_OPERATOR_KEY`).
+pub const OPERATOR_KEY_OBJECT: &str = "service/operator.key";
+
+/// Hosts a tenant's CRM portal may be on locally (the CRM sandbox runs on loopback).
+const LOCAL_CRM_HOSTS: [&str; 2] = ["127.0.0.1", "localhost"];
 
 /// Why the local stack did not start.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +69,9 @@ pub struct LocalOptions {
     pub scenario: PathBuf,
     /// The per-turn deadline.
     pub turn_deadline: Duration,
+    /// How long the dialog function trusts a tenant's settings before reading them
+    /// again (an activation reaches new calls within it).
+    pub tenant_ttl: Duration,
 }
 
 impl Default for LocalOptions {
@@ -69,6 +81,7 @@ impl Default for LocalOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             scenario: PathBuf::from(DEFAULT_SCENARIO),
             turn_deadline: DialogOptions::default().turn_deadline,
+            tenant_ttl: sva_dialog::DEFAULT_TENANT_TTL,
         }
     }
 }
@@ -82,6 +95,7 @@ pub struct LocalStack {
     addr: SocketAddr,
     demo: DemoTenant,
     store: DynStore,
+    operator_key: String,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -104,19 +118,27 @@ impl LocalStack {
             path: options.scenario.clone(),
         })?;
         let tenants = TenantStore::new(store.clone());
-        let demo = demo::seed(&tenants, &wasm)
+        let token_key = service_key(&store, TOKEN_KEY_OBJECT).await?;
+        let operator_key =
+            String::from_utf8_lossy(&service_key(&store, OPERATOR_KEY_OBJECT).await?).into_owned();
+        let sandbox = Arc::new(
+            Sandbox::new(SandboxConfig::default())
+                .map_err(|e| LocalError::Sandbox(e.to_string()))?,
+        );
+        let admin = Admin::new(tenants.clone(), sandbox.clone(), operator_key.clone())
+            .map_err(|e| LocalError::Storage(e.to_string()))?
+            .with_allowed_hosts(LOCAL_CRM_HOSTS.map(String::from).to_vec());
+        let demo = demo::seed(&admin, &store, &wasm)
             .await
             .map_err(|e| LocalError::Storage(e.to_string()))?;
-        let token_key = token_key(&store).await?;
-        let sandbox = Sandbox::new(SandboxConfig::default())
-            .map_err(|e| LocalError::Sandbox(e.to_string()))?;
         let options_dialog = DialogOptions {
             token_key,
             turn_deadline: options.turn_deadline,
             ..DialogOptions::default()
         };
         let directory = Arc::new(
-            StoredDirectory::new(tenants, Arc::new(sandbox))
+            StoredDirectory::new(tenants, sandbox)
+                .with_ttl(options.tenant_ttl)
                 .with_artifacts(options.data_dir.join(".artifacts")),
         );
         // Compile (or map) the demo scenario now, not on the first caller's turn.
@@ -129,7 +151,9 @@ impl LocalStack {
             store.clone(),
             options_dialog,
         ));
-        let router = sva_kit::serve::app(sva_dialog::http::router(dialog), &Default::default());
+        let routes =
+            sva_dialog::http::router(dialog).merge(sva_admin::http::router(Arc::new(admin)));
+        let router = sva_kit::serve::app(routes, &Default::default());
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(|source| LocalError::Bind {
@@ -149,6 +173,7 @@ impl LocalStack {
             addr,
             demo,
             store,
+            operator_key,
             server,
         })
     }
@@ -166,6 +191,11 @@ impl LocalStack {
     /// The demo tenant (its id and signing secret).
     pub fn demo(&self) -> &DemoTenant {
         &self.demo
+    }
+
+    /// The local admin API's operator key.
+    pub fn operator_key(&self) -> &str {
+        &self.operator_key
     }
 
     /// The object store (the data directory).
@@ -188,16 +218,16 @@ impl Drop for LocalStack {
     }
 }
 
-/// The token-signing key of the local stack: created once, kept in the data directory.
-async fn token_key(store: &DynStore) -> Result<Vec<u8>, LocalError> {
+/// A service key of the local stack (token signing, operator): 32 random bytes as hex,
+/// created once and kept in the data directory under `object`.
+async fn service_key(store: &DynStore, object: &str) -> Result<Vec<u8>, LocalError> {
     let storage = |e: sva_kit::storage::StorageError| LocalError::Storage(e.to_string());
-    if let Some(key) = store.get(TOKEN_KEY_OBJECT).await.map_err(storage)? {
+    if let Some(key) = store.get(object).await.map_err(storage)? {
         return Ok(key.to_vec());
     }
-    let key = demo::random_hex(32).into_bytes();
-    let fresh = bytes::Bytes::from(key);
+    let fresh = bytes::Bytes::from(sva_tenants::secret::random_hex(32).into_bytes());
     if store
-        .put_if_absent(TOKEN_KEY_OBJECT, fresh.clone())
+        .put_if_absent(object, fresh.clone())
         .await
         .map_err(storage)?
     {
@@ -205,7 +235,7 @@ async fn token_key(store: &DynStore) -> Result<Vec<u8>, LocalError> {
     }
     // Another process created it first: use theirs.
     Ok(store
-        .get(TOKEN_KEY_OBJECT)
+        .get(object)
         .await
         .map_err(storage)?
         .unwrap_or_default()

@@ -42,10 +42,12 @@ impl Sandbox {
             write_atomically(&artifact, &compiled)?;
         }
         // SAFETY: `deserialize_file` trusts the file to be an unmodified artifact of this
-        // engine. The file was written above by `precompile` (never taken from a tenant),
-        // appears only through an atomic rename so it is never seen half-written, and its
-        // name carries the engine's compatibility hash; wasmtime also rejects artifacts
-        // of another version or configuration with an error.
+        // engine. The file was written by `precompile` above, or is the artifact the
+        // admin function made with the same engine configuration at upload and stored
+        // in the service's own bucket (a tenant uploads wasm, never an artifact). It
+        // appears only through an atomic rename so it is never seen half-written, and
+        // its name carries the engine's compatibility hash; wasmtime also rejects
+        // artifacts of another version or configuration with an error.
         unsafe { Module::deserialize_file(&self.engine, &artifact) }.map_err(|e| {
             SandboxError::Artifact(format!("cannot load {}: {e:#}", artifact.display()))
         })

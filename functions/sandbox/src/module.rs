@@ -227,7 +227,14 @@ impl Sandbox {
 /// Classifies a compilation failure: a memory or table the pooling allocator cannot
 /// hold is a limit breach; anything else is an invalid module.
 pub(crate) fn compile_error(e: &wasmtime::Error) -> SandboxError {
-    let message = format!("{e:#}");
+    // wasmparser's messages may carry a pretty-printed byte dump over several lines:
+    // one line, whitespace collapsed, is what an author (and an API answer) needs.
+    let message = format!("{e:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("[ ", "[")
+        .replace(", ]", "]");
     const POOL: &str = "does not fit in pooling allocator requirements: ";
     match message.find(POOL) {
         Some(at) => SandboxError::MemoryLimit(message[at + POOL.len()..].to_owned()),

@@ -29,10 +29,36 @@ impl Sandbox {
     ///
     /// The module is compiled but not cached: validation never changes what is served.
     pub fn validate_module(&self, wasm: &[u8]) -> Result<ModuleReport, SandboxError> {
-        let key = ModuleKey::for_module("dry-run", wasm);
         let started = Instant::now();
         let module = self.compile(wasm)?;
-        let scenario = self.prepare(key.clone(), &module)?;
+        self.check(wasm, &module, started)
+    }
+
+    /// Validates `wasm` like [`Sandbox::validate_module`] and returns its precompiled
+    /// artifact too (what [`Sandbox::load_file`] maps), compiling it once: what an
+    /// upload stores.
+    pub fn validate_for_upload(
+        &self,
+        wasm: &[u8],
+    ) -> Result<(ModuleReport, Vec<u8>), SandboxError> {
+        let started = Instant::now();
+        let module = self.compile(wasm)?;
+        let report = self.check(wasm, &module, started)?;
+        let artifact = module
+            .serialize()
+            .map_err(|e| SandboxError::Artifact(format!("cannot serialise the module: {e}")))?;
+        Ok((report, artifact))
+    }
+
+    /// The checks and the dry run of a compiled module.
+    fn check(
+        &self,
+        wasm: &[u8],
+        module: &wasmtime::Module,
+        started: Instant,
+    ) -> Result<ModuleReport, SandboxError> {
+        let key = ModuleKey::for_module("dry-run", wasm);
+        let scenario = self.prepare(key.clone(), module)?;
         let compile_time = started.elapsed();
         let manifest = self.manifest(&scenario)?;
         if let Some(m) = &manifest

@@ -43,6 +43,16 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
         println!("Поговорить с ассистентом — в другом терминале:");
         println!("  cargo run -q -p sva -- call --url {}", stack.url());
         println!(
+            "Админ-API: {}/v1/tenants (OpenAPI: {}/openapi.json); ключ оператора — {}/{}",
+            stack.url(),
+            stack.url(),
+            args.data.display(),
+            sva_local::OPERATOR_KEY_OBJECT
+        );
+        println!(
+            "  загрузить свой сценарий: cargo run -q -p sva -- scenario upload файл.wasm --activate"
+        );
+        println!(
             "Звонки пишутся в {}/calls/, задания для CRM — в {}/outbox/crm/.",
             args.data.display(),
             args.data.display()

@@ -3,6 +3,7 @@
 //! Thin wiring over the libraries: every command parses its arguments, calls a library,
 //! and prints. Errors reach the user as one readable sentence and a non-zero exit code.
 
+mod admin;
 mod call;
 mod dev;
 mod load;
@@ -25,9 +26,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scenario modules: validate, talk to, and test them.
+    /// Scenario modules: validate, talk to and test them; upload, activate, roll back, split.
     #[command(subcommand)]
     Scenario(scenario::Command),
+    /// Tenants through the admin API: create, list, settings, keys, signing secret.
+    #[command(subcommand)]
+    Tenant(admin::TenantCommand),
     /// Russian understanding of caller utterances.
     #[command(subcommand)]
     Nlu(nlu::Command),
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scenario(command) => scenario::run(command),
+        Command::Tenant(command) => admin::tenant(command),
         Command::Nlu(command) => nlu::run(command),
         Command::Dev(args) => dev::run(args),
         Command::Call(args) => call::run(args),

@@ -45,6 +45,8 @@ pub enum Command {
         #[arg(long, default_value = DEFAULT_MODULE)]
         module: PathBuf,
     },
+    #[command(flatten)]
+    Admin(crate::admin::ScenarioAdmin),
 }
 
 /// Runs a `scenario` subcommand.
@@ -58,6 +60,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             now,
         } => converse(&module, &caller, outbound, now),
         Command::Test { scripts, module } => test(&scripts, &module),
+        Command::Admin(command) => crate::admin::scenario(command),
     }
 }
 

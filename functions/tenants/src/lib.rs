@@ -1,24 +1,45 @@
 //! Tenants as stored in object storage, the one layout every function shares:
 //!
 //! ```text
-//! tenants/{tenant}/tenant.json                 TenantSettings (no secrets)
-//! tenants/{tenant}/secrets/signing.key         the VoxEngine signing secret
-//! tenants/{tenant}/scenarios/{version}.wasm    scenario modules; version = sha256 of the bytes
+//! tenants/{tenant}/tenant.json                       TenantSettings (no secrets)
+//! tenants/{tenant}/history/{revision:010}.json       every settings change, who and when
+//! tenants/{tenant}/secrets/signing.key               the VoxEngine signing secret
+//! tenants/{tenant}/secrets/crm.json                  the CRM secrets (write-only)
+//! tenants/{tenant}/keys/{key_id}.json                API keys, hashed
+//! tenants/{tenant}/scenarios/{version}.wasm          modules; version = sha256 of the bytes
+//! tenants/{tenant}/scenarios/{version}.json          what validation found (ModuleInfo)
+//! tenants/{tenant}/scenarios/{version}.{engine}.cwasm  precompiled for one engine
 //! ```
 //!
-//! The signing secret lives apart from the settings so that reading or returning the
-//! settings can never leak it. [`TenantStore`] reads and writes these objects through any
-//! [`ObjectStore`](sva_kit::storage::ObjectStore).
+//! Secrets live apart from the settings so that reading or returning the settings can
+//! never leak one. [`TenantStore`] reads and writes these objects through any
+//! [`ObjectStore`](sva_kit::storage::ObjectStore); settings changes are serialised by
+//! their history entries (create-only writes), so two admin instances never lose each
+//! other's change.
 
+pub mod crm;
+pub mod keys;
+mod module;
+pub mod secret;
 mod settings;
 mod store;
 
-pub use settings::{ScenarioRouting, Split, TenantSettings, validate_tenant_id};
-pub use store::{TenantStore, TenantStoreError, module_version};
+pub use crm::{CrmAuth, CrmConnection, CrmSecrets};
+pub use keys::{ApiKeyInfo, ApiKeyRecord};
+pub use module::{DryRun, ModuleInfo};
+pub use settings::{
+    HISTORY_DEPTH, RoutingError, ScenarioRouting, Split, TenantSettings, validate_tenant_id,
+};
+pub use store::{HistoryEntry, TenantStore, TenantStoreError, module_version};
 
 /// The settings document's key.
 pub fn settings_key(tenant: &str) -> String {
     format!("tenants/{tenant}/tenant.json")
+}
+
+/// The key of the settings' history entry for `revision`.
+pub fn history_key(tenant: &str, revision: u64) -> String {
+    format!("tenants/{tenant}/history/{revision:010}.json")
 }
 
 /// The signing secret's key.
@@ -26,7 +47,28 @@ pub fn signing_secret_key(tenant: &str) -> String {
     format!("tenants/{tenant}/secrets/signing.key")
 }
 
+/// The CRM secrets' key.
+pub fn crm_secrets_key(tenant: &str) -> String {
+    format!("tenants/{tenant}/secrets/crm.json")
+}
+
+/// An API key record's key.
+pub fn api_key_key(tenant: &str, key_id: &str) -> String {
+    format!("tenants/{tenant}/keys/{key_id}.json")
+}
+
 /// A scenario module's key.
 pub fn module_key(tenant: &str, version: &str) -> String {
     format!("tenants/{tenant}/scenarios/{version}.wasm")
+}
+
+/// The key of what validation found about a module.
+pub fn module_info_key(tenant: &str, version: &str) -> String {
+    format!("tenants/{tenant}/scenarios/{version}.json")
+}
+
+/// The key of a module's artifact precompiled by the engine with compatibility hash
+/// `engine`.
+pub fn artifact_key(tenant: &str, version: &str, engine: &str) -> String {
+    format!("tenants/{tenant}/scenarios/{version}.{engine}.cwasm")
 }

@@ -4,15 +4,22 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use sva_abi::TenantContext;
 
+use crate::crm::CrmConnection;
+
 /// Everything about a tenant except its secrets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TenantSettings {
     /// Document version (1).
     #[serde(default = "one")]
     pub v: u32,
     /// The tenant id: `[a-z0-9-]{1,40}`.
     pub id: String,
+    /// The settings' revision: 1 at creation, one more with every change (each has an
+    /// entry in `tenants/{tenant}/history/`).
+    #[serde(default)]
+    pub revision: u64,
     /// The company's name as callers should hear it.
     pub company: String,
     /// What the company sells, as a short phrase.
@@ -25,6 +32,7 @@ pub struct TenantSettings {
     pub texts: BTreeMap<String, String>,
     /// Free-form scenario settings.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: serde_json::Map<String, serde_json::Value>,
     /// The Yandex voice (`VoiceList.Yandex.Neural` name), e.g. `ru_RU_alena`.
     #[serde(default = "default_voice")]
@@ -44,11 +52,15 @@ pub struct TenantSettings {
     /// Days call records are kept.
     #[serde(default = "default_retention")]
     pub retention_days: u32,
+    /// The Bitrix24 connection, without its secrets.
+    #[serde(default)]
+    pub crm: Option<CrmConnection>,
 }
 
 /// Which scenario version a new call starts on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScenarioRouting {
     /// The active version (a module's sha256), if any module was activated.
     #[serde(default)]
@@ -64,6 +76,7 @@ pub struct ScenarioRouting {
 /// Part of new calls run on `version` instead of the active one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Split {
     /// The other version.
     pub version: String,
@@ -99,12 +112,84 @@ impl ScenarioRouting {
     }
 }
 
+/// Why a routing change is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoutingError {
+    /// Rollback with no earlier version.
+    #[error("there is no earlier version to roll back to")]
+    NothingToRollBack,
+    /// A split needs an active version to split from.
+    #[error("no version is active yet: activate one before splitting calls")]
+    NoActiveVersion,
+    /// A split onto the active version itself.
+    #[error("version {0} is already the active one; split to another version")]
+    SplitToActive(String),
+    /// A split share outside 0..=100.
+    #[error("the split share must be 0..=100 percent, not {0}")]
+    BadPercent(u32),
+}
+
+/// How many earlier versions a rollback can walk back through.
+pub const HISTORY_DEPTH: usize = 20;
+
+impl ScenarioRouting {
+    /// Makes `version` the active one; the previous one goes on the rollback history,
+    /// and a split onto `version` ends (it now gets every call).
+    pub fn activate(&mut self, version: &str) {
+        if self.active.as_deref() == Some(version) {
+            return;
+        }
+        if let Some(previous) = self.active.replace(version.to_owned()) {
+            self.history.push(previous);
+            if self.history.len() > HISTORY_DEPTH {
+                self.history.remove(0);
+            }
+        }
+        if self.split.as_ref().is_some_and(|s| s.version == version) {
+            self.split = None;
+        }
+    }
+
+    /// Returns to the version active before the current one; a split ends.
+    pub fn roll_back(&mut self) -> Result<(), RoutingError> {
+        let previous = self.history.pop().ok_or(RoutingError::NothingToRollBack)?;
+        self.active = Some(previous);
+        self.split = None;
+        Ok(())
+    }
+
+    /// Sends `percent` of new calls to `version` (0 ends the split).
+    pub fn set_split(&mut self, version: &str, percent: u32) -> Result<(), RoutingError> {
+        if percent > 100 {
+            return Err(RoutingError::BadPercent(percent));
+        }
+        if percent == 0 {
+            self.split = None;
+            return Ok(());
+        }
+        match self.active.as_deref() {
+            None => Err(RoutingError::NoActiveVersion),
+            Some(active) if active == version => {
+                Err(RoutingError::SplitToActive(version.to_owned()))
+            }
+            Some(_) => {
+                self.split = Some(Split {
+                    version: version.to_owned(),
+                    percent: percent as u8,
+                });
+                Ok(())
+            }
+        }
+    }
+}
+
 impl TenantSettings {
     /// New settings with the defaults for everything but the names.
     pub fn new(id: &str, company: &str, product: &str) -> TenantSettings {
         TenantSettings {
             v: 1,
             id: id.to_owned(),
+            revision: 0,
             company: company.to_owned(),
             product: product.to_owned(),
             manager_phone: None,
@@ -116,6 +201,7 @@ impl TenantSettings {
             disabled: false,
             scenario: ScenarioRouting::default(),
             retention_days: default_retention(),
+            crm: None,
         }
     }
 
@@ -201,6 +287,39 @@ mod tests {
         // Stable per call.
         assert_eq!(routing.assign("call-7"), routing.assign("call-7"));
         assert_eq!(ScenarioRouting::default().assign("c"), None);
+    }
+
+    #[test]
+    fn activation_rollback_and_split() {
+        let mut r = ScenarioRouting::default();
+        assert_eq!(r.set_split("b", 10), Err(RoutingError::NoActiveVersion));
+        assert_eq!(r.roll_back(), Err(RoutingError::NothingToRollBack));
+        r.activate("v1");
+        r.activate("v2");
+        r.activate("v2");
+        assert_eq!(r.history, ["v1"]);
+        assert_eq!(
+            r.set_split("v2", 10),
+            Err(RoutingError::SplitToActive("v2".into()))
+        );
+        assert_eq!(r.set_split("v3", 101), Err(RoutingError::BadPercent(101)));
+        r.set_split("v3", 25).unwrap();
+        assert_eq!(r.split.as_ref().map(|s| s.percent), Some(25));
+        // Activating the split's version ends the split.
+        r.activate("v3");
+        assert_eq!(r.split, None);
+        assert_eq!(r.history, ["v1", "v2"]);
+        r.set_split("v1", 50).unwrap();
+        r.roll_back().unwrap();
+        assert_eq!(r.active.as_deref(), Some("v2"));
+        assert_eq!(r.split, None);
+        r.set_split("v1", 50).unwrap();
+        r.set_split("v1", 0).unwrap();
+        assert_eq!(r.split, None);
+        for i in 0..30 {
+            r.activate(&format!("x{i}"));
+        }
+        assert_eq!(r.history.len(), HISTORY_DEPTH);
     }
 
     #[test]

@@ -1,0 +1,270 @@
+//! [`AdminClient`]: the admin API from Rust — what `sva tenant` and `sva scenario` run,
+//! and what the tests drive the API with.
+
+use crate::{
+    CreatedTenant, HistoryLine, IssuedKey, NewKey, NewTenant, RotatedSecret, ScenariosView,
+    SettingsChange, SplitRequest, TenantSummary, TenantView, Uploaded, VersionView,
+};
+use reqwest::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+use sva_tenants::{ApiKeyInfo, ScenarioRouting};
+
+/// Why a request to the admin API failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The API refused the request and said why.
+    #[error("{message} ({status} {code})")]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The machine-readable code (`not_found`, `missing_export`, …).
+        code: String,
+        /// The API's sentence.
+        message: String,
+    },
+    /// The API could not be reached.
+    #[error("cannot reach the admin API at {url}: {source}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// Why.
+        source: reqwest::Error,
+    },
+    /// The answer was not what the API promises.
+    #[error("unexpected answer from the admin API ({status}): {detail}")]
+    Unexpected {
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+impl ClientError {
+    /// The API's error code, if the API answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, if the API answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } | ClientError::Unexpected { status, .. } => {
+                Some(*status)
+            }
+            ClientError::Unreachable { .. } => None,
+        }
+    }
+}
+
+/// A client of one admin API with one key.
+#[derive(Debug, Clone)]
+pub struct AdminClient {
+    base: String,
+    key: String,
+    http: reqwest::Client,
+}
+
+impl AdminClient {
+    /// A client of the API at `base` (`http://127.0.0.1:8080`) presenting `key`.
+    pub fn new(base: &str, key: &str) -> AdminClient {
+        AdminClient {
+            base: base.trim_end_matches('/').to_owned(),
+            key: key.to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The same API with another key.
+    pub fn with_key(&self, key: &str) -> AdminClient {
+        AdminClient {
+            key: key.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+    }
+
+    /// Sends a request and decodes the answer (or the API's error).
+    pub async fn send<T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: self.base.clone(),
+                source,
+            })?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Unexpected {
+                status,
+                detail: e.to_string(),
+            })?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&body).map_err(|e| ClientError::Unexpected {
+                status,
+                detail: e.to_string(),
+            });
+        }
+        let error: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let field = |name: &str| error["error"][name].as_str().map(String::from);
+        match (field("code"), field("message")) {
+            (Some(code), Some(message)) => Err(ClientError::Api {
+                status,
+                code,
+                message,
+            }),
+            _ => Err(ClientError::Unexpected {
+                status,
+                detail: String::from_utf8_lossy(&body).chars().take(200).collect(),
+            }),
+        }
+    }
+
+    fn tenant_path(tenant: &str, rest: &str) -> String {
+        format!("/v1/tenants/{tenant}{rest}")
+    }
+
+    /// `POST /v1/tenants`.
+    pub async fn create_tenant(&self, new: &NewTenant) -> Result<CreatedTenant, ClientError> {
+        self.send(self.request(Method::POST, "/v1/tenants").json(new))
+            .await
+    }
+
+    /// `GET /v1/tenants`.
+    pub async fn tenants(&self) -> Result<Vec<TenantSummary>, ClientError> {
+        self.send(self.request(Method::GET, "/v1/tenants")).await
+    }
+
+    /// `GET /v1/tenants/{tenant}`.
+    pub async fn tenant(&self, tenant: &str) -> Result<TenantView, ClientError> {
+        self.send(self.request(Method::GET, &Self::tenant_path(tenant, "")))
+            .await
+    }
+
+    /// `PATCH /v1/tenants/{tenant}`.
+    pub async fn change_settings(
+        &self,
+        tenant: &str,
+        change: &SettingsChange,
+    ) -> Result<TenantView, ClientError> {
+        self.send(
+            self.request(Method::PATCH, &Self::tenant_path(tenant, ""))
+                .json(change),
+        )
+        .await
+    }
+
+    /// `POST /v1/tenants/{tenant}/disable` or `/enable`.
+    pub async fn set_disabled(
+        &self,
+        tenant: &str,
+        disabled: bool,
+    ) -> Result<TenantView, ClientError> {
+        let rest = if disabled { "/disable" } else { "/enable" };
+        self.send(self.request(Method::POST, &Self::tenant_path(tenant, rest)))
+            .await
+    }
+
+    /// `GET /v1/tenants/{tenant}/history`.
+    pub async fn history(&self, tenant: &str) -> Result<Vec<HistoryLine>, ClientError> {
+        self.send(self.request(Method::GET, &Self::tenant_path(tenant, "/history")))
+            .await
+    }
+
+    /// `POST /v1/tenants/{tenant}/signing-secret`.
+    pub async fn rotate_signing_secret(&self, tenant: &str) -> Result<RotatedSecret, ClientError> {
+        self.send(self.request(Method::POST, &Self::tenant_path(tenant, "/signing-secret")))
+            .await
+    }
+
+    /// `GET /v1/tenants/{tenant}/keys`.
+    pub async fn keys(&self, tenant: &str) -> Result<Vec<ApiKeyInfo>, ClientError> {
+        self.send(self.request(Method::GET, &Self::tenant_path(tenant, "/keys")))
+            .await
+    }
+
+    /// `POST /v1/tenants/{tenant}/keys`.
+    pub async fn issue_key(&self, tenant: &str, label: &str) -> Result<IssuedKey, ClientError> {
+        let new = NewKey {
+            label: label.to_owned(),
+        };
+        self.send(
+            self.request(Method::POST, &Self::tenant_path(tenant, "/keys"))
+                .json(&new),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/tenants/{tenant}/keys/{key_id}`.
+    pub async fn revoke_key(&self, tenant: &str, key_id: &str) -> Result<ApiKeyInfo, ClientError> {
+        let path = Self::tenant_path(tenant, &format!("/keys/{key_id}"));
+        self.send(self.request(Method::DELETE, &path)).await
+    }
+
+    /// `POST /v1/tenants/{tenant}/scenarios` with the module's bytes.
+    pub async fn upload(&self, tenant: &str, wasm: Vec<u8>) -> Result<Uploaded, ClientError> {
+        self.send(
+            self.request(Method::POST, &Self::tenant_path(tenant, "/scenarios"))
+                .header("content-type", "application/wasm")
+                .body(wasm),
+        )
+        .await
+    }
+
+    /// `GET /v1/tenants/{tenant}/scenarios`.
+    pub async fn scenarios(&self, tenant: &str) -> Result<ScenariosView, ClientError> {
+        self.send(self.request(Method::GET, &Self::tenant_path(tenant, "/scenarios")))
+            .await
+    }
+
+    /// `GET /v1/tenants/{tenant}/scenarios/{version}`.
+    pub async fn version(&self, tenant: &str, version: &str) -> Result<VersionView, ClientError> {
+        let path = Self::tenant_path(tenant, &format!("/scenarios/{version}"));
+        self.send(self.request(Method::GET, &path)).await
+    }
+
+    /// `POST /v1/tenants/{tenant}/scenarios/{version}/activate`.
+    pub async fn activate(
+        &self,
+        tenant: &str,
+        version: &str,
+    ) -> Result<ScenarioRouting, ClientError> {
+        let path = Self::tenant_path(tenant, &format!("/scenarios/{version}/activate"));
+        self.send(self.request(Method::POST, &path)).await
+    }
+
+    /// `POST /v1/tenants/{tenant}/scenarios/rollback`.
+    pub async fn roll_back(&self, tenant: &str) -> Result<ScenarioRouting, ClientError> {
+        let path = Self::tenant_path(tenant, "/scenarios/rollback");
+        self.send(self.request(Method::POST, &path)).await
+    }
+
+    /// `PUT /v1/tenants/{tenant}/scenarios/split` (0 % ends the split).
+    pub async fn split(
+        &self,
+        tenant: &str,
+        version: &str,
+        percent: u32,
+    ) -> Result<ScenarioRouting, ClientError> {
+        let path = Self::tenant_path(tenant, "/scenarios/split");
+        let request = SplitRequest {
+            version: version.to_owned(),
+            percent,
+        };
+        self.send(self.request(Method::PUT, &path).json(&request))
+            .await
+    }
+}

@@ -1,0 +1,37 @@
+//! The admin function binary: configuration from the environment, the object store,
+//! a sandbox for validating uploads, and the admin routes served by the serverless kit.
+//!
+//! Besides the kit's `SVA_*` variables (`docs/runbook.md`) it reads `SVA_OPERATOR_KEY`
+//! (required, at least 32 characters) and `SVA_CRM_ALLOWED_HOSTS` (comma-separated
+//! `host[:port]` a CRM portal may be on although not public; empty by default).
+
+use anyhow::Context as _;
+use std::sync::Arc;
+use sva_admin::Admin;
+use sva_sandbox::{Sandbox, SandboxConfig};
+use sva_tenants::TenantStore;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = sva_kit::Config::from_env()?;
+    sva_kit::logging::init(config.log_format)?;
+    let operator_key = std::env::var("SVA_OPERATOR_KEY")
+        .context("SVA_OPERATOR_KEY must be set (at least 32 characters)")?;
+    let allowed_hosts = std::env::var("SVA_CRM_ALLOWED_HOSTS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(String::from)
+        .collect();
+    let store = sva_kit::storage::open(&config.storage).await?;
+    let sandbox = Arc::new(Sandbox::new(SandboxConfig::default())?);
+    let admin = Admin::new(TenantStore::new(store), sandbox, operator_key)?
+        .with_allowed_hosts(allowed_hosts);
+    sva_kit::serve(
+        sva_admin::http::router(Arc::new(admin)),
+        &config.serve_config(),
+    )
+    .await?;
+    Ok(())
+}

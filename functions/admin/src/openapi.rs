@@ -1,0 +1,72 @@
+//! The OpenAPI document of the admin API, generated from the handlers and types
+//! (`utoipa`), served at `GET /openapi.json` and kept in `docs/admin-api.openapi.json`
+//! (a test fails when the two differ).
+
+use crate::http;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// The error shape of every answer that is not a success.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The code and the sentence of an error.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable: `not_found`, `missing_export`, `out_of_fuel`, …
+    pub code: String,
+    /// A sentence for the person reading it.
+    pub message: String,
+}
+
+/// A WebAssembly module's bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct WasmModule(pub Vec<u8>);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sales Voice Assistant — admin API",
+        version = "1.0.0",
+        description = "Tenants, API keys, settings, scenario uploads, activation, rollback and A/B splits. Every request carries `Authorization: Bearer <key>`: the operator key (from configuration) or a tenant's API key. A tenant key sees only its tenant: anything else answers 404, exactly like a tenant that does not exist. Errors are `{\"error\": {\"code\", \"message\"}}`."
+    ),
+    paths(
+        http::create_tenant, http::list_tenants, http::tenant, http::change_settings,
+        http::disable, http::enable, http::history, http::rotate_secret,
+        http::keys, http::issue_key, http::revoke_key,
+        http::upload, http::scenarios, http::version, http::activate, http::roll_back,
+        http::split, http::end_split,
+    ),
+    modifiers(&Bearer),
+    security(("bearer" = [])),
+    tags(
+        (name = "tenants", description = "Tenants and their settings"),
+        (name = "keys", description = "Tenant API keys"),
+        (name = "scenarios", description = "Scenario modules: upload, versions, activation, rollback, A/B split"),
+    )
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document as pretty JSON.
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}

@@ -1,0 +1,606 @@
+//! `sva tenant …` and `sva scenario upload|versions|activate|rollback|split`: the admin
+//! API from the terminal, with readable output (or `--json`) and errors.
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use sva_admin::client::{AdminClient, ClientError};
+use sva_admin::{NewTenant, SettingsChange, TenantView, VersionView};
+use sva_tenants::{CrmAuth, CrmConnection, CrmSecrets, ScenarioRouting};
+
+/// Where the admin API is and who is asking.
+#[derive(Args, Clone)]
+pub struct ApiArgs {
+    /// The admin API (the local stack, or a deployed admin function).
+    #[arg(long, env = "SVA_ADMIN_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// The API key (operator or tenant); by default the local stack's operator key.
+    #[arg(long, env = "SVA_ADMIN_KEY", hide_env_values = true)]
+    key: Option<String>,
+    /// The local data directory (where the local operator key is).
+    #[arg(long, default_value = ".sva/data")]
+    data: PathBuf,
+    /// The tenant.
+    #[arg(long, env = "SVA_TENANT", default_value = "demo")]
+    tenant: String,
+    /// Print the API's JSON answer instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+impl ApiArgs {
+    fn client(&self) -> anyhow::Result<AdminClient> {
+        let key = match &self.key {
+            Some(key) => key.clone(),
+            None => {
+                let path = self.data.join(sva_local::OPERATOR_KEY_OBJECT);
+                std::fs::read_to_string(&path)
+                    .with_context(|| {
+                        format!(
+                            "нет ключа: передайте --key (или SVA_ADMIN_KEY), или запустите `sva dev` — его ключ оператора лежит в {}",
+                            path.display()
+                        )
+                    })?
+                    .trim()
+                    .to_owned()
+            }
+        };
+        Ok(AdminClient::new(&self.url, &key))
+    }
+}
+
+/// The `tenant` subcommands.
+#[derive(Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant (operator); prints its VoxEngine signing secret once.
+    Create {
+        /// The tenant id: a-z, 0-9, '-'.
+        id: String,
+        /// The company's name as callers should hear it.
+        #[arg(long)]
+        company: String,
+        /// What it sells.
+        #[arg(long)]
+        product: String,
+        /// E.164 number hot leads are transferred to.
+        #[arg(long)]
+        manager_phone: Option<String>,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// List tenants (operator).
+    List {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Show a tenant's settings.
+    Show {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Change a tenant's settings (only the options given).
+    Set(SetArgs),
+    /// Disable a tenant: its calls are refused (operator).
+    Disable {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Enable a disabled tenant (operator).
+    Enable {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Who changed what in the tenant's settings.
+    History {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Replace the VoxEngine signing secret; prints the new one once.
+    RotateSecret {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// The tenant's API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `sva tenant key …`.
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Issue a key (operator); prints it once.
+    Issue {
+        /// What the key is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// List keys (no secrets).
+    List {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Revoke a key (operator).
+    Revoke {
+        /// The key id.
+        key_id: String,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+}
+
+/// `sva tenant set` options.
+#[derive(Args)]
+pub struct SetArgs {
+    #[command(flatten)]
+    api: ApiArgs,
+    /// The company's name.
+    #[arg(long)]
+    company: Option<String>,
+    /// What it sells.
+    #[arg(long)]
+    product: Option<String>,
+    /// E.164 transfer number ("" removes it).
+    #[arg(long)]
+    manager_phone: Option<String>,
+    /// The Yandex voice, e.g. ru_RU_alena.
+    #[arg(long)]
+    voice: Option<String>,
+    /// What the caller hears when a turn fails.
+    #[arg(long)]
+    fallback_phrase: Option<String>,
+    /// Minutes east of UTC (Moscow: 180).
+    #[arg(long, allow_negative_numbers = true)]
+    utc_offset_minutes: Option<i32>,
+    /// Days call records are kept.
+    #[arg(long)]
+    retention_days: Option<u32>,
+    /// A scenario text, `key=value` ("key=" removes it); repeatable.
+    #[arg(long = "text", value_parser = key_value)]
+    texts: Vec<(String, String)>,
+    /// The Bitrix24 portal, https://acme.bitrix24.ru (with --crm-webhook-user and
+    /// --crm-webhook-code: an incoming webhook).
+    #[arg(long)]
+    crm_portal: Option<String>,
+    /// The incoming webhook's user id.
+    #[arg(long, requires = "crm_portal")]
+    crm_webhook_user: Option<u64>,
+    /// The incoming webhook's code (a secret: stored, never shown).
+    #[arg(long, env = "SVA_CRM_WEBHOOK_CODE", hide_env_values = true)]
+    crm_webhook_code: Option<String>,
+}
+
+fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("ожидается key=value, а не {s:?}"))
+}
+
+/// The scenario subcommands that go through the admin API.
+#[derive(Subcommand)]
+pub enum ScenarioAdmin {
+    /// Upload a module: validated, dry-run, precompiled and stored as a new version.
+    Upload {
+        /// The module (.wasm).
+        module: PathBuf,
+        /// Make it the active version right away.
+        #[arg(long)]
+        activate: bool,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// List the uploaded versions and which serve calls.
+    Versions {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Make a version active for new calls (a unique prefix of 8+ characters will do).
+    Activate {
+        /// The version.
+        version: String,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Return to the version active before the current one.
+    Rollback {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Send a share of new calls to another version (A/B); `--percent 0` ends the split.
+    Split {
+        /// The version that gets the share.
+        #[arg(default_value = "")]
+        version: String,
+        /// Its share of new calls, 0..=100.
+        #[arg(long)]
+        percent: u32,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Prints the answer as JSON or as `summary`.
+fn show<T: Serialize>(api: &ApiArgs, value: &T, summary: impl FnOnce(&T) -> String) {
+    if api.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
+    } else {
+        print!("{}", summary(value));
+    }
+}
+
+/// An API error as the sentence the user reads, with its code.
+fn readable(e: ClientError) -> anyhow::Error {
+    match e {
+        ClientError::Api { code, message, .. } => anyhow::anyhow!("{message} [{code}]"),
+        other => anyhow::anyhow!(other),
+    }
+}
+
+/// Runs a `tenant` subcommand.
+pub fn tenant(command: TenantCommand) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(tenant_async(command))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn tenant_async(command: TenantCommand) -> anyhow::Result<()> {
+    match command {
+        TenantCommand::Create {
+            id,
+            company,
+            product,
+            manager_phone,
+            api,
+        } => {
+            let new = NewTenant {
+                id,
+                company,
+                product,
+                manager_phone,
+            };
+            let created = api.client()?.create_tenant(&new).await.map_err(readable)?;
+            show(&api, &created, |c| {
+                format!(
+                    "{}секрет подписи VoxEngine (показан один раз): {}\n",
+                    tenant_summary(&c.tenant),
+                    c.signing_secret
+                )
+            });
+        }
+        TenantCommand::List { api } => {
+            let tenants = api.client()?.tenants().await.map_err(readable)?;
+            show(&api, &tenants, |list| {
+                let mut out = String::new();
+                for t in list {
+                    out += &format!(
+                        "{:<20} {:<30} {:<12} ревизия {}{}\n",
+                        t.id,
+                        t.company,
+                        t.active_version.as_deref().map_or("—", short),
+                        t.revision,
+                        if t.disabled { "  ОТКЛЮЧЁН" } else { "" }
+                    );
+                }
+                if list.is_empty() {
+                    out += "тенантов нет\n";
+                }
+                out
+            });
+        }
+        TenantCommand::Show { api } => {
+            let view = api.client()?.tenant(&api.tenant).await.map_err(readable)?;
+            show(&api, &view, tenant_summary);
+        }
+        TenantCommand::Set(args) => {
+            let change = settings_change(&args);
+            let view = args
+                .api
+                .client()?
+                .change_settings(&args.api.tenant, &change)
+                .await
+                .map_err(readable)?;
+            show(&args.api, &view, tenant_summary);
+        }
+        TenantCommand::Disable { api } => {
+            let view = api
+                .client()?
+                .set_disabled(&api.tenant, true)
+                .await
+                .map_err(readable)?;
+            show(&api, &view, tenant_summary);
+        }
+        TenantCommand::Enable { api } => {
+            let view = api
+                .client()?
+                .set_disabled(&api.tenant, false)
+                .await
+                .map_err(readable)?;
+            show(&api, &view, tenant_summary);
+        }
+        TenantCommand::History { api } => {
+            let history = api.client()?.history(&api.tenant).await.map_err(readable)?;
+            show(&api, &history, |lines| {
+                lines
+                    .iter()
+                    .map(|h| format!("{:>4}  {}  {:<22} {}\n", h.revision, h.at, h.by, h.change))
+                    .collect()
+            });
+        }
+        TenantCommand::RotateSecret { api } => {
+            let rotated = api
+                .client()?
+                .rotate_signing_secret(&api.tenant)
+                .await
+                .map_err(readable)?;
+            show(&api, &rotated, |r| {
+                format!(
+                    "новый секрет подписи (показан один раз; обновите его в приложении VoxEngine): {}\n",
+                    r.signing_secret
+                )
+            });
+        }
+        TenantCommand::Key(KeyCommand::Issue { label, api }) => {
+            let issued = api
+                .client()?
+                .issue_key(&api.tenant, &label)
+                .await
+                .map_err(readable)?;
+            show(&api, &issued, |k| {
+                format!("ключ {} выпущен (показан один раз): {}\n", k.info.id, k.key)
+            });
+        }
+        TenantCommand::Key(KeyCommand::List { api }) => {
+            let keys = api.client()?.keys(&api.tenant).await.map_err(readable)?;
+            show(&api, &keys, |keys| {
+                let mut out: String = keys
+                    .iter()
+                    .map(|k| {
+                        format!(
+                            "{}  {}  {}{}\n",
+                            k.id,
+                            k.created_at,
+                            k.label,
+                            k.revoked_at
+                                .as_deref()
+                                .map(|at| format!("  отозван {at}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                if keys.is_empty() {
+                    out += "ключей нет\n";
+                }
+                out
+            });
+        }
+        TenantCommand::Key(KeyCommand::Revoke { key_id, api }) => {
+            let key = api
+                .client()?
+                .revoke_key(&api.tenant, &key_id)
+                .await
+                .map_err(readable)?;
+            show(&api, &key, |k| format!("ключ {} отозван\n", k.id));
+        }
+    }
+    Ok(())
+}
+
+fn settings_change(args: &SetArgs) -> SettingsChange {
+    let crm = args.crm_portal.as_ref().map(|portal| {
+        (!portal.is_empty()).then(|| CrmConnection {
+            portal: portal.clone(),
+            auth: CrmAuth::Webhook,
+            webhook_user_id: args.crm_webhook_user,
+            client_id: None,
+            responsible_user_id: None,
+            deal_category_id: None,
+            fields: Default::default(),
+        })
+    });
+    SettingsChange {
+        company: args.company.clone(),
+        product: args.product.clone(),
+        manager_phone: args.manager_phone.clone(),
+        voice: args.voice.clone(),
+        fallback_phrase: args.fallback_phrase.clone(),
+        utc_offset_minutes: args.utc_offset_minutes,
+        retention_days: args.retention_days,
+        texts: (!args.texts.is_empty()).then(|| args.texts.iter().cloned().collect()),
+        settings: None,
+        crm,
+        crm_secrets: args.crm_webhook_code.as_ref().map(|code| CrmSecrets {
+            webhook_code: Some(code.clone()),
+            ..CrmSecrets::default()
+        }),
+    }
+}
+
+fn short(version: &str) -> &str {
+    version.get(..12).unwrap_or(version)
+}
+
+fn tenant_summary(view: &TenantView) -> String {
+    let s = &view.settings;
+    let mut out = format!(
+        "тенант     {}{}\nкомпания   {}\nпродукт    {}\nменеджер   {}\nголос      {}\nчасовой пояс UTC{:+}:{:02}\nхранение   {} дн.\nсценарий   {}\n",
+        s.id,
+        if s.disabled {
+            " (ОТКЛЮЧЁН)"
+        } else {
+            ""
+        },
+        s.company,
+        s.product,
+        s.manager_phone.as_deref().unwrap_or("—"),
+        s.voice,
+        s.utc_offset_minutes / 60,
+        (s.utc_offset_minutes % 60).abs(),
+        s.retention_days,
+        routing_summary(&s.scenario).trim_end(),
+    );
+    for (key, text) in &s.texts {
+        out += &format!("текст      {key} = «{text}»\n");
+    }
+    if let Some(crm) = &s.crm {
+        out += &format!(
+            "CRM        {} ({:?}); секреты: {}\n",
+            crm.portal,
+            crm.auth,
+            if view.crm_secrets_set.is_empty() {
+                "нет".to_owned()
+            } else {
+                view.crm_secrets_set.join(", ")
+            }
+        );
+    }
+    out += &format!("ревизия    {}\n", s.revision);
+    out
+}
+
+fn routing_summary(routing: &ScenarioRouting) -> String {
+    let active = routing.active.as_deref().map_or("—", short);
+    match &routing.split {
+        Some(split) => format!(
+            "{active} ({}%), {} ({}%)\n",
+            100 - u32::from(split.percent),
+            short(&split.version),
+            split.percent
+        ),
+        None => format!("{active}\n"),
+    }
+}
+
+fn version_line(v: &VersionView) -> String {
+    let role = match v.role.as_str() {
+        "active" => "активна",
+        "split" => "A/B",
+        "previous" => "прежняя",
+        _ => "",
+    };
+    let name = v
+        .info
+        .manifest
+        .as_ref()
+        .map(|m| format!("{} {}", m.name, m.version))
+        .unwrap_or_default();
+    format!(
+        "{}  {:>4} КиБ  {}  {:<8} {:>3}%  {}\n",
+        short(&v.info.version),
+        v.info.size.div_ceil(1024),
+        v.info.uploaded_at,
+        role,
+        v.share_percent,
+        name
+    )
+}
+
+/// Runs a scenario subcommand that goes through the admin API.
+pub fn scenario(command: ScenarioAdmin) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(scenario_async(command))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn scenario_async(command: ScenarioAdmin) -> anyhow::Result<()> {
+    match command {
+        ScenarioAdmin::Upload {
+            module,
+            activate,
+            api,
+        } => {
+            let wasm = std::fs::read(&module)
+                .with_context(|| format!("не читается модуль {}", module.display()))?;
+            let client = api.client()?;
+            let uploaded = client.upload(&api.tenant, wasm).await.map_err(readable)?;
+            show(&api, &uploaded, |u| {
+                let said = u
+                    .version
+                    .info
+                    .dry_run
+                    .said
+                    .first()
+                    .cloned()
+                    .unwrap_or_default();
+                format!(
+                    "{} версия {}\n  пробный шаг call_started: {} инструкций; скажет «{}»\n",
+                    if u.created {
+                        "загружена новая"
+                    } else {
+                        "уже загружена"
+                    },
+                    u.version.info.version,
+                    u.version.info.dry_run.fuel,
+                    said
+                )
+            });
+            if activate {
+                let routing = client
+                    .activate(&api.tenant, &uploaded.version.info.version)
+                    .await
+                    .map_err(readable)?;
+                if !api.json {
+                    print!("активна: {}", routing_summary(&routing));
+                }
+            }
+        }
+        ScenarioAdmin::Versions { api } => {
+            let view = api
+                .client()?
+                .scenarios(&api.tenant)
+                .await
+                .map_err(readable)?;
+            show(&api, &view, |v| {
+                let mut out: String = v.versions.iter().map(version_line).collect();
+                if v.versions.is_empty() {
+                    out += "версий нет: загрузите модуль `sva scenario upload файл.wasm`\n";
+                }
+                out
+            });
+        }
+        ScenarioAdmin::Activate { version, api } => {
+            let routing = api
+                .client()?
+                .activate(&api.tenant, &version)
+                .await
+                .map_err(readable)?;
+            show(&api, &routing, |r| {
+                format!("активна: {}", routing_summary(r))
+            });
+        }
+        ScenarioAdmin::Rollback { api } => {
+            let routing = api
+                .client()?
+                .roll_back(&api.tenant)
+                .await
+                .map_err(readable)?;
+            show(&api, &routing, |r| {
+                format!("откат; активна: {}", routing_summary(r))
+            });
+        }
+        ScenarioAdmin::Split {
+            version,
+            percent,
+            api,
+        } => {
+            let routing = api
+                .client()?
+                .split(&api.tenant, &version, percent)
+                .await
+                .map_err(readable)?;
+            show(&api, &routing, |r| {
+                format!("новые звонки: {}", routing_summary(r))
+            });
+        }
+    }
+    Ok(())
+}
