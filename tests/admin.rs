@@ -72,7 +72,7 @@ async fn upload_activate_call_and_the_record_names_the_version() {
     // Activate by a prefix of the version.
     let routing = admin.activate(DEMO, &version[..10]).await.unwrap();
     assert_eq!(routing.active.as_deref(), Some(version.as_str()));
-    assert_eq!(routing.history, [seeded.clone()]);
+    assert_eq!(routing.history, std::slice::from_ref(&seeded));
     let fresh = stack.call().await;
     assert!(
         fresh.heard().contains(MINIMAL_GREETING),
@@ -566,16 +566,28 @@ async fn secrets_are_written_never_returned() {
         assert!(!text.contains("wh-code-7f3a9c"), "{path}: {text}");
         assert!(!text.contains(&rotated.signing_secret), "{path}: {text}");
     }
-    // The rotated secret is the one calls must be signed with now.
-    let old_phone = stack.phone();
-    let refused = old_phone.dial(sva_caller::inbound("+79161234567")).await;
-    assert!(refused.is_err(), "the old secret is refused");
+    // Calls are signed with the new secret now; the old one is still accepted for its
+    // grace period (VoxEngine may not have the new one yet), and refused after it.
     let new_phone =
         sva_caller::Phone::new(&stack.stack.url(), DEMO, rotated.signing_secret.as_bytes());
     new_phone
         .dial(sva_caller::inbound("+79161234567"))
         .await
         .unwrap();
+    let old_phone = stack.phone();
+    old_phone
+        .dial(sva_caller::inbound("+79161234567"))
+        .await
+        .expect("within the grace");
+    let previous = sva_tenants::previous_signing_secret_key(DEMO);
+    let mut kept = stack.read(&previous);
+    kept["valid_until"] = serde_json::json!(sva_tests::now() - 1);
+    std::fs::write(stack.dir.path().join(&previous), kept.to_string()).unwrap();
+    let refused = old_phone.dial(sva_caller::inbound("+79161234567")).await;
+    assert!(
+        refused.is_err(),
+        "the old secret is refused after its grace"
+    );
 }
 
 #[tokio::test]

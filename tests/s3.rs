@@ -103,5 +103,26 @@ async fn a_call_over_s3_leaves_its_record_and_outbox_entry_in_the_bucket() {
     );
     // Nothing landed on the local disk but artifacts.
     assert!(!dir.path().join("calls").exists());
+
+    // The admin API over the bucket: an upload is validated, stored with its description
+    // and precompiled artifact, and its activation reaches new calls.
+    let admin = sva_admin::client::AdminClient::new(&stack.url(), stack.operator_key());
+    let uploaded = admin
+        .upload("demo", sva_tests::minimal_module())
+        .await
+        .unwrap();
+    let version = uploaded.version.info.version;
+    let stored = store
+        .list(&format!("tenants/demo/scenarios/{version}"))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 3, "module, description, artifact: {stored:?}");
+    admin.activate("demo", &version).await.unwrap();
+    let history = store.list("tenants/demo/history/").await.unwrap();
+    assert!(history.len() >= 2, "{history:?}");
+    assert_eq!(
+        admin.scenarios("demo").await.unwrap().routing.active,
+        Some(version)
+    );
     server.abort();
 }

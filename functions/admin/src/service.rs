@@ -157,6 +157,9 @@ pub struct IssuedKey {
 pub struct RotatedSecret {
     /// The secret VoxEngine must sign with from now on.
     pub signing_secret: String,
+    /// Until when the replaced secret is still accepted (RFC 3339, UTC): deploy the new
+    /// one to the VoxEngine application before then.
+    pub previous_valid_until: String,
 }
 
 /// One change in a tenant's settings history.
@@ -418,8 +421,9 @@ impl Admin {
     }
 
     /// Replaces the tenant's VoxEngine signing secret; the new one is in the answer
-    /// only. Calls signed with the old one are refused once the dialog function's
-    /// tenant cache expires (seconds).
+    /// only. The old one is still accepted for an hour
+    /// ([`SIGNING_GRACE_S`](sva_tenants::SIGNING_GRACE_S)), so calls in flight go on
+    /// while the new one is deployed.
     pub async fn rotate_signing_secret(
         &self,
         caller: &Caller,
@@ -427,10 +431,14 @@ impl Admin {
     ) -> Result<RotatedSecret, AdminError> {
         self.visible(caller, id).await?;
         let secret = random_hex(32);
-        self.tenants.put_signing_secret(id, &secret).await?;
+        let until = self
+            .tenants
+            .rotate_signing_secret(id, &secret, now_secs() as u64)
+            .await?;
         tracing::info!(tenant = %id, by = %caller.name(), "signing secret rotated");
         Ok(RotatedSecret {
             signing_secret: secret,
+            previous_valid_until: sva_abi::clock::rfc3339(until as i64, 0),
         })
     }
 

@@ -253,13 +253,17 @@ impl Dialog {
             .await
             .map_err(DialogError::Storage)?
             .ok_or_else(|| DialogError::UnknownTenant(id.to_owned()))?;
-        signature::verify(
-            &tenant.signing_secret,
-            headers.timestamp,
-            headers.signature,
-            body,
-            now,
-        )?;
+        let verify = |secret: &[u8]| {
+            signature::verify(secret, headers.timestamp, headers.signature, body, now)
+        };
+        match (verify(&tenant.signing_secret), &tenant.previous_secret) {
+            // A replaced secret still in its grace period: VoxEngine may not have the
+            // new one yet, and calls in flight must not drop.
+            (Err(signature::SignatureError::Mismatch), Some((previous, until))) if now < *until => {
+                verify(previous)?
+            }
+            (result, _) => result?,
+        }
         if tenant.disabled {
             return Err(DialogError::TenantDisabled(id.to_owned()));
         }

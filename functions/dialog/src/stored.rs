@@ -88,7 +88,17 @@ impl StoredDirectory {
             tracing::warn!(tenant = %id, "tenant has no signing secret; its calls are refused");
             return Ok(None);
         };
-        Ok(Some(Arc::new(Tenant::from_settings(settings, &secret))))
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let previous = self
+            .tenants
+            .previous_signing_secret(id, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut tenant = Tenant::from_settings(settings, &secret);
+        tenant.previous_secret = previous.map(|p| (p.secret.into_bytes(), p.valid_until));
+        Ok(Some(Arc::new(tenant)))
     }
 }
 

@@ -7,12 +7,14 @@ pub use sva_tenants::ScenarioRouting;
 use sva_turn::Stepper;
 
 /// A tenant as the dialog function sees it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Tenant {
     /// The tenant's settings that scenarios read (company, product, texts, manager).
     pub context: TenantContext,
     /// The secret VoxEngine signs this tenant's requests with.
     pub signing_secret: Vec<u8>,
+    /// The secret it replaced and until when (Unix seconds) that one is still accepted.
+    pub previous_secret: Option<(Vec<u8>, u64)>,
     /// A disabled tenant's calls are refused.
     pub disabled: bool,
     /// What the caller hears when the scenario fails a turn.
@@ -31,12 +33,24 @@ impl Tenant {
         Tenant {
             context: settings.context(),
             signing_secret: signing_secret.as_bytes().to_vec(),
+            previous_secret: None,
             disabled: settings.disabled,
             fallback_phrase: settings.fallback_phrase,
             voice: settings.voice,
             utc_offset_minutes: settings.utc_offset_minutes,
             routing: settings.scenario,
         }
+    }
+}
+
+impl std::fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tenant")
+            .field("context", &self.context)
+            .field("signing_secret", &"***")
+            .field("disabled", &self.disabled)
+            .field("routing", &self.routing)
+            .finish_non_exhaustive()
     }
 }
 

@@ -54,6 +54,7 @@ fn tenant(id: &str) -> Tenant {
     Tenant {
         context,
         signing_secret: SECRET.to_vec(),
+        previous_secret: None,
         disabled: false,
         fallback_phrase: "Извините, повторите, пожалуйста.".into(),
         voice: "ru_RU_alena".into(),
@@ -362,6 +363,25 @@ async fn a_call_in_flight_keeps_its_scenario_version() {
         .await
         .unwrap();
     assert!(said(&new_call).starts_with("v2:"), "new calls start on v2");
+}
+
+#[tokio::test]
+async fn a_replaced_secret_is_accepted_only_in_its_grace_period() {
+    let (dialog, directory) = setup();
+    let rotated = |until| Tenant {
+        signing_secret: b"the-new-secret".to_vec(),
+        previous_secret: Some((SECRET.to_vec(), until)),
+        ..tenant("demo")
+    };
+    directory.put_tenant(rotated(NOW + 60));
+    send(&dialog, &request(0, Event::CallStarted, None), NOW)
+        .await
+        .expect("the old secret is still accepted");
+    directory.put_tenant(rotated(NOW));
+    let err = send(&dialog, &request(0, Event::CallStarted, None), NOW)
+        .await
+        .unwrap_err();
+    assert_eq!((err.status(), err.code()), (401, "bad_signature"));
 }
 
 #[tokio::test]

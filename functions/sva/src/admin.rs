@@ -345,8 +345,8 @@ async fn tenant_async(command: TenantCommand) -> anyhow::Result<()> {
                 .map_err(readable)?;
             show(&api, &rotated, |r| {
                 format!(
-                    "новый секрет подписи (показан один раз; обновите его в приложении VoxEngine): {}\n",
-                    r.signing_secret
+                    "новый секрет подписи (показан один раз): {}\nпрежний принимается до {} — обновите секрет в приложении VoxEngine до этого времени\n",
+                    r.signing_secret, r.previous_valid_until
                 )
             });
         }

@@ -4,6 +4,7 @@
 //! tenants/{tenant}/tenant.json                       TenantSettings (no secrets)
 //! tenants/{tenant}/history/{revision:010}.json       every settings change, who and when
 //! tenants/{tenant}/secrets/signing.key               the VoxEngine signing secret
+//! tenants/{tenant}/secrets/signing.previous.json     the one it replaced, until when
 //! tenants/{tenant}/secrets/crm.json                  the CRM secrets (write-only)
 //! tenants/{tenant}/keys/{key_id}.json                API keys, hashed
 //! tenants/{tenant}/scenarios/{version}.wasm          modules; version = sha256 of the bytes
@@ -30,7 +31,9 @@ pub use module::{DryRun, ModuleInfo};
 pub use settings::{
     HISTORY_DEPTH, RoutingError, ScenarioRouting, Split, TenantSettings, validate_tenant_id,
 };
-pub use store::{HistoryEntry, TenantStore, TenantStoreError, module_version};
+pub use store::{
+    HistoryEntry, PreviousSecret, SIGNING_GRACE_S, TenantStore, TenantStoreError, module_version,
+};
 
 /// The settings document's key.
 pub fn settings_key(tenant: &str) -> String {
@@ -45,6 +48,11 @@ pub fn history_key(tenant: &str, revision: u64) -> String {
 /// The signing secret's key.
 pub fn signing_secret_key(tenant: &str) -> String {
     format!("tenants/{tenant}/secrets/signing.key")
+}
+
+/// The key of the replaced signing secret, still accepted for a grace period.
+pub fn previous_signing_secret_key(tenant: &str) -> String {
+    format!("tenants/{tenant}/secrets/signing.previous.json")
 }
 
 /// The CRM secrets' key.

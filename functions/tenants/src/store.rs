@@ -4,7 +4,8 @@ use crate::keys::{ApiKeyInfo, ApiKeyRecord, format_key, parse_key};
 use crate::secret::{random_hex, same_secret, sha256_hex};
 use crate::{
     CrmSecrets, ModuleInfo, TenantSettings, api_key_key, artifact_key, crm_secrets_key,
-    history_key, module_info_key, module_key, settings_key, signing_secret_key, validate_tenant_id,
+    history_key, module_info_key, module_key, previous_signing_secret_key, settings_key,
+    signing_secret_key, validate_tenant_id,
 };
 use bytes::Bytes;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -66,6 +67,28 @@ pub struct HistoryEntry {
     pub change: String,
     /// The settings after the change.
     pub settings: TenantSettings,
+}
+
+/// How long a replaced signing secret is still accepted: calls in flight and the
+/// VoxEngine application keep working while the new secret is deployed.
+pub const SIGNING_GRACE_S: u64 = 3600;
+
+/// A replaced signing secret and until when (Unix seconds) it is accepted.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviousSecret {
+    /// The secret.
+    pub secret: String,
+    /// Accepted until this Unix second.
+    pub valid_until: u64,
+}
+
+impl std::fmt::Debug for PreviousSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviousSecret")
+            .field("secret", &"***")
+            .field("valid_until", &self.valid_until)
+            .finish()
+    }
 }
 
 /// How many times a settings change is retried when other writers keep winning.
@@ -296,6 +319,40 @@ impl TenantStore {
             .put(&signing_secret_key(id), Bytes::from(secret.to_owned()))
             .await?;
         Ok(())
+    }
+
+    /// Replaces the signing secret with `secret`, keeping the current one accepted for
+    /// [`SIGNING_GRACE_S`] more seconds after `now`. Returns until when.
+    pub async fn rotate_signing_secret(
+        &self,
+        id: &str,
+        secret: &str,
+        now: u64,
+    ) -> Result<u64, TenantStoreError> {
+        let valid_until = now + SIGNING_GRACE_S;
+        if let Some(current) = self.signing_secret(id).await?.filter(|s| !s.is_empty()) {
+            let previous = PreviousSecret {
+                secret: current,
+                valid_until,
+            };
+            self.store
+                .put(&previous_signing_secret_key(id), to_json(&previous))
+                .await?;
+        }
+        self.put_signing_secret(id, secret).await?;
+        Ok(valid_until)
+    }
+
+    /// The replaced signing secret, if one is still in its grace period at `now`.
+    pub async fn previous_signing_secret(
+        &self,
+        id: &str,
+        now: u64,
+    ) -> Result<Option<PreviousSecret>, TenantStoreError> {
+        validate_tenant_id(id).map_err(TenantStoreError::InvalidId)?;
+        let previous: Option<PreviousSecret> =
+            self.read_json(&previous_signing_secret_key(id)).await?;
+        Ok(previous.filter(|p| p.valid_until > now))
     }
 
     /// The tenant's CRM secrets (empty when none were set).
