@@ -44,7 +44,7 @@ resource "yandex_storage_bucket" "data" {
 
 resource "yandex_lockbox_secret" "service" {
   name        = "${var.name}-service"
-  description = "The service's state-token signing key and the S3 credentials."
+  description = "The service's state-token signing key (token_key), the admin operator key (operator_key) and the S3 credentials."
 }
 
 resource "yandex_serverless_container" "dialog" {
@@ -75,9 +75,41 @@ resource "yandex_serverless_container" "dialog" {
   }
 }
 
+# The admin function: tenants, keys, settings, scenario uploads. Uploads compile modules,
+# so it gets more memory and time than a turn; it is called rarely.
+resource "yandex_serverless_container" "admin" {
+  name               = "${var.name}-admin"
+  memory             = var.admin_memory_mb
+  cores              = 1
+  core_fraction      = 100
+  concurrency        = 4
+  execution_timeout  = "60s"
+  service_account_id = yandex_iam_service_account.functions.id
+
+  image {
+    url = var.admin_image
+    environment = {
+      SVA_STORAGE           = "s3"
+      SVA_S3_BUCKET         = yandex_storage_bucket.data.bucket
+      SVA_S3_ENDPOINT       = "https://storage.yandexcloud.net"
+      SVA_S3_REGION         = "ru-central1"
+      SVA_BODY_LIMIT        = "1048576"
+      SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
+    }
+  }
+
+  secrets {
+    id                   = yandex_lockbox_secret.service.id
+    version_id           = yandex_lockbox_secret.service.current_version[0].id
+    key                  = "operator_key"
+    environment_variable = "SVA_OPERATOR_KEY"
+  }
+}
+
 resource "yandex_api_gateway" "api" {
   name = "${var.name}-api"
   spec = templatefile("${path.module}/openapi.yaml.tpl", {
+    admin_container_id  = yandex_serverless_container.admin.id
     dialog_container_id = yandex_serverless_container.dialog.id
     service_account_id  = yandex_iam_service_account.functions.id
   })

@@ -36,3 +36,20 @@ variable "turn_deadline_ms" {
   type        = number
   default     = 1200
 }
+
+variable "admin_image" {
+  description = "Container image of the admin function (cr.yandex/<registry>/sva-admin:<tag>)."
+  type        = string
+}
+
+variable "admin_memory_mb" {
+  description = "Memory of one admin container instance, MB: an upload compiles the module."
+  type        = number
+  default     = 1024
+}
+
+variable "crm_allowed_hosts" {
+  description = "Hosts (host or host:port) a tenant's CRM portal may be on although not public."
+  type        = list(string)
+  default     = []
+}

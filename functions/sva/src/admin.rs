@@ -184,7 +184,7 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 pub enum ScenarioAdmin {
     /// Upload a module: validated, dry-run, precompiled and stored as a new version.
     Upload {
-        /// The module (.wasm).
+        /// The module (.wasm, or .wat text compiled before upload).
         module: PathBuf,
         /// Make it the active version right away.
         #[arg(long)]
@@ -520,6 +520,13 @@ async fn scenario_async(command: ScenarioAdmin) -> anyhow::Result<()> {
         } => {
             let wasm = std::fs::read(&module)
                 .with_context(|| format!("не читается модуль {}", module.display()))?;
+            // The text format is compiled here, so a hand-written module uploads as is.
+            let wasm = match module.extension().and_then(|e| e.to_str()) {
+                Some("wat") => wat::parse_bytes(&wasm)
+                    .with_context(|| format!("{} — не модуль WAT", module.display()))?
+                    .into_owned(),
+                _ => wasm,
+            };
             let client = api.client()?;
             let uploaded = client.upload(&api.tenant, wasm).await.map_err(readable)?;
             show(&api, &uploaded, |u| {
