@@ -47,6 +47,16 @@ resource "yandex_lockbox_secret" "service" {
   description = "The service's state-token signing key (token_key), the admin operator key (operator_key) and the S3 credentials."
 }
 
+# Every function reads the same bucket through the same variables.
+locals {
+  storage_env = {
+    SVA_STORAGE     = "s3"
+    SVA_S3_BUCKET   = yandex_storage_bucket.data.bucket
+    SVA_S3_ENDPOINT = "https://storage.yandexcloud.net"
+    SVA_S3_REGION   = "ru-central1"
+  }
+}
+
 resource "yandex_serverless_container" "dialog" {
   name               = "${var.name}-dialog"
   memory             = var.dialog_memory_mb
@@ -58,13 +68,9 @@ resource "yandex_serverless_container" "dialog" {
 
   image {
     url = var.dialog_image
-    environment = {
-      SVA_STORAGE           = "s3"
-      SVA_S3_BUCKET         = yandex_storage_bucket.data.bucket
-      SVA_S3_ENDPOINT       = "https://storage.yandexcloud.net"
-      SVA_S3_REGION         = "ru-central1"
-      SVA_TURN_DEADLINE_MS  = tostring(var.turn_deadline_ms)
-    }
+    environment = merge(local.storage_env, {
+      SVA_TURN_DEADLINE_MS = tostring(var.turn_deadline_ms)
+    })
   }
 
   secrets {
@@ -88,14 +94,9 @@ resource "yandex_serverless_container" "admin" {
 
   image {
     url = var.admin_image
-    environment = {
-      SVA_STORAGE           = "s3"
-      SVA_S3_BUCKET         = yandex_storage_bucket.data.bucket
-      SVA_S3_ENDPOINT       = "https://storage.yandexcloud.net"
-      SVA_S3_REGION         = "ru-central1"
-      SVA_BODY_LIMIT        = "1048576"
+    environment = merge(local.storage_env, {
       SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
-    }
+    })
   }
 
   secrets {
