@@ -554,7 +554,7 @@ async fn secrets_are_written_never_returned() {
     .unwrap();
     let view = admin.change_settings(DEMO, &change).await.unwrap();
     assert_eq!(view.crm_secrets_set, ["webhook_code"]);
-    let rotated = admin.rotate_signing_secret(DEMO).await.unwrap();
+    let rotated = admin.rotate_signing_secret(DEMO, true).await.unwrap();
     for path in [
         "/v1/tenants/demo",
         "/v1/tenants/demo/history",
@@ -581,12 +581,47 @@ async fn secrets_are_written_never_returned() {
         .expect("within the grace");
     let previous = sva_tenants::previous_signing_secret_key(DEMO);
     let mut kept = stack.read(&previous);
-    kept["valid_until"] = serde_json::json!(sva_tests::now() - 1);
+    for secret in kept.as_array_mut().unwrap() {
+        secret["valid_until"] = serde_json::json!(sva_tests::now() - 1);
+    }
     std::fs::write(stack.dir.path().join(&previous), kept.to_string()).unwrap();
     let refused = old_phone.dial(sva_caller::inbound("+79161234567")).await;
     assert!(
         refused.is_err(),
         "the old secret is refused after its grace"
+    );
+    // A leaked secret is revoked at once: no grace for any old one.
+    let leaked = admin.rotate_signing_secret(DEMO, false).await.unwrap();
+    assert_eq!(leaked.previous_valid_until, None);
+    assert!(
+        new_phone
+            .dial(sva_caller::inbound("+79161234567"))
+            .await
+            .is_err()
+    );
+    // Each rotation is in the history, the secret never is.
+    let history = admin.history(DEMO).await.unwrap();
+    let rotations = history
+        .iter()
+        .filter(|h| h.change.starts_with("rotate signing secret"))
+        .count();
+    assert_eq!(rotations, 2, "{history:?}");
+    assert!(!format!("{leaked:?}").contains(&leaked.signing_secret));
+
+    // Moving the CRM portal drops the secrets that belonged to the old one.
+    let moved: SettingsChange = serde_json::from_value(serde_json::json!({
+        "crm": {"portal": "https://attacker.example.com", "auth": "webhook", "webhook_user_id": 1}
+    }))
+    .unwrap();
+    let view = admin.change_settings(DEMO, &moved).await.unwrap();
+    assert!(
+        view.crm_secrets_set.is_empty(),
+        "{:?}",
+        view.crm_secrets_set
+    );
+    assert_eq!(
+        view.settings.crm.unwrap().portal,
+        "https://attacker.example.com"
     );
 }
 

@@ -61,11 +61,20 @@ impl ClientError {
 }
 
 /// A client of one admin API with one key.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminClient {
     base: String,
     key: String,
     http: reqwest::Client,
+}
+
+impl std::fmt::Debug for AdminClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminClient")
+            .field("base", &self.base)
+            .field("key", &"***")
+            .finish()
+    }
 }
 
 impl AdminClient {
@@ -184,10 +193,17 @@ impl AdminClient {
             .await
     }
 
-    /// `POST /v1/tenants/{tenant}/signing-secret`.
-    pub async fn rotate_signing_secret(&self, tenant: &str) -> Result<RotatedSecret, ClientError> {
-        self.send(self.request(Method::POST, &Self::tenant_path(tenant, "/signing-secret")))
-            .await
+    /// `POST /v1/tenants/{tenant}/signing-secret?keep_previous=…`.
+    pub async fn rotate_signing_secret(
+        &self,
+        tenant: &str,
+        keep_previous: bool,
+    ) -> Result<RotatedSecret, ClientError> {
+        let path = Self::tenant_path(
+            tenant,
+            &format!("/signing-secret?keep_previous={keep_previous}"),
+        );
+        self.send(self.request(Method::POST, &path)).await
     }
 
     /// `GET /v1/tenants/{tenant}/keys`.

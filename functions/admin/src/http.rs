@@ -9,7 +9,7 @@ use crate::{Admin, AdminError, Caller};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
@@ -173,9 +173,23 @@ pub async fn history(
     admin.history(&caller, &tenant).await.map(Json)
 }
 
+/// How to rotate a signing secret.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RotateParams {
+    /// Keep the old secret valid for an hour (default `true`); `false` for a leaked
+    /// secret: every old one stops working at once.
+    #[serde(default = "yes")]
+    pub keep_previous: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// Replaces the VoxEngine signing secret; the new one is shown only in this answer.
 #[utoipa::path(post, path = "/v1/tenants/{tenant}/signing-secret", tag = "tenants",
-    params(("tenant" = String, Path, description = "The tenant id")),
+    params(("tenant" = String, Path, description = "The tenant id"), RotateParams),
     responses(
         (status = 200, description = "The new secret", body = RotatedSecret),
         (status = 404, description = "No such tenant for this key", body = crate::openapi::ErrorBody),
@@ -184,9 +198,10 @@ pub async fn rotate_secret(
     State(admin): State<Arc<Admin>>,
     caller: Caller,
     Path(tenant): Path<String>,
+    Query(params): Query<RotateParams>,
 ) -> Answer<RotatedSecret> {
     admin
-        .rotate_signing_secret(&caller, &tenant)
+        .rotate_signing_secret(&caller, &tenant, params.keep_previous)
         .await
         .map(Json)
 }

@@ -50,7 +50,7 @@ pub struct NewTenant {
 }
 
 /// A created tenant and its VoxEngine signing secret (shown only here and on rotation).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreatedTenant {
     /// The tenant as stored.
     pub tenant: TenantView,
@@ -144,7 +144,7 @@ pub struct NewKey {
 }
 
 /// An issued API key: the key itself exists only in this answer.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct IssuedKey {
     /// Its description.
     pub info: ApiKeyInfo,
@@ -153,13 +153,14 @@ pub struct IssuedKey {
 }
 
 /// A new signing secret: shown only in this answer.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct RotatedSecret {
     /// The secret VoxEngine must sign with from now on.
     pub signing_secret: String,
     /// Until when the replaced secret is still accepted (RFC 3339, UTC): deploy the new
-    /// one to the VoxEngine application before then.
-    pub previous_valid_until: String,
+    /// one to the VoxEngine application before then. None when the old secrets were
+    /// revoked at once.
+    pub previous_valid_until: Option<String>,
 }
 
 /// One change in a tenant's settings history.
@@ -215,6 +216,23 @@ pub struct SplitRequest {
     /// Its share of new calls, 0..=100 (0 ends the split).
     pub percent: u32,
 }
+
+/// `Debug` for the answers that carry a secret: everything but the secret.
+macro_rules! debug_without {
+    ($ty:ty, $secret:ident, $($field:ident),*) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field(stringify!($secret), &"***")
+                    .finish()
+            }
+        }
+    };
+}
+debug_without!(CreatedTenant, signing_secret, tenant);
+debug_without!(IssuedKey, key, info);
+debug_without!(RotatedSecret, signing_secret, previous_valid_until);
 
 impl Admin {
     /// The admin function over `tenants`, validating uploads in `sandbox`.
@@ -300,18 +318,16 @@ impl Admin {
             ..SettingsChange::default()
         };
         apply(&change, &mut settings, &self.allowed_hosts)?;
-        // The secret first: a tenant is callable as soon as its settings exist.
-        let secret = random_hex(32);
-        if self.tenants.settings(&new.id).await?.is_some() {
-            return Err(AdminError::TenantExists(new.id));
-        }
-        self.tenants.put_signing_secret(&new.id, &secret).await?;
+        // Claim the id first (create-only), then give it its secret: two creations of
+        // one id can never hand out a secret that is not the stored one.
         let settings = match self.tenants.create(&settings, &caller.name()).await {
             Err(sva_tenants::TenantStoreError::TenantExists(id)) => {
                 return Err(AdminError::TenantExists(id));
             }
             other => other?,
         };
+        let secret = random_hex(32);
+        self.tenants.put_signing_secret(&new.id, &secret).await?;
         tracing::info!(tenant = %settings.id, "tenant created");
         Ok(CreatedTenant {
             tenant: self.view(settings).await?,
@@ -357,17 +373,37 @@ impl Admin {
             &mut TenantSettings::new(id, "-", "-"),
             &self.allowed_hosts,
         )?;
-        if let Some(secrets) = &change.crm_secrets {
-            let merged = self.tenants.crm_secrets(id).await?.merged(secrets);
-            self.tenants.put_crm_secrets(id, &merged).await?;
-        }
         let what = format!("settings: {}", change.fields().join(", "));
+        let now = sva_abi::clock::rfc3339(now_secs(), 0);
+        // CRM secrets belong to one portal: when the portal or the way in changes, the
+        // old ones are dropped so they can never be sent anywhere else.
+        let mut portal_moved = false;
+        // A secret change shows in the history although the settings may not change.
+        let always = change.crm_secrets.is_some();
         let settings = self
             .tenants
-            .update_settings(id, &caller.name(), &what, |s| {
-                apply(&change, s, &self.allowed_hosts)
+            .update_with(id, &caller.name(), &what, always, |s| {
+                let before = s.crm.clone();
+                apply(&change, s, &self.allowed_hosts)?;
+                portal_moved = match (&before, &s.crm) {
+                    (Some(a), Some(b)) => a.portal != b.portal || a.auth != b.auth,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                if portal_moved || change.crm_secrets.is_some() {
+                    s.secrets_changed_at.insert("crm".into(), now.clone());
+                }
+                Ok::<_, AdminError>(())
             })
             .await?;
+        if portal_moved || change.crm_secrets.is_some() {
+            let kept = match portal_moved {
+                true => sva_tenants::CrmSecrets::default(),
+                false => self.tenants.crm_secrets(id).await?,
+            };
+            let secrets = kept.merged(&change.crm_secrets.clone().unwrap_or_default());
+            self.tenants.put_crm_secrets(id, &secrets).await?;
+        }
         self.view(settings).await
     }
 
@@ -421,24 +457,38 @@ impl Admin {
     }
 
     /// Replaces the tenant's VoxEngine signing secret; the new one is in the answer
-    /// only. The old one is still accepted for an hour
+    /// only. With `keep_previous` the old one is still accepted for an hour
     /// ([`SIGNING_GRACE_S`](sva_tenants::SIGNING_GRACE_S)), so calls in flight go on
-    /// while the new one is deployed.
+    /// while the new one is deployed; without it (a leaked secret) every old one stops
+    /// working at once.
     pub async fn rotate_signing_secret(
         &self,
         caller: &Caller,
         id: &str,
+        keep_previous: bool,
     ) -> Result<RotatedSecret, AdminError> {
         self.visible(caller, id).await?;
+        let now = now_secs();
+        let what = match keep_previous {
+            true => "rotate signing secret",
+            false => "rotate signing secret, old ones revoked",
+        };
+        self.tenants
+            .record_change(id, &caller.name(), what, |s| {
+                let at = sva_abi::clock::rfc3339(now, 0);
+                s.secrets_changed_at.insert("signing".into(), at);
+                Ok::<_, AdminError>(())
+            })
+            .await?;
         let secret = random_hex(32);
         let until = self
             .tenants
-            .rotate_signing_secret(id, &secret, now_secs() as u64)
+            .rotate_signing_secret(id, &secret, now as u64, keep_previous)
             .await?;
-        tracing::info!(tenant = %id, by = %caller.name(), "signing secret rotated");
+        tracing::info!(tenant = %id, by = %caller.name(), keep_previous, "signing secret rotated");
         Ok(RotatedSecret {
             signing_secret: secret,
-            previous_valid_until: sva_abi::clock::rfc3339(until as i64, 0),
+            previous_valid_until: until.map(|u| sva_abi::clock::rfc3339(u as i64, 0)),
         })
     }
 
@@ -597,8 +647,13 @@ impl Admin {
     async fn resolve(&self, id: &str, prefix: &str) -> Result<ModuleInfo, AdminError> {
         let prefix = prefix.to_ascii_lowercase();
         let unknown = || AdminError::NotFound(format!("No scenario version {prefix}."));
-        if prefix.len() < 8 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(unknown());
+        }
+        if prefix.len() < 8 {
+            return Err(AdminError::Invalid(format!(
+                "give at least 8 hex digits of the version, not {prefix:?}"
+            )));
         }
         if prefix.len() == 64 {
             return self
@@ -666,6 +721,9 @@ impl Admin {
         request: SplitRequest,
     ) -> Result<ScenarioRouting, AdminError> {
         self.visible(caller, id).await?;
+        if request.percent > 100 {
+            return Err(sva_tenants::RoutingError::BadPercent(request.percent).into());
+        }
         let version = match request.percent {
             0 => String::new(),
             _ => self.resolve(id, &request.version).await?.version,
@@ -820,12 +878,19 @@ fn apply(
         if serde_json::to_vec(map).map_or(0, |v| v.len()) > 16 * 1024 {
             return invalid("`settings` is larger than 16 KiB".into());
         }
+        // The settings travel inside every step's input: deep nesting would break
+        // documents that wrap them (the history entry, the step input).
+        if map.values().any(|v| depth(v) > MAX_SETTINGS_DEPTH) {
+            return invalid(format!(
+                "`settings` nests deeper than {MAX_SETTINGS_DEPTH} levels"
+            ));
+        }
         settings.settings = map.clone();
     }
     if let Some(crm) = &change.crm {
         if let Some(crm) = crm {
             let url = sva_kit::outbound::check_url(&crm.portal, allowed_hosts)?;
-            if url.path() != "/" || url.query().is_some() {
+            if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
                 return invalid(format!(
                     "`crm.portal` must be the portal's address only (https://acme.bitrix24.ru), not {:?}",
                     crm.portal
@@ -848,9 +913,27 @@ fn apply(
                 }
             }
         }
-        settings.crm = crm.clone();
+        settings.crm = crm.clone().map(|mut crm| {
+            // Stored as the origin the check parsed, not as typed.
+            if let Ok(url) = url::Url::parse(&crm.portal) {
+                crm.portal = url.origin().ascii_serialization();
+            }
+            crm
+        });
     }
     Ok(())
+}
+
+/// How deep scenario settings may nest.
+const MAX_SETTINGS_DEPTH: usize = 8;
+
+/// How deep a JSON value nests (a scalar: 0).
+fn depth(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        serde_json::Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// `+` and 10..=15 digits.

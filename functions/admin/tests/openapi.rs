@@ -33,6 +33,7 @@ fn every_operation_is_secured_and_documents_its_errors() {
                 responses.keys().any(|s| s.starts_with('2')),
                 "{method} {path} has no success"
             );
+            assert!(responses.contains_key("401"), "{method} {path} lacks 401");
             if path.contains("{tenant}") {
                 assert!(responses.contains_key("404"), "{method} {path} lacks 404");
             }

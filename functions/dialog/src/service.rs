@@ -256,13 +256,17 @@ impl Dialog {
         let verify = |secret: &[u8]| {
             signature::verify(secret, headers.timestamp, headers.signature, body, now)
         };
-        match (verify(&tenant.signing_secret), &tenant.previous_secret) {
+        if let Err(e) = verify(&tenant.signing_secret) {
             // A replaced secret still in its grace period: VoxEngine may not have the
             // new one yet, and calls in flight must not drop.
-            (Err(signature::SignatureError::Mismatch), Some((previous, until))) if now < *until => {
-                verify(previous)?
+            let in_grace = matches!(e, signature::SignatureError::Mismatch)
+                && tenant
+                    .previous_secrets
+                    .iter()
+                    .any(|(previous, until)| now < *until && verify(previous).is_ok());
+            if !in_grace {
+                return Err(e.into());
             }
-            (result, _) => result?,
         }
         if tenant.disabled {
             return Err(DialogError::TenantDisabled(id.to_owned()));

@@ -93,11 +93,14 @@ impl StoredDirectory {
             .map_or(0, |d| d.as_secs());
         let previous = self
             .tenants
-            .previous_signing_secret(id, now)
+            .previous_signing_secrets(id, now)
             .await
             .map_err(|e| e.to_string())?;
         let mut tenant = Tenant::from_settings(settings, &secret);
-        tenant.previous_secret = previous.map(|p| (p.secret.into_bytes(), p.valid_until));
+        tenant.previous_secrets = previous
+            .into_iter()
+            .map(|p| (p.secret.into_bytes(), p.valid_until))
+            .collect();
         Ok(Some(Arc::new(tenant)))
     }
 }

@@ -13,8 +13,8 @@ pub struct Tenant {
     pub context: TenantContext,
     /// The secret VoxEngine signs this tenant's requests with.
     pub signing_secret: Vec<u8>,
-    /// The secret it replaced and until when (Unix seconds) that one is still accepted.
-    pub previous_secret: Option<(Vec<u8>, u64)>,
+    /// The secrets it replaced and until when (Unix seconds) each is still accepted.
+    pub previous_secrets: Vec<(Vec<u8>, u64)>,
     /// A disabled tenant's calls are refused.
     pub disabled: bool,
     /// What the caller hears when the scenario fails a turn.
@@ -33,7 +33,7 @@ impl Tenant {
         Tenant {
             context: settings.context(),
             signing_secret: signing_secret.as_bytes().to_vec(),
-            previous_secret: None,
+            previous_secrets: Vec::new(),
             disabled: settings.disabled,
             fallback_phrase: settings.fallback_phrase,
             voice: settings.voice,

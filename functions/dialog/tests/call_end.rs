@@ -63,7 +63,7 @@ fn setup(store: Option<Arc<LocalDir>>) -> Dialog {
             ..Default::default()
         },
         signing_secret: SECRET.to_vec(),
-        previous_secret: None,
+        previous_secrets: Vec::new(),
         disabled: false,
         fallback_phrase: "Повторите.".into(),
         voice: "ru_RU_alena".into(),

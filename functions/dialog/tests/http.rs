@@ -18,7 +18,7 @@ async fn start() -> String {
             ..Default::default()
         },
         signing_secret: SECRET.to_vec(),
-        previous_secret: None,
+        previous_secrets: Vec::new(),
         disabled: false,
         fallback_phrase: "Повторите, пожалуйста.".into(),
         voice: "ru_RU_alena".into(),

@@ -54,7 +54,7 @@ fn tenant(id: &str) -> Tenant {
     Tenant {
         context,
         signing_secret: SECRET.to_vec(),
-        previous_secret: None,
+        previous_secrets: Vec::new(),
         disabled: false,
         fallback_phrase: "Извините, повторите, пожалуйста.".into(),
         voice: "ru_RU_alena".into(),
@@ -370,7 +370,7 @@ async fn a_replaced_secret_is_accepted_only_in_its_grace_period() {
     let (dialog, directory) = setup();
     let rotated = |until| Tenant {
         signing_secret: b"the-new-secret".to_vec(),
-        previous_secret: Some((SECRET.to_vec(), until)),
+        previous_secrets: vec![(b"older".to_vec(), NOW + 3600), (SECRET.to_vec(), until)],
         ..tenant("demo")
     };
     directory.put_tenant(rotated(NOW + 60));

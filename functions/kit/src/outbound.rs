@@ -1,16 +1,20 @@
-//! Outbound URLs a tenant configures (its Bitrix24 portal) checked against SSRF before
-//! they are stored and again before they are called.
+//! Outbound URLs a tenant configures (its Bitrix24 portal) checked against SSRF when
+//! they are stored; the client that calls them must check again.
 //!
-//! [`check_url`] accepts `https` only, no credentials in the URL, and a host that is a
-//! name or a public address: never loopback, private (RFC 1918, unique local),
-//! link-local (which holds the cloud metadata service, `169.254.169.254`),
-//! carrier-grade NAT, unspecified, broadcast, documentation or multicast addresses,
-//! nor `localhost` and `*.internal` names. Hosts the operator lists
-//! (`allowed_hosts`, e.g. the local stack's CRM sandbox) pass as they are, over http too.
-//! A name can still resolve to a private address: the client that calls it must check
-//! the resolved addresses with [`is_public`] too.
+//! [`check_url`] accepts `https` on the default port only, no credentials in the URL,
+//! and a host that is a name or a public address: never loopback, private (RFC 1918,
+//! unique local, site-local), link-local (which holds the cloud metadata service,
+//! `169.254.169.254`), carrier-grade NAT, unspecified, broadcast, documentation,
+//! benchmarking, IETF-reserved or multicast addresses — also when embedded in an IPv6
+//! address (mapped, compatible, NAT64, 6to4) — nor `localhost`, `*.local` and
+//! `*.internal` names. Hosts the operator lists (`allowed_hosts`, e.g. the local stack's
+//! CRM sandbox) pass as they are, over http and any port too.
+//!
+//! A name can still resolve to a private address (`127.0.0.1.nip.io`): the client that
+//! calls a checked URL must resolve it itself, check every address with [`is_public`],
+//! connect to a checked address and not follow redirects.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 use url::{Host, Url};
 
 /// Why an outbound URL is refused.
@@ -30,6 +34,9 @@ pub enum OutboundError {
     /// The URL carries a user name or password.
     #[error("the URL must not carry credentials")]
     Credentials,
+    /// A port other than https' own.
+    #[error("{0}: only the default https port (443) is allowed")]
+    Port(String),
     /// The host is an internal address or name.
     #[error("{0} is an internal address; the assistant only calls public hosts")]
     InternalHost(String),
@@ -42,6 +49,7 @@ impl OutboundError {
             OutboundError::Malformed { .. } => "malformed_url",
             OutboundError::NotHttps(_) => "not_https",
             OutboundError::Credentials => "url_credentials",
+            OutboundError::Port(_) => "port_not_allowed",
             OutboundError::InternalHost(_) => "internal_host",
         }
     }
@@ -70,6 +78,9 @@ pub fn check_url(text: &str, allowed_hosts: &[String]) -> Result<Url, OutboundEr
     if url.scheme() != "https" {
         return Err(OutboundError::NotHttps(url.scheme().to_owned()));
     }
+    if url.port().is_some() {
+        return Err(OutboundError::Port(with_port));
+    }
     let public = match url.host() {
         Some(Host::Ipv4(ip)) => is_public(IpAddr::V4(ip)),
         Some(Host::Ipv6(ip)) => is_public(IpAddr::V6(ip)),
@@ -95,17 +106,35 @@ pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => {
+            let seg = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                Ipv4Addr::new(a, b, c, d)
+            };
+            // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d),
+            // NAT64 (64:ff9b::/96) and 6to4 (2002:a.b.c.d::/48) reach the IPv4 host.
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public_v4(v4);
             }
-            let first = v6.segments()[0];
+            if seg[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_public_v4(embedded(seg[6], seg[7]));
+            }
+            if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_public_v4(embedded(seg[6], seg[7]));
+            }
+            if seg[0] == 0x2002 {
+                return is_public_v4(embedded(seg[1], seg[2]));
+            }
+            let first = seg[0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local
                 || (first & 0xffc0) == 0xfe80 // link-local
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
-                || v6 == Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0xa9fe, 0xa9fe))
+                || (first & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside)
+                || (first == 0x2001 && seg[1] == 0x0db8) // documentation
+                || first == 0x0064) // local-use NAT64 (64:ff9b:1::/48)
         }
     }
 }
@@ -122,6 +151,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a == 0
         || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
         || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
         || a >= 240)
 }
 
@@ -136,6 +166,8 @@ mod tests {
             "https://acme.bitrix24.ru/rest/",
             "https://93.184.216.34/",
             "https://[2a02:6b8::2:242]/",
+            "https://acme.bitrix24.ru:443/",
+            "https://[64:ff9b::5db8:d822]/",
         ] {
             assert!(check_url(ok, &[]).is_ok(), "{ok}");
         }
@@ -165,6 +197,14 @@ mod tests {
             ("https://[::ffff:127.0.0.1]/", "internal_host"),
             ("https://[fd00::1]/", "internal_host"),
             ("https://[fe80::1]/", "internal_host"),
+            ("https://[fec0::1]/", "internal_host"),
+            ("https://[::127.0.0.1]/", "internal_host"),
+            ("https://[::a9fe:a9fe]/", "internal_host"),
+            ("https://[64:ff9b::7f00:1]/", "internal_host"),
+            ("https://[64:ff9b::a00:1]/", "internal_host"),
+            ("https://[2002:a9fe:a9fe::1]/", "internal_host"),
+            ("https://192.0.0.8/", "internal_host"),
+            ("https://acme.bitrix24.ru:8443/", "port_not_allowed"),
             ("not a url", "malformed_url"),
         ];
         for (url, code) in cases {

@@ -89,7 +89,7 @@ pub async fn seed(admin: &Admin, store: &DynStore, wasm: &[u8]) -> Result<DemoTe
         Some(secret) if !secret.is_empty() => secret,
         _ => {
             admin
-                .rotate_signing_secret(&operator, DEMO_TENANT)
+                .rotate_signing_secret(&operator, DEMO_TENANT, false)
                 .await?
                 .signing_secret
         }

@@ -90,13 +90,22 @@ impl Default for LocalOptions {
 pub const DEFAULT_SCENARIO: &str = "target/wasm32-unknown-unknown/wasm/sales_qualification.wasm";
 
 /// The running stack.
-#[derive(Debug)]
 pub struct LocalStack {
     addr: SocketAddr,
     demo: DemoTenant,
     store: DynStore,
     operator_key: String,
     server: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for LocalStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalStack")
+            .field("addr", &self.addr)
+            .field("demo", &self.demo)
+            .field("operator_key", &"***")
+            .finish_non_exhaustive()
+    }
 }
 
 impl LocalStack {

@@ -97,8 +97,12 @@ pub enum TenantCommand {
         #[command(flatten)]
         api: ApiArgs,
     },
-    /// Replace the VoxEngine signing secret; prints the new one once.
+    /// Replace the VoxEngine signing secret; prints the new one once. The old one stays
+    /// valid for an hour unless --revoke-old.
     RotateSecret {
+        /// Stop every old secret at once (it leaked).
+        #[arg(long)]
+        revoke_old: bool,
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -337,16 +341,22 @@ async fn tenant_async(command: TenantCommand) -> anyhow::Result<()> {
                     .collect()
             });
         }
-        TenantCommand::RotateSecret { api } => {
+        TenantCommand::RotateSecret { revoke_old, api } => {
             let rotated = api
                 .client()?
-                .rotate_signing_secret(&api.tenant)
+                .rotate_signing_secret(&api.tenant, !revoke_old)
                 .await
                 .map_err(readable)?;
             show(&api, &rotated, |r| {
+                let old = match &r.previous_valid_until {
+                    Some(until) => format!(
+                        "прежний принимается до {until} — обновите секрет в приложении VoxEngine до этого времени"
+                    ),
+                    None => "прежние секреты больше не принимаются".to_owned(),
+                };
                 format!(
-                    "новый секрет подписи (показан один раз): {}\nпрежний принимается до {} — обновите секрет в приложении VoxEngine до этого времени\n",
-                    r.signing_secret, r.previous_valid_until
+                    "новый секрет подписи (показан один раз): {}\n{old}\n",
+                    r.signing_secret
                 )
             });
         }

@@ -49,7 +49,7 @@ impl From<&ApiKeyRecord> for ApiKeyInfo {
 }
 
 /// The parts of a presented key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeyParts<'a> {
     /// The tenant it claims.
     pub tenant: &'a str,
@@ -57,6 +57,16 @@ pub struct KeyParts<'a> {
     pub id: &'a str,
     /// The secret part.
     pub secret: &'a str,
+}
+
+impl std::fmt::Debug for KeyParts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyParts")
+            .field("tenant", &self.tenant)
+            .field("id", &self.id)
+            .field("secret", &"***")
+            .finish()
+    }
 }
 
 /// The key's text for its parts.

@@ -4,7 +4,7 @@
 //! tenants/{tenant}/tenant.json                       TenantSettings (no secrets)
 //! tenants/{tenant}/history/{revision:010}.json       every settings change, who and when
 //! tenants/{tenant}/secrets/signing.key               the VoxEngine signing secret
-//! tenants/{tenant}/secrets/signing.previous.json     the one it replaced, until when
+//! tenants/{tenant}/secrets/signing.previous.json     the ones it replaced, until when
 //! tenants/{tenant}/secrets/crm.json                  the CRM secrets (write-only)
 //! tenants/{tenant}/keys/{key_id}.json                API keys, hashed
 //! tenants/{tenant}/scenarios/{version}.wasm          modules; version = sha256 of the bytes
@@ -50,7 +50,7 @@ pub fn signing_secret_key(tenant: &str) -> String {
     format!("tenants/{tenant}/secrets/signing.key")
 }
 
-/// The key of the replaced signing secret, still accepted for a grace period.
+/// The key of the replaced signing secrets, still accepted for a grace period.
 pub fn previous_signing_secret_key(tenant: &str) -> String {
     format!("tenants/{tenant}/secrets/signing.previous.json")
 }

@@ -55,6 +55,11 @@ pub struct TenantSettings {
     /// The Bitrix24 connection, without its secrets.
     #[serde(default)]
     pub crm: Option<CrmConnection>,
+    /// When each secret last changed (`signing`, `crm`), RFC 3339: a secret change is a
+    /// revision like any other, so the history shows who changed which secret and when
+    /// (never the secret itself).
+    #[serde(default)]
+    pub secrets_changed_at: BTreeMap<String, String>,
 }
 
 /// Which scenario version a new call starts on.
@@ -202,6 +207,7 @@ impl TenantSettings {
             scenario: ScenarioRouting::default(),
             retention_days: default_retention(),
             crm: None,
+            secrets_changed_at: BTreeMap::new(),
         }
     }
 

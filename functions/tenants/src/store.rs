@@ -73,6 +73,9 @@ pub struct HistoryEntry {
 /// VoxEngine application keep working while the new secret is deployed.
 pub const SIGNING_GRACE_S: u64 = 3600;
 
+/// At most this many replaced signing secrets are kept in their grace period.
+const MAX_PREVIOUS_SECRETS: usize = 4;
+
 /// A replaced signing secret and until when (Unix seconds) it is accepted.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreviousSecret {
@@ -141,17 +144,34 @@ impl TenantStore {
     }
 
     /// The tenant's settings, if the tenant exists.
+    ///
+    /// The history is the truth and `tenant.json` its latest landed copy: a writer may
+    /// have stopped, or been overtaken, before landing its revision, so the newer
+    /// history entries, if any, are applied on read. A creation that stopped before its
+    /// settings document is found the same way.
     pub async fn settings(&self, id: &str) -> Result<Option<TenantSettings>, TenantStoreError> {
         validate_tenant_id(id).map_err(TenantStoreError::InvalidId)?;
         let key = settings_key(id);
-        let Some(settings) = self.read_json::<TenantSettings>(&key).await? else {
-            return Ok(None);
+        let landed = match self.read_json::<TenantSettings>(&key).await? {
+            Some(settings) => settings,
+            None => match self.read_json::<HistoryEntry>(&history_key(id, 1)).await? {
+                Some(created) => created.settings,
+                None => return Ok(None),
+            },
         };
-        if settings.id != id {
+        if landed.id != id {
             return Err(TenantStoreError::Damaged {
                 key,
-                reason: format!("it names tenant {:?}", settings.id),
+                reason: format!("it names tenant {:?}", landed.id),
             });
+        }
+        let mut settings = landed;
+        while let Some(next) = self
+            .read_json::<HistoryEntry>(&history_key(id, settings.revision + 1))
+            .await?
+            .filter(|e| e.settings.id == id && e.settings.revision == settings.revision + 1)
+        {
+            settings = next.settings;
         }
         Ok(Some(settings))
     }
@@ -177,8 +197,9 @@ impl TenantStore {
         Ok(tenants)
     }
 
-    /// Writes the tenant's settings as they are, outside the history: for seeding and
-    /// tests. Changes go through [`TenantStore::update_settings`].
+    /// Writes the tenant's settings as they are, outside the history (newer history
+    /// entries still win on read): for tests and migrations. Changes go through
+    /// [`TenantStore::update_settings`].
     pub async fn put_settings(&self, settings: &TenantSettings) -> Result<(), TenantStoreError> {
         validate_tenant_id(&settings.id).map_err(TenantStoreError::InvalidId)?;
         self.store
@@ -221,14 +242,47 @@ impl TenantStore {
     ///
     /// Revisions are claimed by creating their history entry (create-only), so two
     /// writers — two admin instances — never both win one: the loser reads the new
-    /// settings and applies its change again on top. A writer that stopped between the
-    /// history entry and the settings document is completed by the next one. Errors of
-    /// `change` are returned as they are and nothing is written.
+    /// settings and applies its change again on top. A writer that stops (or lands late)
+    /// after its history entry cannot hide it: [`TenantStore::settings`] applies newer
+    /// entries on read. Errors of `change` are returned as they are and nothing is
+    /// written.
     pub async fn update_settings<E>(
         &self,
         id: &str,
         by: &str,
         what: &str,
+        change: impl FnMut(&mut TenantSettings) -> Result<(), E>,
+    ) -> Result<TenantSettings, E>
+    where
+        E: From<TenantStoreError>,
+    {
+        self.update_with(id, by, what, false, change).await
+    }
+
+    /// Like [`TenantStore::update_settings`], but makes a revision even when the
+    /// settings do not change: for events the history must show, such as a secret
+    /// changed (the secret itself is never in the settings).
+    pub async fn record_change<E>(
+        &self,
+        id: &str,
+        by: &str,
+        what: &str,
+        change: impl FnMut(&mut TenantSettings) -> Result<(), E>,
+    ) -> Result<TenantSettings, E>
+    where
+        E: From<TenantStoreError>,
+    {
+        self.update_with(id, by, what, true, change).await
+    }
+
+    /// [`TenantStore::update_settings`] (`always` false) or
+    /// [`TenantStore::record_change`] (`always` true), chosen at run time.
+    pub async fn update_with<E>(
+        &self,
+        id: &str,
+        by: &str,
+        what: &str,
+        always: bool,
         mut change: impl FnMut(&mut TenantSettings) -> Result<(), E>,
     ) -> Result<TenantSettings, E>
     where
@@ -247,7 +301,7 @@ impl TenantStore {
                 revision: current.revision,
                 ..next.clone()
             };
-            if unchanged == current {
+            if unchanged == current && !always {
                 return Ok(current);
             }
             let entry = HistoryEntry {
@@ -270,17 +324,8 @@ impl TenantStore {
                     .map_err(TenantStoreError::from)?;
                 return Ok(next);
             }
-            // Someone else made this revision. If their settings write has not landed
-            // (they may have stopped), land it for them, then try again on top.
-            if let Some(theirs) = self.read_json::<HistoryEntry>(&key).await? {
-                let latest = self.settings(id).await?;
-                if latest.is_some_and(|s| s.revision < theirs.revision) {
-                    self.store
-                        .put(&settings_key(id), to_json(&theirs.settings))
-                        .await
-                        .map_err(TenantStoreError::from)?;
-                }
-            }
+            // Someone else claimed this revision first: read again (their change
+            // included) and apply ours on top.
         }
         Err(TenantStoreError::Contended(id.to_owned()).into())
     }
@@ -321,38 +366,54 @@ impl TenantStore {
         Ok(())
     }
 
-    /// Replaces the signing secret with `secret`, keeping the current one accepted for
-    /// [`SIGNING_GRACE_S`] more seconds after `now`. Returns until when.
+    /// Replaces the signing secret with `secret`. With `keep_previous`, the current one
+    /// stays accepted for [`SIGNING_GRACE_S`] more seconds after `now` (and secrets
+    /// replaced earlier keep what is left of their grace: rotating twice in a row does
+    /// not cut off the one VoxEngine still uses). Without it, every older secret stops
+    /// working at once — for a leaked secret. Returns until when the current one is
+    /// accepted, if it is.
     pub async fn rotate_signing_secret(
         &self,
         id: &str,
         secret: &str,
         now: u64,
-    ) -> Result<u64, TenantStoreError> {
-        let valid_until = now + SIGNING_GRACE_S;
-        if let Some(current) = self.signing_secret(id).await?.filter(|s| !s.is_empty()) {
-            let previous = PreviousSecret {
-                secret: current,
-                valid_until,
-            };
-            self.store
-                .put(&previous_signing_secret_key(id), to_json(&previous))
-                .await?;
+        keep_previous: bool,
+    ) -> Result<Option<u64>, TenantStoreError> {
+        let mut previous = Vec::new();
+        let mut until = None;
+        if keep_previous {
+            previous = self.previous_signing_secrets(id, now).await?;
+            if let Some(current) = self.signing_secret(id).await?.filter(|s| !s.is_empty()) {
+                let valid_until = now + SIGNING_GRACE_S;
+                previous.retain(|p| p.secret != current);
+                previous.push(PreviousSecret {
+                    secret: current,
+                    valid_until,
+                });
+                until = Some(valid_until);
+            }
+            let excess = previous.len().saturating_sub(MAX_PREVIOUS_SECRETS);
+            previous.drain(..excess);
         }
+        self.store
+            .put(&previous_signing_secret_key(id), to_json(&previous))
+            .await?;
         self.put_signing_secret(id, secret).await?;
-        Ok(valid_until)
+        Ok(until)
     }
 
-    /// The replaced signing secret, if one is still in its grace period at `now`.
-    pub async fn previous_signing_secret(
+    /// The replaced signing secrets still in their grace period at `now`, oldest first.
+    pub async fn previous_signing_secrets(
         &self,
         id: &str,
         now: u64,
-    ) -> Result<Option<PreviousSecret>, TenantStoreError> {
+    ) -> Result<Vec<PreviousSecret>, TenantStoreError> {
         validate_tenant_id(id).map_err(TenantStoreError::InvalidId)?;
-        let previous: Option<PreviousSecret> =
+        let previous: Option<Vec<PreviousSecret>> =
             self.read_json(&previous_signing_secret_key(id)).await?;
-        Ok(previous.filter(|p| p.valid_until > now))
+        let mut previous = previous.unwrap_or_default();
+        previous.retain(|p| p.valid_until > now);
+        Ok(previous)
     }
 
     /// The tenant's CRM secrets (empty when none were set).
@@ -755,6 +816,100 @@ mod tests {
                 .await
                 .unwrap()
                 .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_late_or_missing_landing_does_not_hide_a_revision() {
+        let (_dir, tenants) = store();
+        let created = tenants
+            .create(&TenantSettings::new("acme", "Акме", "станки"), "operator")
+            .await
+            .unwrap();
+        let second = tenants
+            .update_settings("acme", "b", "voice", |s| {
+                s.voice = "ru_RU_ermil".into();
+                Ok::<_, TenantStoreError>(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(second.revision, 2);
+        // A slow writer lands revision 1 over revision 2.
+        tenants.put_settings(&created).await.unwrap();
+        let read = tenants.settings("acme").await.unwrap().unwrap();
+        assert_eq!((read.revision, read.voice.as_str()), (2, "ru_RU_ermil"));
+
+        // A creation that stopped after its history entry: the tenant exists.
+        let entry = HistoryEntry {
+            revision: 1,
+            at: now_utc(),
+            by: "operator".into(),
+            change: "created".into(),
+            settings: TenantSettings {
+                revision: 1,
+                ..TenantSettings::new("beta", "Бета", "станки")
+            },
+        };
+        tenants
+            .store()
+            .put(&history_key("beta", 1), to_json(&entry))
+            .await
+            .unwrap();
+        assert_eq!(
+            tenants.settings("beta").await.unwrap().map(|s| s.company),
+            Some("Бета".to_owned())
+        );
+        assert!(matches!(
+            tenants.create(&entry.settings, "operator").await,
+            Err(TenantStoreError::TenantExists(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn rotating_twice_keeps_the_secret_in_use() {
+        let (_dir, tenants) = store();
+        tenants.put_signing_secret("acme", "s0").await.unwrap();
+        let until = tenants
+            .rotate_signing_secret("acme", "s1", 1000, true)
+            .await
+            .unwrap();
+        assert_eq!(until, Some(1000 + SIGNING_GRACE_S));
+        tenants
+            .rotate_signing_secret("acme", "s2", 1010, true)
+            .await
+            .unwrap();
+        let kept: Vec<String> = tenants
+            .previous_signing_secrets("acme", 1020)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.secret)
+            .collect();
+        assert_eq!(kept, ["s0", "s1"]);
+        assert!(
+            tenants
+                .previous_signing_secrets("acme", 1000 + SIGNING_GRACE_S)
+                .await
+                .unwrap()
+                .iter()
+                .all(|p| p.secret == "s1")
+        );
+        // A leaked secret: every older one stops at once.
+        let until = tenants
+            .rotate_signing_secret("acme", "s3", 1030, false)
+            .await
+            .unwrap();
+        assert_eq!(until, None);
+        assert!(
+            tenants
+                .previous_signing_secrets("acme", 1030)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            tenants.signing_secret("acme").await.unwrap().as_deref(),
+            Some("s3")
         );
     }
 }
