@@ -52,6 +52,47 @@ async fn a_full_qualification_is_recorded_with_its_scenario_version() {
     );
     let outbox = stack.read(&format!("outbox/crm/demo/{id}.json"));
     assert_eq!(outbox["record"], ended.record);
+
+    // The call's usage and its cost by component, priced with the shipped table.
+    let usage: sva_costs::Usage = serde_json::from_value(record["usage"].clone()).unwrap();
+    assert_eq!(usage.asr_sessions, 7);
+    assert_eq!(usage.asr_session_seconds.len(), 7);
+    assert_eq!(usage.invocation_ms.len(), 9, "8 turns and the end report");
+    assert_eq!(usage.gateway_requests, 9);
+    let spoken: usize = record["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["assistant"].as_array().unwrap())
+        .count();
+    assert_eq!(usage.tts_requests.len(), spoken);
+    let cost: sva_costs::CallCost = serde_json::from_value(record["cost"].clone()).unwrap();
+    assert_eq!(cost.currency, "RUB");
+    assert_eq!(cost.prices, "default@2026-11-30");
+    let expected = sva_costs::price(
+        &usage,
+        &sva_costs::PriceTable::default_table(),
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(cost, expected, "the stored cost is the usage priced");
+    for component in [
+        "telephony",
+        "recognition",
+        "synthesis",
+        "compute",
+        "storage",
+        "gateway",
+    ] {
+        assert!(
+            cost.components[component].amount > 0.0,
+            "{component}: {cost:?}"
+        );
+    }
+    assert!(
+        !cost.components["telephony"].confirmed,
+        "a placeholder minute price"
+    );
 }
 
 #[tokio::test]

@@ -122,6 +122,11 @@ pub struct SettingsChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub crm: Option<Option<CrmConnection>>,
+    /// The tenant's own prices (item id → price in the item's currency) and currency
+    /// rates over the operator's price table; replaces the previous ones.
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices: Option<sva_costs::Overrides>,
     /// CRM secrets to set (`""` clears one); never returned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crm_secrets: Option<CrmSecrets>,
@@ -786,6 +791,7 @@ impl SettingsChange {
             ("settings", self.settings.is_some()),
             ("crm", self.crm.is_some()),
             ("crm_secrets", self.crm_secrets.is_some()),
+            ("prices", self.prices.is_some()),
         ];
         set.into_iter()
             .filter(|(_, s)| *s)
@@ -886,6 +892,12 @@ fn apply(
             ));
         }
         settings.settings = map.clone();
+    }
+    if let Some(prices) = &change.prices {
+        sva_costs::PriceTable::default_table()
+            .with_overrides(prices)
+            .map_err(|e| AdminError::Invalid(format!("`prices`: {e}")))?;
+        settings.prices = prices.clone();
     }
     if let Some(crm) = &change.crm {
         if let Some(crm) = crm {

@@ -71,6 +71,7 @@ impl Phone {
             last: None,
             tts_chars: 0,
             asr_sessions: 0,
+            asr_seconds: Vec::new(),
             ended: false,
         };
         call.send(Event::CallStarted, String::new()).await?;
@@ -137,6 +138,9 @@ fn phrases(response: &TurnResponse) -> impl Iterator<Item = &str> {
     })
 }
 
+/// How long a silent turn listens before `no_input`, seconds.
+const SILENCE_S: f64 = 5.0;
+
 /// A call in progress.
 #[derive(Debug)]
 pub struct Call {
@@ -150,6 +154,8 @@ pub struct Call {
     last: Option<TurnResponse>,
     tts_chars: u32,
     asr_sessions: u32,
+    /// Audio seconds of each recognition session (estimated: the simulator has no audio).
+    asr_seconds: Vec<f64>,
     ended: bool,
 }
 
@@ -157,6 +163,10 @@ impl Call {
     /// The caller says `text` (recognised with confidence 0.9).
     pub async fn say(&mut self, text: &str) -> Result<&TurnResponse, CallerError> {
         self.asr_sessions += 1;
+        // Russian speech runs at about 14 characters a second, plus the pause
+        // recognition waits for before it ends the utterance.
+        self.asr_seconds
+            .push(text.chars().count() as f64 / 14.0 + 1.0);
         let event = Event::Utterance {
             text: text.to_owned(),
             confidence: 0.9,
@@ -167,6 +177,7 @@ impl Call {
     /// The caller stays silent until the listen timeout.
     pub async fn silence(&mut self) -> Result<&TurnResponse, CallerError> {
         self.asr_sessions += 1;
+        self.asr_seconds.push(SILENCE_S);
         self.send(Event::NoInput, String::new()).await
     }
 
@@ -223,11 +234,12 @@ impl Call {
             call: self.info.clone(),
             token,
             started_at: Some(self.started_at.clone()),
-            duration_s: self.started.elapsed().as_secs() as u32,
+            duration_s: self.duration_s(),
             telephony_cost: None,
             asr: Some(sva_dialog::protocol::AsrUsage {
                 sessions: self.asr_sessions,
-                seconds: 0,
+                session_seconds: self.asr_seconds.clone(),
+                seconds: self.asr_seconds.iter().sum::<f64>().round() as u32,
                 cost: None,
             }),
             tts_chars: self.tts_chars,
@@ -238,6 +250,14 @@ impl Call {
         let body = serde_json::to_vec(&end).unwrap_or_default();
         let path = format!("/v1/calls/{}/end", self.info.id);
         self.phone.post(&path, body).await
+    }
+
+    /// The call's length: the wall clock, or — a simulated call being faster than a
+    /// real one — the time its speech would take (the caller's recognised audio and
+    /// the assistant's phrases at about 14 characters a second), whichever is longer.
+    fn duration_s(&self) -> u32 {
+        let spoken = self.asr_seconds.iter().sum::<f64>() + f64::from(self.tts_chars) / 14.0;
+        (self.started.elapsed().as_secs_f64().max(spoken)).round() as u32
     }
 
     async fn send(&mut self, event: Event, said: String) -> Result<&TurnResponse, CallerError> {

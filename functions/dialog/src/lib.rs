@@ -19,6 +19,6 @@ mod stored;
 mod tenants;
 
 pub use error::DialogError;
-pub use service::{Dialog, DialogOptions, Headers};
+pub use service::{Costing, Dialog, DialogOptions, Headers};
 pub use stored::{DEFAULT_TENANT_TTL, StoredDirectory};
 pub use tenants::{MemoryDirectory, ScenarioHandle, ScenarioRouting, Tenant, TenantDirectory};

@@ -140,6 +140,10 @@ pub struct AsrUsage {
     /// Audio seconds recognised.
     #[serde(default)]
     pub seconds: u32,
+    /// Audio seconds of each session, when VoxEngine reported them (recognition is
+    /// billed in 15-second units per session).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub session_seconds: Vec<f64>,
     /// What Voximplant charged, when reported.
     #[serde(default)]
     pub cost: Option<Cost>,

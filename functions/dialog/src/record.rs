@@ -40,7 +40,23 @@ pub(crate) fn date_of(end: &CallEnd, tenant: &Tenant, now: u64) -> String {
 }
 
 /// The call record: who, when, which scenario, what was established, what it used.
-pub(crate) fn call_record(end: &CallEnd, claims: &Claims, tenant: &Tenant, now: u64) -> Value {
+pub(crate) fn call_record(
+    end: &CallEnd,
+    claims: &Claims,
+    tenant: &Tenant,
+    now: u64,
+    costing: &crate::Costing,
+) -> Value {
+    let usage = usage_of(end, costing);
+    let cost = costing
+        .prices
+        .with_overrides(&tenant.prices)
+        .and_then(|table| sva_costs::price(&usage, &table, costing.options))
+        .map_err(|e| {
+            // A broken price never loses a record: reports price its usage again.
+            tracing::warn!(tenant = %tenant.context.id, "the call could not be priced: {e}");
+        })
+        .ok();
     let callbacks: Vec<Value> = claims
         .records
         .callbacks
@@ -63,14 +79,56 @@ pub(crate) fn call_record(end: &CallEnd, claims: &Claims, tenant: &Tenant, now: 
         "events_dropped": claims.records.turns_dropped,
         "qualification": claims.records.qualification,
         "callbacks": callbacks,
-        "usage": {
-            "telephony_cost": end.telephony_cost,
-            "asr": end.asr,
-            "tts_chars": end.tts_chars,
-        },
+        "usage": usage,
+        "cost": cost,
         "recording_url": end.recording_url,
         "transcript": end.transcript,
     })
+}
+
+/// What the call consumed, from the end report: telephony and recognition as VoxEngine
+/// measured them, synthesis as the phrases spoken (each a request), compute as the
+/// turns' round trips measured by VoxEngine (an upper bound of our handler time) plus
+/// the end report itself, and the storage writes and gateway requests this function
+/// makes.
+pub(crate) fn usage_of(end: &CallEnd, costing: &crate::Costing) -> sva_costs::Usage {
+    let asr = end.asr.clone().unwrap_or_default();
+    let mut tts_requests: Vec<u32> = end
+        .transcript
+        .iter()
+        .flat_map(|t| &t.assistant)
+        .map(|phrase| phrase.chars().count() as u32)
+        .collect();
+    if tts_requests.is_empty() && end.tts_chars > 0 {
+        tts_requests.push(end.tts_chars);
+    }
+    let mut invocation_ms: Vec<u32> = end.transcript.iter().map(|t| t.latency_ms).collect();
+    invocation_ms.push(1); // this end report: one billing step
+    let direction = serde_json::to_value(end.call.direction)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    sva_costs::Usage {
+        direction,
+        duration_s: end.duration_s,
+        telephony_reported: end.telephony_cost.as_ref().map(|c| sva_costs::Money {
+            amount: c.amount,
+            currency: c.currency.clone(),
+        }),
+        asr_sessions: asr.sessions,
+        asr_session_seconds: asr.session_seconds,
+        asr_seconds: f64::from(asr.seconds),
+        tts_requests,
+        llm_input_tokens: 0,
+        llm_output_tokens: 0,
+        embedding_tokens: 0,
+        gateway_requests: invocation_ms.len() as u32,
+        invocation_ms,
+        memory_mb: costing.memory_mb,
+        vcpu: costing.vcpu,
+        storage_puts: 2, // the record and the outbox entry
+        storage_gets: 0,
+    }
 }
 
 /// The outbox entry the CRM step picks up.

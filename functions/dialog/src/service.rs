@@ -30,6 +30,32 @@ pub struct DialogOptions {
     pub max_body_bytes: usize,
     /// Scenario limits (steps per turn and the rest).
     pub limits: Limits,
+    /// How calls are priced at their end.
+    pub costing: Costing,
+}
+
+/// How the dialog function prices a call at its end.
+#[derive(Debug, Clone)]
+pub struct Costing {
+    /// The operator's price table (tenants' overrides go over it).
+    pub prices: std::sync::Arc<sva_costs::PriceTable>,
+    /// Choices that are not prices (how synthesis is billed).
+    pub options: sva_costs::PricingOptions,
+    /// The function instance's memory, MB (as deployed).
+    pub memory_mb: u32,
+    /// The instance's CPU: cores × core fraction.
+    pub vcpu: f64,
+}
+
+impl Default for Costing {
+    fn default() -> Self {
+        Costing {
+            prices: std::sync::Arc::new(sva_costs::PriceTable::default_table()),
+            options: sva_costs::PricingOptions::default(),
+            memory_mb: 512,
+            vcpu: 1.0,
+        }
+    }
 }
 
 impl Default for DialogOptions {
@@ -39,6 +65,7 @@ impl Default for DialogOptions {
             turn_deadline: Duration::from_millis(1200),
             max_body_bytes: 256 << 10,
             limits: Limits::default(),
+            costing: Costing::default(),
         }
     }
 }
@@ -205,7 +232,7 @@ impl Dialog {
         let id = &tenant.context.id;
         let key =
             crate::record::record_key(id, &crate::record::date_of(&end, &tenant, now), call_id);
-        let record = crate::record::call_record(&end, &claims, &tenant, now);
+        let record = crate::record::call_record(&end, &claims, &tenant, now, &self.options.costing);
         let created = store
             .put_if_absent(
                 &key,

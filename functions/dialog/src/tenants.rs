@@ -25,6 +25,8 @@ pub struct Tenant {
     pub utc_offset_minutes: i32,
     /// The scenario version (or A/B split) new calls start on.
     pub routing: ScenarioRouting,
+    /// The tenant's own prices over the operator's table.
+    pub prices: sva_costs::Overrides,
 }
 
 impl Tenant {
@@ -39,6 +41,7 @@ impl Tenant {
             voice: settings.voice,
             utc_offset_minutes: settings.utc_offset_minutes,
             routing: settings.scenario,
+            prices: settings.prices,
         }
     }
 }

@@ -69,6 +69,7 @@ fn setup(store: Option<Arc<LocalDir>>) -> Dialog {
         voice: "ru_RU_alena".into(),
         utc_offset_minutes: 180,
         routing: ScenarioRouting::only("v1"),
+        prices: Default::default(),
     });
     directory.put_scenario("demo", "v1", Arc::new(scenario));
     let dialog = Dialog::new(

@@ -24,6 +24,7 @@ async fn start() -> String {
         voice: "ru_RU_alena".into(),
         utc_offset_minutes: 180,
         routing: ScenarioRouting::only("v1"),
+        prices: Default::default(),
     });
     let echo = |input: &StepInput| -> Result<StepOutput, StepFailure> {
         let n = input.state.get("n").and_then(Value::as_u64).unwrap_or(0) + 1;

@@ -60,6 +60,7 @@ fn tenant(id: &str) -> Tenant {
         voice: "ru_RU_alena".into(),
         utc_offset_minutes: 180,
         routing: ScenarioRouting::only("v1"),
+        prices: Default::default(),
     }
 }
 

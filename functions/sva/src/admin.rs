@@ -428,6 +428,7 @@ fn settings_change(args: &SetArgs) -> SettingsChange {
         retention_days: args.retention_days,
         texts: (!args.texts.is_empty()).then(|| args.texts.iter().cloned().collect()),
         settings: None,
+        prices: None,
         crm,
         crm_secrets: args.crm_webhook_code.as_ref().map(|code| CrmSecrets {
             webhook_code: Some(code.clone()),

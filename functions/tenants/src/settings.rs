@@ -60,6 +60,11 @@ pub struct TenantSettings {
     /// (never the secret itself).
     #[serde(default)]
     pub secrets_changed_at: BTreeMap<String, String>,
+    /// The tenant's own prices (item id → price) and currency rates, over the
+    /// operator's price table.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub prices: sva_costs::Overrides,
 }
 
 /// Which scenario version a new call starts on.
@@ -208,6 +213,7 @@ impl TenantSettings {
             retention_days: default_retention(),
             crm: None,
             secrets_changed_at: BTreeMap::new(),
+            prices: sva_costs::Overrides::default(),
         }
     }
 

@@ -1,0 +1,426 @@
+//! Reports over call records, streamed: records are added one at a time and only the
+//! groups are kept, so memory depends on the number of days, versions and outcomes,
+//! never on the number of calls.
+
+use crate::cost::{CallCost, PricingOptions, Usage, price};
+use crate::prices::{PriceError, PriceTable};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The part of a call record reports read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CallRecord {
+    /// The tenant.
+    pub tenant: String,
+    /// The call.
+    pub call: CallInfo,
+    /// The scenario version it ran.
+    pub scenario_version: String,
+    /// Its A/B variant, if any.
+    pub variant: Option<String>,
+    /// When it started (RFC 3339).
+    pub started_at: Option<String>,
+    /// Connected seconds.
+    pub duration_s: u32,
+    /// Why it ended.
+    pub end_reason: String,
+    /// What the scenario established.
+    pub qualification: Qualification,
+    /// What it consumed.
+    pub usage: Usage,
+    /// What it cost when it ended.
+    pub cost: Option<CallCost>,
+}
+
+/// The call's identity in a record.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CallInfo {
+    /// The call id.
+    pub id: String,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+}
+
+/// The qualification's outcome in a record.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Qualification {
+    /// `qualified`, `transferred`, `callback`, `not_interested`, …
+    pub outcome: String,
+}
+
+impl CallRecord {
+    /// A qualified lead: the scenario qualified it, or handed it to a human hot.
+    pub fn is_lead(&self) -> bool {
+        matches!(
+            self.qualification.outcome.as_str(),
+            "qualified" | "transferred"
+        )
+    }
+
+    /// The day it started (`YYYY-MM-DD`), or `unknown`.
+    pub fn day(&self) -> &str {
+        self.started_at
+            .as_deref()
+            .and_then(|s| s.get(..10))
+            .unwrap_or("unknown")
+    }
+}
+
+/// Sums over a group of calls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Calls.
+    pub calls: u64,
+    /// Calls that were connected (a second or more).
+    pub answered: u64,
+    /// Qualified leads (outcome `qualified` or `transferred`).
+    pub leads: u64,
+    /// Calls handed to a human.
+    pub transferred: u64,
+    /// Calls that booked a callback.
+    pub callbacks: u64,
+    /// Connected seconds.
+    pub seconds: u64,
+    /// Cost, rubles with VAT.
+    pub cost: f64,
+    /// Cost by component.
+    pub components: BTreeMap<String, f64>,
+    /// Calls priced with a price that is not confirmed.
+    pub unconfirmed: u64,
+}
+
+impl Totals {
+    fn add(&mut self, record: &CallRecord, cost: &CallCost) {
+        self.calls += 1;
+        self.answered += u64::from(record.duration_s > 0);
+        self.leads += u64::from(record.is_lead());
+        self.transferred += u64::from(record.qualification.outcome == "transferred");
+        self.callbacks += u64::from(record.qualification.outcome == "callback");
+        self.seconds += u64::from(record.duration_s);
+        self.cost += cost.total;
+        for (name, component) in &cost.components {
+            *self.components.entry(name.clone()).or_default() += component.amount;
+        }
+        self.unconfirmed += u64::from(cost.components.values().any(|c| !c.confirmed));
+    }
+
+    /// Qualified leads per call.
+    pub fn conversion(&self) -> f64 {
+        ratio(self.leads as f64, self.calls as f64)
+    }
+
+    /// Average connected seconds per answered call.
+    pub fn average_handle_s(&self) -> f64 {
+        ratio(self.seconds as f64, self.answered as f64)
+    }
+
+    /// Cost per call.
+    pub fn per_call(&self) -> f64 {
+        ratio(self.cost, self.calls as f64)
+    }
+
+    /// Cost per connected minute.
+    pub fn per_minute(&self) -> f64 {
+        ratio(self.cost, self.seconds as f64 / 60.0)
+    }
+
+    /// Cost per qualified lead (0 when there is none).
+    pub fn per_lead(&self) -> f64 {
+        ratio(self.cost, self.leads as f64)
+    }
+
+    /// Each component's share of the cost.
+    pub fn shares(&self) -> BTreeMap<String, f64> {
+        self.components
+            .iter()
+            .map(|(name, amount)| (name.clone(), ratio(*amount, self.cost)))
+            .collect()
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// A report being built.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every call.
+    pub total: Totals,
+    /// By tenant and day.
+    pub by_day: BTreeMap<(String, String), Totals>,
+    /// By tenant, scenario version and variant.
+    pub by_version: BTreeMap<(String, String, String), Totals>,
+    /// By outcome.
+    pub by_outcome: BTreeMap<String, Totals>,
+    /// Records that could not be read, with why (a few kept).
+    pub unreadable: Vec<String>,
+    /// How many could not be read.
+    pub unreadable_count: u64,
+    repricing: Option<(PriceTable, PricingOptions)>,
+}
+
+impl Report {
+    /// A report with the costs as recorded at each call's end.
+    pub fn new() -> Report {
+        Report::default()
+    }
+
+    /// A report that prices every call's usage again with `table` (what-if).
+    pub fn repriced(table: PriceTable, options: PricingOptions) -> Report {
+        Report {
+            repricing: Some((table, options)),
+            ..Report::default()
+        }
+    }
+
+    /// Adds one call record (its JSON), returning the record and its cost as counted.
+    pub fn add_json(&mut self, key: &str, json: &[u8]) -> Option<(CallRecord, CallCost)> {
+        match serde_json::from_slice::<CallRecord>(json) {
+            Ok(record) => match self.cost_of(&record) {
+                Ok(cost) => {
+                    self.add(&record, &cost);
+                    Some((record, cost))
+                }
+                Err(e) => {
+                    self.skip(key, &e.to_string());
+                    None
+                }
+            },
+            Err(e) => {
+                self.skip(key, &e.to_string());
+                None
+            }
+        }
+    }
+
+    fn skip(&mut self, key: &str, why: &str) {
+        self.unreadable_count += 1;
+        if self.unreadable.len() < 10 {
+            self.unreadable.push(format!("{key}: {why}"));
+        }
+    }
+
+    /// The cost a record counts with: re-priced, as recorded, or priced now with the
+    /// default table for records from before costs were recorded.
+    pub fn cost_of(&self, record: &CallRecord) -> Result<CallCost, PriceError> {
+        match (&self.repricing, &record.cost) {
+            (Some((table, options)), _) => price(&record.usage, table, *options),
+            (None, Some(cost)) => Ok(cost.clone()),
+            (None, None) => price(
+                &record.usage,
+                &PriceTable::default_table(),
+                PricingOptions::default(),
+            ),
+        }
+    }
+
+    /// Adds a record with its cost.
+    pub fn add(&mut self, record: &CallRecord, cost: &CallCost) {
+        self.total.add(record, cost);
+        let tenant = record.tenant.clone();
+        self.by_day
+            .entry((tenant.clone(), record.day().to_owned()))
+            .or_default()
+            .add(record, cost);
+        let variant = record.variant.clone().unwrap_or_else(|| "-".into());
+        self.by_version
+            .entry((tenant, record.scenario_version.clone(), variant))
+            .or_default()
+            .add(record, cost);
+        let outcome = match record.qualification.outcome.as_str() {
+            "" => "unknown".to_owned(),
+            o => o.to_owned(),
+        };
+        self.by_outcome
+            .entry(outcome)
+            .or_default()
+            .add(record, cost);
+    }
+
+    /// The A/B comparisons: for each tenant with variants `a` and `b`, the test of
+    /// their conversion.
+    pub fn ab_tests(&self) -> Vec<AbTest> {
+        let mut by_tenant: BTreeMap<&str, (Option<(&str, &Totals)>, Option<(&str, &Totals)>)> =
+            BTreeMap::new();
+        for ((tenant, version, variant), totals) in &self.by_version {
+            let slot = by_tenant.entry(tenant).or_default();
+            match variant.as_str() {
+                "a" => slot.0 = Some((version, totals)),
+                "b" => slot.1 = Some((version, totals)),
+                _ => {}
+            }
+        }
+        by_tenant
+            .into_iter()
+            .filter_map(|(tenant, pair)| match pair {
+                (Some((va, a)), Some((vb, b))) => Some(AbTest {
+                    tenant: tenant.to_owned(),
+                    a_version: va.to_owned(),
+                    b_version: vb.to_owned(),
+                    test: two_proportions(a.leads, a.calls, b.leads, b.calls),
+                    a_cost_per_lead: a.per_lead(),
+                    b_cost_per_lead: b.per_lead(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// An A/B comparison of one tenant's variants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AbTest {
+    /// The tenant.
+    pub tenant: String,
+    /// Variant a's version.
+    pub a_version: String,
+    /// Variant b's version.
+    pub b_version: String,
+    /// The test of conversion (b − a).
+    pub test: ProportionTest,
+    /// Cost per qualified lead of a.
+    pub a_cost_per_lead: f64,
+    /// Cost per qualified lead of b.
+    pub b_cost_per_lead: f64,
+}
+
+/// A two-proportion z-test of `p_b − p_a`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ProportionTest {
+    /// Conversion of a.
+    pub p_a: f64,
+    /// Conversion of b.
+    pub p_b: f64,
+    /// `p_b − p_a`.
+    pub difference: f64,
+    /// The 95 % confidence interval of the difference (unpooled standard error).
+    pub ci95: (f64, f64),
+    /// The z statistic (pooled standard error).
+    pub z: f64,
+    /// The two-sided p-value.
+    pub p_value: f64,
+}
+
+/// The two-proportion z-test of `x_b / n_b − x_a / n_a`.
+pub fn two_proportions(x_a: u64, n_a: u64, x_b: u64, n_b: u64) -> ProportionTest {
+    let (na, nb) = (n_a as f64, n_b as f64);
+    let p_a = ratio(x_a as f64, na);
+    let p_b = ratio(x_b as f64, nb);
+    let difference = p_b - p_a;
+    let pooled = ratio((x_a + x_b) as f64, na + nb);
+    let se_pooled = (pooled * (1.0 - pooled) * (ratio(1.0, na) + ratio(1.0, nb))).sqrt();
+    let se = (ratio(p_a * (1.0 - p_a), na) + ratio(p_b * (1.0 - p_b), nb)).sqrt();
+    let z = ratio(difference, se_pooled);
+    let p_value = if se_pooled > 0.0 {
+        erfc(z.abs() / std::f64::consts::SQRT_2)
+    } else {
+        1.0
+    };
+    ProportionTest {
+        p_a,
+        p_b,
+        difference,
+        ci95: (difference - 1.959964 * se, difference + 1.959964 * se),
+        z,
+        p_value,
+    }
+}
+
+/// The complementary error function, for x ≥ 0 (Numerical Recipes' `erfcc`, relative
+/// error below 1.2e-7 everywhere).
+fn erfc(x: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.5 * x.abs());
+    let poly = -x * x - 1.26551223
+        + t * (1.00002368
+            + t * (0.37409196
+                + t * (0.09678418
+                    + t * (-0.18628806
+                        + t * (0.27886807
+                            + t * (-1.13520398
+                                + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erfc_matches_known_values() {
+        for (x, expected) in [
+            (0.0, 1.0),
+            (0.5, 0.4795001222),
+            (1.0, 0.1572992071),
+            (2.0, 0.004677734981),
+        ] {
+            assert!((erfc(x) - expected).abs() < 1e-6, "erfc({x})");
+        }
+    }
+
+    #[test]
+    fn the_two_proportion_test() {
+        // 30 of 300 against 54 of 300: z ≈ 2.824, p ≈ 0.00475 (Python's math.erfc agrees).
+        let t = two_proportions(30, 300, 54, 300);
+        assert!((t.difference - 0.08).abs() < 1e-12);
+        assert!((t.z - 2.82372).abs() < 1e-4, "{}", t.z);
+        assert!((t.p_value - 0.0047462).abs() < 1e-5, "{}", t.p_value);
+        assert!(t.ci95.0 > 0.0 && t.ci95.1 < 0.2);
+        // No difference, no evidence.
+        let same = two_proportions(10, 100, 10, 100);
+        assert_eq!(same.z, 0.0);
+        assert!((same.p_value - 1.0).abs() < 1e-6);
+        // Empty groups do not divide by zero.
+        let empty = two_proportions(0, 0, 0, 0);
+        assert_eq!((empty.p_value, empty.difference), (1.0, 0.0));
+    }
+
+    fn record(outcome: &str, variant: Option<&str>, seconds: u32) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "tenant": "demo",
+            "call": {"id": "c", "direction": "inbound"},
+            "scenario_version": if variant == Some("b") { "v2" } else { "v1" },
+            "variant": variant,
+            "started_at": "2026-11-30T10:00:00+03:00",
+            "duration_s": seconds,
+            "qualification": {"outcome": outcome},
+            "usage": {"direction": "inbound", "duration_s": seconds, "asr_sessions": 2,
+                      "tts_requests": [40, 60], "invocation_ms": [30, 40, 20],
+                      "memory_mb": 512, "vcpu": 1.0, "storage_puts": 2, "gateway_requests": 3}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn groups_and_ratios() {
+        let mut report = Report::new();
+        report.add_json("k1", &record("qualified", Some("a"), 90));
+        report.add_json("k2", &record("not_interested", Some("a"), 30));
+        report.add_json("k3", &record("transferred", Some("b"), 120));
+        report.add_json("k4", &record("callback", Some("b"), 0));
+        report.add_json("bad", b"{not json");
+        let t = &report.total;
+        assert_eq!(
+            (t.calls, t.answered, t.leads, t.transferred, t.callbacks),
+            (4, 3, 2, 1, 1)
+        );
+        assert_eq!(t.seconds, 240);
+        assert!((t.conversion() - 0.5).abs() < 1e-12);
+        assert!((t.average_handle_s() - 80.0).abs() < 1e-12);
+        assert!((t.per_lead() - t.cost / 2.0).abs() < 1e-12);
+        assert!((t.shares().values().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert_eq!(report.unreadable_count, 1);
+        assert_eq!(report.by_outcome.len(), 4);
+        let tests = report.ab_tests();
+        assert_eq!(tests.len(), 1);
+        assert_eq!(
+            (tests[0].a_version.as_str(), tests[0].b_version.as_str()),
+            ("v1", "v2")
+        );
+        assert!((tests[0].test.p_b - 0.5).abs() < 1e-12);
+    }
+}
