@@ -244,8 +244,9 @@ impl Report {
     /// The A/B comparisons: for each tenant with variants `a` and `b`, the test of
     /// their conversion.
     pub fn ab_tests(&self) -> Vec<AbTest> {
-        let mut by_tenant: BTreeMap<&str, (Option<(&str, &Totals)>, Option<(&str, &Totals)>)> =
-            BTreeMap::new();
+        /// A variant's version and totals.
+        type Side<'a> = Option<(&'a str, &'a Totals)>;
+        let mut by_tenant: BTreeMap<&str, (Side, Side)> = BTreeMap::new();
         for ((tenant, version, variant), totals) in &self.by_version {
             let slot = by_tenant.entry(tenant).or_default();
             match variant.as_str() {
