@@ -4,11 +4,18 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 SCENARIO_WASM := target/$(WASM_TARGET)/wasm/sales_qualification.wasm
 
-.PHONY: install scenarios build test lint dev call load bench clean
+.PHONY: install browser scenarios build test lint dev call load bench clean
 
 ## install: everything the build needs beyond the Rust toolchain (idempotent).
-install:
+install: browser
 	rustup target add $(WASM_TARGET)
+
+## browser: a headless Chromium (Debian's package) for the HTML report's rendering test.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 ## scenarios: compile the scenario modules to WebAssembly.
 scenarios: install

@@ -70,6 +70,9 @@ resource "yandex_serverless_container" "dialog" {
     url = var.dialog_image
     environment = merge(local.storage_env, {
       SVA_TURN_DEADLINE_MS = tostring(var.turn_deadline_ms)
+      # What a call's compute is priced with: the container as deployed.
+      SVA_MEMORY_MB = tostring(var.dialog_memory_mb)
+      SVA_VCPU      = "1"
     })
   }
 

@@ -57,7 +57,9 @@ var SVA = (function () {
   var connectedAtMs = 0;
   var endReason = 'caller_hangup';
   var transcript = [];
-  var usage = { ttsChars: 0, asrSessions: 0, asrSeconds: 0, asrCost: null, callCost: null, duration: 0 };
+  // A recognition session is one ASR object's life (it recognises utterance after utterance):
+  // SpeechKit bills each session in 15-second units, so each session's audio seconds are kept.
+  var usage = { ttsChars: 0, asrSessions: 0, asrSeconds: 0, asrSessionSeconds: [], asrCost: null, callCost: null, duration: 0 };
   var recordingUrl = null;
 
   // Playback: phrases of the current answer, played one after another.
@@ -253,7 +255,6 @@ var SVA = (function () {
 
   function onResult(e) {
     var text = String(e.text || '').trim();
-    usage.asrSessions += 1;
     if (busy || ended) return;
     if (playing && !playing.bargeIn) return; // not to be interrupted: ignore
     if (!text) return;
@@ -324,7 +325,7 @@ var SVA = (function () {
       token: token,
       started_at: startedAt,
       duration_s: Math.round(usage.duration || (connectedAtMs ? (Date.now() - connectedAtMs) / 1000 : 0)),
-      asr: { sessions: usage.asrSessions, seconds: Math.round(usage.asrSeconds) },
+      asr: { sessions: usage.asrSessions, seconds: Math.round(usage.asrSeconds), session_seconds: usage.asrSessionSeconds },
       tts_chars: usage.ttsChars,
       transcript: transcript,
       end_reason: endReason,
@@ -344,7 +345,10 @@ var SVA = (function () {
     asr.addEventListener(ASREvents.Result, onResult);
     asr.addEventListener(ASREvents.Stopped, function (e) {
       if (e && typeof e.cost === 'number') usage.asrCost = (usage.asrCost || 0) + e.cost;
-      if (e && typeof e.duration === 'number') usage.asrSeconds += e.duration;
+      var seconds = e && typeof e.duration === 'number' ? e.duration : 0;
+      usage.asrSessions += 1;
+      usage.asrSeconds += seconds;
+      usage.asrSessionSeconds.push(seconds);
     });
     // Recognition runs during playback too: that is what makes barge-in possible.
     call.sendMediaTo(asr);

@@ -283,4 +283,15 @@ impl AdminClient {
         self.send(self.request(Method::PUT, &path).json(&request))
             .await
     }
+
+    /// `GET /v1/tenants/{tenant}/report?from=…&to=…` (JSON).
+    pub async fn report(
+        &self,
+        tenant: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = Self::tenant_path(tenant, &format!("/report?from={from}&to={to}"));
+        self.send(self.request(Method::GET, &path)).await
+    }
 }

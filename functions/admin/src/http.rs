@@ -46,6 +46,7 @@ pub fn router(admin: Arc<Admin>) -> Router {
             "/v1/tenants/{tenant}/scenarios/{version}/activate",
             post(activate),
         )
+        .route("/v1/tenants/{tenant}/report", get(report))
         .with_state(admin)
 }
 
@@ -415,4 +416,57 @@ pub async fn end_split(
         percent: 0,
     };
     admin.split(&caller, &tenant, request).await.map(Json)
+}
+
+/// A report's period and format.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// The first day, YYYY-MM-DD.
+    pub from: String,
+    /// The last day, YYYY-MM-DD (at most 366 days after `from`).
+    pub to: String,
+    /// `json` (default), `csv` or `html` (a self-contained page with charts).
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// What the tenant's calls cost and brought over a period: totals, by day, by scenario
+/// version and A/B variant (with a two-proportion test on conversion), by outcome.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/report", tag = "reports",
+    params(("tenant" = String, Path, description = "The tenant id"), ReportParams),
+    responses(
+        (status = 200, description = "The report (JSON; or CSV, HTML with `format`)", body = Object),
+        (status = 404, description = "No such tenant for this key", body = crate::openapi::ErrorBody),
+        (status = 422, description = "The period or format is not acceptable", body = crate::openapi::ErrorBody),
+    ))]
+pub async fn report(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+    Query(params): Query<ReportParams>,
+) -> Result<axum::response::Response, AdminError> {
+    let format = params.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv" | "html") {
+        return Err(AdminError::Invalid(format!(
+            "`format` must be json, csv or html, not {format:?}"
+        )));
+    }
+    let report = admin
+        .report(&caller, &tenant, &params.from, &params.to)
+        .await?;
+    let (from, to) = (params.from.as_str(), params.to.as_str());
+    Ok(match format {
+        "csv" => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            sva_costs::render::csv(&report),
+        )
+            .into_response(),
+        "html" => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            sva_costs::render::html(&report, from, to),
+        )
+            .into_response(),
+        _ => Json(sva_costs::render::json(&report, from, to)).into_response(),
+    })
 }

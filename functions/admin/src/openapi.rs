@@ -41,7 +41,7 @@ pub struct WasmModule(pub Vec<u8>);
         http::disable, http::enable, http::history, http::rotate_secret,
         http::keys, http::issue_key, http::revoke_key,
         http::upload, http::scenarios, http::version, http::activate, http::roll_back,
-        http::split, http::end_split,
+        http::split, http::end_split, http::report,
     ),
     modifiers(&Bearer),
     security(("bearer" = [])),
@@ -49,6 +49,7 @@ pub struct WasmModule(pub Vec<u8>);
         (name = "tenants", description = "Tenants and their settings"),
         (name = "keys", description = "Tenant API keys"),
         (name = "scenarios", description = "Scenario modules: upload, versions, activation, rollback, A/B split"),
+        (name = "reports", description = "Cost per call and what calls brought"),
     )
 )]
 struct ApiDoc;

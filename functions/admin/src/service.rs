@@ -750,6 +750,39 @@ impl Admin {
     }
 }
 
+impl Admin {
+    /// The tenant's report over `from..=to` (`YYYY-MM-DD`), streamed over its call
+    /// records. At most [`MAX_REPORT_DAYS`] days per request.
+    pub async fn report(
+        &self,
+        caller: &Caller,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<sva_costs::report::Report, AdminError> {
+        self.visible(caller, id).await?;
+        let days = sva_costs::scan::days(from, to);
+        if days.is_empty() || days.len() > MAX_REPORT_DAYS {
+            return Err(AdminError::Invalid(format!(
+                "`from` and `to` must be YYYY-MM-DD days, `from` not after `to`, at most {MAX_REPORT_DAYS} days apart"
+            )));
+        }
+        let scope = sva_costs::scan::Scope {
+            tenants: vec![id.to_owned()],
+            from: from.to_owned(),
+            to: to.to_owned(),
+        };
+        let mut report = sva_costs::report::Report::new();
+        sva_costs::scan::scan(self.tenants.store(), &scope, &mut report, |_, _| {})
+            .await
+            .map_err(sva_tenants::TenantStoreError::from)?;
+        Ok(report)
+    }
+}
+
+/// The longest period one report request may cover.
+pub const MAX_REPORT_DAYS: usize = 366;
+
 fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

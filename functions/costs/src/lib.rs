@@ -7,11 +7,17 @@
 //!   characters or 250-character requests of synthesis, 100 ms of compute per
 //!   invocation). Usage is stored beside the cost so any period can be priced again.
 //! * [`report`] — reports streamed over call records: per call, per tenant and period,
-//!   per scenario version and A/B variant, per outcome, with an A/B test on conversion.
+//!   per scenario version and A/B variant, per outcome, with an A/B test on conversion;
+//!   [`render`] writes them as a table, CSV, JSON or a self-contained HTML page, and
+//!   [`scan`](mod@scan) (feature `storage`) reads the records from object storage.
 
+pub mod corpus;
 pub mod cost;
 pub mod prices;
+pub mod render;
 pub mod report;
+#[cfg(feature = "storage")]
+pub mod scan;
 
 pub use cost::{CallCost, Component, Money, PricingOptions, TtsBilling, Usage, price};
 pub use prices::{Overrides, PriceError, PriceTable};

@@ -69,6 +69,18 @@ impl CallRecord {
     }
 }
 
+/// The day number of `YYYY-MM-DD` (days since 1970-01-01), if it is one.
+pub fn day_number(day: &str) -> Option<i64> {
+    let mut parts = day.split('-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(sva_abi::clock::days_from_civil(y, m as u32, d as u32))
+}
+
 /// Sums over a group of calls.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Totals {

@@ -4,8 +4,11 @@
 //!
 //! Besides the kit's `SVA_*` variables (`docs/runbook.md`) it reads `SVA_TOKEN_KEY` (the
 //! service key that signs state tokens; required), `SVA_TURN_DEADLINE_MS` (default
-//! 1200), `SVA_ARTIFACT_DIR` (precompiled modules; default `/tmp/sva-artifacts`) and
-//! `SVA_WARM_TENANTS` (comma-separated tenants whose scenarios load at start).
+//! 1200), `SVA_ARTIFACT_DIR` (precompiled modules; default `/tmp/sva-artifacts`),
+//! `SVA_WARM_TENANTS` (comma-separated tenants whose scenarios load at start), and for
+//! pricing calls `SVA_PRICE_TABLE` (a price table file replacing the shipped one),
+//! `SVA_TTS_BILLING` (`v1` per character, or `v3` per request), `SVA_MEMORY_MB` and
+//! `SVA_VCPU` (the container's size, as deployed).
 
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -47,9 +50,32 @@ async fn main() -> anyhow::Result<()> {
     let options = DialogOptions {
         token_key: token_key.into_bytes(),
         turn_deadline,
+        costing: costing()?,
         ..DialogOptions::default()
     };
     let dialog = Arc::new(Dialog::over_storage(directory, store, options));
     sva_kit::serve(sva_dialog::http::router(dialog), &config.serve_config()).await?;
     Ok(())
+}
+
+/// How calls are priced, from the environment.
+fn costing() -> anyhow::Result<sva_dialog::Costing> {
+    let mut costing = sva_dialog::Costing::default();
+    if let Ok(path) = std::env::var("SVA_PRICE_TABLE") {
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("SVA_PRICE_TABLE {path}"))?;
+        costing.prices = Arc::new(sva_costs::PriceTable::parse(&text).context("SVA_PRICE_TABLE")?);
+    }
+    costing.options.tts = match std::env::var("SVA_TTS_BILLING").as_deref() {
+        Ok("v3") => sva_costs::TtsBilling::V3,
+        Ok("v1") | Err(_) => sva_costs::TtsBilling::V1,
+        Ok(other) => anyhow::bail!("SVA_TTS_BILLING must be v1 or v3, not {other:?}"),
+    };
+    if let Ok(mb) = std::env::var("SVA_MEMORY_MB") {
+        costing.memory_mb = mb.parse().context("SVA_MEMORY_MB")?;
+    }
+    if let Ok(vcpu) = std::env::var("SVA_VCPU") {
+        costing.vcpu = vcpu.parse().context("SVA_VCPU")?;
+    }
+    Ok(costing)
 }

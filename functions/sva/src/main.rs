@@ -8,6 +8,7 @@ mod call;
 mod dev;
 mod load;
 mod nlu;
+mod report;
 mod scenario;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +42,8 @@ enum Command {
     Call(call::CallArgs),
     /// Load generator: concurrent scripted calls; turns/s and turn latency.
     Load(load::LoadArgs),
+    /// What calls cost and brought: per call, day, scenario version, outcome; A/B test.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args),
         Command::Call(args) => call::run(args),
         Command::Load(args) => load::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,

@@ -98,7 +98,14 @@ test('an inbound call is qualified, reported and recorded', async () => {
   assert.equal(saved.qualification.slots.budget.value.amount, 1500000);
   assert.equal(saved.qualification.outcome, 'qualified');
   assert.equal(saved.end_reason, 'hangup');
-  assert.equal(saved.usage.telephony_cost.amount, 1.5);
+  // Usage as VoxEngine reported it, and the call's cost by component.
+  assert.equal(saved.usage.telephony_reported.amount, 1.5);
+  assert.equal(saved.usage.asr_sessions, 1, 'one ASR object recognised every utterance');
+  assert.deepEqual(saved.usage.asr_session_seconds, [12]);
+  assert.equal(saved.cost.components.telephony.amount, 1.5);
+  assert.equal(saved.cost.components.telephony.basis, 'reported');
+  assert.ok(saved.cost.components.recognition.amount > 0);
+  assert.ok(saved.cost.total > 1.5);
   assert.equal(saved.transcript.length, 8);
   assert.equal(saved.transcript[1].caller, 'здравствуйте нам нужна система учета для склада');
   assert.ok(fs.existsSync(path.join(local.data, 'outbox', 'crm', 'demo', saved.call.id + '.json')));
