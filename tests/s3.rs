@@ -104,6 +104,21 @@ async fn a_call_over_s3_leaves_its_record_and_outbox_entry_in_the_bucket() {
     // Nothing landed on the local disk but artifacts.
     assert!(!dir.path().join("calls").exists());
 
+    // The report reads the bucket the same way it reads the data directory.
+    let day = ended.record.split('/').nth(2).unwrap().to_owned();
+    let scope = sva_costs::scan::Scope {
+        tenants: vec!["demo".into()],
+        from: day.clone(),
+        to: day,
+    };
+    let mut report = sva_costs::report::Report::new();
+    let read = sva_costs::scan::scan(&store, &scope, &mut report, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(read, 1);
+    assert!(report.total.cost > 0.0);
+    assert!(report.total.components["telephony"] > 0.0);
+
     // The admin API over the bucket: an upload is validated, stored with its description
     // and precompiled artifact, and its activation reaches new calls.
     let admin = sva_admin::client::AdminClient::new(&stack.url(), stack.operator_key());

@@ -163,7 +163,10 @@ async fn the_record_and_the_outbox_entry_are_written_once() {
     assert_eq!(record["scenario_version"], "v1");
     assert_eq!(record["usage"]["telephony_reported"]["amount"], 1.96);
     assert_eq!(record["cost"]["components"]["telephony"]["amount"], 1.96);
-    assert_eq!(record["cost"]["components"]["telephony"]["basis"], "reported");
+    assert_eq!(
+        record["cost"]["components"]["telephony"]["basis"],
+        "reported"
+    );
     assert_eq!(record["usage"]["invocation_ms"], serde_json::json!([41, 1]));
     assert_eq!(record["transcript"][0]["latency_ms"], 41);
     assert_eq!(record["turns"], 1);
