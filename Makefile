@@ -4,10 +4,13 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 SCENARIO_WASM := target/$(WASM_TARGET)/wasm/sales_qualification.wasm
 
-.PHONY: install browser scenarios build test lint dev call load bench clean
+.PHONY: install wasm-target browser scenarios build test lint dev call load bench clean
 
 ## install: everything the build needs beyond the Rust toolchain (idempotent).
-install: browser
+install: wasm-target browser
+
+## wasm-target: the Rust target scenario modules are built for.
+wasm-target:
 	rustup target add $(WASM_TARGET)
 
 ## browser: a headless Chromium (Debian's package) for the HTML report's rendering test.
@@ -18,7 +21,7 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 ## scenarios: compile the scenario modules to WebAssembly.
-scenarios: install
+scenarios: wasm-target
 	$(CARGO) build -p sales-qualification --target $(WASM_TARGET) --profile wasm
 
 ## build: the scenario modules and every binary.
@@ -28,7 +31,7 @@ build: scenarios
 ## test: every test — unit, property, dialogs natively and through the wasm sandbox,
 ## end-to-end calls over HTTP, and the VoxEngine script (Node's test runner, no npm
 ## packages) against the real local stack.
-test: scenarios
+test: scenarios browser
 	$(CARGO) test --workspace
 	node --test scenarios/voxengine/test/scenario.test.js
 

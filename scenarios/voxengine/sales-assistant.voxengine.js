@@ -59,7 +59,7 @@ var SVA = (function () {
   var transcript = [];
   // A recognition session is one ASR object's life (it recognises utterance after utterance):
   // SpeechKit bills each session in 15-second units, so each session's audio seconds are kept.
-  var usage = { ttsChars: 0, asrSessions: 0, asrSeconds: 0, asrSessionSeconds: [], asrCost: null, callCost: null, duration: 0 };
+  var usage = { ttsChars: 0, ttsRequests: [], asrSessions: 0, asrSeconds: 0, asrSessionSeconds: [], asrOpenedAtMs: null, asrCost: null, callCost: null, duration: 0 };
   var recordingUrl = null;
 
   // Playback: phrases of the current answer, played one after another.
@@ -206,6 +206,7 @@ var SVA = (function () {
     }
     playing = next;
     usage.ttsChars += next.text.length;
+    usage.ttsRequests.push(next.text.length); // each phrase is one synthesis request
     call.say(next.text, { voice: voiceOf(next.voice || CONFIG.defaultVoice) });
   }
 
@@ -319,6 +320,7 @@ var SVA = (function () {
   function report() {
     if (reported || !token) return null;
     reported = true;
+    closeRecognitionSession(null);
     var end = {
       tenant: CONFIG.tenant,
       call: info,
@@ -327,6 +329,7 @@ var SVA = (function () {
       duration_s: Math.round(usage.duration || (connectedAtMs ? (Date.now() - connectedAtMs) / 1000 : 0)),
       asr: { sessions: usage.asrSessions, seconds: Math.round(usage.asrSeconds), session_seconds: usage.asrSessionSeconds },
       tts_chars: usage.ttsChars,
+      tts_requests: usage.ttsRequests,
       transcript: transcript,
       end_reason: endReason,
     };
@@ -339,16 +342,27 @@ var SVA = (function () {
 
   // --- the call's life -----------------------------------------------------------------
 
+  // A session is counted when it opens (audio streams to it from then on, playback
+  // included: that is what makes barge-in possible) and closed with the duration
+  // Stopped reports, or with the time it was open when the call ends first.
+  function closeRecognitionSession(seconds) {
+    if (usage.asrOpenedAtMs === null) return;
+    var open = (Date.now() - usage.asrOpenedAtMs) / 1000;
+    usage.asrOpenedAtMs = null;
+    var s = seconds === null ? open : seconds;
+    usage.asrSeconds += s;
+    usage.asrSessionSeconds.push(s);
+  }
+
   function startRecognition() {
+    usage.asrSessions += 1;
+    usage.asrOpenedAtMs = Date.now();
     asr = VoxEngine.createASR({ profile: ASRProfileList.Yandex.ru_RU, singleUtterance: true });
     asr.addEventListener(ASREvents.CaptureStarted, onCaptureStarted);
     asr.addEventListener(ASREvents.Result, onResult);
     asr.addEventListener(ASREvents.Stopped, function (e) {
       if (e && typeof e.cost === 'number') usage.asrCost = (usage.asrCost || 0) + e.cost;
-      var seconds = e && typeof e.duration === 'number' ? e.duration : 0;
-      usage.asrSessions += 1;
-      usage.asrSeconds += seconds;
-      usage.asrSessionSeconds.push(seconds);
+      closeRecognitionSession(e && typeof e.duration === 'number' ? e.duration : null);
     });
     // Recognition runs during playback too: that is what makes barge-in possible.
     call.sendMediaTo(asr);

@@ -236,13 +236,18 @@ impl Call {
             started_at: Some(self.started_at.clone()),
             duration_s: self.duration_s(),
             telephony_cost: None,
+            // As VoxEngine: one recognition session (one ASR object) for the call.
             asr: Some(sva_dialog::protocol::AsrUsage {
-                sessions: self.asr_sessions,
-                session_seconds: self.asr_seconds.clone(),
+                sessions: u32::from(self.asr_sessions > 0),
+                session_seconds: match self.asr_seconds.is_empty() {
+                    true => Vec::new(),
+                    false => vec![self.asr_seconds.iter().sum::<f64>()],
+                },
                 seconds: self.asr_seconds.iter().sum::<f64>().round() as u32,
                 cost: None,
             }),
             tts_chars: self.tts_chars,
+            tts_requests: Vec::new(), // the function counts the transcript's phrases
             recording_url: None,
             transcript: std::mem::take(&mut self.transcript),
             end_reason: reason.to_owned(),

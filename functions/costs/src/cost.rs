@@ -50,6 +50,9 @@ pub struct Usage {
     pub duration_s: u32,
     /// What Voximplant charged for the call, when VoxEngine reported it.
     pub telephony_reported: Option<Money>,
+    /// What Voximplant charged for recognition (VoxEngine's ASR is billed by
+    /// Voximplant), when VoxEngine reported it.
+    pub asr_reported: Option<Money>,
     /// Recognition sessions started.
     pub asr_sessions: u32,
     /// Audio seconds of each session, when known.
@@ -164,7 +167,7 @@ impl Usage {
         let compute_ms: u64 = self
             .invocation_ms
             .iter()
-            .map(|&ms| u64::from(ms.div_ceil(COMPUTE_STEP_MS).max(1) * COMPUTE_STEP_MS))
+            .map(|&ms| u64::from(ms.div_ceil(COMPUTE_STEP_MS).max(1)) * u64::from(COMPUTE_STEP_MS))
             .sum();
         Units {
             minutes,
@@ -256,22 +259,27 @@ pub fn price(
         &[("gateway.request", f64::from(usage.gateway_requests))],
     )?;
     // What the provider reported is what was charged.
-    if let Some(reported) = usage
-        .telephony_reported
-        .as_ref()
-        .filter(|m| m.amount.is_finite() && m.amount >= 0.0)
-    {
-        let rate = match reported.currency.as_str() {
-            c if c == table.currency => Some(1.0),
-            c => table.rates.get(c).map(|r| r.rub),
+    for (name, reported) in [
+        ("telephony", &usage.telephony_reported),
+        ("recognition", &usage.asr_reported),
+    ] {
+        let Some(reported) = reported
+            .as_ref()
+            .filter(|m| m.amount.is_finite() && m.amount >= 0.0)
+        else {
+            continue;
         };
-        if let Some(rate) = rate {
+        let rate = match reported.currency.as_str() {
+            c if c == table.currency => Some((1.0, true)),
+            c => table.rates.get(c).map(|r| (r.rub, r.confirmed)),
+        };
+        if let Some((rate, confirmed)) = rate {
             components.insert(
-                "telephony".into(),
+                name.into(),
                 Component {
                     amount: reported.amount * rate,
                     basis: "reported".into(),
-                    confirmed: true,
+                    confirmed,
                 },
             );
         }
@@ -383,6 +391,23 @@ mod tests {
         let cost = price(&reported, &table, PricingOptions::default()).unwrap();
         assert_eq!(cost.components["telephony"].amount, 3.17);
         assert_eq!(cost.components["telephony"].basis, "reported");
+        // Reported in dollars: converted, and only as confirmed as the rate.
+        let in_usd = Usage {
+            asr_reported: Some(Money {
+                amount: 0.01,
+                currency: "USD".into(),
+            }),
+            ..usage()
+        };
+        let cost = price(&in_usd, &table, PricingOptions::default()).unwrap();
+        assert_eq!(cost.components["recognition"].amount, 0.8);
+        assert!(!cost.components["recognition"].confirmed);
+        // A huge reported handler time does not overflow.
+        let huge = Usage {
+            invocation_ms: vec![u32::MAX],
+            ..Usage::default()
+        };
+        assert!(huge.units(PricingOptions::default()).compute_s > 4.0e6);
     }
 
     #[test]
@@ -396,8 +421,10 @@ mod tests {
             })
             .unwrap();
         let after = price(&usage(), &cheaper, PricingOptions::default()).unwrap();
-        let half = before.components["recognition"].amount / 2.0;
-        assert!((after.components["recognition"].amount - half).abs() < 1e-5);
+        // 0.08 ₽ with today's VAT per unit, against 0.16 ₽ published with 20 %.
+        let ratio = 0.08 / (0.16 / 1.2 * 1.22);
+        let expected = before.components["recognition"].amount * ratio;
+        assert!((after.components["recognition"].amount - expected).abs() < 1e-5);
         assert_eq!(
             after.components["telephony"],
             before.components["telephony"]

@@ -151,8 +151,18 @@ impl PriceTable {
 
     /// Checks prices, rates and that every item's currency has a rate.
     pub fn check(&self) -> Result<(), PriceError> {
+        let vat_ok = |r: f64| r.is_finite() && (0.0..1.0).contains(&r);
+        if !vat_ok(self.vat_rate) {
+            return Err(PriceError::BadPrice("vat_rate".into()));
+        }
+        for (currency, rate) in &self.rates {
+            if !(rate.rub.is_finite() && rate.rub > 0.0) {
+                return Err(PriceError::BadPrice(format!("rate {currency}")));
+            }
+        }
         for item in &self.items {
-            if !(item.price.is_finite() && item.price >= 0.0) {
+            let item_vat_ok = item.vat_rate.is_none_or(vat_ok);
+            if !(item.price.is_finite() && item.price >= 0.0 && item_vat_ok) {
                 return Err(PriceError::BadPrice(item.id.clone()));
             }
             self.rate(&item.id, &item.currency)?;
@@ -172,7 +182,9 @@ impl PriceTable {
                 .iter_mut()
                 .find(|i| &i.id == id)
                 .ok_or_else(|| PriceError::MissingItem(id.clone()))?;
+            // An override is today's price: a VAT-including one includes today's rate.
             item.price = *price;
+            item.vat_rate = None;
             item.confirmed = true;
             item.note = "overridden".into();
         }
@@ -279,7 +291,15 @@ mod tests {
         };
         let mine = table.with_overrides(&overrides).unwrap();
         let minute = mine.unit_price("telephony.inbound.minute").unwrap();
-        assert!((minute.rub - 1.5 / 1.22 * 1.22).abs() < 1e-12);
+        assert!((minute.rub - 1.5).abs() < 1e-12);
+        // An overridden VAT-including price includes today's VAT, not the old 20 %.
+        let asr = table
+            .with_overrides(&Overrides {
+                prices: [("asr.unit".to_owned(), 0.2)].into(),
+                ..Overrides::default()
+            })
+            .unwrap();
+        assert!((asr.unit_price("asr.unit").unwrap().rub - 0.2).abs() < 1e-12);
         assert!(minute.confirmed);
         let tts = mine.unit_price("tts.v3.request").unwrap();
         assert!((tts.rub - 0.0013327867 * 100.0 * 1.22).abs() < 1e-12);
@@ -296,5 +316,11 @@ mod tests {
             ..Overrides::default()
         };
         assert!(table.with_overrides(&negative).is_err());
+        let mut broken = table.clone();
+        broken.vat_rate = -1.0;
+        assert!(broken.check().is_err());
+        broken.vat_rate = 0.22;
+        broken.items[0].vat_rate = Some(f64::NAN);
+        assert!(broken.check().is_err());
     }
 }

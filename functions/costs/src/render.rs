@@ -34,6 +34,7 @@ fn metrics(t: &Totals) -> Value {
     json!({
         "calls": t.calls,
         "answered": t.answered,
+        "qualified": t.qualified,
         "leads": t.leads,
         "transferred": t.transferred,
         "callbacks": t.callbacks,
@@ -85,7 +86,7 @@ pub fn json(report: &Report, from: &str, to: &str) -> Value {
 /// The report as CSV: one row per group (`total`, `day`, `version`, `outcome`).
 pub fn csv(report: &Report) -> String {
     let mut out = String::from(
-        "group,tenant,day,version,variant,outcome,calls,answered,leads,transferred,callbacks,conversion,average_handle_s,cost_rub,cost_per_call,cost_per_minute,cost_per_lead",
+        "group,tenant,day,version,variant,outcome,calls,answered,qualified,leads,transferred,callbacks,conversion,average_handle_s,cost_rub,cost_per_call,cost_per_minute,cost_per_lead",
     );
     for c in COMPONENTS {
         let _ = write!(out, ",{c}_rub");
@@ -98,9 +99,10 @@ pub fn csv(report: &Report) -> String {
         }
         let _ = write!(
             out,
-            ",{},{},{},{},{},{:.4},{:.1},{:.6},{:.6},{:.6},{:.6}",
+            ",{},{},{},{},{},{},{:.4},{:.1},{:.6},{:.6},{:.6},{:.6}",
             t.calls,
             t.answered,
+            t.qualified,
             t.leads,
             t.transferred,
             t.callbacks,
@@ -129,12 +131,19 @@ pub fn csv(report: &Report) -> String {
     out
 }
 
-/// A CSV field, quoted when it needs to be.
+/// A CSV field, quoted when it needs to be. Text that a spreadsheet would take for a
+/// formula (`=`, `+`, `-`, `@` first: outcomes and versions come from tenants' modules)
+/// is prefixed with `'`.
 pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s
     }
 }
 
@@ -163,10 +172,11 @@ pub fn table(report: &Report, from: &str, to: &str) -> String {
     let _ = writeln!(out, "Период {from} — {to}; суммы в рублях с НДС.");
     let _ = writeln!(
         out,
-        "Звонков {}, отвечено {}, квалифицированных лидов {} (конверсия {}), переведено {}, перезвонов {}; средняя длительность {:.0} с.",
+        "Звонков {}, отвечено {}, квалифицированных лидов {} (из них квалифицировано сценарием {}; конверсия {}), переведено {}, перезвонов {}; средняя длительность {:.0} с.",
         t.calls,
         t.answered,
         t.leads,
+        t.qualified,
         percent(t.conversion()),
         t.transferred,
         t.callbacks,
@@ -504,7 +514,8 @@ mod tests {
                 "qualification": {"outcome": outcome},
                 "usage": {"direction": "inbound", "duration_s": 60, "asr_sessions": 3}
             });
-            report.add_json("k", &serde_json::to_vec(&record).unwrap());
+            let key = format!("calls/demo/2026-11-2{i}/c{i}.json");
+            report.add_json(&key, &serde_json::to_vec(&record).unwrap());
         }
         report
     }
@@ -517,6 +528,8 @@ mod tests {
         let columns = lines[0].split(',').count();
         assert!(lines.iter().all(|l| l.split(',').count() == columns));
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("qualified"), "qualified");
     }
 
     #[test]

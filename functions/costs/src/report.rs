@@ -60,13 +60,17 @@ impl CallRecord {
         )
     }
 
-    /// The day it started (`YYYY-MM-DD`), or `unknown`.
-    pub fn day(&self) -> &str {
-        self.started_at
-            .as_deref()
-            .and_then(|s| s.get(..10))
-            .unwrap_or("unknown")
+    /// Whether the record has usage to price (records written before costs were
+    /// recorded have neither usage nor cost).
+    pub fn has_usage(&self) -> bool {
+        self.cost.is_some() || self.usage != Usage::default()
     }
+}
+
+/// The shipped table, parsed once.
+fn default_table() -> &'static PriceTable {
+    static TABLE: std::sync::OnceLock<PriceTable> = std::sync::OnceLock::new();
+    TABLE.get_or_init(PriceTable::default_table)
 }
 
 /// The day number of `YYYY-MM-DD` (days since 1970-01-01), if it is one.
@@ -88,7 +92,9 @@ pub struct Totals {
     pub calls: u64,
     /// Calls that were connected (a second or more).
     pub answered: u64,
-    /// Qualified leads (outcome `qualified` or `transferred`).
+    /// Calls the scenario qualified (outcome `qualified`).
+    pub qualified: u64,
+    /// Qualified leads: qualified, or hot and handed to a human (`transferred`).
     pub leads: u64,
     /// Calls handed to a human.
     pub transferred: u64,
@@ -108,6 +114,7 @@ impl Totals {
     fn add(&mut self, record: &CallRecord, cost: &CallCost) {
         self.calls += 1;
         self.answered += u64::from(record.duration_s > 0);
+        self.qualified += u64::from(record.qualification.outcome == "qualified");
         self.leads += u64::from(record.is_lead());
         self.transferred += u64::from(record.qualification.outcome == "transferred");
         self.callbacks += u64::from(record.qualification.outcome == "callback");
@@ -189,19 +196,33 @@ impl Report {
         }
     }
 
-    /// Adds one call record (its JSON), returning the record and its cost as counted.
+    /// Adds one call record (its JSON) stored under `key`
+    /// (`calls/{tenant}/{day}/{id}.json`: the day counted is the key's, the tenant's
+    /// local day the dialog function checked), returning the record and its cost as
+    /// counted.
     pub fn add_json(&mut self, key: &str, json: &[u8]) -> Option<(CallRecord, CallCost)> {
-        match serde_json::from_slice::<CallRecord>(json) {
-            Ok(record) => match self.cost_of(&record) {
-                Ok(cost) => {
-                    self.add(&record, &cost);
-                    Some((record, cost))
-                }
-                Err(e) => {
-                    self.skip(key, &e.to_string());
-                    None
-                }
-            },
+        let day = key
+            .split('/')
+            .nth(2)
+            .filter(|d| day_number(d).is_some())
+            .unwrap_or("unknown")
+            .to_owned();
+        let record = match serde_json::from_slice::<CallRecord>(json) {
+            Ok(record) => record,
+            Err(e) => {
+                self.skip(key, &e.to_string());
+                return None;
+            }
+        };
+        if !record.has_usage() {
+            self.skip(key, "written before calls were costed: no usage to price");
+            return None;
+        }
+        match self.cost_of(&record) {
+            Ok(cost) => {
+                self.add(&day, &record, &cost);
+                Some((record, cost))
+            }
             Err(e) => {
                 self.skip(key, &e.to_string());
                 None
@@ -222,20 +243,16 @@ impl Report {
         match (&self.repricing, &record.cost) {
             (Some((table, options)), _) => price(&record.usage, table, *options),
             (None, Some(cost)) => Ok(cost.clone()),
-            (None, None) => price(
-                &record.usage,
-                &PriceTable::default_table(),
-                PricingOptions::default(),
-            ),
+            (None, None) => price(&record.usage, default_table(), PricingOptions::default()),
         }
     }
 
-    /// Adds a record with its cost.
-    pub fn add(&mut self, record: &CallRecord, cost: &CallCost) {
+    /// Adds a record with its cost, counted on `day`.
+    pub fn add(&mut self, day: &str, record: &CallRecord, cost: &CallCost) {
         self.total.add(record, cost);
         let tenant = record.tenant.clone();
         self.by_day
-            .entry((tenant.clone(), record.day().to_owned()))
+            .entry((tenant.clone(), day.to_owned()))
             .or_default()
             .add(record, cost);
         let variant = record.variant.clone().unwrap_or_else(|| "-".into());
@@ -267,8 +284,24 @@ impl Report {
                 _ => {}
             }
         }
+        // A tenant whose period holds more than one experiment (several versions on one
+        // side) gets no test: comparing across experiments would mislead.
+        let mut versions: BTreeMap<(&str, &str), std::collections::BTreeSet<&str>> =
+            BTreeMap::new();
+        for (tenant, version, variant) in self.by_version.keys() {
+            versions
+                .entry((tenant, variant))
+                .or_default()
+                .insert(version);
+        }
+        let single = |tenant: &str| {
+            ["a", "b"]
+                .iter()
+                .all(|v| versions.get(&(tenant, *v)).is_some_and(|s| s.len() == 1))
+        };
         by_tenant
             .into_iter()
+            .filter(|(tenant, _)| single(tenant))
             .filter_map(|(tenant, pair)| match pair {
                 (Some((va, a)), Some((vb, b))) => Some(AbTest {
                     tenant: tenant.to_owned(),
@@ -411,10 +444,22 @@ mod tests {
     #[test]
     fn groups_and_ratios() {
         let mut report = Report::new();
-        report.add_json("k1", &record("qualified", Some("a"), 90));
-        report.add_json("k2", &record("not_interested", Some("a"), 30));
-        report.add_json("k3", &record("transferred", Some("b"), 120));
-        report.add_json("k4", &record("callback", Some("b"), 0));
+        report.add_json(
+            "calls/demo/2026-11-30/k1.json",
+            &record("qualified", Some("a"), 90),
+        );
+        report.add_json(
+            "calls/demo/2026-11-30/k2.json",
+            &record("not_interested", Some("a"), 30),
+        );
+        report.add_json(
+            "calls/demo/2026-11-30/k3.json",
+            &record("transferred", Some("b"), 120),
+        );
+        report.add_json(
+            "calls/demo/2026-11-30/k4.json",
+            &record("callback", Some("b"), 0),
+        );
         report.add_json("bad", b"{not json");
         let t = &report.total;
         assert_eq!(
@@ -427,6 +472,26 @@ mod tests {
         assert!((t.per_lead() - t.cost / 2.0).abs() < 1e-12);
         assert!((t.shares().values().sum::<f64>() - 1.0).abs() < 1e-9);
         assert_eq!(report.unreadable_count, 1);
+        assert_eq!(
+            report.by_day.keys().next().unwrap().1,
+            "2026-11-30",
+            "the key's day"
+        );
+        // A record from before costs were recorded is not counted as free.
+        let old = br#"{"tenant":"demo","duration_s":60,"usage":{"tts_chars":10}}"#;
+        assert!(
+            report
+                .add_json("calls/demo/2026-11-30/old.json", old)
+                .is_none()
+        );
+        assert_eq!(report.total.calls, 4);
+        assert!(
+            report
+                .unreadable
+                .last()
+                .unwrap()
+                .contains("before calls were costed")
+        );
         assert_eq!(report.by_outcome.len(), 4);
         let tests = report.ab_tests();
         assert_eq!(tests.len(), 1);

@@ -109,6 +109,9 @@ pub struct CallEnd {
     /// Characters synthesised.
     #[serde(default)]
     pub tts_chars: u32,
+    /// Characters of each synthesis request (each phrase played), when reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tts_requests: Vec<u32>,
     /// Where the recording is.
     #[serde(default)]
     pub recording_url: Option<String>,

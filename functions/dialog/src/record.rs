@@ -93,12 +93,17 @@ pub(crate) fn call_record(
 /// makes.
 pub(crate) fn usage_of(end: &CallEnd, costing: &crate::Costing) -> sva_costs::Usage {
     let asr = end.asr.clone().unwrap_or_default();
-    let mut tts_requests: Vec<u32> = end
-        .transcript
-        .iter()
-        .flat_map(|t| &t.assistant)
-        .map(|phrase| phrase.chars().count() as u32)
-        .collect();
+    // The phrases VoxEngine played, as it reported them; else those the transcript
+    // shows (which misses the script's own phrases and counts cut-off ones).
+    let mut tts_requests = end.tts_requests.clone();
+    if tts_requests.is_empty() {
+        tts_requests = end
+            .transcript
+            .iter()
+            .flat_map(|t| &t.assistant)
+            .map(|phrase| phrase.chars().count() as u32)
+            .collect();
+    }
     if tts_requests.is_empty() && end.tts_chars > 0 {
         tts_requests.push(end.tts_chars);
     }
@@ -111,10 +116,8 @@ pub(crate) fn usage_of(end: &CallEnd, costing: &crate::Costing) -> sva_costs::Us
     sva_costs::Usage {
         direction,
         duration_s: end.duration_s,
-        telephony_reported: end.telephony_cost.as_ref().map(|c| sva_costs::Money {
-            amount: c.amount,
-            currency: c.currency.clone(),
-        }),
+        telephony_reported: end.telephony_cost.as_ref().map(money),
+        asr_reported: asr.cost.as_ref().map(money),
         asr_sessions: asr.sessions,
         asr_session_seconds: asr.session_seconds,
         asr_seconds: f64::from(asr.seconds),
@@ -128,6 +131,13 @@ pub(crate) fn usage_of(end: &CallEnd, costing: &crate::Costing) -> sva_costs::Us
         vcpu: costing.vcpu,
         storage_puts: 2, // the record and the outbox entry
         storage_gets: 0,
+    }
+}
+
+fn money(cost: &crate::protocol::Cost) -> sva_costs::Money {
+    sva_costs::Money {
+        amount: cost.amount,
+        currency: cost.currency.clone(),
     }
 }
 

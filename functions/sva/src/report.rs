@@ -137,6 +137,10 @@ async fn report(args: ReportArgs) -> anyhow::Result<()> {
         to: to.clone(),
     };
     let format = args.format;
+    anyhow::ensure!(
+        !(args.calls && matches!(format, Format::Html)),
+        "--calls пишет таблицу, CSV или JSON по строке на звонок; HTML — только сводный отчёт"
+    );
     if args.calls && matches!(format, Format::Csv) {
         writeln!(
             out,
