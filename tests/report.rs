@@ -91,15 +91,7 @@ fn check_dom(dom: &str) {
 #[tokio::test]
 async fn calls_are_costed_reported_and_rendered() {
     let stack = Stack::start().await;
-    let lines = [
-        "здравствуйте нам нужна система учета для склада",
-        "где-то полтора миллиона рублей",
-        "хотим запустить в следующем месяце",
-        "нет решает генеральный директор",
-        "меня зовут ольга петровна",
-        "техносклад плюс",
-        "да записывайте",
-    ];
+    let lines = sva_caller::QUALIFICATION;
     let mut call = stack.call().await;
     for line in lines {
         call.say(line).await.unwrap();

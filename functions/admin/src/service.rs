@@ -479,7 +479,7 @@ impl Admin {
             false => "rotate signing secret, old ones revoked",
         };
         self.tenants
-            .record_change(id, &caller.name(), what, |s| {
+            .update_with(id, &caller.name(), what, true, |s| {
                 let at = sva_abi::clock::rfc3339(now, 0);
                 s.secrets_changed_at.insert("signing".into(), at);
                 Ok::<_, AdminError>(())

@@ -302,6 +302,18 @@ impl Call {
     }
 }
 
+/// A qualification call as callers speak: from the need to "write it down", the
+/// default scenario qualifies the lead in seven utterances.
+pub const QUALIFICATION: &[&str] = &[
+    "здравствуйте нам нужна система учета для склада",
+    "где-то полтора миллиона рублей",
+    "хотим запустить в следующем месяце",
+    "нет решает генеральный директор",
+    "меня зовут ольга петровна",
+    "техносклад плюс",
+    "да записывайте",
+];
+
 /// A fresh inbound call from `caller` with a unique id.
 pub fn inbound(caller: &str) -> CallInfo {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

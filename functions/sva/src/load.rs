@@ -47,15 +47,7 @@ pub struct LoadArgs {
 }
 
 /// A qualification call as callers speak: eight turns from greeting to hang-up.
-const SCRIPT: &[&str] = &[
-    "здравствуйте нам нужна система учета для склада",
-    "где-то полтора миллиона рублей",
-    "хотим запустить в следующем месяце",
-    "нет решает генеральный директор",
-    "меня зовут ольга петровна",
-    "техносклад плюс",
-    "да записывайте",
-];
+const SCRIPT: &[&str] = sva_caller::QUALIFICATION;
 
 #[derive(Default)]
 struct Tally {

@@ -259,24 +259,9 @@ impl TenantStore {
         self.update_with(id, by, what, false, change).await
     }
 
-    /// Like [`TenantStore::update_settings`], but makes a revision even when the
-    /// settings do not change: for events the history must show, such as a secret
-    /// changed (the secret itself is never in the settings).
-    pub async fn record_change<E>(
-        &self,
-        id: &str,
-        by: &str,
-        what: &str,
-        change: impl FnMut(&mut TenantSettings) -> Result<(), E>,
-    ) -> Result<TenantSettings, E>
-    where
-        E: From<TenantStoreError>,
-    {
-        self.update_with(id, by, what, true, change).await
-    }
-
-    /// [`TenantStore::update_settings`] (`always` false) or
-    /// [`TenantStore::record_change`] (`always` true), chosen at run time.
+    /// Like [`TenantStore::update_settings`]; with `always` it makes a revision even
+    /// when the settings do not change: for events the history must show, such as a
+    /// secret changed (the secret itself is never in the settings).
     pub async fn update_with<E>(
         &self,
         id: &str,
