@@ -784,9 +784,7 @@ impl Admin {
 pub const MAX_REPORT_DAYS: usize = 366;
 
 fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    sva_kit::unix_now() as i64
 }
 
 /// A version's role in the routing.

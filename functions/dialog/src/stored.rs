@@ -88,9 +88,7 @@ impl StoredDirectory {
             tracing::warn!(tenant = %id, "tenant has no signing secret; its calls are refused");
             return Ok(None);
         };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = sva_kit::unix_now();
         let previous = self
             .tenants
             .previous_signing_secrets(id, now)

@@ -63,9 +63,7 @@ enum Tts {
 }
 
 fn today() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = sva_kit::unix_now() as i64;
     sva_abi::clock::rfc3339(now, 180)[..10].to_owned()
 }
 

@@ -99,10 +99,7 @@ const UPDATE_ATTEMPTS: usize = 16;
 
 /// The current time as RFC 3339 UTC.
 pub(crate) fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    sva_abi::clock::rfc3339(secs, 0)
+    sva_abi::clock::rfc3339(sva_kit::unix_now() as i64, 0)
 }
 
 /// A scenario module's version: the lowercase hex sha256 of its bytes.
