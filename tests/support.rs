@@ -135,6 +135,11 @@ pub fn options(dir: &tempfile::TempDir) -> LocalOptions {
         data_dir: dir.path().to_owned(),
         listen: ([127, 0, 0, 1], 0).into(),
         scenario: scenario_module(),
+        // No background worker: a test that wants the CRM step sweeps the outbox.
+        crm: sva_local::CrmOptions {
+            sweep_every: None,
+            ..sva_local::CrmOptions::default()
+        },
         ..LocalOptions::default()
     }
 }

@@ -7,6 +7,7 @@
 //! [`Dialog::turn`] implements it independently of any HTTP framework, and [`http`]
 //! mounts it as `POST /v1/turn` on the serverless kit's router.
 
+pub mod customer;
 pub mod http;
 pub mod protocol;
 pub mod record;
@@ -18,6 +19,7 @@ mod service;
 mod stored;
 mod tenants;
 
+pub use customer::CustomerLookup;
 pub use error::DialogError;
 pub use service::{Costing, Dialog, DialogOptions, Headers};
 pub use stored::{DEFAULT_TENANT_TTL, StoredDirectory};

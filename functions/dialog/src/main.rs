@@ -8,7 +8,9 @@
 //! `SVA_WARM_TENANTS` (comma-separated tenants whose scenarios load at start), and for
 //! pricing calls `SVA_PRICE_TABLE` (a price table file replacing the shipped one),
 //! `SVA_TTS_BILLING` (`v1` per character, or `v3` per request), `SVA_MEMORY_MB` and
-//! `SVA_VCPU` (the container's size, as deployed).
+//! `SVA_VCPU` (the container's size, as deployed). The caller is looked up in the
+//! tenant's Bitrix24 at `call_started` with the CRM client's settings
+//! (`SVA_CRM_ALLOWED_HOSTS`, `SVA_BITRIX_RATE`, `SVA_BITRIX_TOKEN_URL`).
 
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -53,7 +55,24 @@ async fn main() -> anyhow::Result<()> {
         costing: costing()?,
         ..DialogOptions::default()
     };
-    let dialog = Arc::new(Dialog::over_storage(directory, store, options));
+    // Who is calling: the tenant's Bitrix24, asked once per call within the budget.
+    let client = sva_crm::connect::client_config_from_env(|name| std::env::var(name).ok())?;
+    let connections = Arc::new(sva_crm::Connections::new(
+        TenantStore::new(store.clone()),
+        client,
+    ));
+    let customers = Arc::new(sva_crm::Customers::new(
+        connections,
+        Duration::from_secs(60),
+    ));
+    let dialog = Arc::new(
+        Dialog::over_storage(directory, store, options).with_customers(Arc::new(
+            move |tenant: String, phone: String| {
+                let customers = customers.clone();
+                async move { customers.lookup(&tenant, &phone).await }
+            },
+        )),
+    );
     sva_kit::serve(sva_dialog::http::router(dialog), &config.serve_config()).await?;
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! `Dialog::turn`: verify, restore, step, record, sign — within the deadline.
 
+use crate::customer::CustomerLookup;
 use crate::protocol::{CallEnd, CallEnded, TurnRequest, TurnResponse, VoxAction};
 use crate::token::{self, Claims, MAX_TURN_LOG, Records, TurnLog};
 use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory, signature};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use sva_abi::{Action, CallContext, Context, Event, Limits};
+use sva_abi::{Action, CallContext, Context, CustomerProfile, Event, Limits};
 use sva_turn::{Knowledge, NoKnowledge, Turn, TurnOptions, run_turn};
 
 /// The signature headers of a request.
@@ -32,6 +33,9 @@ pub struct DialogOptions {
     pub limits: Limits,
     /// How calls are priced at their end.
     pub costing: Costing,
+    /// How long `call_started` may wait for the CRM's customer lookup (at most half
+    /// the turn deadline); past it the call goes on without the profile.
+    pub lookup_budget: Duration,
 }
 
 /// How the dialog function prices a call at its end.
@@ -66,6 +70,7 @@ impl Default for DialogOptions {
             max_body_bytes: 256 << 10,
             limits: Limits::default(),
             costing: Costing::default(),
+            lookup_budget: Duration::from_millis(400),
         }
     }
 }
@@ -85,6 +90,7 @@ pub struct Dialog {
     directory: Arc<dyn TenantDirectory>,
     store: Option<sva_kit::storage::DynStore>,
     knowledge: Arc<dyn Knowledge + Send + Sync>,
+    customers: Option<Arc<dyn CustomerLookup>>,
     options: DialogOptions,
 }
 
@@ -95,8 +101,15 @@ impl Dialog {
             directory,
             store: None,
             knowledge: Arc::new(NoKnowledge),
+            customers: None,
             options,
         }
+    }
+
+    /// Looks the caller up in the CRM at `call_started` (see [`crate::customer`]).
+    pub fn with_customers(mut self, customers: Arc<dyn CustomerLookup>) -> Dialog {
+        self.customers = Some(customers);
+        self
     }
 
     /// Writes call records and CRM outbox entries to `store`.
@@ -132,6 +145,9 @@ impl Dialog {
     ) -> Result<TurnResponse, DialogError> {
         let (tenant, request) = self.authenticate(headers, body, now).await?;
         let (mut claims, event) = self.restore(&tenant, &request, now)?;
+        if matches!(event, Event::CallStarted) {
+            claims.customer = self.customer(&tenant, &request).await;
+        }
         let scenario = self
             .directory
             .scenario(&tenant, &claims.version)
@@ -149,7 +165,7 @@ impl Dialog {
             now: sva_abi::clock::rfc3339(now as i64, tenant.utc_offset_minutes),
             turn: request.seq,
             variant: claims.variant.clone(),
-            customer: None,
+            customer: claims.customer.clone(),
         };
         let log = TurnLog {
             seq: request.seq,
@@ -177,6 +193,31 @@ impl Dialog {
             );
         }
         Ok(self.answer(&tenant, &request, claims, turn, log, now))
+    }
+
+    /// The CRM's profile of the customer on the line, within the lookup budget.
+    async fn customer(&self, tenant: &Tenant, request: &TurnRequest) -> Option<CustomerProfile> {
+        let customers = self.customers.as_ref()?;
+        let phone = match request.call.direction {
+            sva_abi::Direction::Inbound => request.call.caller.as_deref(),
+            sva_abi::Direction::Outbound => request.call.callee.as_deref(),
+        }?;
+        let budget = self
+            .options
+            .lookup_budget
+            .min(self.options.turn_deadline / 2);
+        match tokio::time::timeout(budget, customers.lookup(&tenant.context.id, phone)).await {
+            Ok(profile) => profile,
+            Err(_) => {
+                tracing::info!(
+                    tenant = %tenant.context.id,
+                    call = %request.call.id,
+                    budget_ms = budget.as_millis() as u64,
+                    "the CRM lookup took too long; the call goes on without it"
+                );
+                None
+            }
+        }
     }
 
     /// Handles one `POST /v1/calls/{call_id}/end` at the current time.
@@ -355,6 +396,7 @@ impl Dialog {
                 exp: 0,
                 state: serde_json::Value::Null,
                 records: Records::default(),
+                customer: None,
             };
             return Ok((claims, event));
         }

@@ -36,6 +36,9 @@ pub struct Claims {
     /// What the call has recorded so far.
     #[serde(default)]
     pub records: Records,
+    /// What the CRM knew about the customer at `call_started`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<sva_abi::CustomerProfile>,
 }
 
 /// The call's records so far: what the call record and the CRM step need at the end.
@@ -150,6 +153,7 @@ mod tests {
             exp: 1000,
             state: serde_json::json!({"node": "budget"}),
             records: Records::default(),
+            customer: None,
         }
     }
 

@@ -100,3 +100,61 @@ pub async fn seed(admin: &Admin, store: &DynStore, wasm: &[u8]) -> Result<DemoTe
         version: settings.scenario.active.unwrap_or(version),
     })
 }
+
+/// Connects the demo tenant to the local stack's sandbox portal at `url` as an OAuth
+/// application freshly installed there (the portal's tokens do not outlive the process).
+/// A tenant someone connected to another portal keeps it.
+pub async fn connect_sandbox(
+    tenants: &TenantStore,
+    url: &str,
+    portal: &sva_portal::Portal,
+) -> Result<(), sva_tenants::TenantStoreError> {
+    let Some(settings) = tenants.settings(DEMO_TENANT).await? else {
+        return Ok(());
+    };
+    let ours = |portal_url: &str| {
+        portal_url.starts_with("http://127.0.0.1:") || portal_url.starts_with("http://localhost:")
+    };
+    if settings.crm.as_ref().is_some_and(|c| !ours(&c.portal)) {
+        return Ok(());
+    }
+    let config = portal.config();
+    let connection = sva_tenants::CrmConnection {
+        portal: url.to_owned(),
+        auth: sva_tenants::CrmAuth::Oauth,
+        webhook_user_id: None,
+        client_id: Some(config.client_id.clone()),
+        responsible_user_id: Some(1),
+        deal_category_id: None,
+        fields: Default::default(),
+    };
+    let (_access, refresh) = portal.install_app();
+    tenants
+        .put_crm_secrets(
+            DEMO_TENANT,
+            &sva_tenants::CrmSecrets {
+                client_secret: Some(config.client_secret.clone()),
+                refresh_token: Some(refresh),
+                webhook_code: None,
+            },
+        )
+        .await?;
+    // A new revision makes running workers re-read the secrets.
+    tenants
+        .update_with(
+            DEMO_TENANT,
+            "local stack",
+            "CRM sandbox connected",
+            true,
+            |s| {
+                s.crm = Some(connection.clone());
+                s.secrets_changed_at.insert(
+                    "crm".into(),
+                    sva_abi::clock::rfc3339(sva_kit::unix_now() as i64, 0),
+                );
+                Ok::<_, sva_tenants::TenantStoreError>(())
+            },
+        )
+        .await?;
+    Ok(())
+}

@@ -4,9 +4,11 @@
 //! demo tenant exists with the default scenario active and a signing secret
 //! ([`demo`]), and serves every function's routes on one port: the dialog function's
 //! `POST /v1/turn` and `POST /v1/calls/{call_id}/end`, the admin API (`/v1/tenants…`,
-//! `/openapi.json`, with the operator key kept in the data directory) and the kit's
-//! health endpoint. `sva dev` runs it; the end-to-end tests and the load generator start it
-//! in-process on a free port.
+//! `/openapi.json`, with the operator key kept in the data directory), a Bitrix24
+//! sandbox portal (`/rest/…`, `/oauth/token/`, `/_sandbox/`) that is the demo tenant's
+//! CRM, and the kit's health endpoint; a worker drains the CRM outbox into the portal.
+//! `sva dev` runs it; the end-to-end tests and the load generator start it in-process on
+//! a free port.
 
 pub mod demo;
 
@@ -15,8 +17,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use sva_admin::Admin;
+use sva_bitrix::{ClientConfig, RateLimit};
+use sva_crm::{Connections, Customers, Outbox, OutboxConfig};
 use sva_dialog::{Dialog, DialogOptions, StoredDirectory};
 use sva_kit::storage::{DynStore, LocalDir};
+use sva_portal::{Portal, PortalConfig};
 use sva_sandbox::{Sandbox, SandboxConfig};
 use sva_tenants::TenantStore;
 
@@ -72,7 +77,50 @@ pub struct LocalOptions {
     /// How long the dialog function trusts a tenant's settings before reading them
     /// again (an activation reaches new calls within it).
     pub tenant_ttl: Duration,
+    /// The Bitrix24 sandbox portal and the outbox worker.
+    pub crm: CrmOptions,
 }
+
+/// The CRM side of the local stack: a Bitrix24 sandbox portal served on the stack's own
+/// port (`/rest/…`, `/oauth/token/`, `/_sandbox/`), the demo tenant's CRM, and the
+/// worker that drains the outbox into it.
+#[derive(Debug, Clone)]
+pub struct CrmOptions {
+    /// The portal's leaky bucket, and the client's: Bitrix24's 2/s, burst 50.
+    pub rate: RateLimit,
+    /// How often the worker sweeps the outbox; `None` runs no worker (a test sweeps).
+    pub sweep_every: Option<Duration>,
+    /// The client's timeout per request.
+    pub timeout: Duration,
+    /// The client's first pause after a failure it may retry.
+    pub backoff: Duration,
+    /// How long the portal's `hang` fault holds an answer.
+    pub hang: Duration,
+    /// The worker's attempts and back-off.
+    pub outbox: OutboxConfig,
+}
+
+impl Default for CrmOptions {
+    fn default() -> Self {
+        CrmOptions {
+            rate: RateLimit::default(),
+            sweep_every: Some(Duration::from_secs(1)),
+            timeout: Duration::from_secs(10),
+            backoff: Duration::from_millis(500),
+            hang: Duration::from_secs(30),
+            outbox: OutboxConfig {
+                backoff: Duration::from_secs(2),
+                ..OutboxConfig::default()
+            },
+        }
+    }
+}
+
+/// How long the dialog function trusts what the CRM said about a number.
+const CUSTOMER_TTL: Duration = Duration::from_secs(60);
+
+/// The file, in the data directory, the sandbox portal keeps its records in.
+pub const PORTAL_STATE_FILE: &str = "crm-sandbox.json";
 
 impl Default for LocalOptions {
     fn default() -> Self {
@@ -82,6 +130,7 @@ impl Default for LocalOptions {
             scenario: PathBuf::from(DEFAULT_SCENARIO),
             turn_deadline: DialogOptions::default().turn_deadline,
             tenant_ttl: sva_dialog::DEFAULT_TENANT_TTL,
+            crm: CrmOptions::default(),
         }
     }
 }
@@ -95,7 +144,10 @@ pub struct LocalStack {
     demo: DemoTenant,
     store: DynStore,
     operator_key: String,
+    portal: Portal,
+    outbox: Arc<Outbox>,
     server: tokio::task::JoinHandle<()>,
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for LocalStack {
@@ -155,14 +207,16 @@ impl LocalStack {
             .warm(&demo.id)
             .await
             .map_err(LocalError::Sandbox)?;
-        let dialog = Arc::new(Dialog::over_storage(
-            directory,
-            store.clone(),
-            options_dialog,
-        ));
-        let routes =
-            sva_dialog::http::router(dialog).merge(sva_admin::http::router(Arc::new(admin)));
-        let router = sva_kit::serve::app(routes, &Default::default());
+        let portal = Portal::new(PortalConfig {
+            rate: sva_portal::RateLimit {
+                per_second: options.crm.rate.per_second,
+                burst: options.crm.rate.burst,
+            },
+            hang: options.crm.hang,
+            state_file: Some(options.data_dir.join(PORTAL_STATE_FILE)),
+            ..PortalConfig::default()
+        })
+        .map_err(|e| LocalError::Storage(format!("the CRM sandbox: {e}")))?;
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(|source| LocalError::Bind {
@@ -173,17 +227,57 @@ impl LocalStack {
             addr: options.listen,
             source,
         })?;
+        // The demo tenant's CRM is the sandbox on this very port.
+        let url = format!("http://{addr}");
+        let tenants = TenantStore::new(store.clone());
+        demo::connect_sandbox(&tenants, &url, &portal)
+            .await
+            .map_err(|e| LocalError::Storage(e.to_string()))?;
+        let client = ClientConfig {
+            rate: options.crm.rate,
+            timeout: options.crm.timeout,
+            backoff: options.crm.backoff,
+            rate_limit_backoff: options.crm.backoff.max(Duration::from_millis(1)),
+            operation_limit_wait: options.crm.backoff,
+            token_url: format!("{url}/oauth/token/"),
+            allowed_hosts: LOCAL_CRM_HOSTS.map(String::from).to_vec(),
+            ..ClientConfig::default()
+        };
+        let connections = Arc::new(Connections::new(tenants, client));
+        let customers = Arc::new(Customers::new(connections.clone(), CUSTOMER_TTL));
+        let dialog = Dialog::over_storage(directory, store.clone(), options_dialog).with_customers(
+            Arc::new(move |tenant: String, phone: String| {
+                let customers = customers.clone();
+                async move { customers.lookup(&tenant, &phone).await }
+            }),
+        );
+        let routes = sva_dialog::http::router(Arc::new(dialog))
+            .merge(sva_admin::http::router(Arc::new(admin)))
+            .merge(portal.router());
+        let router = sva_kit::serve::app(routes, &Default::default());
         let server = tokio::spawn(async move {
             if let Err(e) = sva_kit::serve_on(listener, router).await {
                 tracing::error!("the local stack stopped: {e}");
             }
         });
+        let outbox = Arc::new(Outbox::new(
+            store.clone(),
+            connections,
+            options.crm.outbox.clone(),
+        ));
+        let worker = options
+            .crm
+            .sweep_every
+            .map(|every| sva_crm::spawn_worker(outbox.clone(), every));
         Ok(LocalStack {
             addr,
             demo,
             store,
             operator_key,
+            portal,
+            outbox,
             server,
+            worker,
         })
     }
 
@@ -212,6 +306,16 @@ impl LocalStack {
         &self.store
     }
 
+    /// The Bitrix24 sandbox portal (served at [`LocalStack::url`]).
+    pub fn portal(&self) -> &Portal {
+        &self.portal
+    }
+
+    /// The CRM outbox worker (swept every [`CrmOptions::sweep_every`]).
+    pub fn outbox(&self) -> &Arc<Outbox> {
+        &self.outbox
+    }
+
     /// Serves until the process is asked to stop (Ctrl-C, SIGTERM).
     pub async fn run_until_stopped(mut self) {
         tokio::select! {
@@ -224,6 +328,9 @@ impl LocalStack {
 impl Drop for LocalStack {
     fn drop(&mut self) {
         self.server.abort();
+        if let Some(worker) = &self.worker {
+            worker.abort();
+        }
     }
 }
 

@@ -82,6 +82,11 @@ async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
                 data_dir: _dir.path().to_owned(),
                 listen: ([127, 0, 0, 1], 0).into(),
                 scenario: args.scenario.clone(),
+                // The CRM step is not what is measured here.
+                crm: sva_local::CrmOptions {
+                    sweep_every: None,
+                    ..sva_local::CrmOptions::default()
+                },
                 ..sva_local::LocalOptions::default()
             })
             .await?;

@@ -5,11 +5,13 @@
 
 mod admin;
 mod call;
+mod crm;
 mod dev;
 mod load;
 mod nlu;
 mod report;
 mod scenario;
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -44,6 +46,9 @@ enum Command {
     Load(load::LoadArgs),
     /// What calls cost and brought: per call, day, scenario version, outcome; A/B test.
     Report(report::ReportArgs),
+    /// What reached Bitrix24: the sandbox's leads, the outbox, dead letters and retries.
+    #[command(subcommand)]
+    Crm(crm::Command),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
         Command::Call(args) => call::run(args),
         Command::Load(args) => load::run(args),
         Command::Report(args) => report::run(args),
+        Command::Crm(command) => crm::run(command),
     };
     match result {
         Ok(code) => code,

@@ -6,12 +6,11 @@ use clap::{Args, ValueEnum};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use sva_costs::render;
 use sva_costs::report::Report;
 use sva_costs::scan::{Scope, scan};
 use sva_costs::{PriceTable, PricingOptions, TtsBilling};
-use sva_kit::storage::{DynStore, LocalDir};
+use sva_kit::storage::DynStore;
 
 /// `sva report` arguments.
 #[derive(Args)]
@@ -83,17 +82,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn report(args: ReportArgs) -> anyhow::Result<()> {
-    let store: DynStore = if std::env::var_os("SVA_STORAGE").is_some() {
-        let config = sva_kit::Config::from_env()?;
-        sva_kit::storage::open(&config.storage).await?
-    } else {
-        anyhow::ensure!(
-            args.data.exists(),
-            "нет каталога данных {} — запустите `make dev` и сделайте несколько звонков (`make call`)",
-            args.data.display()
-        );
-        Arc::new(LocalDir::new(&args.data))
-    };
+    let store: DynStore = crate::store::open(&args.data).await?;
     let to = args.to.clone().unwrap_or_else(today);
     let from = args.from.clone().unwrap_or_else(|| days_before(&to, 30));
     anyhow::ensure!(

@@ -1,0 +1,87 @@
+//! Webhook and OAuth credentials, and the one shared refresh of an expired access token.
+
+use async_trait::async_trait;
+
+/// How the client authenticates to the portal.
+#[derive(Clone)]
+pub enum Credentials {
+    /// An incoming webhook: calls go to `/rest/{user_id}/{code}/{method}`. Telephony
+    /// methods refuse it (`WRONG_AUTH_TYPE`).
+    Webhook {
+        /// The webhook creator's user id.
+        user_id: u64,
+        /// The webhook code (a secret).
+        code: String,
+    },
+    /// An OAuth local application: calls go to `/rest/{method}` with `auth=<access token>`;
+    /// the access token lives an hour and is refreshed with the refresh token, which
+    /// rotates on every refresh.
+    OAuth {
+        /// The application's client id.
+        client_id: String,
+        /// The application's client secret.
+        client_secret: String,
+        /// The current refresh token.
+        refresh_token: String,
+        /// An access token, if one is at hand (else the first call refreshes).
+        access_token: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Webhook { user_id, .. } => f
+                .debug_struct("Webhook")
+                .field("user_id", user_id)
+                .field("code", &"…")
+                .finish(),
+            Credentials::OAuth { client_id, .. } => f
+                .debug_struct("OAuth")
+                .field("client_id", client_id)
+                .field("secrets", &"…")
+                .finish(),
+        }
+    }
+}
+
+/// Where a rotated refresh token is persisted. Bitrix24 invalidates the old refresh
+/// token when it issues a new one, so the new one must be stored before the process can
+/// forget it.
+#[async_trait]
+pub trait TokenSink: Send + Sync {
+    /// Stores `refresh_token` as the portal's current refresh token.
+    async fn rotated(&self, refresh_token: &str) -> Result<(), String>;
+
+    /// The refresh token stored now, if the sink can tell: when another process (a
+    /// second function instance) refreshed first, the token this client holds is dead
+    /// and the stored one is the live one.
+    async fn current(&self) -> Result<Option<String>, String> {
+        Ok(None)
+    }
+}
+
+/// The OAuth tokens in use and how many times they were refreshed.
+#[derive(Clone)]
+pub(crate) struct Tokens {
+    /// The access token, if any.
+    pub access: Option<String>,
+    /// The refresh token.
+    pub refresh: String,
+    /// Bumped on every refresh: a call that saw `expired_token` with an older
+    /// generation just replays with the newer token instead of refreshing again.
+    pub generation: u64,
+}
+
+/// The token server's answer (`oauth.bitrix.info/oauth/token/`).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct TokenAnswer {
+    /// The new access token.
+    pub access_token: Option<String>,
+    /// The new refresh token.
+    pub refresh_token: Option<String>,
+    /// An error code (`invalid_grant`, `invalid_client`, …).
+    pub error: Option<String>,
+    /// The error's description.
+    pub error_description: Option<String>,
+}

@@ -1,0 +1,257 @@
+//! A tenant's Bitrix24 client, made from its CRM connection and secrets, kept while
+//! they do not change; a rotated OAuth refresh token is written back to the secrets.
+
+use crate::fields::Mapping;
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use sva_bitrix::{Client, ClientConfig, Credentials, TokenSink};
+use sva_tenants::{CrmAuth, CrmSecrets, TenantStore};
+
+/// Why a tenant has no usable CRM client.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// No such tenant.
+    #[error("tenant {0} does not exist")]
+    NoTenant(String),
+    /// The tenant has not connected a portal.
+    #[error("tenant {0} has no CRM connection")]
+    NotConfigured(String),
+    /// A secret the connection needs is not set.
+    #[error("the CRM connection of tenant {tenant} lacks {what}")]
+    Incomplete {
+        /// The tenant.
+        tenant: String,
+        /// What is missing.
+        what: &'static str,
+    },
+    /// The client refused the connection (a blocked URL, a bad webhook code).
+    #[error(transparent)]
+    Client(#[from] sva_bitrix::BitrixError),
+    /// The tenant store failed.
+    #[error("tenant store: {0}")]
+    Store(String),
+}
+
+impl ConnectError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> String {
+        match self {
+            ConnectError::NoTenant(_) => "tenant_not_found".into(),
+            ConnectError::NotConfigured(_) => "crm_not_configured".into(),
+            ConnectError::Incomplete { .. } => "crm_incomplete".into(),
+            ConnectError::Client(e) => e.code(),
+            ConnectError::Store(_) => "storage".into(),
+        }
+    }
+
+    /// Whether trying later may work without a person changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ConnectError::Store(_))
+    }
+}
+
+/// A variable of the environment that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {reason}")]
+pub struct EnvError {
+    /// The variable.
+    pub name: &'static str,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// The Bitrix24 client settings from the environment (`lookup` is `std::env::var`):
+///
+/// * `SVA_CRM_ALLOWED_HOSTS` — comma-separated hosts a portal may be on although not
+///   public (empty by default);
+/// * `SVA_BITRIX_RATE` — requests per second and burst per portal, `2/50` by default
+///   (`5/250` for Enterprise portals);
+/// * `SVA_BITRIX_TOKEN_URL` — the OAuth token server (`https://oauth.bitrix.info/oauth/token/`).
+pub fn client_config_from_env(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<ClientConfig, EnvError> {
+    let env = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let mut client = ClientConfig {
+        allowed_hosts: env("SVA_CRM_ALLOWED_HOSTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(String::from)
+            .collect(),
+        ..ClientConfig::default()
+    };
+    if let Some(rate) = env("SVA_BITRIX_RATE") {
+        let (per_second, burst) = rate
+            .split_once('/')
+            .and_then(|(r, b)| Some((r.trim().parse().ok()?, b.trim().parse().ok()?)))
+            .filter(|(r, _): &(f64, u32)| *r > 0.0)
+            .ok_or_else(|| EnvError {
+                name: "SVA_BITRIX_RATE",
+                reason: format!("{rate:?} is not like 2/50 (requests per second / burst)"),
+            })?;
+        client.rate = sva_bitrix::RateLimit { per_second, burst };
+    }
+    if let Some(url) = env("SVA_BITRIX_TOKEN_URL") {
+        client.token_url = url;
+    }
+    Ok(client)
+}
+
+/// A tenant's client and how its portal is set up.
+#[derive(Clone)]
+pub struct Connection {
+    /// The client.
+    pub client: Arc<Client>,
+    /// The portal setup.
+    pub mapping: Mapping,
+}
+
+/// Clients per tenant, made again when the tenant's settings or secrets change.
+pub struct Connections {
+    tenants: TenantStore,
+    config: ClientConfig,
+    cache: Mutex<HashMap<String, (String, Connection)>>,
+    /// Held while a client is made, so concurrent entries of one tenant share one client
+    /// (two clients refreshing one OAuth token would kill each other's refresh token).
+    making: tokio::sync::Mutex<()>,
+}
+
+impl Connections {
+    /// Clients configured by `config` (rate, timeouts, token server, allowed hosts).
+    pub fn new(tenants: TenantStore, config: ClientConfig) -> Connections {
+        Connections {
+            tenants,
+            config,
+            cache: Mutex::new(HashMap::new()),
+            making: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The tenant's connection.
+    pub async fn get(&self, tenant: &str) -> Result<Connection, ConnectError> {
+        let settings = self
+            .tenants
+            .settings(tenant)
+            .await
+            .map_err(|e| ConnectError::Store(e.to_string()))?
+            .ok_or_else(|| ConnectError::NoTenant(tenant.into()))?;
+        let crm = settings
+            .crm
+            .clone()
+            .ok_or_else(|| ConnectError::NotConfigured(tenant.into()))?;
+        let stamp = format!(
+            "{}/{}",
+            settings.revision,
+            settings
+                .secrets_changed_at
+                .get("crm")
+                .map(String::as_str)
+                .unwrap_or("")
+        );
+        if let Some(connection) = self.cached(tenant, &stamp) {
+            return Ok(connection);
+        }
+        let _making = self.making.lock().await;
+        if let Some(connection) = self.cached(tenant, &stamp) {
+            return Ok(connection);
+        }
+        let secrets = self
+            .tenants
+            .crm_secrets(tenant)
+            .await
+            .map_err(|e| ConnectError::Store(e.to_string()))?;
+        let incomplete = |what| ConnectError::Incomplete {
+            tenant: tenant.into(),
+            what,
+        };
+        let credentials = match crm.auth {
+            CrmAuth::Webhook => Credentials::Webhook {
+                user_id: crm
+                    .webhook_user_id
+                    .ok_or_else(|| incomplete("webhook_user_id"))?,
+                code: secrets
+                    .webhook_code
+                    .clone()
+                    .ok_or_else(|| incomplete("webhook_code"))?,
+            },
+            CrmAuth::Oauth => Credentials::OAuth {
+                client_id: crm
+                    .client_id
+                    .clone()
+                    .ok_or_else(|| incomplete("client_id"))?,
+                client_secret: secrets
+                    .client_secret
+                    .clone()
+                    .ok_or_else(|| incomplete("client_secret"))?,
+                refresh_token: secrets
+                    .refresh_token
+                    .clone()
+                    .ok_or_else(|| incomplete("refresh_token"))?,
+                access_token: None,
+            },
+        };
+        let sink = Arc::new(StoredRefreshToken {
+            tenants: self.tenants.clone(),
+            tenant: tenant.into(),
+        });
+        let client =
+            Client::new(&crm.portal, credentials, self.config.clone())?.with_token_sink(sink);
+        let connection = Connection {
+            client: Arc::new(client),
+            mapping: Mapping {
+                responsible_user_id: crm.responsible_user_id,
+                deal_category_id: crm.deal_category_id,
+                custom_fields: crm.fields.clone(),
+            },
+        };
+        self.lock()
+            .insert(tenant.into(), (stamp, connection.clone()));
+        Ok(connection)
+    }
+
+    fn cached(&self, tenant: &str, stamp: &str) -> Option<Connection> {
+        match self.lock().get(tenant) {
+            Some((seen, connection)) if seen == stamp => Some(connection.clone()),
+            _ => None,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Connection)>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Writes a rotated refresh token into the tenant's CRM secrets.
+struct StoredRefreshToken {
+    tenants: TenantStore,
+    tenant: String,
+}
+
+#[async_trait]
+impl TokenSink for StoredRefreshToken {
+    async fn current(&self) -> Result<Option<String>, String> {
+        self.tenants
+            .crm_secrets(&self.tenant)
+            .await
+            .map(|s| s.refresh_token)
+            .map_err(|e| e.to_string())
+    }
+
+    async fn rotated(&self, refresh_token: &str) -> Result<(), String> {
+        let current = self
+            .tenants
+            .crm_secrets(&self.tenant)
+            .await
+            .map_err(|e| e.to_string())?;
+        let change = CrmSecrets {
+            refresh_token: Some(refresh_token.to_owned()),
+            ..CrmSecrets::default()
+        };
+        self.tenants
+            .put_crm_secrets(&self.tenant, &current.merged(&change))
+            .await
+            .map_err(|e| e.to_string())
+    }
+}

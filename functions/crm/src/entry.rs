@@ -1,0 +1,138 @@
+//! The outbox entry (`outbox/crm/{tenant}/{call_id}.json`): the call's pending CRM work
+//! and, as it goes, what has been done — the ids Bitrix24 gave — so an attempt that
+//! fails half-way is resumed by the next one instead of repeated.
+
+use serde::{Deserialize, Serialize};
+
+/// The key of a call's pending CRM work.
+pub fn outbox_key(tenant: &str, call_id: &str) -> String {
+    format!("{OUTBOX_PREFIX}{tenant}/{call_id}.json")
+}
+
+/// Where pending entries are.
+pub const OUTBOX_PREFIX: &str = "outbox/crm/";
+
+/// Where entries that could not be carried out are moved, with the reason.
+pub const DEAD_PREFIX: &str = "outbox/dead/crm/";
+
+/// The key of a dead letter.
+pub fn dead_key(tenant: &str, call_id: &str) -> String {
+    format!("{DEAD_PREFIX}{tenant}/{call_id}.json")
+}
+
+/// The key of what the CRM step did for a call (written when it is done).
+pub fn result_key(tenant: &str, call_id: &str) -> String {
+    format!("crm/{tenant}/{call_id}.json")
+}
+
+/// The key of the lease on attempt `attempt` of a call: only one worker can create it.
+pub fn lease_key(tenant: &str, call_id: &str, attempt: u32) -> String {
+    format!("outbox/lease/crm/{tenant}/{call_id}/{attempt:06}.json")
+}
+
+/// One call's CRM work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Format version (1).
+    pub v: u32,
+    /// The tenant.
+    pub tenant: String,
+    /// Our call id.
+    pub call_id: String,
+    /// The call record's key.
+    pub record: String,
+    /// When the call ended (RFC 3339).
+    pub created_at: String,
+    /// Attempts started so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Not before (unix seconds): the back-off after a failed attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<u64>,
+    /// Why the last attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<EntryError>,
+    /// What is done so far.
+    #[serde(default)]
+    pub progress: Progress,
+    /// When the work was finished (RFC 3339), in the result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<String>,
+}
+
+/// A failed attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryError {
+    /// A machine-readable code (Bitrix24's, or ours).
+    pub code: String,
+    /// What happened, in a sentence.
+    pub message: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// What has been done in Bitrix24 for the call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Whether the caller was a known contact (decided once, before anything is created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_known: Option<bool>,
+    /// The contact: the known one, or the one created for the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<u64>,
+    /// The known contact's responsible manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager_id: Option<u64>,
+    /// Whether the known contact got the e-mail it lacked (or had it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contact_updated: bool,
+    /// The lead created for an unknown caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_id: Option<u64>,
+    /// The deal created for a known contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal_id: Option<u64>,
+    /// The transcript's timeline comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_id: Option<u64>,
+    /// The call in Bitrix24's call history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telephony: Option<Telephony>,
+    /// Why the call history was not written (a webhook cannot write it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telephony_skipped: Option<String>,
+    /// To-dos created for booked callbacks, in the record's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub todo_ids: Vec<u64>,
+    /// Why nothing was written (no number, no name, nothing said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+/// The external-telephony call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Telephony {
+    /// `CALL_ID` from `telephony.externalCall.register`.
+    pub call_id: String,
+    /// Whether `finish` was done (it creates the call activity).
+    #[serde(default)]
+    pub finished: bool,
+    /// Whether the recording was attached (or there was none).
+    #[serde(default)]
+    pub record_attached: bool,
+    /// `attached`, or `uncertain` when the answer was lost (a transcript cannot be
+    /// looked up, and the timeline comment already holds it: it is not sent twice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<String>,
+}
+
+impl Progress {
+    /// The CRM record the call belongs to: (`lead`|`deal`, id).
+    pub fn owner(&self) -> Option<(&'static str, u64)> {
+        match (self.deal_id, self.lead_id) {
+            (Some(deal), _) => Some(("deal", deal)),
+            (None, Some(lead)) => Some(("lead", lead)),
+            _ => None,
+        }
+    }
+}

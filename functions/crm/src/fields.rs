@@ -1,0 +1,341 @@
+//! What a call becomes in Bitrix24: the fields of the contact, the lead or the deal, the
+//! transcript comment, the to-dos. Russian, because sales managers read them.
+
+use crate::record::CallRecord;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// `ORIGINATOR_ID` of everything the assistant creates: with `ORIGIN_ID` = our call id it
+/// is the key an interrupted attempt is reconciled by.
+pub const ORIGINATOR: &str = "sva";
+
+/// How a tenant's portal is set up for the assistant.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    /// The user leads and deals are assigned to (when the contact has no manager).
+    pub responsible_user_id: Option<u64>,
+    /// The deal pipeline for known contacts (`CATEGORY_ID`).
+    pub deal_category_id: Option<u64>,
+    /// Slots mapped to the portal's custom fields (`budget` → `UF_CRM_BUDGET`).
+    pub custom_fields: BTreeMap<String, String>,
+}
+
+/// Russian names of the qualification slots and outcomes.
+fn slot_title(slot: &str) -> &str {
+    match slot {
+        "need" => "Потребность",
+        "budget" => "Бюджет",
+        "timeline" => "Сроки",
+        "decision_maker" => "Кто принимает решение",
+        "company" => "Компания",
+        "name" => "Имя",
+        "phone" => "Телефон",
+        "email" => "E-mail",
+        other => other,
+    }
+}
+
+/// The outcome in words.
+pub fn outcome_title(outcome: &str) -> &str {
+    match outcome {
+        "qualified" => "квалифицирован",
+        "transferred" => "передан менеджеру",
+        "callback" => "просил перезвонить",
+        "not_qualified" => "не подходит",
+        "not_interested" => "не заинтересован",
+        "do_not_call" => "просил больше не звонить",
+        "dropped" => "разговор прерван",
+        "in_progress" => "разговор не завершён",
+        other => other,
+    }
+}
+
+/// The marker that ties a comment or a to-do to its call (`ORIGIN_ID` for things that
+/// have no such field): found in the text, it says an earlier attempt already made it.
+pub fn marker(call_id: &str) -> String {
+    format!("ID звонка: «{call_id}»")
+}
+
+/// A title: the need and who asked.
+pub fn title(record: &CallRecord) -> String {
+    let who = record
+        .text("company")
+        .or_else(|| record.text("name"))
+        .or_else(|| record.phones().into_iter().next())
+        .unwrap_or_else(|| "без номера".into());
+    let what = record.text("need").unwrap_or_else(|| {
+        if record.is_outbound() {
+            "исходящий звонок".into()
+        } else {
+            "входящий звонок".into()
+        }
+    });
+    let mut title = format!("Голосовой ассистент: {what} — {who}");
+    if title.chars().count() > 250 {
+        title = title.chars().take(249).collect::<String>() + "…";
+    }
+    title
+}
+
+/// The summary for `COMMENTS`: outcome, score, every slot, the marker.
+pub fn summary(record: &CallRecord) -> String {
+    let q = &record.qualification;
+    let mut lines = vec![format!(
+        "Итог звонка: {} (оценка {} из 100).",
+        outcome_title(&q.outcome),
+        q.score
+    )];
+    for (slot, value) in &q.slots {
+        let shown = match (slot.as_str(), record.budget()) {
+            ("budget", Some((amount, currency))) => format!("{amount:.0} {currency}"),
+            _ => match &value.value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+        };
+        lines.push(format!("{}: {shown}", slot_title(slot)));
+    }
+    for callback in &record.callbacks {
+        lines.push(format!("Перезвонить: {} {}", callback.at, callback.note));
+    }
+    if let Some(cost) = &record.cost {
+        lines.push(format!(
+            "Стоимость звонка: {:.2} {}",
+            cost.total, cost.currency
+        ));
+    }
+    lines.push(marker(&record.call.id));
+    lines.join("\n")
+}
+
+fn multifield(values: impl IntoIterator<Item = String>) -> Value {
+    Value::Array(
+        values
+            .into_iter()
+            .map(|v| json!({ "VALUE": v, "VALUE_TYPE": "WORK" }))
+            .collect(),
+    )
+}
+
+/// The fields every created record shares: source, origin, amount, custom fields.
+fn common(record: &CallRecord, mapping: &Mapping, assigned: Option<u64>) -> Map<String, Value> {
+    let mut f = Map::new();
+    f.insert("SOURCE_ID".into(), json!("CALL"));
+    f.insert(
+        "SOURCE_DESCRIPTION".into(),
+        json!(format!("Голосовой ассистент, звонок {}", record.call.id)),
+    );
+    f.insert("ORIGINATOR_ID".into(), json!(ORIGINATOR));
+    f.insert("ORIGIN_ID".into(), json!(record.call.id));
+    f.insert("OPENED".into(), json!("Y"));
+    if let Some(user) = assigned.or(mapping.responsible_user_id) {
+        f.insert("ASSIGNED_BY_ID".into(), json!(user));
+    }
+    if let Some((amount, currency)) = record.budget() {
+        f.insert("OPPORTUNITY".into(), json!(amount));
+        f.insert("CURRENCY_ID".into(), json!(currency));
+        f.insert("IS_MANUAL_OPPORTUNITY".into(), json!("Y"));
+    }
+    for (slot, field) in &mapping.custom_fields {
+        let value = match (slot.as_str(), record.budget()) {
+            ("budget", Some((amount, _))) => Some(json!(amount)),
+            ("score", _) => Some(json!(record.qualification.score)),
+            ("outcome", _) => Some(json!(outcome_title(&record.qualification.outcome))),
+            _ => record.text(slot).map(Value::String),
+        };
+        if let Some(value) = value {
+            f.insert(field.clone(), value);
+        }
+    }
+    f
+}
+
+/// Whether the call ended in a way the lead should be closed as junk.
+fn is_junk(outcome: &str) -> bool {
+    matches!(outcome, "not_interested" | "do_not_call")
+}
+
+/// A new contact for an unknown caller.
+pub fn contact(record: &CallRecord, mapping: &Mapping) -> Value {
+    let mut f = common(record, mapping, None);
+    for key in ["OPPORTUNITY", "CURRENCY_ID", "IS_MANUAL_OPPORTUNITY"] {
+        f.remove(key);
+    }
+    // Bitrix24 wants a name or a last name on a contact.
+    let name = record.text("name").unwrap_or_else(|| "Клиент".into());
+    f.insert("NAME".into(), json!(name));
+    f.insert("PHONE".into(), multifield(record.phones()));
+    if let Some(email) = record.text("email") {
+        f.insert("EMAIL".into(), multifield([email]));
+    }
+    f.insert(
+        "COMMENTS".into(),
+        json!(format!(
+            "Создан голосовым ассистентом. {}",
+            marker(&record.call.id)
+        )),
+    );
+    Value::Object(f)
+}
+
+/// The lead for a caller who is not a known contact.
+pub fn lead(record: &CallRecord, mapping: &Mapping, contact_id: Option<u64>) -> Value {
+    let mut f = common(record, mapping, None);
+    f.insert("TITLE".into(), json!(title(record)));
+    if let Some(name) = record.text("name") {
+        f.insert("NAME".into(), json!(name));
+    }
+    if let Some(company) = record.text("company") {
+        f.insert("COMPANY_TITLE".into(), json!(company));
+    }
+    f.insert("PHONE".into(), multifield(record.phones()));
+    if let Some(email) = record.text("email") {
+        f.insert("EMAIL".into(), multifield([email]));
+    }
+    f.insert("COMMENTS".into(), json!(summary(record)));
+    if let Some(id) = contact_id {
+        f.insert("CONTACT_ID".into(), json!(id));
+    }
+    let outcome = record.qualification.outcome.as_str();
+    if is_junk(outcome) {
+        f.insert("STATUS_ID".into(), json!("JUNK"));
+        f.insert(
+            "STATUS_DESCRIPTION".into(),
+            json!(format!("Клиент {}", outcome_title(outcome))),
+        );
+    } else {
+        f.insert("STATUS_ID".into(), json!("NEW"));
+    }
+    Value::Object(f)
+}
+
+/// The deal for a known contact, assigned to the contact's manager when it has one.
+pub fn deal(
+    record: &CallRecord,
+    mapping: &Mapping,
+    contact_id: u64,
+    manager: Option<u64>,
+) -> Value {
+    let mut f = common(record, mapping, manager);
+    f.insert("TITLE".into(), json!(title(record)));
+    f.insert("CONTACT_IDS".into(), json!([contact_id]));
+    if let Some(category) = mapping.deal_category_id {
+        f.insert("CATEGORY_ID".into(), json!(category));
+    }
+    f.insert("COMMENTS".into(), json!(summary(record)));
+    Value::Object(f)
+}
+
+/// A callback's time as Bitrix24 wants a deadline: ISO 8601 with seconds and an offset.
+/// Scenarios book `2026-11-27T14:00` in the tenant's local time; the offset is the one
+/// of the call's own timestamps (Moscow when none has one).
+pub fn deadline(at: &str, record: &CallRecord) -> String {
+    let at = at.trim();
+    let has_offset = at.len() > 19 && (at.ends_with('Z') || at[19..].contains(['+', '-']))
+        || at.len() == 22 && at[16..].contains(['+', '-']);
+    if has_offset {
+        return at.to_owned();
+    }
+    let offset = [&record.ended_at, &record.started_at]
+        .into_iter()
+        .flatten()
+        .find_map(|t| {
+            let tail = t.get(t.len().saturating_sub(6)..)?;
+            (tail.starts_with(['+', '-']) && tail.as_bytes().get(3) == Some(&b':'))
+                .then(|| tail.to_owned())
+        })
+        .unwrap_or_else(|| "+03:00".into());
+    let with_seconds = match at.len() {
+        10 => format!("{at}T10:00:00"), // a day alone: the morning
+        16 => format!("{at}:00"),
+        _ => at.to_owned(),
+    };
+    format!("{with_seconds}{offset}")
+}
+
+/// The transcript as a timeline comment (BB-code, as the timeline shows it).
+pub fn transcript_comment(record: &CallRecord) -> String {
+    let mut text = format!(
+        "[B]Разговор с голосовым ассистентом[/B] ({} с, {})\n",
+        record.duration_s,
+        outcome_title(&record.qualification.outcome)
+    );
+    for exchange in &record.transcript {
+        if !exchange.caller.is_empty() {
+            text.push_str(&format!("Клиент: {}\n", exchange.caller));
+        }
+        for phrase in &exchange.assistant {
+            text.push_str(&format!("Ассистент: {phrase}\n"));
+        }
+    }
+    if let Some(url) = &record.recording_url {
+        text.push_str(&format!("Запись: {url}\n"));
+    }
+    text.push_str(&marker(&record.call.id));
+    text
+}
+
+/// The transcript for `telephony.call.attachTranscription`: the assistant is `User`
+/// (our side), the caller `Client`; times in seconds from the start.
+pub fn transcription_messages(record: &CallRecord) -> Value {
+    let mut messages = Vec::new();
+    let exchanges = &record.transcript;
+    for (i, exchange) in exchanges.iter().enumerate() {
+        let start = exchange.at_ms / 1000;
+        let stop = exchanges
+            .get(i + 1)
+            .map(|next| next.at_ms / 1000)
+            .unwrap_or(u64::from(record.duration_s))
+            .max(start + 1);
+        if !exchange.caller.is_empty() {
+            messages.push(json!({"SIDE": "Client", "START_TIME": start, "STOP_TIME": stop, "MESSAGE": exchange.caller}));
+        }
+        let said = exchange.assistant.join(" ");
+        if !said.is_empty() {
+            messages.push(
+                json!({"SIDE": "User", "START_TIME": start, "STOP_TIME": stop, "MESSAGE": said}),
+            );
+        }
+    }
+    Value::Array(messages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(ended_at: Option<&str>) -> CallRecord {
+        serde_json::from_value(json!({
+            "tenant": "acme",
+            "call": {"id": "c-1"},
+            "ended_at": ended_at,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn deadlines_get_seconds_and_the_calls_offset() {
+        let yekaterinburg = record(Some("2026-11-26T09:15:00+05:00"));
+        assert_eq!(
+            deadline("2026-11-27T14:00", &yekaterinburg),
+            "2026-11-27T14:00:00+05:00"
+        );
+        assert_eq!(
+            deadline("2026-11-27", &yekaterinburg),
+            "2026-11-27T10:00:00+05:00"
+        );
+        assert_eq!(
+            deadline("2026-11-27T14:00:00+03:00", &yekaterinburg),
+            "2026-11-27T14:00:00+03:00"
+        );
+        assert_eq!(
+            deadline("2026-11-27T14:00", &record(None)),
+            "2026-11-27T14:00:00+03:00"
+        );
+    }
+
+    #[test]
+    fn the_marker_of_one_call_is_not_found_in_another() {
+        assert!(!marker("c-10").contains(&marker("c-1")));
+    }
+}

@@ -1,0 +1,28 @@
+//! The CRM function binary: the outbox worker behind `POST /v1/crm/outbox`, which
+//! Yandex Cloud's Object Storage trigger (an entry written) and timer trigger (retries)
+//! call. Configuration is the kit's `SVA_*` variables, the Bitrix24 client's
+//! (`sva_crm::connect::client_config_from_env`: `SVA_CRM_ALLOWED_HOSTS`,
+//! `SVA_BITRIX_RATE`, `SVA_BITRIX_TOKEN_URL`) and `SVA_CRM_MAX_ATTEMPTS`, the attempts
+//! before a dead letter (8).
+
+use anyhow::Context as _;
+use std::sync::Arc;
+use sva_crm::{Connections, Outbox, OutboxConfig};
+use sva_tenants::TenantStore;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = sva_kit::Config::from_env()?;
+    sva_kit::logging::init(config.log_format)?;
+    let client = sva_crm::connect::client_config_from_env(|name| std::env::var(name).ok())?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut outbox_config = OutboxConfig::default();
+    if let Some(n) = env("SVA_CRM_MAX_ATTEMPTS") {
+        outbox_config.max_attempts = n.parse().context("SVA_CRM_MAX_ATTEMPTS must be a number")?;
+    }
+    let store = sva_kit::storage::open(&config.storage).await?;
+    let connections = Arc::new(Connections::new(TenantStore::new(store.clone()), client));
+    let outbox = Arc::new(Outbox::new(store, connections, outbox_config));
+    sva_kit::serve(sva_crm::http::router(outbox), &config.serve_config()).await?;
+    Ok(())
+}

@@ -1,0 +1,429 @@
+//! The outbox worker: takes a call's entry, carries it into Bitrix24 with [`Step`],
+//! saves progress after every action, and ends it as done (`crm/{tenant}/{call}.json`),
+//! due again later (back-off), or a dead letter (`outbox/dead/crm/…`) with the reason.
+//!
+//! Only one worker runs an attempt: attempt N is claimed by creating its lease object
+//! (`put_if_absent`), so the Object Storage trigger and the timer sweep never run the
+//! same entry at once. A worker that dies leaves a lease that expires; the next sweep
+//! counts the lost attempt and claims the following one.
+
+use crate::connect::{ConnectError, Connections};
+use crate::entry::{
+    DEAD_PREFIX, EntryError, OUTBOX_PREFIX, OutboxEntry, dead_key, lease_key, outbox_key,
+    result_key,
+};
+use crate::record::CallRecord;
+use crate::step::{Next, Step};
+use bytes::Bytes;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use sva_kit::storage::{DynStore, StorageError};
+use sva_kit::unix_now;
+
+/// How the worker retries.
+#[derive(Debug, Clone)]
+pub struct OutboxConfig {
+    /// Attempts before an entry becomes a dead letter.
+    pub max_attempts: u32,
+    /// The pause after the first failed attempt, doubled after each (capped at an hour).
+    pub backoff: Duration,
+    /// How long an attempt may hold its lease (longer than the function's timeout).
+    pub lease: Duration,
+    /// Entries carried at once by a sweep.
+    pub concurrency: usize,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig {
+            max_attempts: 8,
+            backoff: Duration::from_secs(30),
+            lease: Duration::from_secs(300),
+            concurrency: 4,
+        }
+    }
+}
+
+/// What became of one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Processed {
+    /// Everything is in Bitrix24; the result is at this key.
+    Done(String),
+    /// The attempt failed; the entry is due again at this unix time.
+    Retry {
+        /// When.
+        at: u64,
+        /// Why the attempt failed.
+        error: EntryError,
+    },
+    /// The entry became a dead letter at this key.
+    Dead {
+        /// The dead letter's key.
+        key: String,
+        /// Why.
+        error: EntryError,
+    },
+    /// Not taken now: `gone` (done meanwhile), `not_due` (backing off) or `leased`
+    /// (another worker has it).
+    Skipped(&'static str),
+}
+
+/// Why the worker could not do its own job (storage); Bitrix24's failures are not
+/// errors here but [`Processed::Retry`] or [`Processed::Dead`].
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The key is not an outbox entry's.
+    #[error("{0:?} is not an outbox entry key")]
+    Key(String),
+}
+
+/// Totals of a sweep.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sweep {
+    /// Entries done.
+    pub done: usize,
+    /// Entries to try again later.
+    pub retry: usize,
+    /// Entries moved to the dead letters.
+    pub dead: usize,
+    /// Entries not taken (backing off, leased elsewhere, gone).
+    pub skipped: usize,
+    /// Entries the worker could not handle (storage failures).
+    pub failed: usize,
+}
+
+/// The outbox worker.
+pub struct Outbox {
+    store: DynStore,
+    connections: Arc<Connections>,
+    config: OutboxConfig,
+}
+
+impl Outbox {
+    /// A worker over `store`, reaching tenants' portals through `connections`.
+    pub fn new(store: DynStore, connections: Arc<Connections>, config: OutboxConfig) -> Outbox {
+        Outbox {
+            store,
+            connections,
+            config,
+        }
+    }
+
+    /// Carries every due entry, `concurrency` at a time.
+    pub async fn sweep(self: &Arc<Self>) -> Result<Sweep, OutboxError> {
+        let keys = self.store.list(OUTBOX_PREFIX).await?;
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for key in keys {
+            let worker = Arc::clone(self);
+            let limit = Arc::clone(&limit);
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                worker.process(&key).await
+            });
+        }
+        let mut sweep = Sweep::default();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(Ok(Processed::Done(_))) => sweep.done += 1,
+                Ok(Ok(Processed::Retry { .. })) => sweep.retry += 1,
+                Ok(Ok(Processed::Dead { .. })) => sweep.dead += 1,
+                Ok(Ok(Processed::Skipped(_))) => sweep.skipped += 1,
+                Ok(Err(e)) => {
+                    tracing::warn!("an outbox entry could not be handled: {e}");
+                    sweep.failed += 1;
+                }
+                Err(e) => {
+                    tracing::error!("an outbox task failed: {e}");
+                    sweep.failed += 1;
+                }
+            }
+        }
+        Ok(sweep)
+    }
+
+    /// Carries the entry at `key` (an `outbox/crm/{tenant}/{call}.json` key), if it is due
+    /// and no other worker has it.
+    pub async fn process(&self, key: &str) -> Result<Processed, OutboxError> {
+        let (tenant, call_id) = parse_key(key).ok_or_else(|| OutboxError::Key(key.into()))?;
+        let now = unix_now();
+        let Some(mut entry) = self.read(key).await? else {
+            return Ok(Processed::Skipped("gone"));
+        };
+        if entry.next_attempt_at.is_some_and(|at| at > now) {
+            return Ok(Processed::Skipped("not_due"));
+        }
+        if !self.claim(&mut entry, &tenant, &call_id, now).await? {
+            return Ok(Processed::Skipped("leased"));
+        }
+        let retrying = entry.attempts > 1 || entry.last_error.is_some();
+        self.save(key, &entry).await?;
+
+        let failure = match self.run(&mut entry, key, retrying).await? {
+            Ok(()) => return self.finish(key, entry).await,
+            Err(failure) => failure,
+        };
+        let (code, message, transient) = failure;
+        let error = EntryError {
+            code,
+            message,
+            at: sva_abi::clock::rfc3339(now as i64, 0),
+        };
+        tracing::warn!(
+            tenant = %tenant, call = %call_id, attempt = entry.attempts, code = %error.code,
+            "CRM attempt failed: {}", error.message
+        );
+        entry.last_error = Some(error.clone());
+        if !transient || entry.attempts >= self.config.max_attempts {
+            return self.bury(key, entry, error).await;
+        }
+        let pause = self
+            .config
+            .backoff
+            .saturating_mul(1 << (entry.attempts - 1).min(16))
+            .min(Duration::from_secs(3600));
+        let at = now + pause.as_secs();
+        entry.next_attempt_at = Some(at);
+        self.save(key, &entry).await?;
+        Ok(Processed::Retry { at, error })
+    }
+
+    /// Runs the steps, saving progress after each; a failure comes back as its code,
+    /// message and whether it is worth another attempt.
+    async fn run(
+        &self,
+        entry: &mut OutboxEntry,
+        key: &str,
+        retrying: bool,
+    ) -> Result<Result<(), (String, String, bool)>, OutboxError> {
+        let connection = match self.connections.get(&entry.tenant).await {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(connect_failure(e))),
+        };
+        let Some(bytes) = self.store.get(&entry.record).await? else {
+            let message = format!("the call record {} is missing", entry.record);
+            return Ok(Err(("record_missing".into(), message, false)));
+        };
+        let record: CallRecord = match serde_json::from_slice(&bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("the call record cannot be read: {e}");
+                return Ok(Err(("record_unreadable".into(), message, false)));
+            }
+        };
+        let step = Step {
+            client: &connection.client,
+            mapping: &connection.mapping,
+            record: &record,
+            retrying,
+        };
+        loop {
+            match step.next(&mut entry.progress).await {
+                Ok(Next::Done) => return Ok(Ok(())),
+                Ok(Next::More) => self.save(key, entry).await?,
+                Err(e) => {
+                    // What was done before the failure is kept.
+                    self.save(key, entry).await?;
+                    return Ok(Err((e.code(), e.to_string(), e.is_transient())));
+                }
+            }
+        }
+    }
+
+    /// Claims the entry's next attempt; counts an attempt whose worker died.
+    async fn claim(
+        &self,
+        entry: &mut OutboxEntry,
+        tenant: &str,
+        call_id: &str,
+        now: u64,
+    ) -> Result<bool, OutboxError> {
+        for _ in 0..3 {
+            let attempt = entry.attempts + 1;
+            let lease = json!({ "until": now + self.config.lease.as_secs() });
+            let key = lease_key(tenant, call_id, attempt);
+            if self
+                .store
+                .put_if_absent(&key, Bytes::from(lease.to_string()))
+                .await?
+            {
+                entry.attempts = attempt;
+                return Ok(true);
+            }
+            let until = self
+                .store
+                .get(&key)
+                .await?
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|v| v["until"].as_u64())
+                .unwrap_or(0);
+            if until > now {
+                return Ok(false);
+            }
+            // The worker of that attempt is gone: count it and claim the next.
+            entry.attempts = attempt;
+        }
+        Ok(false)
+    }
+
+    async fn finish(&self, key: &str, mut entry: OutboxEntry) -> Result<Processed, OutboxError> {
+        entry.done_at = Some(sva_abi::clock::rfc3339(unix_now() as i64, 0));
+        entry.next_attempt_at = None;
+        let result = result_key(&entry.tenant, &entry.call_id);
+        self.store.put(&result, to_bytes(&entry)).await?;
+        self.store.delete(key).await?;
+        self.drop_leases(&entry).await?;
+        tracing::info!(tenant = %entry.tenant, call = %entry.call_id, "the call is in the CRM");
+        Ok(Processed::Done(result))
+    }
+
+    async fn bury(
+        &self,
+        key: &str,
+        mut entry: OutboxEntry,
+        error: EntryError,
+    ) -> Result<Processed, OutboxError> {
+        entry.next_attempt_at = None;
+        let dead = dead_key(&entry.tenant, &entry.call_id);
+        self.store.put(&dead, to_bytes(&entry)).await?;
+        self.store.delete(key).await?;
+        self.drop_leases(&entry).await?;
+        tracing::error!(
+            tenant = %entry.tenant, call = %entry.call_id, code = %error.code,
+            "the call's CRM work is a dead letter: {}", error.message
+        );
+        Ok(Processed::Dead { key: dead, error })
+    }
+
+    /// Puts dead letters back in the outbox; see [`requeue`].
+    pub async fn requeue(&self, tenant: &str, call_id: Option<&str>) -> Result<usize, OutboxError> {
+        requeue(&self.store, tenant, call_id).await
+    }
+
+    /// The dead letters of a tenant; see [`dead_letters`].
+    pub async fn dead_letters(&self, tenant: &str) -> Result<Vec<OutboxEntry>, OutboxError> {
+        dead_letters(&self.store, tenant).await
+    }
+
+    async fn drop_leases(&self, entry: &OutboxEntry) -> Result<(), OutboxError> {
+        let prefix = format!("outbox/lease/crm/{}/{}/", entry.tenant, entry.call_id);
+        for lease in self.store.list(&prefix).await? {
+            self.store.delete(&lease).await?;
+        }
+        Ok(())
+    }
+
+    async fn read(&self, key: &str) -> Result<Option<OutboxEntry>, OutboxError> {
+        read(&self.store, key).await
+    }
+
+    async fn save(&self, key: &str, entry: &OutboxEntry) -> Result<(), OutboxError> {
+        self.store.put(key, to_bytes(entry)).await?;
+        Ok(())
+    }
+}
+
+/// Puts dead letters back in the outbox (all of a tenant's, or one call's), with what
+/// they had done, so the next sweep resumes them (as a retry: every add is looked up
+/// first). Returns how many.
+pub async fn requeue(
+    store: &DynStore,
+    tenant: &str,
+    call_id: Option<&str>,
+) -> Result<usize, OutboxError> {
+    let prefix = match call_id {
+        Some(call) => dead_key(tenant, call),
+        None => format!("{DEAD_PREFIX}{tenant}/"),
+    };
+    let mut moved = 0;
+    for key in store.list(&prefix).await? {
+        let Some(mut entry) = read(store, &key).await? else {
+            continue;
+        };
+        entry.next_attempt_at = None;
+        entry.attempts = 0;
+        store
+            .put(&outbox_key(&entry.tenant, &entry.call_id), to_bytes(&entry))
+            .await?;
+        store.delete(&key).await?;
+        moved += 1;
+    }
+    Ok(moved)
+}
+
+/// The dead letters of a tenant.
+pub async fn dead_letters(store: &DynStore, tenant: &str) -> Result<Vec<OutboxEntry>, OutboxError> {
+    let mut out = Vec::new();
+    for key in store.list(&format!("{DEAD_PREFIX}{tenant}/")).await? {
+        if let Some(entry) = read(store, &key).await? {
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
+
+async fn read(store: &DynStore, key: &str) -> Result<Option<OutboxEntry>, OutboxError> {
+    let Some(bytes) = store.get(key).await? else {
+        return Ok(None);
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(entry) => Ok(Some(entry)),
+        Err(e) => {
+            tracing::error!(key, "an unreadable outbox entry is left alone: {e}");
+            Ok(None)
+        }
+    }
+}
+
+fn connect_failure(e: ConnectError) -> (String, String, bool) {
+    (e.code(), e.to_string(), e.is_transient())
+}
+
+fn to_bytes(entry: &OutboxEntry) -> Bytes {
+    Bytes::from(serde_json::to_vec_pretty(entry).unwrap_or_default())
+}
+
+/// `outbox/crm/{tenant}/{call}.json` → (tenant, call).
+fn parse_key(key: &str) -> Option<(String, String)> {
+    let rest = key.strip_prefix(OUTBOX_PREFIX)?.strip_suffix(".json")?;
+    let (tenant, call) = rest.split_once('/')?;
+    (!tenant.is_empty() && !call.is_empty() && !call.contains('/'))
+        .then(|| (tenant.to_owned(), call.to_owned()))
+}
+
+/// Runs [`Outbox::sweep`] every `interval` until the task is dropped (the local stack's
+/// stand-in for the cloud's trigger).
+pub fn spawn_worker(outbox: Arc<Outbox>, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match outbox.sweep().await {
+                Ok(sweep) if sweep != Sweep::default() => {
+                    tracing::debug!(?sweep, "outbox sweep");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("outbox sweep failed: {e}"),
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse() {
+        assert_eq!(
+            parse_key("outbox/crm/acme/c-1.json"),
+            Some(("acme".into(), "c-1".into()))
+        );
+        assert_eq!(parse_key("outbox/dead/crm/acme/c-1.json"), None);
+        assert_eq!(parse_key("outbox/crm/acme/x/c-1.json"), None);
+        assert_eq!(parse_key("outbox/crm//c-1.json"), None);
+    }
+}

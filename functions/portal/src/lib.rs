@@ -1,0 +1,417 @@
+//! A Bitrix24-compatible sandbox portal.
+//!
+//! [`Portal`] is an in-process HTTP server (axum) that answers the REST methods our Bitrix24
+//! client and CRM step use the way a real portal does (`shared/reference/bitrix24.md`):
+//!
+//! * **Routes**: `/rest/{user_id}/{code}/{method}[.json][/]` (incoming webhook) and
+//!   `/rest/{method}` with `auth=<access_token>` (OAuth app); `/oauth/token/` (refresh with
+//!   rotation); `/_sandbox/…` (state, faults, and a page in Russian for people).
+//! * **Encodings**: JSON bodies, form bodies and query strings with PHP bracket rules
+//!   ([`params`]), merged; method names are case-insensitive.
+//! * **Shapes**: ids from `add` as integers, records from `get`/`list` as strings, `[]` for
+//!   empty maps, `time` on success only, `next`/`total` on lists, empty-code 400 errors for
+//!   legacy CRM validation.
+//! * **Limits and faults**: a leaky bucket answering 503 `QUERY_LIMIT_EXCEEDED`, expiring
+//!   OAuth tokens, and a fault switch ([`Faults`]) for 503 HTML pages, 500s after the write,
+//!   hung responses and dropped connections.
+
+mod batch;
+mod clock;
+mod crm;
+mod error;
+mod faults;
+mod fields;
+mod limit;
+mod list;
+mod methods;
+mod net;
+mod oauth;
+mod page;
+mod params;
+mod phone;
+mod server;
+mod store;
+mod telephony;
+mod timeline;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use error::PortalError;
+pub use faults::{Fault, Faults};
+pub use limit::RateLimit;
+
+use limit::LeakyBucket;
+use store::{Kind, Store};
+
+/// How a sandbox portal behaves.
+#[derive(Clone)]
+pub struct PortalConfig {
+    /// The user an incoming webhook acts as (default 1).
+    pub webhook_user_id: u64,
+    /// The webhook's secret code (default: 16 random hex characters).
+    pub webhook_code: String,
+    /// The OAuth application's client id.
+    pub client_id: String,
+    /// The OAuth application's client secret (default: random).
+    pub client_secret: String,
+    /// How long an access token lives (default 3600 s).
+    pub access_token_ttl: Duration,
+    /// The portal's leaky bucket (default 2/s, burst 50).
+    pub rate: RateLimit,
+    /// How long a [`Fault::Hang`] holds the response (default 30 s).
+    pub hang: Duration,
+    /// When set: the state is loaded from this file at start and saved (temporary file and
+    /// rename) after each write.
+    pub state_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for PortalConfig {
+    /// Secrets (the webhook code, the client secret) are not shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortalConfig")
+            .field("webhook_user_id", &self.webhook_user_id)
+            .field("webhook_code", &"<redacted>")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("rate", &self.rate)
+            .field("hang", &self.hang)
+            .field("state_file", &self.state_file)
+            .finish()
+    }
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            webhook_user_id: 1,
+            webhook_code: random_hex(8),
+            client_id: "local.sva0000000000000.00000000".into(),
+            client_secret: random_hex(25),
+            access_token_ttl: Duration::from_secs(3600),
+            rate: RateLimit::default(),
+            hang: Duration::from_secs(30),
+            state_file: None,
+        }
+    }
+}
+
+/// `n` random bytes as hex (from the OS; a time-seeded fallback if that fails).
+pub(crate) fn random_hex(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    if getrandom::fill(&mut buf).is_err() {
+        let mut x = clock::now().to_bits() ^ u64::from(std::process::id());
+        for b in &mut buf {
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            *b = (z ^ (z >> 31)) as u8;
+        }
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the portal has counted since it started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PortalStats {
+    /// `/rest/` requests received.
+    pub requests: u64,
+    /// Requests refused by the leaky bucket.
+    pub rate_limited: u64,
+    /// Requests a fault was injected into.
+    pub faults_injected: u64,
+    /// Method executions (a batch and each of its commands count).
+    pub executed: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub requests: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub faults_injected: AtomicU64,
+    pub executed: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The shared state behind a [`Portal`].
+pub(crate) struct Inner {
+    pub config: PortalConfig,
+    store: Mutex<Store>,
+    pub bucket: Mutex<LeakyBucket>,
+    pub faults: Faults,
+    pub counters: Counters,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads the store.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        f(&self.lock())
+    }
+
+    /// Changes the store; on success the state file (if any) is saved.
+    pub(crate) fn write<T, E>(&self, f: impl FnOnce(&mut Store) -> Result<T, E>) -> Result<T, E> {
+        let mut store = self.lock();
+        let out = f(&mut store)?;
+        if let Some(path) = &self.config.state_file
+            && let Err(e) = store::save(path, &store)
+        {
+            tracing::warn!(error = %e, "the sandbox portal could not save its state file");
+        }
+        Ok(out)
+    }
+
+    /// Changes the store with a change that cannot fail.
+    pub(crate) fn update<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        match self.write(|s| Ok::<T, std::convert::Infallible>(f(s))) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+}
+
+/// The sandbox portal: cheap to clone, the state is shared.
+#[derive(Clone)]
+pub struct Portal {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Portal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Portal")
+            .field("config", &self.inner.config)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Portal {
+    /// A portal with `config`; reads the state file if one is configured and present.
+    pub fn new(config: PortalConfig) -> Result<Portal, PortalError> {
+        let mut store = match &config.state_file {
+            Some(path) => store::load(path)?.unwrap_or_default(),
+            None => Store::default(),
+        };
+        if store.member_id.is_empty() {
+            store.member_id = random_hex(16);
+        }
+        Ok(Portal {
+            inner: Arc::new(Inner {
+                bucket: Mutex::new(LeakyBucket::new(config.rate)),
+                config,
+                store: Mutex::new(store),
+                faults: Faults::default(),
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// The routes, to mount at the root of a server: `/rest/…`, `/oauth/token/`, `/_sandbox/…`.
+    ///
+    /// Mounted in a server of your own, [`Fault::DropAfterWrite`] cannot reach the connection
+    /// and holds the response for `hang` instead; [`Portal::start`] and [`Portal::serve`] drop it.
+    pub fn router(&self) -> axum::Router {
+        server::router(self.clone())
+    }
+
+    /// Makes a portal, binds `127.0.0.1:0` and serves it in a tokio task; the server stops
+    /// when the returned handle is dropped.
+    pub async fn start(config: PortalConfig) -> Result<RunningPortal, PortalError> {
+        Portal::new(config)?
+            .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+    }
+
+    /// Serves this portal on `addr` (port 0: any free port) until the handle is dropped.
+    pub async fn serve(&self, addr: SocketAddr) -> Result<RunningPortal, PortalError> {
+        let server = net::Server::start(self.clone(), addr).await?;
+        Ok(RunningPortal {
+            portal: self.clone(),
+            server,
+        })
+    }
+
+    /// The configuration (webhook code, client id and secret…).
+    pub fn config(&self) -> &PortalConfig {
+        &self.inner.config
+    }
+
+    /// Marks every issued access token as expired: the next REST call with one gets
+    /// 401 `expired_token`.
+    pub fn expire_access_tokens(&self) {
+        self.inner.update(|s| {
+            for token in s.tokens.access.values_mut() {
+                token.expires = 0.0;
+            }
+        });
+    }
+
+    /// Issues a fresh token pair, as the application install callback would:
+    /// `(access_token, refresh_token)`.
+    pub fn install_app(&self) -> (String, String) {
+        let ttl = self.inner.config.access_token_ttl;
+        self.inner.update(|s| {
+            let pair = oauth::issue_pair(s, 1, ttl);
+            (pair.access, pair.refresh)
+        })
+    }
+
+    /// An authorization code (valid 30 s) for `grant_type=authorization_code`.
+    pub fn authorization_code(&self) -> String {
+        self.inner.update(|s| oauth::issue_code(s, 1))
+    }
+
+    /// The fault switch.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    /// Seeds a contact as a manager would have created it in the UI (no validation);
+    /// returns its id.
+    pub fn seed_contact(&self, fields: Value) -> u64 {
+        crm::seed(self.inner(), Kind::Contact, &fields)
+    }
+
+    /// Seeds a lead as a manager would have created it in the UI; returns its id.
+    pub fn seed_lead(&self, fields: Value) -> u64 {
+        crm::seed(self.inner(), Kind::Lead, &fields)
+    }
+
+    fn records(&self, kind: Kind) -> Vec<Value> {
+        self.inner.read(|s| {
+            s.table(kind)
+                .rows
+                .values()
+                .map(|r| Value::Object(fields::render(kind, r, true)))
+                .collect()
+        })
+    }
+
+    /// Leads in the `crm.lead.get` string form (multifields and `CONTACT_IDS` included).
+    pub fn leads(&self) -> Vec<Value> {
+        self.records(Kind::Lead)
+    }
+
+    /// Contacts in the `crm.contact.get` string form.
+    pub fn contacts(&self) -> Vec<Value> {
+        self.records(Kind::Contact)
+    }
+
+    /// Deals in the `crm.deal.get` string form (plus `CONTACT_IDS`).
+    pub fn deals(&self) -> Vec<Value> {
+        self.records(Kind::Deal)
+    }
+
+    /// Timeline comments in the `crm.timeline.comment.list` form.
+    pub fn comments(&self) -> Vec<Value> {
+        self.inner
+            .read(|s| s.comments.iter().cloned().map(Value::Object).collect())
+    }
+
+    /// Activities (to-dos and calls) in the `crm.activity.list` form, `COMMUNICATIONS` included.
+    pub fn activities(&self) -> Vec<Value> {
+        self.inner
+            .read(|s| s.activities.iter().cloned().map(Value::Object).collect())
+    }
+
+    /// External calls: registration, finish data, recording and transcripts.
+    pub fn calls(&self) -> Vec<Value> {
+        self.inner
+            .read(|s| s.calls.iter().map(telephony::snapshot).collect())
+    }
+
+    /// Everything, as `GET /_sandbox/state` shows it.
+    pub fn state(&self) -> Value {
+        serde_json::json!({
+            "leads": self.leads(),
+            "contacts": self.contacts(),
+            "deals": self.deals(),
+            "comments": self.comments(),
+            "activities": self.activities(),
+            "calls": self.calls(),
+            "stats": self.stats(),
+        })
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> PortalStats {
+        let c = &self.inner.counters;
+        PortalStats {
+            requests: c.requests.load(Ordering::Relaxed),
+            rate_limited: c.rate_limited.load(Ordering::Relaxed),
+            faults_injected: c.faults_injected.load(Ordering::Relaxed),
+            executed: c.executed.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A portal being served; dropping it stops the server and closes its connections.
+pub struct RunningPortal {
+    portal: Portal,
+    server: net::Server,
+}
+
+impl fmt::Debug for RunningPortal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningPortal")
+            .field("url", &self.url())
+            .finish()
+    }
+}
+
+impl RunningPortal {
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.server.addr())
+    }
+
+    /// The address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// The portal.
+    pub fn portal(&self) -> &Portal {
+        &self.portal
+    }
+
+    /// The incoming webhook URL: `{url}/rest/{user_id}/{code}/`.
+    pub fn webhook_url(&self) -> String {
+        let c = self.portal.config();
+        format!(
+            "{}/rest/{}/{}/",
+            self.url(),
+            c.webhook_user_id,
+            c.webhook_code
+        )
+    }
+}
+
+impl std::ops::Deref for RunningPortal {
+    type Target = Portal;
+
+    fn deref(&self) -> &Portal {
+        &self.portal
+    }
+}
