@@ -1,7 +1,8 @@
 # The assistant on Yandex Cloud: an Object Storage bucket for tenants, scenario modules,
 # call records and the CRM outbox; a service account the functions run as; the dialog
 # function as a Serverless Container (Rust has no Cloud Functions runtime); an API
-# gateway in front of it; a Lockbox secret for the service's signing key.
+# gateway in front of it; a Lockbox secret for the service's signing key; the CRM
+# function behind an Object Storage trigger and a timer.
 
 resource "yandex_iam_service_account" "functions" {
   name        = "${var.name}-functions"
@@ -73,6 +74,9 @@ resource "yandex_serverless_container" "dialog" {
       # What a call's compute is priced with: the container as deployed.
       SVA_MEMORY_MB = tostring(var.dialog_memory_mb)
       SVA_VCPU      = "1"
+      # The caller is looked up in the tenant's Bitrix24 at the start of a call.
+      SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
+      SVA_BITRIX_RATE       = var.bitrix_rate
     })
   }
 
@@ -117,4 +121,61 @@ resource "yandex_api_gateway" "api" {
     dialog_container_id = yandex_serverless_container.dialog.id
     service_account_id  = yandex_iam_service_account.functions.id
   })
+}
+
+# The CRM function: carries each call's outbox entry into the tenant's Bitrix24. Called
+# by triggers only (no gateway route): an Object Storage trigger when an entry is
+# written, and a timer every minute for entries backing off after a failure.
+resource "yandex_serverless_container" "crm" {
+  name               = "${var.name}-crm"
+  memory             = 256
+  cores              = 1
+  core_fraction      = 50
+  concurrency        = 4
+  execution_timeout  = "300s"
+  service_account_id = yandex_iam_service_account.functions.id
+
+  image {
+    url = var.crm_image
+    environment = merge(local.storage_env, {
+      SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
+      SVA_BITRIX_RATE       = var.bitrix_rate
+    })
+  }
+}
+
+resource "yandex_function_trigger" "crm_outbox" {
+  name        = "${var.name}-crm-outbox"
+  description = "A call's CRM work was written: carry it into Bitrix24."
+
+  object_storage {
+    bucket_id    = yandex_storage_bucket.data.id
+    prefix       = "outbox/crm/"
+    create       = true
+    update       = false
+    delete       = false
+    batch_cutoff = 1
+    batch_size   = 1
+  }
+
+  container {
+    id                 = yandex_serverless_container.crm.id
+    service_account_id = yandex_iam_service_account.functions.id
+    path               = "/v1/crm/outbox"
+  }
+}
+
+resource "yandex_function_trigger" "crm_retry" {
+  name        = "${var.name}-crm-retry"
+  description = "Every minute: CRM work that is due again after a failure."
+
+  timer {
+    cron_expression = "* * * * ? *"
+  }
+
+  container {
+    id                 = yandex_serverless_container.crm.id
+    service_account_id = yandex_iam_service_account.functions.id
+    path               = "/v1/crm/outbox"
+  }
 }

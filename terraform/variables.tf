@@ -53,3 +53,14 @@ variable "crm_allowed_hosts" {
   type        = list(string)
   default     = []
 }
+
+variable "crm_image" {
+  description = "The CRM function's container image (cargo build -p sva-crm, see docs/runbook.md)."
+  type        = string
+}
+
+variable "bitrix_rate" {
+  description = "Requests per second / burst per Bitrix24 portal: 2/50 for standard plans, 5/250 for Enterprise."
+  type        = string
+  default     = "2/50"
+}

@@ -228,29 +228,72 @@ pub fn deal(
 
 /// A callback's time as Bitrix24 wants a deadline: ISO 8601 with seconds and an offset.
 /// Scenarios book `2026-11-27T14:00` in the tenant's local time; the offset is the one
-/// of the call's own timestamps (Moscow when none has one).
+/// of the call's own timestamps (Moscow when none has one). A time that is not one
+/// (a tenant's scenario may book anything) becomes "as soon as possible": the end of
+/// the call.
 pub fn deadline(at: &str, record: &CallRecord) -> String {
     let at = at.trim();
-    let has_offset = at.len() > 19 && (at.ends_with('Z') || at[19..].contains(['+', '-']))
-        || at.len() == 22 && at[16..].contains(['+', '-']);
-    if has_offset {
-        return at.to_owned();
-    }
     let offset = [&record.ended_at, &record.started_at]
         .into_iter()
         .flatten()
-        .find_map(|t| {
-            let tail = t.get(t.len().saturating_sub(6)..)?;
-            (tail.starts_with(['+', '-']) && tail.as_bytes().get(3) == Some(&b':'))
-                .then(|| tail.to_owned())
-        })
+        .find_map(|t| offset_of(t).map(str::to_owned))
         .unwrap_or_else(|| "+03:00".into());
-    let with_seconds = match at.len() {
-        10 => format!("{at}T10:00:00"), // a day alone: the morning
-        16 => format!("{at}:00"),
-        _ => at.to_owned(),
+    let Some((local, own_offset)) = parse_local(at) else {
+        return record
+            .ended_at
+            .clone()
+            .filter(|t| parse_local(t).is_some_and(|(_, o)| o.is_some()))
+            .unwrap_or_else(|| sva_abi::clock::rfc3339(sva_kit::unix_now() as i64, 180));
     };
-    format!("{with_seconds}{offset}")
+    format!("{local}{}", own_offset.unwrap_or(&offset))
+}
+
+/// `YYYY-MM-DD[THH:MM[:SS]][offset]` → (`YYYY-MM-DDTHH:MM:SS`, the offset if any).
+fn parse_local(at: &str) -> Option<(String, Option<&str>)> {
+    // Checked byte by byte: every byte looked at is ASCII, so the slices below fall on
+    // character boundaries whatever else the text holds.
+    let b = at.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let is = |i: usize, c: u8| b.get(i) == Some(&c);
+    let date_ok = (0..4).all(digit) && is(4, b'-') && digit(5) && digit(6) && is(7, b'-');
+    if !(date_ok && digit(8) && digit(9)) {
+        return None;
+    }
+    let date = &at[..10];
+    if b.len() == 10 {
+        return Some((format!("{date}T10:00:00"), None)); // a day alone: the morning
+    }
+    if !(is(10, b'T') && digit(11) && digit(12) && is(13, b':') && digit(14) && digit(15)) {
+        return None;
+    }
+    let hm = &at[11..16];
+    let (seconds, rest) = if is(16, b':') {
+        if !(digit(17) && digit(18)) {
+            return None;
+        }
+        (&at[17..19], &at[19..])
+    } else {
+        ("00", &at[16..])
+    };
+    let own = match rest {
+        "" => None,
+        "Z" => Some("Z"),
+        r => Some(offset_of(r).filter(|o| o.len() == r.len())?),
+    };
+    Some((format!("{date}T{hm}:{seconds}"), own))
+}
+
+/// The `+HH:MM` / `-HH:MM` at the end of `t`.
+fn offset_of(t: &str) -> Option<&str> {
+    let tail = t.get(t.len().checked_sub(6)?..)?;
+    let b = tail.as_bytes();
+    (matches!(b[0], b'+' | b'-')
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_digit()
+        && b[3] == b':'
+        && b[4].is_ascii_digit()
+        && b[5].is_ascii_digit())
+    .then_some(tail)
 }
 
 /// The transcript as a timeline comment (BB-code, as the timeline shows it).
@@ -332,6 +375,27 @@ mod tests {
             deadline("2026-11-27T14:00", &record(None)),
             "2026-11-27T14:00:00+03:00"
         );
+        assert_eq!(
+            deadline("2026-11-27T14:00Z", &yekaterinburg),
+            "2026-11-27T14:00:00Z"
+        );
+        // Not a time (a scenario may book anything): as soon as possible.
+        for junk in [
+            "1234ёё",
+            "2026-11-27Tёё",
+            "2026-11-27T14:00:ё",
+            "завтра",
+            "2026-11-27T",
+            "2026-11-27T14",
+            "2026-11-27T14:00+0",
+            "ёёёёёёёёёёёёёёё",
+        ] {
+            assert_eq!(
+                deadline(junk, &yekaterinburg),
+                "2026-11-26T09:15:00+05:00",
+                "{junk}"
+            );
+        }
     }
 
     #[test]

@@ -280,6 +280,9 @@ async fn a_new_caller_becomes_a_contact_a_lead_a_comment_a_call_and_a_todo() {
     );
     assert_eq!(result["progress"]["telephony"]["transcript"], "attached");
     assert!(rig.store.list("outbox/").await.unwrap().is_empty());
+    // No request wasted: find, contact, lead, comment, register, finish, recording,
+    // transcription, to-do (docs/runbook.md counts on it).
+    assert_eq!(rig.portal.stats().executed, 9, "{:?}", rig.portal.stats());
     // Done is done: the same key again changes nothing.
     assert_eq!(
         rig.outbox
@@ -336,6 +339,11 @@ async fn a_webhook_portal_gets_the_lead_without_the_call_history() {
     drain(&rig.outbox, &rig.store).await;
     assert_eq!(rig.portal.leads().len(), 1);
     assert!(rig.portal.calls().is_empty());
+    assert_eq!(
+        rig.portal.stats().executed,
+        4,
+        "find, contact, lead, comment"
+    );
     let result: Value =
         serde_json::from_slice(&rig.store.get("crm/acme/c-3.json").await.unwrap().unwrap())
             .unwrap();

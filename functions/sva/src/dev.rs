@@ -57,6 +57,12 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
             args.data.display(),
             args.data.display()
         );
+        println!(
+            "CRM демо-компании — песочница Битрикс24 на этом же порту: {}/_sandbox/ \
+             (лиды: cargo run -q -p sva -- crm leads --url {})",
+            stack.url(),
+            stack.url()
+        );
         println!("Остановить — Ctrl-C.");
         stack.run_until_stopped().await;
         anyhow::Ok(())
