@@ -26,15 +26,7 @@ async fn drain(stack: &Stack) {
 async fn a_qualified_call_becomes_a_lead_and_the_callers_next_call_a_deal() {
     let stack = Stack::start().await;
     let mut call = stack.call().await;
-    for line in [
-        "здравствуйте нам нужна система учета для склада",
-        "где-то полтора миллиона рублей",
-        "хотим запустить в следующем месяце",
-        "нет решает генеральный директор",
-        "меня зовут ольга петровна",
-        "техносклад плюс",
-        "да записывайте",
-    ] {
+    for line in sva_caller::QUALIFICATION {
         call.say(line).await.unwrap();
     }
     let first = call.id().to_owned();

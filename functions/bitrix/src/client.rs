@@ -85,16 +85,20 @@ pub struct Client {
 }
 
 enum Auth {
-    Webhook {
-        user_id: u64,
-        code: String,
-    },
-    OAuth {
-        client_id: String,
-        client_secret: String,
-        tokens: tokio::sync::Mutex<Tokens>,
-        sink: Option<Arc<dyn TokenSink>>,
-    },
+    Webhook { user_id: u64, code: String },
+    OAuth(Arc<OAuth>),
+}
+
+/// An OAuth application's tokens and how to refresh them. Shared with the refresh task,
+/// which runs on its own: a caller that gives up waiting (the dialog's lookup budget)
+/// never cuts a refresh between the token server's rotation and the sink's storing.
+struct OAuth {
+    client_id: String,
+    client_secret: String,
+    tokens: tokio::sync::Mutex<Tokens>,
+    sink: Option<Arc<dyn TokenSink>>,
+    http: reqwest::Client,
+    token_url: String,
 }
 
 impl std::fmt::Debug for Client {
@@ -138,7 +142,7 @@ impl Client {
                 client_secret,
                 refresh_token,
                 access_token,
-            } => Auth::OAuth {
+            } => Auth::OAuth(Arc::new(OAuth {
                 client_id,
                 client_secret,
                 tokens: tokio::sync::Mutex::new(Tokens {
@@ -147,7 +151,9 @@ impl Client {
                     generation: 0,
                 }),
                 sink: None,
-            },
+                http: http.clone(),
+                token_url: config.token_url.clone(),
+            })),
         };
         Ok(Client {
             base: RwLock::new(base),
@@ -160,15 +166,17 @@ impl Client {
 
     /// Hands every rotated refresh token to `sink` (OAuth only).
     pub fn with_token_sink(mut self, sink: Arc<dyn TokenSink>) -> Client {
-        if let Auth::OAuth { sink: slot, .. } = &mut self.auth {
-            *slot = Some(sink);
+        if let Auth::OAuth(oauth) = &mut self.auth
+            && let Some(oauth) = Arc::get_mut(oauth)
+        {
+            oauth.sink = Some(sink);
         }
         self
     }
 
     /// Whether the client uses an OAuth application (telephony methods need one).
     pub fn is_oauth(&self) -> bool {
-        matches!(self.auth, Auth::OAuth { .. })
+        matches!(self.auth, Auth::OAuth(_))
     }
 
     /// The portal's origin (after any rename the portal announced).
@@ -210,6 +218,9 @@ impl Client {
             let sent = self.http.post(url).json(&body).send().await;
             let refusal = match sent {
                 Err(e) => {
+                    if let Some(refused) = internal_address(&e) {
+                        return Err(BitrixError::Blocked(refused));
+                    }
                     // A refused connection never reached the portal: always safe to replay.
                     let reached = !e.is_connect();
                     let reason = describe(&e);
@@ -251,7 +262,13 @@ impl Client {
                     }
                 }
             };
-            tracing::debug!(method, attempt, ?refusal, "Bitrix24 refused");
+            // Not the refusal itself: a redirect's Location carries the webhook code.
+            tracing::debug!(
+                method,
+                attempt,
+                refusal = refusal.kind(),
+                "Bitrix24 refused"
+            );
             match refusal {
                 Refusal::RateLimited | Refusal::OperationLimit if attempt < max => {
                     let wait = if refusal == Refusal::RateLimited {
@@ -299,8 +316,13 @@ impl Client {
                     attempt -= 1;
                 }
                 Refusal::Moved(to) => {
+                    let current = self.base.read().unwrap_or_else(|e| e.into_inner()).clone();
+                    let shown = current
+                        .join(&to)
+                        .map(|u| origin(&u).to_string())
+                        .unwrap_or_else(|_| "an unreadable address".into());
                     return Err(BitrixError::Blocked(format!(
-                        "the portal redirected twice (to {to:?})"
+                        "the portal redirected twice (to {shown})"
                     )));
                 }
                 Refusal::Ambiguous(reason) => {
@@ -354,7 +376,8 @@ impl Client {
         };
         let (path, generation) = match &self.auth {
             Auth::Webhook { user_id, code } => (format!("rest/{user_id}/{code}/{method}"), 0),
-            Auth::OAuth { tokens, .. } => {
+            Auth::OAuth(oauth) => {
+                let tokens = &oauth.tokens;
                 let (access, generation) = {
                     let t = tokens.lock().await;
                     (t.access.clone(), t.generation)
@@ -395,45 +418,44 @@ impl Client {
     /// Refreshes the OAuth tokens unless another call already did since `seen`; hands
     /// the rotated refresh token to the sink before the new access token is used.
     async fn refresh(&self, seen: u64) -> Result<(), BitrixError> {
-        let Auth::OAuth {
-            client_id,
-            client_secret,
-            tokens,
-            sink,
-        } = &self.auth
-        else {
+        let Auth::OAuth(oauth) = &self.auth else {
             return Ok(());
         };
-        let mut tokens = tokens.lock().await;
+        let oauth = Arc::clone(oauth);
+        tokio::spawn(async move { oauth.refresh(seen).await })
+            .await
+            .map_err(|e| BitrixError::Config(format!("the token refresh failed: {e}")))?
+    }
+}
+
+impl OAuth {
+    async fn refresh(&self, seen: u64) -> Result<(), BitrixError> {
+        let mut tokens = self.tokens.lock().await;
         if tokens.generation != seen && tokens.access.is_some() {
             return Ok(());
         }
-        let mut answer = self
-            .token_request(client_id, client_secret, &tokens.refresh)
-            .await?;
+        let mut answer = self.token_request(&tokens.refresh).await?;
         // `invalid_grant`: another process may have rotated the token first; the one it
         // stored is the live one (give it a moment to land).
         let mut round = 0;
         while answer.error.as_deref() == Some("invalid_grant") && round < 3 {
-            if let Some(sink) = sink
+            if let Some(sink) = &self.sink
                 && let Ok(Some(stored)) = sink.current().await
                 && stored != tokens.refresh
             {
                 tokens.refresh = stored;
-                answer = self
-                    .token_request(client_id, client_secret, &tokens.refresh)
-                    .await?;
+                answer = self.token_request(&tokens.refresh).await?;
                 continue;
             }
             round += 1;
-            if sink.is_none() {
+            if self.sink.is_none() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(200 * round)).await;
         }
         match (answer.access_token, answer.refresh_token) {
             (Some(access), Some(refresh)) if answer.error.is_none() => {
-                if let Some(sink) = sink {
+                if let Some(sink) = &self.sink {
                     // The old refresh token is dead now: keep trying to store the new one.
                     let mut stored = Err(String::new());
                     for _ in 0..3 {
@@ -454,6 +476,15 @@ impl Client {
                 tokens.generation += 1;
                 Ok(())
             }
+            // Another process may still be storing the token it got: worth a later try,
+            // and after the worker's last attempt a dead letter says what to do.
+            _ if answer.error.as_deref() == Some("invalid_grant") && self.sink.is_some() => {
+                Err(BitrixError::Exhausted {
+                    method: "oauth/token".into(),
+                    code: "invalid_grant".into(),
+                    attempts: round as u32 + 1,
+                })
+            }
             _ => Err(BitrixError::Auth {
                 code: answer.error.unwrap_or_else(|| "invalid_grant".into()),
                 description: answer
@@ -462,22 +493,15 @@ impl Client {
             }),
         }
     }
-}
 
-impl Client {
     /// One request to the token server.
-    async fn token_request(
-        &self,
-        client_id: &str,
-        client_secret: &str,
-        refresh_token: &str,
-    ) -> Result<TokenAnswer, BitrixError> {
-        let mut url = Url::parse(&self.config.token_url)
+    async fn token_request(&self, refresh_token: &str) -> Result<TokenAnswer, BitrixError> {
+        let mut url = Url::parse(&self.token_url)
             .map_err(|e| BitrixError::Config(format!("token URL: {e}")))?;
         url.query_pairs_mut()
             .append_pair("grant_type", "refresh_token")
-            .append_pair("client_id", client_id)
-            .append_pair("client_secret", client_secret)
+            .append_pair("client_id", &self.client_id)
+            .append_pair("client_secret", &self.client_secret)
             .append_pair("refresh_token", refresh_token);
         let unreachable = |e: reqwest::Error| BitrixError::Exhausted {
             method: "oauth/token".into(),
@@ -516,6 +540,18 @@ fn origin(url: &Url) -> Url {
     origin.set_query(None);
     origin.set_fragment(None);
     origin
+}
+
+/// The resolver's refusal of an internal address, if that is why the request failed.
+fn internal_address(e: &reqwest::Error) -> Option<String> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<crate::resolve::InternalAddress>() {
+            return Some(refused.to_string());
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// A reqwest error without its URL (which holds the webhook code).

@@ -87,7 +87,9 @@ impl BitrixError {
         match self {
             BitrixError::Ambiguous { .. } | BitrixError::Exhausted { .. } => true,
             BitrixError::Api { status, code, .. } => {
-                *status >= 500 && !code.eq_ignore_ascii_case("OVERLOAD_LIMIT")
+                *status >= 500
+                    && !code.eq_ignore_ascii_case("OVERLOAD_LIMIT")
+                    && !code.eq_ignore_ascii_case("PORTAL_DELETED")
             }
             BitrixError::Auth { .. } | BitrixError::Blocked(_) | BitrixError::Config(_) => false,
         }
@@ -131,6 +133,21 @@ pub(crate) enum Refusal {
         /// Description.
         description: String,
     },
+}
+
+impl Refusal {
+    /// What kind of refusal, for logs (never the redirect's URL, which may hold the
+    /// webhook code).
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Refusal::RateLimited => "rate_limited",
+            Refusal::OperationLimit => "operation_limit",
+            Refusal::ExpiredToken => "expired_token",
+            Refusal::Moved(_) => "moved",
+            Refusal::Ambiguous(_) => "ambiguous",
+            Refusal::Final { .. } => "final",
+        }
+    }
 }
 
 /// Codes that mean the credentials are wrong rather than the request.

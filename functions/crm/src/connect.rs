@@ -106,6 +106,34 @@ pub struct Connection {
     pub client: Arc<Client>,
     /// The portal setup.
     pub mapping: Mapping,
+    /// The portal's CRM mode, asked once (`crm.settings.mode.get`).
+    mode: Arc<tokio::sync::OnceCell<u8>>,
+}
+
+impl Connection {
+    /// Whether the portal runs the simple CRM mode (no leads: every new lead is turned
+    /// into a deal at once), asked once per connection.
+    pub async fn simple_mode(&self) -> Result<bool, sva_bitrix::BitrixError> {
+        let mode = self
+            .mode
+            .get_or_try_init(|| async {
+                let reply = self
+                    .client
+                    .call(
+                        "crm.settings.mode.get",
+                        serde_json::json!({}),
+                        sva_bitrix::Idempotency::Safe,
+                    )
+                    .await?;
+                Ok::<u8, sva_bitrix::BitrixError>(match &reply.result {
+                    serde_json::Value::Number(n) => n.as_u64().unwrap_or(1) as u8,
+                    serde_json::Value::String(s) => s.parse().unwrap_or(1),
+                    _ => 1,
+                })
+            })
+            .await?;
+        Ok(*mode == 2)
+    }
 }
 
 /// Clients per tenant, made again when the tenant's settings or secrets change.
@@ -205,6 +233,7 @@ impl Connections {
                 deal_category_id: crm.deal_category_id,
                 custom_fields: crm.fields.clone(),
             },
+            mode: Arc::new(tokio::sync::OnceCell::new()),
         };
         self.lock()
             .insert(tenant.into(), (stamp, connection.clone()));

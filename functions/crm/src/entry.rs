@@ -27,7 +27,12 @@ pub fn result_key(tenant: &str, call_id: &str) -> String {
 
 /// The key of the lease on attempt `attempt` of a call: only one worker can create it.
 pub fn lease_key(tenant: &str, call_id: &str, attempt: u32) -> String {
-    format!("outbox/lease/crm/{tenant}/{call_id}/{attempt:06}.json")
+    format!("{}{attempt:06}.json", lease_prefix(tenant, call_id))
+}
+
+/// Where a call's leases are.
+pub fn lease_prefix(tenant: &str, call_id: &str) -> String {
+    format!("outbox/lease/crm/{tenant}/{call_id}/")
 }
 
 /// One call's CRM work.
@@ -80,6 +85,12 @@ pub struct Progress {
     /// The contact: the known one, or the one created for the caller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<u64>,
+    /// Why no contact was created (the portal refused it; the lead has the number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_failed: Option<String>,
+    /// Why the lead or deal was made with the essential fields only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimal: Option<String>,
     /// The known contact's responsible manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<u64>,
@@ -117,6 +128,9 @@ pub struct Telephony {
     /// Whether `finish` was done (it creates the call activity).
     #[serde(default)]
     pub finished: bool,
+    /// What is uncertain about it (an answer that was lost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Whether the recording was attached (or there was none).
     #[serde(default)]
     pub record_attached: bool,

@@ -209,16 +209,45 @@ pub fn lead(record: &CallRecord, mapping: &Mapping, contact_id: Option<u64>) -> 
     Value::Object(f)
 }
 
-/// The deal for a known contact, assigned to the contact's manager when it has one.
+/// A lead or deal with the essential fields only — the title, the caller's name and
+/// number, the source and the origin (for reconciliation), everything else in the
+/// comments — for a portal that refused a field of the full one.
+pub fn minimal(record: &CallRecord, contact_id: Option<u64>, deal: bool) -> Value {
+    let mut f = Map::new();
+    f.insert("TITLE".into(), json!(title(record)));
+    f.insert("SOURCE_ID".into(), json!("CALL"));
+    f.insert("ORIGINATOR_ID".into(), json!(ORIGINATOR));
+    f.insert("ORIGIN_ID".into(), json!(record.call.id));
+    f.insert("COMMENTS".into(), json!(summary(record)));
+    if deal {
+        if let Some(id) = contact_id {
+            f.insert("CONTACT_IDS".into(), json!([id]));
+        }
+    } else {
+        if let Some(name) = record.text("name") {
+            f.insert("NAME".into(), json!(name));
+        }
+        f.insert("PHONE".into(), multifield(record.phones()));
+        if let Some(id) = contact_id {
+            f.insert("CONTACT_ID".into(), json!(id));
+        }
+    }
+    Value::Object(f)
+}
+
+/// The deal for a known contact, assigned to the contact's manager when it has one (or,
+/// on a portal in the simple CRM mode, for any caller).
 pub fn deal(
     record: &CallRecord,
     mapping: &Mapping,
-    contact_id: u64,
+    contact_id: Option<u64>,
     manager: Option<u64>,
 ) -> Value {
     let mut f = common(record, mapping, manager);
     f.insert("TITLE".into(), json!(title(record)));
-    f.insert("CONTACT_IDS".into(), json!([contact_id]));
+    if let Some(contact_id) = contact_id {
+        f.insert("CONTACT_IDS".into(), json!([contact_id]));
+    }
     if let Some(category) = mapping.deal_category_id {
         f.insert("CATEGORY_ID".into(), json!(category));
     }
@@ -259,6 +288,10 @@ fn parse_local(at: &str) -> Option<(String, Option<&str>)> {
     if !(date_ok && digit(8) && digit(9)) {
         return None;
     }
+    let number = |from: usize| u32::from(b[from] - b'0') * 10 + u32::from(b[from + 1] - b'0');
+    if !((1..=12).contains(&number(5)) && (1..=31).contains(&number(8))) {
+        return None;
+    }
     let date = &at[..10];
     if b.len() == 10 {
         return Some((format!("{date}T10:00:00"), None)); // a day alone: the morning
@@ -266,9 +299,12 @@ fn parse_local(at: &str) -> Option<(String, Option<&str>)> {
     if !(is(10, b'T') && digit(11) && digit(12) && is(13, b':') && digit(14) && digit(15)) {
         return None;
     }
+    if number(11) > 23 || number(14) > 59 {
+        return None;
+    }
     let hm = &at[11..16];
     let (seconds, rest) = if is(16, b':') {
-        if !(digit(17) && digit(18)) {
+        if !(digit(17) && digit(18)) || number(17) > 59 {
             return None;
         }
         (&at[17..19], &at[19..])
@@ -382,6 +418,8 @@ mod tests {
         // Not a time (a scenario may book anything): as soon as possible.
         for junk in [
             "1234ёё",
+            "2026-13-45T10:00",
+            "2026-11-27T99:99",
             "2026-11-27Tёё",
             "2026-11-27T14:00:ё",
             "завтра",

@@ -19,23 +19,26 @@ use sva_bitrix::{BitrixError, Client, Idempotency};
 /// How many answers the cache keeps before it starts over.
 const CACHE_ENTRIES: usize = 10_000;
 
-/// Answers by (tenant, number), with when they were had.
+/// How long a failed lookup keeps the number from being asked again.
+const FAILURE_TTL: Duration = Duration::from_secs(30);
+
+/// Answers by (tenant, number), with until when they hold.
 type Answers = HashMap<(String, String), (Instant, Option<CustomerProfile>)>;
 
 /// Customer lookups over the tenants' portals.
 pub struct Customers {
     connections: Arc<Connections>,
     ttl: Duration,
-    cache: Mutex<Answers>,
+    cache: Arc<Mutex<Answers>>,
 }
 
 impl Customers {
-    /// Lookups through `connections`, answers kept for `ttl`.
+    /// Lookups through `connections`, answers kept for `ttl` (failures for 30 s).
     pub fn new(connections: Arc<Connections>, ttl: Duration) -> Customers {
         Customers {
             connections,
             ttl,
-            cache: Mutex::new(HashMap::new()),
+            cache: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -44,33 +47,61 @@ impl Customers {
     pub async fn lookup(&self, tenant: &str, phone: &str) -> Option<CustomerProfile> {
         let phone = e164(phone)?;
         let key = (tenant.to_owned(), phone.clone());
-        if let Some((at, profile)) = self.lock().get(&key)
-            && at.elapsed() < self.ttl
+        if let Some((until, profile)) = self.lock().get(&key)
+            && Instant::now() < *until
         {
             return profile.clone();
         }
-        let profile = match self.connections.get(tenant).await {
-            Ok(connection) => match find(&connection.client, &phone).await {
-                Ok(profile) => profile,
+        let connection = match self.connections.get(tenant).await {
+            Ok(connection) => connection,
+            // No CRM (or a broken connection): nothing to know, and nothing to retry soon.
+            Err(_) => {
+                remember(&self.cache, key, None, self.ttl);
+                return None;
+            }
+        };
+        // On its own task: the dialog function stops waiting at its budget, but the
+        // lookup (and any token refresh in it) runs to its end and fills the cache for
+        // the next call.
+        let cache = Arc::clone(&self.cache);
+        let ttl = self.ttl;
+        let tenant = tenant.to_owned();
+        tokio::spawn(async move {
+            match find(&connection.client, &phone).await {
+                Ok(profile) => {
+                    remember(&cache, key, profile.clone(), ttl);
+                    profile
+                }
                 Err(e) => {
                     tracing::info!(tenant, code = %e.code(), "the CRM lookup failed: {e}");
-                    return None;
+                    // A failing portal is not asked again by every call for a while.
+                    remember(&cache, key, None, FAILURE_TTL);
+                    None
                 }
-            },
-            // No CRM (or a broken connection): nothing to know, and nothing to retry soon.
-            Err(_) => None,
-        };
-        let mut cache = self.lock();
-        if cache.len() >= CACHE_ENTRIES {
-            cache.clear();
-        }
-        cache.insert(key, (Instant::now(), profile.clone()));
-        profile
+            }
+        })
+        .await
+        .ok()
+        .flatten()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Answers> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Keeps `profile` as the answer for `key` for `ttl`.
+fn remember(
+    cache: &Mutex<Answers>,
+    key: (String, String),
+    profile: Option<CustomerProfile>,
+    ttl: Duration,
+) {
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= CACHE_ENTRIES {
+        cache.clear();
+    }
+    cache.insert(key, (Instant::now() + ttl, profile));
 }
 
 async fn find(client: &Client, phone: &str) -> Result<Option<CustomerProfile>, BitrixError> {

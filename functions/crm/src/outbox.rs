@@ -2,15 +2,17 @@
 //! saves progress after every action, and ends it as done (`crm/{tenant}/{call}.json`),
 //! due again later (back-off), or a dead letter (`outbox/dead/crm/…`) with the reason.
 //!
-//! Only one worker runs an attempt: attempt N is claimed by creating its lease object
-//! (`put_if_absent`), so the Object Storage trigger and the timer sweep never run the
-//! same entry at once. A worker that dies leaves a lease that expires; the next sweep
-//! counts the lost attempt and claims the following one.
+//! Only one worker runs a call at a time: while any lease of the call is live nobody
+//! else starts, and attempt N is claimed by creating its lease object (`put_if_absent`),
+//! so the Object Storage trigger, the timer sweep and a second container never run the
+//! same call at once. A worker that dies leaves a lease that expires; the next sweep
+//! counts the lost attempt and claims the following one. A call whose result already
+//! exists (the end-of-call report was repeated after the CRM step finished) is done.
 
 use crate::connect::{ConnectError, Connections};
 use crate::entry::{
-    DEAD_PREFIX, EntryError, OUTBOX_PREFIX, OutboxEntry, dead_key, lease_key, outbox_key,
-    result_key,
+    DEAD_PREFIX, EntryError, OUTBOX_PREFIX, OutboxEntry, dead_key, lease_key, lease_prefix,
+    outbox_key, result_key,
 };
 use crate::record::CallRecord;
 use crate::step::{Next, Step};
@@ -39,7 +41,7 @@ impl Default for OutboxConfig {
         OutboxConfig {
             max_attempts: 8,
             backoff: Duration::from_secs(30),
-            lease: Duration::from_secs(300),
+            lease: Duration::from_secs(600),
             concurrency: 4,
         }
     }
@@ -151,16 +153,31 @@ impl Outbox {
     pub async fn process(&self, key: &str) -> Result<Processed, OutboxError> {
         let (tenant, call_id) = parse_key(key).ok_or_else(|| OutboxError::Key(key.into()))?;
         let now = unix_now();
-        let Some(mut entry) = self.read(key).await? else {
+        let Some(entry) = self.read(key).await? else {
             return Ok(Processed::Skipped("gone"));
         };
         if entry.next_attempt_at.is_some_and(|at| at > now) {
             return Ok(Processed::Skipped("not_due"));
         }
-        if !self.claim(&mut entry, &tenant, &call_id, now).await? {
+        let Some(attempt) = self.claim(&tenant, &call_id, entry.attempts, now).await? else {
             return Ok(Processed::Skipped("leased"));
+        };
+        let lease = lease_key(&tenant, &call_id, attempt);
+        // Read again under the lease: another worker may have finished it meanwhile.
+        let Some(mut entry) = self.read(key).await? else {
+            self.store.delete(&lease).await?;
+            return Ok(Processed::Skipped("gone"));
+        };
+        let result = result_key(&tenant, &call_id);
+        if self.store.exists(&result).await? {
+            // Done before: a repeated end-of-call report wrote the entry again.
+            self.store.delete(key).await?;
+            self.drop_leases(&entry).await?;
+            return Ok(Processed::Done(result));
         }
-        let retrying = entry.attempts > 1 || entry.last_error.is_some();
+        entry.attempts = attempt;
+        let retrying =
+            attempt > 1 || entry.last_error.is_some() || entry.progress != Default::default();
         self.save(key, &entry).await?;
 
         let failure = match self.run(&mut entry, key, retrying).await? {
@@ -168,10 +185,11 @@ impl Outbox {
             Err(failure) => failure,
         };
         let (code, message, transient) = failure;
+        let failed_at = unix_now();
         let error = EntryError {
             code,
             message,
-            at: sva_abi::clock::rfc3339(now as i64, 0),
+            at: sva_abi::clock::rfc3339(failed_at as i64, 0),
         };
         tracing::warn!(
             tenant = %tenant, call = %call_id, attempt = entry.attempts, code = %error.code,
@@ -186,9 +204,11 @@ impl Outbox {
             .backoff
             .saturating_mul(1 << (entry.attempts - 1).min(16))
             .min(Duration::from_secs(3600));
-        let at = now + pause.as_secs();
+        let at = failed_at + pause.as_secs();
         entry.next_attempt_at = Some(at);
         self.save(key, &entry).await?;
+        // The attempt is over: the next one may start when it is due.
+        self.store.delete(&lease).await?;
         Ok(Processed::Retry { at, error })
     }
 
@@ -215,11 +235,16 @@ impl Outbox {
                 return Ok(Err(("record_unreadable".into(), message, false)));
             }
         };
+        let simple = match connection.simple_mode().await {
+            Ok(simple) => simple,
+            Err(e) => return Ok(Err((e.code(), e.to_string(), e.is_transient()))),
+        };
         let step = Step {
             client: &connection.client,
             mapping: &connection.mapping,
             record: &record,
             retrying,
+            simple,
         };
         loop {
             match step.next(&mut entry.progress).await {
@@ -234,26 +259,26 @@ impl Outbox {
         }
     }
 
-    /// Claims the entry's next attempt; counts an attempt whose worker died.
+    /// Claims the call's next attempt: none while any lease of the call is live; else
+    /// the number after every attempt seen (in leases or in the entry), created
+    /// create-only so two workers never both win it. A lease that outlived its worker
+    /// counts as an attempt.
     async fn claim(
         &self,
-        entry: &mut OutboxEntry,
         tenant: &str,
         call_id: &str,
+        known_attempts: u32,
         now: u64,
-    ) -> Result<bool, OutboxError> {
-        for _ in 0..3 {
-            let attempt = entry.attempts + 1;
-            let lease = json!({ "until": now + self.config.lease.as_secs() });
-            let key = lease_key(tenant, call_id, attempt);
-            if self
-                .store
-                .put_if_absent(&key, Bytes::from(lease.to_string()))
-                .await?
-            {
-                entry.attempts = attempt;
-                return Ok(true);
-            }
+    ) -> Result<Option<u32>, OutboxError> {
+        let mut last = known_attempts;
+        for key in self.store.list(&lease_prefix(tenant, call_id)).await? {
+            let number = key
+                .rsplit('/')
+                .next()
+                .and_then(|name| name.strip_suffix(".json"))
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(0);
+            last = last.max(number);
             let until = self
                 .store
                 .get(&key)
@@ -262,12 +287,19 @@ impl Outbox {
                 .and_then(|v| v["until"].as_u64())
                 .unwrap_or(0);
             if until > now {
-                return Ok(false);
+                return Ok(None);
             }
-            // The worker of that attempt is gone: count it and claim the next.
-            entry.attempts = attempt;
         }
-        Ok(false)
+        let attempt = last + 1;
+        let lease = json!({ "until": now + self.config.lease.as_secs() });
+        let won = self
+            .store
+            .put_if_absent(
+                &lease_key(tenant, call_id, attempt),
+                Bytes::from(lease.to_string()),
+            )
+            .await?;
+        Ok(won.then_some(attempt))
     }
 
     async fn finish(&self, key: &str, mut entry: OutboxEntry) -> Result<Processed, OutboxError> {
@@ -310,7 +342,7 @@ impl Outbox {
     }
 
     async fn drop_leases(&self, entry: &OutboxEntry) -> Result<(), OutboxError> {
-        let prefix = format!("outbox/lease/crm/{}/{}/", entry.tenant, entry.call_id);
+        let prefix = lease_prefix(&entry.tenant, &entry.call_id);
         for lease in self.store.list(&prefix).await? {
             self.store.delete(&lease).await?;
         }

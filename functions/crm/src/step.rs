@@ -6,8 +6,15 @@
 //!
 //! The order: the caller's contact (known or created) → a lead for an unknown caller,
 //! or a deal on the known contact (which gets the e-mail it lacked) → the transcript
-//! as a timeline comment → the call in the call history (OAuth only: register, finish,
-//! recording, transcription) → a to-do per booked callback.
+//! as a timeline comment → a to-do per booked callback → the call in the call history
+//! (OAuth only: register, finish, recording, transcription).
+//!
+//! Nothing a caller said can cost the lead: a contact the portal refuses is skipped, a
+//! lead or deal it refuses is made again with the essential fields, and a call history
+//! it refuses is noted and left out.
+//!
+//! A portal in the simple CRM mode has no leads (Bitrix24 would turn each into a deal
+//! and a contact of its own): there every caller gets a deal on their contact.
 
 use crate::entry::{Progress, Telephony};
 use crate::fields::{self, Mapping, ORIGINATOR};
@@ -34,6 +41,8 @@ pub struct Step<'a> {
     pub record: &'a CallRecord,
     /// Whether an earlier attempt ran (then every add is looked up first).
     pub retrying: bool,
+    /// Whether the portal runs the simple CRM mode: deals, never leads.
+    pub simple: bool,
 }
 
 use Idempotency::{Safe, Unsafe};
@@ -54,32 +63,45 @@ impl Step<'_> {
             return Ok(Next::More);
         }
         let known = p.contact_known == Some(true);
-        if !known && p.contact_id.is_none() && !phones.is_empty() {
+        if !known && p.contact_id.is_none() && p.contact_failed.is_none() && !phones.is_empty() {
             let fields = fields::contact(self.record, self.mapping);
-            p.contact_id = Some(
-                self.add("crm.contact.add", "crm.contact.list", fields)
-                    .await?,
-            );
+            match self
+                .add("crm.contact.add", "crm.contact.list", fields)
+                .await
+            {
+                Ok(id) => p.contact_id = Some(id),
+                // A field the portal refuses (a misheard e-mail) must not cost the lead:
+                // it goes on without a contact; the lead has the number.
+                Err(e) if is_refusal(&e) => p.contact_failed = Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
             return Ok(Next::More);
         }
         if known && !p.contact_updated {
-            self.complete_contact(p).await?;
+            if let Err(e) = self.complete_contact(p).await {
+                if !is_refusal(&e) {
+                    return Err(e);
+                }
+                tracing::info!(call = %self.record.call.id, "the contact kept its e-mail: {e}");
+            }
             p.contact_updated = true;
             return Ok(Next::More);
         }
         if p.owner().is_none() {
-            if let (true, Some(contact)) = (known, p.contact_id) {
-                let fields = fields::deal(self.record, self.mapping, contact, p.manager_id);
-                p.deal_id = Some(self.add("crm.deal.add", "crm.deal.list", fields).await?);
-            } else {
-                let fields = fields::lead(self.record, self.mapping, p.contact_id);
-                p.lead_id = Some(self.add("crm.lead.add", "crm.lead.list", fields).await?);
-            }
+            self.create_owner(p, known).await?;
             return Ok(Next::More);
         }
         let (owner_type, owner_id) = p.owner().unwrap_or(("lead", 0));
         if p.comment_id.is_none() {
             p.comment_id = Some(self.comment(owner_type, owner_id).await?);
+            return Ok(Next::More);
+        }
+        // Callbacks before the call history: a manager's to-do matters more, and a
+        // telephony refusal must not keep it from being made.
+        if p.todo_ids.len() < self.record.callbacks.len() {
+            let index = p.todo_ids.len();
+            let id = self.todo(index, p, owner_type, owner_id).await?;
+            p.todo_ids.push(id);
             return Ok(Next::More);
         }
         if p.telephony_skipped.is_none() && !telephony_done(p) {
@@ -89,17 +111,63 @@ impl Step<'_> {
             } else if phones.is_empty() {
                 p.telephony_skipped = Some("номер клиента неизвестен".into());
             } else {
-                self.telephony(p, &phones[0], owner_type, owner_id).await?;
+                match self.telephony(p, &phones[0], owner_type, owner_id).await {
+                    Ok(()) => {}
+                    // An inactive user, a number format the portal refuses, a missing
+                    // scope: the lead and its transcript are there; say why and go on.
+                    Err(e) if !e.is_transient() => {
+                        p.telephony_skipped = Some(format!("история звонков не записана: {e}"));
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             return Ok(Next::More);
         }
-        if p.todo_ids.len() < self.record.callbacks.len() {
-            let index = p.todo_ids.len();
-            let id = self.todo(index, p, owner_type, owner_id).await?;
-            p.todo_ids.push(id);
-            return Ok(Next::More);
-        }
         Ok(Next::Done)
+    }
+
+    /// The lead (an unknown caller) or the deal (a known contact). When the portal
+    /// refuses a field (a currency it lacks, a custom field, an inactive user), it is
+    /// made again with the essential fields only, everything else in the comments.
+    async fn create_owner(&self, p: &mut Progress, known: bool) -> Result<(), BitrixError> {
+        let deal = self.simple || (known && p.contact_id.is_some());
+        let (add, list, full, minimal) = match deal {
+            true => (
+                "crm.deal.add",
+                "crm.deal.list",
+                fields::deal(self.record, self.mapping, p.contact_id, p.manager_id),
+                fields::minimal(self.record, p.contact_id, true),
+            ),
+            false => (
+                "crm.lead.add",
+                "crm.lead.list",
+                fields::lead(self.record, self.mapping, p.contact_id),
+                fields::minimal(self.record, p.contact_id, false),
+            ),
+        };
+        let id = match self.add(add, list, full).await {
+            Ok(id) => id,
+            Err(e) if is_refusal(&e) => {
+                tracing::warn!(call = %self.record.call.id, "{add} refused a field; made with the essentials: {e}");
+                let mut minimal = minimal;
+                let note = format!("\nПортал не принял часть полей: {e}");
+                if let Some(comments) = minimal
+                    .get_mut("COMMENTS")
+                    .and_then(|c| c.as_str().map(|c| c.to_owned() + &note))
+                {
+                    minimal["COMMENTS"] = Value::String(comments);
+                }
+                p.minimal = Some(e.to_string());
+                self.add(add, list, minimal).await?
+            }
+            Err(e) => return Err(e),
+        };
+        if add == "crm.deal.add" {
+            p.deal_id = Some(id);
+        } else {
+            p.lead_id = Some(id);
+        }
+        Ok(())
     }
 
     /// Decides once whether the caller is a known contact: a contact an earlier attempt
@@ -131,15 +199,20 @@ impl Step<'_> {
             .and_then(Value::as_array)
             .and_then(|ids| ids.iter().filter_map(as_id).min());
         match oldest {
-            Some(id) => {
-                let contact = self
-                    .client
-                    .call("crm.contact.get", json!({ "id": id }), Safe)
-                    .await?;
-                p.manager_id = contact.result.get("ASSIGNED_BY_ID").and_then(as_id);
-                p.contact_id = Some(id);
-                p.contact_known = Some(true);
-            }
+            Some(id) => match self
+                .client
+                .call("crm.contact.get", json!({ "id": id }), Safe)
+                .await
+            {
+                Ok(contact) => {
+                    p.manager_id = contact.result.get("ASSIGNED_BY_ID").and_then(as_id);
+                    p.contact_id = Some(id);
+                    p.contact_known = Some(true);
+                }
+                // Deleted since the duplicate index saw it: an unknown caller.
+                Err(e) if e.is_not_found() => p.contact_known = Some(false),
+                Err(e) => return Err(e),
+            },
             None => p.contact_known = Some(false),
         }
         Ok(())
@@ -310,10 +383,17 @@ impl Step<'_> {
                 params["COST"] = json!(cost.total);
                 params["COST_CURRENCY"] = json!(cost.currency);
             }
-            // Finishing sets fixed values on one call: safe to replay.
-            self.client
-                .call("telephony.externalCall.finish", params, Safe)
-                .await?;
+            // Finishing creates the call activity: never replayed after a lost answer
+            // (a second finish would make a second activity or fail as "not found").
+            match self
+                .client
+                .call("telephony.externalCall.finish", params, Unsafe)
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if e.is_ambiguous() => call.note = Some(format!("finish: {e}")),
+                Err(e) => return Err(e),
+            }
             call.finished = true;
             return Ok(());
         }
@@ -436,9 +516,19 @@ fn find_marked(rows: &Value, field: &str, marker: &str) -> Option<u64> {
         .and_then(as_id)
 }
 
+/// Whether the portal refused the request as such (a field, a value): the same request
+/// will be refused again, but a smaller one may pass.
+fn is_refusal(e: &BitrixError) -> bool {
+    matches!(e, BitrixError::Api { status, .. } if *status < 500) && !e.is_not_found()
+}
+
 fn unexpected(method: &str, result: &Value) -> BitrixError {
     let mut shown = result.to_string();
-    shown.truncate(200);
+    let mut cut = shown.len().min(200);
+    while !shown.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    shown.truncate(cut);
     BitrixError::Ambiguous {
         method: method.into(),
         reason: format!("an answer without an id: {shown}"),

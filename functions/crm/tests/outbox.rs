@@ -280,9 +280,10 @@ async fn a_new_caller_becomes_a_contact_a_lead_a_comment_a_call_and_a_todo() {
     );
     assert_eq!(result["progress"]["telephony"]["transcript"], "attached");
     assert!(rig.store.list("outbox/").await.unwrap().is_empty());
-    // No request wasted: find, contact, lead, comment, register, finish, recording,
-    // transcription, to-do (docs/runbook.md counts on it).
-    assert_eq!(rig.portal.stats().executed, 9, "{:?}", rig.portal.stats());
+    // No request wasted: the CRM mode (once per connection), find, contact, lead,
+    // comment, to-do, register, finish, recording, transcription (docs/runbook.md
+    // counts on it).
+    assert_eq!(rig.portal.stats().executed, 10, "{:?}", rig.portal.stats());
     // Done is done: the same key again changes nothing.
     assert_eq!(
         rig.outbox
@@ -341,8 +342,8 @@ async fn a_webhook_portal_gets_the_lead_without_the_call_history() {
     assert!(rig.portal.calls().is_empty());
     assert_eq!(
         rig.portal.stats().executed,
-        4,
-        "find, contact, lead, comment"
+        5,
+        "mode, find, contact, lead, comment"
     );
     let result: Value =
         serde_json::from_slice(&rig.store.get("crm/acme/c-3.json").await.unwrap().unwrap())
@@ -592,4 +593,175 @@ async fn the_caller_is_looked_up_with_name_open_deal_and_manager() {
     let before = rig.portal.stats().requests;
     customers.lookup("acme", "+79167654321").await.unwrap();
     assert_eq!(rig.portal.stats().requests, before);
+}
+
+#[tokio::test]
+async fn two_containers_a_trigger_and_a_timer_on_one_outbox_still_make_one_lead_each() {
+    let rig = rig(CrmAuth::Oauth).await;
+    for i in 0..60 {
+        record_call(
+            &rig.store,
+            &format!("p-{i:03}"),
+            &format!("+7903{:07}", 2_000_000 + i),
+            json!({}),
+        )
+        .await;
+    }
+    rig.portal.faults().fail_randomly(
+        0.3,
+        &[
+            Fault::Unavailable,
+            Fault::InternalError,
+            Fault::Hang,
+            Fault::DropAfterWrite,
+            Fault::RateLimited,
+        ],
+        7,
+    );
+    // A second container: its own clients and cache, the same bucket.
+    let second = Arc::new(Outbox::new(
+        rig.store.clone(),
+        Arc::new(Connections::new(
+            rig.tenants.clone(),
+            client_config(&rig.portal),
+        )),
+        OutboxConfig {
+            max_attempts: 20,
+            backoff: Duration::from_millis(10),
+            lease: Duration::from_secs(60),
+            concurrency: 8,
+        },
+    ));
+    let keys = rig.store.list("outbox/crm/").await.unwrap();
+    let mut workers = tokio::task::JoinSet::new();
+    for outbox in [rig.outbox.clone(), second.clone()] {
+        let store = rig.store.clone();
+        workers.spawn(async move {
+            for _ in 0..400 {
+                outbox.sweep().await.unwrap();
+                if store.list("outbox/crm/").await.unwrap().is_empty() {
+                    return;
+                }
+            }
+        });
+    }
+    // The storage trigger: each entry processed as it was written, at the same time.
+    for key in keys {
+        let outbox = second.clone();
+        workers.spawn(async move {
+            outbox.process(&key).await.unwrap();
+        });
+    }
+    while let Some(done) = workers.join_next().await {
+        done.unwrap();
+    }
+    rig.portal.faults().clear();
+    assert!(rig.store.list("outbox/crm/").await.unwrap().is_empty());
+    let dead = rig.outbox.dead_letters("acme").await.unwrap();
+    assert!(
+        dead.is_empty(),
+        "{:#?}",
+        dead.iter().map(|d| &d.last_error).collect::<Vec<_>>()
+    );
+    let origins: BTreeSet<String> = rig
+        .portal
+        .leads()
+        .iter()
+        .map(|l| l["ORIGIN_ID"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(rig.portal.leads().len(), 60, "no duplicates");
+    assert_eq!(origins.len(), 60, "none lost");
+    assert_eq!(rig.portal.contacts().len(), 60);
+    assert_eq!(rig.portal.comments().len(), 60);
+    assert_eq!(rig.portal.calls().len(), 60);
+}
+
+#[tokio::test]
+async fn a_repeated_end_of_call_report_after_the_crm_step_makes_nothing_twice() {
+    let rig = rig(CrmAuth::Webhook).await;
+    record_call(&rig.store, "r-1", "+79160000006", json!({})).await;
+    drain(&rig.outbox, &rig.store).await;
+    // VoxEngine repeats the end report: the dialog function writes the entry again.
+    record_call(&rig.store, "r-1", "+79160000006", json!({})).await;
+    assert_eq!(
+        rig.outbox
+            .process("outbox/crm/acme/r-1.json")
+            .await
+            .unwrap(),
+        Processed::Done("crm/acme/r-1.json".into())
+    );
+    assert_eq!(rig.portal.leads().len(), 1);
+    assert_eq!(rig.portal.contacts().len(), 1);
+    assert!(rig.store.list("outbox/").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn what_the_portal_refuses_never_costs_the_lead() {
+    let rig = rig(CrmAuth::Oauth).await;
+    // A misheard e-mail (the portal refuses the contact), a currency it lacks… and a
+    // callback at a time that is not one.
+    record_call(
+        &rig.store,
+        "v-1",
+        "+79160000007",
+        json!({
+            "slots": {
+                "email": {"value": "ivan@@example", "confidence": 0.4, "utterance": "…"},
+                "budget": {"value": {"amount": 5000, "currency": "XXX"}, "confidence": 0.9, "utterance": "…"}
+            },
+            "callbacks": [{"at": "когда-нибудь", "note": ""}],
+        }),
+    )
+    .await;
+    drain(&rig.outbox, &rig.store).await;
+    let leads = rig.portal.leads();
+    assert_eq!(
+        leads.len(),
+        1,
+        "{:#?}",
+        rig.outbox.dead_letters("acme").await.unwrap()
+    );
+    let result: Value =
+        serde_json::from_slice(&rig.store.get("crm/acme/v-1.json").await.unwrap().unwrap())
+            .unwrap();
+    assert!(
+        result["progress"]["contact_failed"].is_string(),
+        "{result:#}"
+    );
+    // The lead carried the same e-mail: made again with the essentials.
+    assert!(result["progress"]["minimal"].is_string(), "{result:#}");
+    assert!(
+        leads[0]["COMMENTS"]
+            .as_str()
+            .unwrap()
+            .contains("Портал не принял"),
+        "{}",
+        leads[0]
+    );
+    assert_eq!(result["progress"]["todo_ids"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_portal_in_the_simple_crm_mode_gets_deals_not_leads() {
+    let rig = rig_with(
+        CrmAuth::Webhook,
+        PortalConfig {
+            simple_crm: true,
+            ..fast_portal()
+        },
+    )
+    .await;
+    record_call(&rig.store, "s-1", "+79160000008", json!({})).await;
+    drain(&rig.outbox, &rig.store).await;
+    assert!(rig.portal.leads().is_empty(), "{:#?}", rig.portal.leads());
+    let deals = rig.portal.deals();
+    assert_eq!(deals.len(), 1);
+    let contacts = rig.portal.contacts();
+    assert_eq!(contacts.len(), 1);
+    assert!(
+        deals[0]["CONTACT_IDS"]
+            .to_string()
+            .contains(contacts[0]["ID"].as_str().unwrap())
+    );
+    assert_eq!(deals[0]["ORIGIN_ID"], "s-1");
 }

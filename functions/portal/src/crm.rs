@@ -328,13 +328,17 @@ pub(crate) fn find_by_comm(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> 
 }
 
 /// `crm.settings.mode.get`: 1, classic mode.
-pub(crate) fn settings_mode(_ctx: &Ctx<'_>, _p: &Param) -> Result<Reply, ApiError> {
-    Ok(Reply::value(json!(1)))
+pub(crate) fn settings_mode(ctx: &Ctx<'_>, _p: &Param) -> Result<Reply, ApiError> {
+    Ok(Reply::value(json!(if ctx.inner.config.simple_crm {
+        2
+    } else {
+        1
+    })))
 }
 
-/// The portal's users: the administrator (1) and the webhook's user.
+/// The portal's users: ids 1..=[`USERS`] and the webhook's user.
 pub(crate) fn user_exists(inner: &Inner, id: u64) -> bool {
-    id == 1 || id == inner.config.webhook_user_id
+    (1..=USERS).contains(&id) || id == inner.config.webhook_user_id
 }
 
 /// A user's inner phone number.

@@ -71,6 +71,9 @@ pub struct PortalConfig {
     /// When set: the state is loaded from this file at start and saved (temporary file and
     /// rename) after each write.
     pub state_file: Option<PathBuf>,
+    /// The simple CRM mode (no leads: `crm.settings.mode.get` answers 2). The sandbox
+    /// does not convert leads itself; it only tells a client which mode it is in.
+    pub simple_crm: bool,
 }
 
 impl fmt::Debug for PortalConfig {
@@ -100,6 +103,7 @@ impl Default for PortalConfig {
             rate: RateLimit::default(),
             hang: Duration::from_secs(30),
             state_file: None,
+            simple_crm: false,
         }
     }
 }

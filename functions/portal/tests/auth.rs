@@ -295,7 +295,7 @@ async fn a_call_is_registered_finished_recorded_and_transcribed() {
             "USER_ID or USER_PHONE_INNER should be set",
         ),
         (
-            json!({"auth": access, "USER_ID": 42, "PHONE_NUMBER": "+7999", "TYPE": 1}),
+            json!({"auth": access, "USER_ID": 420, "PHONE_NUMBER": "+7999", "TYPE": 1}),
             "User is not found or is not active",
         ),
     ] {
