@@ -30,7 +30,7 @@ async fn a_qualified_call_becomes_a_lead_and_the_callers_next_call_a_deal() {
         call.say(line).await.unwrap();
     }
     let first = call.id().to_owned();
-    call.hang_up("hangup").await.unwrap();
+    let first_record = call.hang_up("hangup").await.unwrap().record;
     drain(&stack).await;
 
     let portal = stack.stack.portal();
@@ -60,7 +60,7 @@ async fn a_qualified_call_becomes_a_lead_and_the_callers_next_call_a_deal() {
         1,
         "the demo tenant's OAuth app writes the call history"
     );
-    let result = stack.read(&format!("crm/demo/{first}.json"));
+    let result = stack.read(&first_record.replacen("calls/", "crm/", 1));
     assert_eq!(result["progress"]["contact_known"], false);
 
     // The same number calls again and asks to be called back: a known contact now,
@@ -70,14 +70,14 @@ async fn a_qualified_call_becomes_a_lead_and_the_callers_next_call_a_deal() {
         .await
         .unwrap();
     let second = call.id().to_owned();
-    call.hang_up("hangup").await.unwrap();
+    let second_record = call.hang_up("hangup").await.unwrap().record;
     drain(&stack).await;
 
     let dead = sva_crm::outbox::dead_letters(stack.stack.store(), "demo")
         .await
         .unwrap();
     assert!(dead.is_empty(), "{dead:#?}");
-    let outcome = stack.read(&format!("crm/demo/{second}.json"));
+    let outcome = stack.read(&second_record.replacen("calls/", "crm/", 1));
     assert_eq!(portal.leads().len(), 1, "no second lead: {outcome:#}");
     let deals = portal.deals();
     assert_eq!(deals.len(), 1, "{outcome:#}");
@@ -103,6 +103,21 @@ async fn a_qualified_call_becomes_a_lead_and_the_callers_next_call_a_deal() {
             .unwrap()
             .is_empty()
     );
+
+    // The report counts the calls that reached the CRM, by the records' day.
+    let day = first_record.split('/').nth(2).unwrap().to_owned();
+    let mut report = sva_costs::report::Report::new();
+    let scope = sva_costs::scan::Scope {
+        tenants: vec!["demo".into()],
+        from: day.clone(),
+        to: day,
+    };
+    sva_costs::scan::scan(stack.stack.store(), &scope, &mut report, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(report.total.calls, 2);
+    assert_eq!(report.total.in_crm, 2);
+    assert!(sva_costs::render::table(&report, "", "").contains("В CRM записано звонков: 2."));
 }
 
 #[tokio::test]

@@ -47,6 +47,7 @@ fn metrics(t: &Totals) -> Value {
         "components": t.components,
         "shares": t.shares(),
         "unconfirmed_calls": t.unconfirmed,
+        "in_crm": t.in_crm,
     })
 }
 
@@ -91,7 +92,7 @@ pub fn csv(report: &Report) -> String {
     for c in COMPONENTS {
         let _ = write!(out, ",{c}_rub");
     }
-    out.push('\n');
+    out.push_str(",in_crm\n");
     let mut row = |group: &str, keys: [&str; 5], t: &Totals| {
         let _ = write!(out, "{group}");
         for k in keys {
@@ -116,7 +117,7 @@ pub fn csv(report: &Report) -> String {
         for c in COMPONENTS {
             let _ = write!(out, ",{:.6}", t.components.get(c).copied().unwrap_or(0.0));
         }
-        out.push('\n');
+        let _ = writeln!(out, ",{}", t.in_crm);
     };
     row("total", ["", "", "", "", ""], &report.total);
     for ((tenant, day), t) in &report.by_day {
@@ -182,6 +183,7 @@ pub fn table(report: &Report, from: &str, to: &str) -> String {
         t.callbacks,
         t.average_handle_s()
     );
+    let _ = writeln!(out, "В CRM записано звонков: {}.", t.in_crm);
     let _ = writeln!(
         out,
         "Стоимость {}: за звонок {}, за минуту {}, за квалифицированный лид {}.",

@@ -31,6 +31,10 @@ pub struct CallRecord {
     pub usage: Usage,
     /// What it cost when it ended.
     pub cost: Option<CallCost>,
+    /// Whether the CRM step has carried it into the tenant's CRM (set by the scan from
+    /// `crm/{tenant}/{day}/`, not read from the record).
+    #[serde(skip)]
+    pub in_crm: bool,
 }
 
 /// The call's identity in a record.
@@ -108,6 +112,8 @@ pub struct Totals {
     pub components: BTreeMap<String, f64>,
     /// Calls priced with a price that is not confirmed.
     pub unconfirmed: u64,
+    /// Calls carried into the CRM (a lead or a deal made in Bitrix24).
+    pub in_crm: u64,
 }
 
 impl Totals {
@@ -124,6 +130,7 @@ impl Totals {
             *self.components.entry(name.clone()).or_default() += component.amount;
         }
         self.unconfirmed += u64::from(cost.components.values().any(|c| !c.confirmed));
+        self.in_crm += u64::from(record.in_crm);
     }
 
     /// Qualified leads per call.
@@ -180,6 +187,8 @@ pub struct Report {
     /// How many could not be read.
     pub unreadable_count: u64,
     repricing: Option<(PriceTable, PricingOptions)>,
+    /// Ids of the calls of the day being read that reached the CRM.
+    in_crm: std::collections::HashSet<String>,
 }
 
 impl Report {
@@ -207,7 +216,7 @@ impl Report {
             .filter(|d| day_number(d).is_some())
             .unwrap_or("unknown")
             .to_owned();
-        let record = match serde_json::from_slice::<CallRecord>(json) {
+        let mut record = match serde_json::from_slice::<CallRecord>(json) {
             Ok(record) => record,
             Err(e) => {
                 self.skip(key, &e.to_string());
@@ -218,6 +227,7 @@ impl Report {
             self.skip(key, "written before calls were costed: no usage to price");
             return None;
         }
+        record.in_crm = self.in_crm.contains(&record.call.id);
         match self.cost_of(&record) {
             Ok(cost) => {
                 self.add(&day, &record, &cost);
@@ -228,6 +238,13 @@ impl Report {
                 None
             }
         }
+    }
+
+    /// The calls of the day about to be added that the CRM step has carried into the
+    /// CRM (the ids under `crm/{tenant}/{day}/`); replaces the previous day's.
+    pub fn reached_crm(&mut self, call_ids: impl IntoIterator<Item = String>) {
+        self.in_crm.clear();
+        self.in_crm.extend(call_ids);
     }
 
     fn skip(&mut self, key: &str, why: &str) {

@@ -2,7 +2,9 @@
 //!
 //! Records live at `calls/{tenant}/{yyyy-mm-dd}/{call_id}.json`; a scan lists one
 //! tenant's day at a time and reads its records a window at a time, so memory holds one
-//! day's keys and a handful of records, never the period's.
+//! day's keys and a handful of records, never the period's. The CRM step's results for
+//! the day (`crm/{tenant}/{yyyy-mm-dd}/{call_id}.json`) are listed too: which calls
+//! reached the CRM.
 
 use crate::report::Report;
 use std::sync::Arc;
@@ -35,6 +37,17 @@ pub async fn scan(
     for tenant in &scope.tenants {
         for day in days(&scope.from, &scope.to) {
             let keys = store.list(&format!("calls/{tenant}/{day}/")).await?;
+            if keys.is_empty() {
+                continue;
+            }
+            // The day's calls the CRM step has carried into the CRM: one listing.
+            let in_crm = store.list(&format!("crm/{tenant}/{day}/")).await?;
+            report.reached_crm(in_crm.iter().filter_map(|k| {
+                k.rsplit('/')
+                    .next()
+                    .and_then(|name| name.strip_suffix(".json"))
+                    .map(str::to_owned)
+            }));
             for window in keys.chunks(WINDOW) {
                 let mut reads = JoinSet::new();
                 for (i, key) in window.iter().enumerate() {

@@ -20,9 +20,33 @@ pub fn dead_key(tenant: &str, call_id: &str) -> String {
     format!("{DEAD_PREFIX}{tenant}/{call_id}.json")
 }
 
-/// The key of what the CRM step did for a call (written when it is done).
-pub fn result_key(tenant: &str, call_id: &str) -> String {
-    format!("crm/{tenant}/{call_id}.json")
+/// The key of what the CRM step did for a call (written when it is done), filed under
+/// the call record's day (`crm/{tenant}/{yyyy-mm-dd}/{call_id}.json`) so a report lists
+/// a day's calls that reached the CRM with one listing.
+pub fn result_key(tenant: &str, record_key: &str, call_id: &str) -> String {
+    format!(
+        "{}{call_id}.json",
+        result_prefix(tenant, &day_of(record_key))
+    )
+}
+
+/// Where the results of a tenant's day are.
+pub fn result_prefix(tenant: &str, day: &str) -> String {
+    format!("crm/{tenant}/{day}/")
+}
+
+/// The day of a call record's key (`calls/{tenant}/{day}/{call}.json`); `undated` for a
+/// key of another shape.
+fn day_of(record_key: &str) -> String {
+    let mut parts = record_key.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("calls"), Some(_), Some(day))
+            if day.len() == 10 && day.bytes().all(|b| b.is_ascii_digit() || b == b'-') =>
+        {
+            day.to_owned()
+        }
+        _ => "undated".to_owned(),
+    }
 }
 
 /// The key of the lease on attempt `attempt` of a call: only one worker can create it.

@@ -1,5 +1,5 @@
 //! The outbox worker: takes a call's entry, carries it into Bitrix24 with [`Step`],
-//! saves progress after every action, and ends it as done (`crm/{tenant}/{call}.json`),
+//! saves progress after every action, and ends it as done (`crm/{tenant}/{day}/{call}.json`),
 //! due again later (back-off), or a dead letter (`outbox/dead/crm/…`) with the reason.
 //!
 //! Only one worker runs a call at a time: while any lease of the call is live nobody
@@ -168,7 +168,7 @@ impl Outbox {
             self.store.delete(&lease).await?;
             return Ok(Processed::Skipped("gone"));
         };
-        let result = result_key(&tenant, &call_id);
+        let result = result_key(&tenant, &entry.record, &call_id);
         if self.store.exists(&result).await? {
             // Done before: a repeated end-of-call report wrote the entry again.
             self.store.delete(key).await?;
@@ -305,7 +305,7 @@ impl Outbox {
     async fn finish(&self, key: &str, mut entry: OutboxEntry) -> Result<Processed, OutboxError> {
         entry.done_at = Some(sva_abi::clock::rfc3339(unix_now() as i64, 0));
         entry.next_attempt_at = None;
-        let result = result_key(&entry.tenant, &entry.call_id);
+        let result = result_key(&entry.tenant, &entry.record, &entry.call_id);
         self.store.put(&result, to_bytes(&entry)).await?;
         self.store.delete(key).await?;
         self.drop_leases(&entry).await?;

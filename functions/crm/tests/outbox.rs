@@ -209,7 +209,10 @@ async fn a_new_caller_becomes_a_contact_a_lead_a_comment_a_call_and_a_todo() {
         .process("outbox/crm/acme/c-1.json")
         .await
         .unwrap();
-    assert_eq!(outcome, Processed::Done("crm/acme/c-1.json".into()));
+    assert_eq!(
+        outcome,
+        Processed::Done("crm/acme/2026-12-01/c-1.json".into())
+    );
 
     let leads = rig.portal.leads();
     assert_eq!(leads.len(), 1, "{leads:#?}");
@@ -271,9 +274,14 @@ async fn a_new_caller_becomes_a_contact_a_lead_a_comment_a_call_and_a_todo() {
     assert!(todos[0].to_string().contains("после обеда"));
 
     // The result names what was made; the outbox and the leases are empty.
-    let result: Value =
-        serde_json::from_slice(&rig.store.get("crm/acme/c-1.json").await.unwrap().unwrap())
-            .unwrap();
+    let result: Value = serde_json::from_slice(
+        &rig.store
+            .get("crm/acme/2026-12-01/c-1.json")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         result["progress"]["lead_id"].as_u64(),
         field(lead, "ID").as_str().unwrap().parse().ok()
@@ -345,9 +353,14 @@ async fn a_webhook_portal_gets_the_lead_without_the_call_history() {
         5,
         "mode, find, contact, lead, comment"
     );
-    let result: Value =
-        serde_json::from_slice(&rig.store.get("crm/acme/c-3.json").await.unwrap().unwrap())
-            .unwrap();
+    let result: Value = serde_json::from_slice(
+        &rig.store
+            .get("crm/acme/2026-12-01/c-3.json")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
     assert!(
         result["progress"]["telephony_skipped"]
             .as_str()
@@ -418,7 +431,7 @@ async fn with_30_percent_of_requests_failing_200_calls_make_exactly_200_leads() 
     for i in 0..200 {
         assert!(
             rig.store
-                .exists(&format!("crm/acme/f-{i:03}.json"))
+                .exists(&format!("crm/acme/2026-12-01/f-{i:03}.json"))
                 .await
                 .unwrap()
         );
@@ -688,7 +701,7 @@ async fn a_repeated_end_of_call_report_after_the_crm_step_makes_nothing_twice() 
             .process("outbox/crm/acme/r-1.json")
             .await
             .unwrap(),
-        Processed::Done("crm/acme/r-1.json".into())
+        Processed::Done("crm/acme/2026-12-01/r-1.json".into())
     );
     assert_eq!(rig.portal.leads().len(), 1);
     assert_eq!(rig.portal.contacts().len(), 1);
@@ -721,9 +734,14 @@ async fn what_the_portal_refuses_never_costs_the_lead() {
         "{:#?}",
         rig.outbox.dead_letters("acme").await.unwrap()
     );
-    let result: Value =
-        serde_json::from_slice(&rig.store.get("crm/acme/v-1.json").await.unwrap().unwrap())
-            .unwrap();
+    let result: Value = serde_json::from_slice(
+        &rig.store
+            .get("crm/acme/2026-12-01/v-1.json")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
     assert!(
         result["progress"]["contact_failed"].is_string(),
         "{result:#}"
