@@ -118,6 +118,7 @@ async fn a_qualified_call_becomes_a_lead_and_the_callers_next_call_a_deal() {
     assert_eq!(report.total.calls, 2);
     assert_eq!(report.total.in_crm, 2);
     assert!(sva_costs::render::table(&report, "", "").contains("В CRM записано звонков: 2."));
+    assert!(sva_costs::render::html(&report, "", "").contains("записано в CRM"));
 }
 
 #[tokio::test]

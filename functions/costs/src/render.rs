@@ -462,7 +462,7 @@ svg text{{font-size:12px;fill:#1d2330}} .axis{{stroke:#9aa3b2}} figure{{margin:8
 </style></head><body>
 <h1>Стоимость и результат звонков</h1>
 <p>Период {from} — {to}. Суммы в рублях с НДС.</p>
-<div class="cards">{c1}{c2}{c3}{c4}{c5}</div>
+<div class="cards">{c1}{c2}{c6}{c3}{c4}{c5}</div>
 <h2>Из чего складывается стоимость</h2>{costs}
 <h2>Воронка</h2>{funnel}
 <h2>Динамика</h2>{daily}
@@ -484,6 +484,12 @@ svg text{{font-size:12px;fill:#1d2330}} .axis{{stroke:#9aa3b2}} figure{{margin:8
                 "—".into()
             }
         ),
+        // Only where calls reached a CRM: a tenant without one has nothing to count.
+        c6 = if t.in_crm > 0 {
+            card("записано в CRM", t.in_crm.to_string())
+        } else {
+            String::new()
+        },
         costs = bars("chart-costs", "Стоимость по статьям", &costs),
         funnel = bars(
             "chart-funnel",
