@@ -162,6 +162,13 @@ async fn record_call(store: &DynStore, id: &str, caller: &str, extra: Value) {
         .unwrap();
 }
 
+/// What the CRM step did for a call (its result object).
+async fn crm_result(store: &DynStore, call: &str) -> Value {
+    let key = format!("crm/acme/2026-12-01/{call}.json");
+    let bytes = store.get(&key).await.unwrap();
+    serde_json::from_slice(&bytes.unwrap_or_else(|| panic!("no result at {key}"))).unwrap()
+}
+
 /// Sweeps until the outbox is empty (bounded).
 async fn drain(outbox: &Arc<Outbox>, store: &DynStore) {
     for _ in 0..200 {
@@ -274,14 +281,7 @@ async fn a_new_caller_becomes_a_contact_a_lead_a_comment_a_call_and_a_todo() {
     assert!(todos[0].to_string().contains("после обеда"));
 
     // The result names what was made; the outbox and the leases are empty.
-    let result: Value = serde_json::from_slice(
-        &rig.store
-            .get("crm/acme/2026-12-01/c-1.json")
-            .await
-            .unwrap()
-            .unwrap(),
-    )
-    .unwrap();
+    let result = crm_result(&rig.store, "c-1").await;
     assert_eq!(
         result["progress"]["lead_id"].as_u64(),
         field(lead, "ID").as_str().unwrap().parse().ok()
@@ -353,14 +353,7 @@ async fn a_webhook_portal_gets_the_lead_without_the_call_history() {
         5,
         "mode, find, contact, lead, comment"
     );
-    let result: Value = serde_json::from_slice(
-        &rig.store
-            .get("crm/acme/2026-12-01/c-3.json")
-            .await
-            .unwrap()
-            .unwrap(),
-    )
-    .unwrap();
+    let result = crm_result(&rig.store, "c-3").await;
     assert!(
         result["progress"]["telephony_skipped"]
             .as_str()
@@ -734,14 +727,7 @@ async fn what_the_portal_refuses_never_costs_the_lead() {
         "{:#?}",
         rig.outbox.dead_letters("acme").await.unwrap()
     );
-    let result: Value = serde_json::from_slice(
-        &rig.store
-            .get("crm/acme/2026-12-01/v-1.json")
-            .await
-            .unwrap()
-            .unwrap(),
-    )
-    .unwrap();
+    let result = crm_result(&rig.store, "v-1").await;
     assert!(
         result["progress"]["contact_failed"].is_string(),
         "{result:#}"
