@@ -19,6 +19,9 @@ use sva_bitrix::{BitrixError, Client, Idempotency};
 /// How many answers the cache keeps before it starts over.
 const CACHE_ENTRIES: usize = 10_000;
 
+/// How long the dialog function trusts what the CRM said about a number.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
+
 /// How long a failed lookup keeps the number from being asked again.
 const FAILURE_TTL: Duration = Duration::from_secs(30);
 
@@ -104,27 +107,44 @@ fn remember(
     cache.insert(key, (Instant::now() + ttl, profile));
 }
 
-async fn find(client: &Client, phone: &str) -> Result<Option<CustomerProfile>, BitrixError> {
-    use Idempotency::Safe;
+/// The contact a caller's numbers belong to: the oldest contact `findbycomm` matches,
+/// with its record (`crm.contact.get`); `None` when no contact has them — or the one the
+/// duplicate index still names was deleted since.
+pub(crate) async fn contact_by_phone(
+    client: &Client,
+    phones: &[String],
+) -> Result<Option<(u64, Value)>, BitrixError> {
     let found = client
         .call(
             "crm.duplicate.findbycomm",
-            json!({ "type": "PHONE", "values": [phone], "entity_type": "CONTACT" }),
-            Safe,
+            json!({ "type": "PHONE", "values": phones, "entity_type": "CONTACT" }),
+            Idempotency::Safe,
         )
         .await?;
-    let Some(contact_id) = found
+    // No hit is `[]` (PHP's empty map); hits are `{"CONTACT": [ids]}`.
+    let Some(id) = found
         .result
         .get("CONTACT")
         .and_then(Value::as_array)
-        .and_then(|ids| ids.iter().filter_map(Value::as_u64).min())
+        .and_then(|ids| ids.iter().filter_map(crate::step::as_id).min())
     else {
         return Ok(None);
     };
-    let contact = client
-        .call("crm.contact.get", json!({ "id": contact_id }), Safe)
-        .await?
-        .result;
+    match client
+        .call("crm.contact.get", json!({ "id": id }), Idempotency::Safe)
+        .await
+    {
+        Ok(contact) => Ok(Some((id, contact.result))),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn find(client: &Client, phone: &str) -> Result<Option<CustomerProfile>, BitrixError> {
+    use Idempotency::Safe;
+    let Some((contact_id, contact)) = contact_by_phone(client, &[phone.to_owned()]).await? else {
+        return Ok(None);
+    };
     let mut profile = CustomerProfile {
         name: text(&contact["NAME"]),
         ..CustomerProfile::default()

@@ -184,35 +184,12 @@ impl Step<'_> {
             p.contact_known = Some(false);
             return Ok(());
         }
-        let reply = self
-            .client
-            .call(
-                "crm.duplicate.findbycomm",
-                json!({ "type": "PHONE", "values": phones, "entity_type": "CONTACT" }),
-                Safe,
-            )
-            .await?;
-        // No hit is `[]` (PHP's empty map); hits are `{"CONTACT": [ids]}`.
-        let oldest = reply
-            .result
-            .get("CONTACT")
-            .and_then(Value::as_array)
-            .and_then(|ids| ids.iter().filter_map(as_id).min());
-        match oldest {
-            Some(id) => match self
-                .client
-                .call("crm.contact.get", json!({ "id": id }), Safe)
-                .await
-            {
-                Ok(contact) => {
-                    p.manager_id = contact.result.get("ASSIGNED_BY_ID").and_then(as_id);
-                    p.contact_id = Some(id);
-                    p.contact_known = Some(true);
-                }
-                // Deleted since the duplicate index saw it: an unknown caller.
-                Err(e) if e.is_not_found() => p.contact_known = Some(false),
-                Err(e) => return Err(e),
-            },
+        match crate::lookup::contact_by_phone(self.client, phones).await? {
+            Some((id, contact)) => {
+                p.manager_id = contact.get("ASSIGNED_BY_ID").and_then(as_id);
+                p.contact_id = Some(id);
+                p.contact_known = Some(true);
+            }
             None => p.contact_known = Some(false),
         }
         Ok(())
@@ -495,7 +472,7 @@ fn telephony_done(p: &Progress) -> bool {
 }
 
 /// An id as Bitrix24 sends it: an integer from `add`, a string from `get` and `list`.
-fn as_id(v: &Value) -> Option<u64> {
+pub(crate) fn as_id(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse().ok(),

@@ -21,6 +21,15 @@ struct Rig {
     _dir: tempfile::TempDir,
 }
 
+/// Every way the sandbox portal can fail a request.
+const EVERY_FAULT: [Fault; 5] = [
+    Fault::Unavailable,
+    Fault::InternalError,
+    Fault::Hang,
+    Fault::DropAfterWrite,
+    Fault::RateLimited,
+];
+
 fn fast_portal() -> PortalConfig {
     PortalConfig {
         rate: sva_portal::RateLimit {
@@ -374,17 +383,9 @@ async fn with_30_percent_of_requests_failing_200_calls_make_exactly_200_leads() 
         )
         .await;
     }
-    rig.portal.faults().fail_randomly(
-        0.3,
-        &[
-            Fault::Unavailable,
-            Fault::InternalError,
-            Fault::Hang,
-            Fault::DropAfterWrite,
-            Fault::RateLimited,
-        ],
-        20261201,
-    );
+    rig.portal
+        .faults()
+        .fail_randomly(0.3, &EVERY_FAULT, 20261201);
     drain(&rig.outbox, &rig.store).await;
     rig.portal.faults().clear();
 
@@ -613,17 +614,7 @@ async fn two_containers_a_trigger_and_a_timer_on_one_outbox_still_make_one_lead_
         )
         .await;
     }
-    rig.portal.faults().fail_randomly(
-        0.3,
-        &[
-            Fault::Unavailable,
-            Fault::InternalError,
-            Fault::Hang,
-            Fault::DropAfterWrite,
-            Fault::RateLimited,
-        ],
-        7,
-    );
+    rig.portal.faults().fail_randomly(0.3, &EVERY_FAULT, 7);
     // A second container: its own clients and cache, the same bucket.
     let second = Arc::new(Outbox::new(
         rig.store.clone(),

@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
     ));
     let customers = Arc::new(sva_crm::Customers::new(
         connections,
-        Duration::from_secs(60),
+        sva_crm::lookup::DEFAULT_TTL,
     ));
     let dialog = Arc::new(
         Dialog::over_storage(directory, store, options).with_customers(Arc::new(

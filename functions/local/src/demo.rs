@@ -139,22 +139,16 @@ pub async fn connect_sandbox(
             },
         )
         .await?;
-    // A new revision makes running workers re-read the secrets.
+    // The tokens are this process's; the connection changes only with the port, and
+    // then alone is a revision written (every `make dev` would add one otherwise).
+    if settings.crm.as_ref() == Some(&connection) {
+        return Ok(());
+    }
     tenants
-        .update_with(
-            DEMO_TENANT,
-            "local stack",
-            "CRM sandbox connected",
-            true,
-            |s| {
-                s.crm = Some(connection.clone());
-                s.secrets_changed_at.insert(
-                    "crm".into(),
-                    sva_abi::clock::rfc3339(sva_kit::unix_now() as i64, 0),
-                );
-                Ok::<_, sva_tenants::TenantStoreError>(())
-            },
-        )
+        .update_settings(DEMO_TENANT, "local stack", "CRM sandbox connected", |s| {
+            s.crm = Some(connection.clone());
+            Ok::<_, sva_tenants::TenantStoreError>(())
+        })
         .await?;
     Ok(())
 }

@@ -116,9 +116,6 @@ impl Default for CrmOptions {
     }
 }
 
-/// How long the dialog function trusts what the CRM said about a number.
-const CUSTOMER_TTL: Duration = Duration::from_secs(60);
-
 /// The file, in the data directory, the sandbox portal keeps its records in.
 pub const PORTAL_STATE_FILE: &str = "crm-sandbox.json";
 
@@ -244,7 +241,10 @@ impl LocalStack {
             ..ClientConfig::default()
         };
         let connections = Arc::new(Connections::new(tenants, client));
-        let customers = Arc::new(Customers::new(connections.clone(), CUSTOMER_TTL));
+        let customers = Arc::new(Customers::new(
+            connections.clone(),
+            sva_crm::lookup::DEFAULT_TTL,
+        ));
         let dialog = Dialog::over_storage(directory, store.clone(), options_dialog).with_customers(
             Arc::new(move |tenant: String, phone: String| {
                 let customers = customers.clone();

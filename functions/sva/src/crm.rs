@@ -74,7 +74,12 @@ async fn leads(url: &str) -> anyhow::Result<ExitCode> {
             println!(
                 "  #{:<4} {:<12} {:<16} {:>12} {:<4} {}  (звонок {})",
                 text(&row["ID"]),
-                text(&row["STATUS_ID"]).max(text(&row["STAGE_ID"])),
+                // A lead's status or a deal's stage.
+                text(if kind == "leads" {
+                    &row["STATUS_ID"]
+                } else {
+                    &row["STAGE_ID"]
+                }),
                 phones.join(", "),
                 text(&row["OPPORTUNITY"]),
                 text(&row["CURRENCY_ID"]),
