@@ -55,6 +55,7 @@ load: scenarios
 ## bench: the benchmarks whose figures are in docs/performance.md.
 bench: scenarios
 	$(CARGO) bench -p sva-nlu -p sva-sandbox
+	$(CARGO) bench -p sva-retrieval --features edge --bench search
 
 clean:
 	$(CARGO) clean

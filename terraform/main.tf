@@ -45,7 +45,7 @@ resource "yandex_storage_bucket" "data" {
 
 resource "yandex_lockbox_secret" "service" {
   name        = "${var.name}-service"
-  description = "The service's state-token signing key (token_key), the admin operator key (operator_key) and the S3 credentials."
+  description = "The service's state-token signing key (token_key), the admin operator key (operator_key), the Qdrant API key (qdrant_api_key, optional) and the S3 credentials."
 }
 
 # Every function reads the same bucket through the same variables.
@@ -77,6 +77,8 @@ resource "yandex_serverless_container" "dialog" {
       # The caller is looked up in the tenant's Bitrix24 at the start of a call.
       SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
       SVA_BITRIX_RATE       = var.bitrix_rate
+      # Product questions are answered from the tenant's knowledge base on Qdrant.
+      SVA_QDRANT_URL = var.qdrant_url
     })
   }
 
@@ -85,6 +87,16 @@ resource "yandex_serverless_container" "dialog" {
     version_id           = yandex_lockbox_secret.service.current_version[0].id
     key                  = "token_key"
     environment_variable = "SVA_TOKEN_KEY"
+  }
+
+  dynamic "secrets" {
+    for_each = var.qdrant_api_key_in_lockbox ? ["qdrant_api_key"] : []
+    content {
+      id                   = yandex_lockbox_secret.service.id
+      version_id           = yandex_lockbox_secret.service.current_version[0].id
+      key                  = secrets.value
+      environment_variable = "SVA_QDRANT_API_KEY"
+    }
   }
 }
 
@@ -103,6 +115,8 @@ resource "yandex_serverless_container" "admin" {
     url = var.admin_image
     environment = merge(local.storage_env, {
       SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
+      # Knowledge sources are indexed on the same Qdrant server the dialog searches.
+      SVA_QDRANT_URL = var.qdrant_url
     })
   }
 
@@ -111,6 +125,16 @@ resource "yandex_serverless_container" "admin" {
     version_id           = yandex_lockbox_secret.service.current_version[0].id
     key                  = "operator_key"
     environment_variable = "SVA_OPERATOR_KEY"
+  }
+
+  dynamic "secrets" {
+    for_each = var.qdrant_api_key_in_lockbox ? ["qdrant_api_key"] : []
+    content {
+      id                   = yandex_lockbox_secret.service.id
+      version_id           = yandex_lockbox_secret.service.current_version[0].id
+      key                  = secrets.value
+      environment_variable = "SVA_QDRANT_API_KEY"
+    }
   }
 }
 

@@ -64,3 +64,15 @@ variable "bitrix_rate" {
   type        = string
   default     = "2/50"
 }
+
+variable "qdrant_url" {
+  description = "The Qdrant server's gRPC address for the knowledge bases (Yandex Managed Service for Qdrant or self-hosted), e.g. https://qdrant.example:6334. Empty: no knowledge base; the assistant promises a manager's follow-up for product questions."
+  type        = string
+  default     = ""
+}
+
+variable "qdrant_api_key_in_lockbox" {
+  description = "Pass the key qdrant_api_key of the service Lockbox secret to the functions as SVA_QDRANT_API_KEY."
+  type        = bool
+  default     = false
+}

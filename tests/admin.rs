@@ -349,7 +349,11 @@ async fn the_ab_split_holds_over_a_thousand_calls() {
 }
 
 /// Every endpoint of the admin API with its method and a body that would succeed.
-fn endpoints(version: &str, key_id: &str) -> Vec<(Method, String, Option<serde_json::Value>)> {
+fn endpoints(
+    version: &str,
+    key_id: &str,
+    source: &str,
+) -> Vec<(Method, String, Option<serde_json::Value>)> {
     let json = |v: serde_json::Value| Some(v);
     vec![
         (Method::GET, "/v1/tenants/{t}".into(), None),
@@ -405,6 +409,28 @@ fn endpoints(version: &str, key_id: &str) -> Vec<(Method, String, Option<serde_j
             "/v1/tenants/{t}/report?from=2026-11-01&to=2026-11-30".into(),
             None,
         ),
+        (Method::GET, "/v1/tenants/{t}/kb/sources".into(), None),
+        (
+            Method::PUT,
+            format!("/v1/tenants/{{t}}/kb/sources/{source}"),
+            json(serde_json::json!("# Доставка\n\nПо Москве за 1 день.")),
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{t}/kb/search?q=доставка".into(),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/tenants/{t}/kb/gaps?since=2026-11-01".into(),
+            None,
+        ),
+        (Method::POST, "/v1/tenants/{t}/kb/reindex".into(), None),
+        (
+            Method::DELETE,
+            format!("/v1/tenants/{{t}}/kb/sources/{source}"),
+            None,
+        ),
     ]
 }
 
@@ -455,7 +481,7 @@ async fn a_tenant_key_gets_404_for_everything_of_another_tenant() {
 
     // Every endpoint, with acme's key on beta's resources: 404, and nothing changes.
     let before = operator.tenant("beta").await.unwrap().settings;
-    for (method, path, body) in endpoints(&version, &beta_key.info.id) {
+    for (method, path, body) in endpoints(&version, &beta_key.info.id, "delivery.md") {
         let path = path.replace("{t}", "beta");
         let (status, answer) = request(&stack, &acme_key.key, method.clone(), &path, body).await;
         assert_eq!(status, 404, "{method} {path}: {answer}");
@@ -481,7 +507,7 @@ async fn a_tenant_key_gets_404_for_everything_of_another_tenant() {
     let acme_version = acme_upload.version.info.version;
     let acme_key_id = acme.issue_key("acme", "x").await.map(|k| k.info.id);
     assert_eq!(code(acme_key_id), (403, "operator_only".into()));
-    for (method, path, body) in endpoints(&acme_version, &acme_key.info.id) {
+    for (method, path, body) in endpoints(&acme_version, &acme_key.info.id, "delivery.md") {
         let path = path.replace("{t}", "acme");
         let (status, answer) = request(&stack, &acme_key.key, method.clone(), &path, body).await;
         let operator_only = path.ends_with("/disable")
@@ -517,7 +543,7 @@ async fn a_tenant_key_gets_404_for_everything_of_another_tenant() {
         })
         .filter(|op| op.contains("{tenant}"))
         .collect();
-    let tested: BTreeSet<String> = endpoints("{version}", "{key_id}")
+    let tested: BTreeSet<String> = endpoints("{version}", "{key_id}", "{name}")
         .into_iter()
         .map(|(m, p, _)| {
             let path = p

@@ -2,8 +2,9 @@
 //! and what the tests drive the API with.
 
 use crate::{
-    CreatedTenant, HistoryLine, IssuedKey, NewKey, NewTenant, RotatedSecret, ScenariosView,
-    SettingsChange, SplitRequest, TenantSummary, TenantView, Uploaded, VersionView,
+    CreatedTenant, GapView, HistoryLine, HitView, IssuedKey, NewKey, NewTenant, RotatedSecret,
+    ScenariosView, SettingsChange, SourceView, SplitRequest, TenantSummary, TenantView, Uploaded,
+    VersionView,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -293,5 +294,92 @@ impl AdminClient {
     ) -> Result<serde_json::Value, ClientError> {
         let path = Self::tenant_path(tenant, &format!("/report?from={from}&to={to}"));
         self.send(self.request(Method::GET, &path)).await
+    }
+
+    /// `GET /v1/tenants/{tenant}/kb/sources`.
+    pub async fn sources(&self, tenant: &str) -> Result<Vec<SourceView>, ClientError> {
+        let path = Self::tenant_path(tenant, "/kb/sources");
+        self.send(self.request(Method::GET, &path)).await
+    }
+
+    /// `PUT /v1/tenants/{tenant}/kb/sources/{name}` with the file's bytes.
+    pub async fn put_source(
+        &self,
+        tenant: &str,
+        name: &str,
+        body: Vec<u8>,
+    ) -> Result<SourceView, ClientError> {
+        let path = Self::tenant_path(tenant, &format!("/kb/sources/{}", segment(name)));
+        self.send(
+            self.request(Method::PUT, &path)
+                .header("content-type", "application/octet-stream")
+                .body(body),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/tenants/{tenant}/kb/sources/{name}`.
+    pub async fn delete_source(&self, tenant: &str, name: &str) -> Result<(), ClientError> {
+        let path = Self::tenant_path(tenant, &format!("/kb/sources/{}", segment(name)));
+        self.send::<serde_json::Value>(self.request(Method::DELETE, &path))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /v1/tenants/{tenant}/kb/search?q=…&limit=…`.
+    pub async fn search_knowledge(
+        &self,
+        tenant: &str,
+        question: &str,
+        limit: usize,
+    ) -> Result<Vec<HitView>, ClientError> {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", question)
+            .append_pair("limit", &limit.to_string())
+            .finish();
+        let path = Self::tenant_path(tenant, &format!("/kb/search?{query}"));
+        self.send(self.request(Method::GET, &path)).await
+    }
+
+    /// `GET /v1/tenants/{tenant}/kb/gaps?since=…`.
+    pub async fn knowledge_gaps(
+        &self,
+        tenant: &str,
+        since: &str,
+    ) -> Result<Vec<GapView>, ClientError> {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("since", since)
+            .finish();
+        let path = Self::tenant_path(tenant, &format!("/kb/gaps?{query}"));
+        self.send(self.request(Method::GET, &path)).await
+    }
+}
+
+/// `text` as one path segment: everything but `A-Z a-z 0-9 . - _` percent-encoded, so a
+/// name such as `../keys/x` stays a name and never walks to another endpoint.
+fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_') {
+            out.push(byte as char);
+        } else if byte == b'.' && !text.bytes().all(|b| b == b'.') {
+            out.push('.');
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn a_name_is_one_segment() {
+        assert_eq!(segment("prices.csv"), "prices.csv");
+        assert_eq!(segment("../keys/K1"), "..%2Fkeys%2FK1");
+        assert_eq!(segment(".."), "%2E%2E");
+        assert_eq!(segment("цены.md"), "%D1%86%D0%B5%D0%BD%D1%8B.md");
     }
 }

@@ -2,6 +2,8 @@
 
 use axum::http::StatusCode;
 use sva_kit::ApiError;
+use sva_retrieval::SourceError;
+use sva_retrieval::kb::KbError;
 use sva_sandbox::SandboxError;
 use sva_tenants::{RoutingError, TenantStoreError};
 
@@ -44,6 +46,12 @@ pub enum AdminError {
     /// The sandbox failed on our side (not the module's fault).
     #[error("the scenario sandbox failed: {0}")]
     Sandbox(SandboxError),
+    /// A knowledge-base request failed.
+    #[error(transparent)]
+    Knowledge(sva_retrieval::kb::KbError),
+    /// This deployment has no knowledge base.
+    #[error("no knowledge base is configured for this deployment")]
+    NoKnowledgeBase,
 }
 
 impl From<SandboxError> for AdminError {
@@ -82,6 +90,14 @@ impl AdminError {
                 TenantStoreError::Damaged { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
             AdminError::Sandbox(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AdminError::Knowledge(e) => match e {
+                KbError::NotFound(_) => StatusCode::NOT_FOUND,
+                KbError::TooManySources => StatusCode::CONFLICT,
+                KbError::Source(SourceError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+                e if e.is_callers() => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            },
+            AdminError::NoKnowledgeBase => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -109,6 +125,8 @@ impl AdminError {
             AdminError::Store(TenantStoreError::Storage(_)) => "storage_unavailable",
             AdminError::Store(e) => e.code(),
             AdminError::Sandbox(_) => "sandbox_unavailable",
+            AdminError::Knowledge(e) => e.code(),
+            AdminError::NoKnowledgeBase => "knowledge_base_not_configured",
         }
     }
 }

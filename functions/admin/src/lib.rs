@@ -17,11 +17,13 @@ mod auth;
 pub mod client;
 mod error;
 pub mod http;
+mod knowledge;
 pub mod openapi;
 mod service;
 
 pub use auth::Caller;
 pub use error::AdminError;
+pub use knowledge::{GapView, HitView, SourceView};
 pub use service::{
     Admin, CreatedTenant, HistoryLine, IssuedKey, MIN_OPERATOR_KEY, NewKey, NewTenant,
     RotatedSecret, ScenariosView, SettingsChange, SplitRequest, TenantSummary, TenantView,

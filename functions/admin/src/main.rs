@@ -3,7 +3,10 @@
 //!
 //! Besides the kit's `SVA_*` variables (`docs/runbook.md`) it reads `SVA_OPERATOR_KEY`
 //! (required, at least 32 characters) and `SVA_CRM_ALLOWED_HOSTS` (comma-separated
-//! `host[:port]` a CRM portal may be on although not public; empty by default).
+//! `host[:port]` a CRM portal may be on although not public; empty by default). The
+//! tenants' knowledge bases are indexed on the Qdrant server at `SVA_QDRANT_URL`
+//! (`SVA_QDRANT_API_KEY`, `SVA_QDRANT_PREFIX`); without it the knowledge endpoints
+//! answer `knowledge_base_not_configured`.
 
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -26,8 +29,12 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let store = sva_kit::storage::open(&config.storage).await?;
     let sandbox = Arc::new(Sandbox::new(SandboxConfig::default())?);
-    let admin = Admin::new(TenantStore::new(store), sandbox, operator_key)?
+    let mut admin = Admin::new(TenantStore::new(store.clone()), sandbox, operator_key)?
         .with_allowed_hosts(allowed_hosts);
+    if let Some(qdrant) = sva_retrieval::server::ServerConfig::from_env() {
+        let index = Arc::new(sva_retrieval::ServerIndex::new(qdrant)?);
+        admin = admin.with_knowledge(sva_retrieval::KnowledgeBase::new(store, index));
+    }
     sva_kit::serve(
         sva_admin::http::router(Arc::new(admin)),
         &config.serve_config(),

@@ -42,6 +42,8 @@ pub struct WasmModule(pub Vec<u8>);
         http::keys, http::issue_key, http::revoke_key,
         http::upload, http::scenarios, http::version, http::activate, http::roll_back,
         http::split, http::end_split, http::report,
+        http::sources, http::put_source, http::delete_source, http::search_knowledge,
+        http::knowledge_gaps, http::reindex_knowledge,
     ),
     modifiers(&Bearer),
     security(("bearer" = [])),
@@ -50,6 +52,7 @@ pub struct WasmModule(pub Vec<u8>);
         (name = "keys", description = "Tenant API keys"),
         (name = "scenarios", description = "Scenario modules: upload, versions, activation, rollback, A/B split"),
         (name = "reports", description = "Cost per call and what calls brought"),
+        (name = "knowledge", description = "The knowledge base: sources, search, unanswered questions"),
     )
 )]
 struct ApiDoc;

@@ -23,6 +23,7 @@ pub struct Admin {
     sandbox: Arc<Sandbox>,
     operator_key: String,
     allowed_hosts: Vec<String>,
+    knowledge: Option<sva_retrieval::KnowledgeBase>,
 }
 
 impl std::fmt::Debug for Admin {
@@ -258,6 +259,7 @@ impl Admin {
             sandbox,
             operator_key,
             allowed_hosts: Vec::new(),
+            knowledge: None,
         })
     }
 
@@ -266,6 +268,17 @@ impl Admin {
     pub fn with_allowed_hosts(mut self, hosts: Vec<String>) -> Admin {
         self.allowed_hosts = hosts;
         self
+    }
+
+    /// Serves the tenants' knowledge bases from `knowledge` (without it the knowledge
+    /// endpoints answer `knowledge_base_not_configured`).
+    pub fn with_knowledge(mut self, knowledge: sva_retrieval::KnowledgeBase) -> Admin {
+        self.knowledge = Some(knowledge);
+        self
+    }
+
+    pub(crate) fn knowledge_base(&self) -> Option<&sva_retrieval::KnowledgeBase> {
+        self.knowledge.as_ref()
     }
 
     /// The largest module an upload may carry.
@@ -287,7 +300,11 @@ impl Admin {
     /// The tenant's settings if `caller` may act on it: 404 for a tenant it may not
     /// see, exactly as for one that does not exist; 403 for a tenant key of a disabled
     /// tenant.
-    async fn visible(&self, caller: &Caller, id: &str) -> Result<TenantSettings, AdminError> {
+    pub(crate) async fn visible(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<TenantSettings, AdminError> {
         let missing = || AdminError::NotFound("No such tenant.".into());
         if !caller.may_see(id) || validate_tenant_id(id).is_err() {
             return Err(missing());

@@ -9,6 +9,7 @@
 
 pub mod customer;
 pub mod http;
+pub mod knowledge;
 pub mod protocol;
 pub mod record;
 pub mod signature;
@@ -21,6 +22,7 @@ mod tenants;
 
 pub use customer::CustomerLookup;
 pub use error::DialogError;
+pub use knowledge::IndexKnowledge;
 pub use service::{Costing, Dialog, DialogOptions, Headers};
 pub use stored::{DEFAULT_TENANT_TTL, StoredDirectory};
 pub use tenants::{MemoryDirectory, ScenarioHandle, ScenarioRouting, Tenant, TenantDirectory};

@@ -10,7 +10,10 @@
 //! `SVA_TTS_BILLING` (`v1` per character, or `v3` per request), `SVA_MEMORY_MB` and
 //! `SVA_VCPU` (the container's size, as deployed). The caller is looked up in the
 //! tenant's Bitrix24 at `call_started` with the CRM client's settings
-//! (`SVA_CRM_ALLOWED_HOSTS`, `SVA_BITRIX_RATE`, `SVA_BITRIX_TOKEN_URL`).
+//! (`SVA_CRM_ALLOWED_HOSTS`, `SVA_BITRIX_RATE`, `SVA_BITRIX_TOKEN_URL`). Product
+//! questions are answered from the tenant's knowledge base on the Qdrant server at
+//! `SVA_QDRANT_URL` (`SVA_QDRANT_API_KEY`, `SVA_QDRANT_PREFIX`); without it, the
+//! scenario hears "no answer" and promises a manager's follow-up.
 
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -65,14 +68,22 @@ async fn main() -> anyhow::Result<()> {
         connections,
         sva_crm::lookup::DEFAULT_TTL,
     ));
-    let dialog = Arc::new(
-        Dialog::over_storage(directory, store, options).with_customers(Arc::new(
-            move |tenant: String, phone: String| {
-                let customers = customers.clone();
-                async move { customers.lookup(&tenant, &phone).await }
-            },
-        )),
-    );
+    let mut dialog = Dialog::over_storage(directory, store, options).with_customers(Arc::new(
+        move |tenant: String, phone: String| {
+            let customers = customers.clone();
+            async move { customers.lookup(&tenant, &phone).await }
+        },
+    ));
+    match sva_retrieval::server::ServerConfig::from_env() {
+        Some(mut qdrant) => {
+            // A search must leave the turn time to speak: at most half its deadline.
+            qdrant.search_timeout = qdrant.search_timeout.min(turn_deadline / 2);
+            let index = Arc::new(sva_retrieval::ServerIndex::new(qdrant)?);
+            dialog = dialog.with_knowledge(Arc::new(sva_dialog::IndexKnowledge::new(index)));
+        }
+        None => tracing::warn!("SVA_QDRANT_URL is not set: no knowledge base"),
+    }
+    let dialog = Arc::new(dialog);
     sva_kit::serve(sva_dialog::http::router(dialog), &config.serve_config()).await?;
     Ok(())
 }

@@ -46,8 +46,11 @@ pub(crate) fn call_record(
     tenant: &Tenant,
     now: u64,
     costing: &crate::Costing,
+    writes_gaps: bool,
 ) -> Value {
-    let usage = usage_of(end, costing);
+    let mut usage = usage_of(end, costing);
+    // The object listing the questions the knowledge base did not answer.
+    usage.storage_puts += u32::from(writes_gaps);
     let cost = costing
         .prices
         .with_overrides(&tenant.prices)
@@ -84,6 +87,18 @@ pub(crate) fn call_record(
         "recording_url": end.recording_url,
         "transcript": end.transcript,
     })
+}
+
+/// The questions of the call that the knowledge base had no answer to, in order, each
+/// once.
+pub(crate) fn unanswered(claims: &Claims) -> Vec<String> {
+    let mut questions: Vec<String> = Vec::new();
+    for lookup in claims.records.turns.iter().flat_map(|t| &t.knowledge) {
+        if lookup.unanswered() && !questions.contains(&lookup.query) {
+            questions.push(lookup.query.clone());
+        }
+    }
+    questions
 }
 
 /// What the call consumed, from the end report: telephony and recognition as VoxEngine

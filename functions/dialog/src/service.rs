@@ -90,6 +90,8 @@ pub struct Dialog {
     directory: Arc<dyn TenantDirectory>,
     store: Option<sva_kit::storage::DynStore>,
     knowledge: Arc<dyn Knowledge + Send + Sync>,
+    /// Whether a knowledge base was given (without one, "no answer" is not a gap).
+    has_knowledge: bool,
     customers: Option<Arc<dyn CustomerLookup>>,
     options: DialogOptions,
 }
@@ -101,6 +103,7 @@ impl Dialog {
             directory,
             store: None,
             knowledge: Arc::new(NoKnowledge),
+            has_knowledge: false,
             customers: None,
             options,
         }
@@ -121,6 +124,7 @@ impl Dialog {
     /// Uses `knowledge` to answer the scenarios' retrieve requests.
     pub fn with_knowledge(mut self, knowledge: Arc<dyn Knowledge + Send + Sync>) -> Dialog {
         self.knowledge = knowledge;
+        self.has_knowledge = true;
         self
     }
 
@@ -176,6 +180,7 @@ impl Dialog {
             then: String::new(),
             steps: 0,
             failure: None,
+            knowledge: Vec::new(),
         };
         // The state moves into the turn; the turn's state (or, on failure, this one)
         // comes back and goes into the next token.
@@ -271,9 +276,23 @@ impl Dialog {
             .ok_or_else(|| DialogError::Storage("no object storage is configured".into()))?;
         let storage = |e: sva_kit::storage::StorageError| DialogError::Storage(e.to_string());
         let id = &tenant.context.id;
-        let key =
-            crate::record::record_key(id, &crate::record::date_of(&end, &tenant, now), call_id);
-        let record = crate::record::call_record(&end, &claims, &tenant, now, &self.options.costing);
+        let day = crate::record::date_of(&end, &tenant, now);
+        let key = crate::record::record_key(id, &day, call_id);
+        // The questions nobody answered, for the tenant's `sva kb gaps` (none without a
+        // knowledge base: nothing could have answered them).
+        let gaps = if self.has_knowledge {
+            crate::record::unanswered(&claims)
+        } else {
+            Vec::new()
+        };
+        let record = crate::record::call_record(
+            &end,
+            &claims,
+            &tenant,
+            now,
+            &self.options.costing,
+            !gaps.is_empty(),
+        );
         let created = store
             .put_if_absent(
                 &key,
@@ -291,6 +310,10 @@ impl Dialog {
             )
             .await
             .map_err(storage)?;
+        // Advice, not the record: a failure here is logged and the call still ends.
+        if let Err(e) = sva_retrieval::kb::record_gaps(store, id, &day, call_id, gaps).await {
+            tracing::warn!(tenant = %id, call = %call_id, "unanswered questions not kept: {e}");
+        }
         tracing::info!(tenant = %id, call = %call_id, created, "call ended");
         Ok(CallEnded {
             record: key,
@@ -541,6 +564,15 @@ impl Dialog {
             }
         }
         log.steps = turn.steps as u32;
+        log.knowledge = turn
+            .retrievals
+            .iter()
+            .map(|r| token::Lookup {
+                query: r.request.query.clone(),
+                sources: r.hits.iter().map(|h| h.source.clone()).collect(),
+                error: r.error.clone(),
+            })
+            .collect();
         log.failure = turn.failure.as_ref().map(|f| f.code.clone());
         let turns = &mut claims.records.turns;
         // A retried turn replaces its own entry instead of adding one.

@@ -89,6 +89,30 @@ pub struct TurnLog {
     /// The failure code when the caller heard the fallback phrase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// What the knowledge base was asked during the turn, and where the answers came from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub knowledge: Vec<Lookup>,
+}
+
+/// One question to the knowledge base, as the call record cites it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lookup {
+    /// The question.
+    pub query: String,
+    /// The passages the scenario got, best first: document and heading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<sva_abi::HitSource>,
+    /// Set when the knowledge base failed (the scenario then got no passages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Lookup {
+    /// A question the knowledge base had no answer to (as opposed to one it could not be
+    /// asked because it was down).
+    pub fn unanswered(&self) -> bool {
+        self.sources.is_empty() && self.error.is_none()
+    }
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -7,6 +7,8 @@
 use bytes::Bytes;
 use sva_admin::{Admin, AdminError, Caller, NewTenant};
 use sva_kit::storage::DynStore;
+use sva_retrieval::KnowledgeBase;
+use sva_retrieval::kb::KbError;
 use sva_tenants::TenantStore;
 
 /// The demo tenant's id.
@@ -150,5 +152,46 @@ pub async fn connect_sandbox(
             Ok::<_, sva_tenants::TenantStoreError>(())
         })
         .await?;
+    Ok(())
+}
+
+/// The demo company's knowledge base (`functions/local/demo/kb/`): products, prices,
+/// delivery, payment, warranty, support hours — what callers ask about.
+pub const KNOWLEDGE: &[(&str, &[u8])] = &[
+    ("company.md", include_bytes!("../demo/kb/company.md")),
+    ("delivery.md", include_bytes!("../demo/kb/delivery.md")),
+    ("faq.txt", include_bytes!("../demo/kb/faq.txt")),
+    (
+        "implementation.md",
+        include_bytes!("../demo/kb/implementation.md"),
+    ),
+    ("payment.md", include_bytes!("../demo/kb/payment.md")),
+    ("prices.csv", include_bytes!("../demo/kb/prices.csv")),
+    ("products.md", include_bytes!("../demo/kb/products.md")),
+    ("services.md", include_bytes!("../demo/kb/services.md")),
+    ("support.md", include_bytes!("../demo/kb/support.md")),
+    ("training.html", include_bytes!("../demo/kb/training.html")),
+    ("warranty.md", include_bytes!("../demo/kb/warranty.md")),
+];
+
+/// Gives the demo tenant its knowledge base on the first start (a tenant that has
+/// sources keeps them, edited or not), and rebuilds the index from the stored sources
+/// when the index lost them (its directory was removed).
+pub async fn seed_knowledge(kb: &KnowledgeBase) -> Result<(), KbError> {
+    let sources = kb.list(DEMO_TENANT).await?;
+    if sources.is_empty() {
+        for (name, body) in KNOWLEDGE {
+            kb.put(DEMO_TENANT, name, Bytes::from_static(body)).await?;
+        }
+        return Ok(());
+    }
+    let index = kb.index();
+    let empty = tokio::task::spawn_blocking(move || index.count(DEMO_TENANT))
+        .await
+        .map_err(|e| sva_retrieval::IndexError::Unavailable(e.to_string()))??
+        == 0;
+    if empty {
+        kb.reindex(DEMO_TENANT).await?;
+    }
     Ok(())
 }

@@ -19,9 +19,10 @@ use std::time::Duration;
 use sva_admin::Admin;
 use sva_bitrix::{ClientConfig, RateLimit};
 use sva_crm::{Connections, Customers, Outbox, OutboxConfig};
-use sva_dialog::{Dialog, DialogOptions, StoredDirectory};
+use sva_dialog::{Dialog, DialogOptions, IndexKnowledge, StoredDirectory};
 use sva_kit::storage::{DynStore, LocalDir};
 use sva_portal::{Portal, PortalConfig};
+use sva_retrieval::{EdgeIndex, Index, KnowledgeBase};
 use sva_sandbox::{Sandbox, SandboxConfig};
 use sva_tenants::TenantStore;
 
@@ -116,6 +117,9 @@ impl Default for CrmOptions {
     }
 }
 
+/// The directory, in the data directory, of the knowledge base's in-process index.
+pub const KNOWLEDGE_INDEX_DIR: &str = ".kb-index";
+
 /// The file, in the data directory, the sandbox portal keeps its records in.
 pub const PORTAL_STATE_FILE: &str = "crm-sandbox.json";
 
@@ -183,12 +187,22 @@ impl LocalStack {
             Sandbox::new(SandboxConfig::default())
                 .map_err(|e| LocalError::Sandbox(e.to_string()))?,
         );
+        // Qdrant's in-process engine, a shard per tenant, beside the data.
+        let index: Arc<dyn Index> =
+            Arc::new(EdgeIndex::open(options.data_dir.join(KNOWLEDGE_INDEX_DIR)));
+        let knowledge = KnowledgeBase::new(store.clone(), index.clone());
         let admin = Admin::new(tenants.clone(), sandbox.clone(), operator_key.clone())
             .map_err(|e| LocalError::Storage(e.to_string()))?
-            .with_allowed_hosts(LOCAL_CRM_HOSTS.map(String::from).to_vec());
+            .with_allowed_hosts(LOCAL_CRM_HOSTS.map(String::from).to_vec())
+            .with_knowledge(knowledge.clone());
         let demo = demo::seed(&admin, &store, &wasm)
             .await
             .map_err(|e| LocalError::Storage(e.to_string()))?;
+        // Without its knowledge base the demo still takes calls (questions get "уточню у
+        // менеджера"); say why and go on.
+        if let Err(e) = demo::seed_knowledge(&knowledge).await {
+            tracing::warn!(code = e.code(), "the demo knowledge base is not ready: {e}");
+        }
         let options_dialog = DialogOptions {
             token_key,
             turn_deadline: options.turn_deadline,
@@ -245,12 +259,12 @@ impl LocalStack {
             connections.clone(),
             sva_crm::lookup::DEFAULT_TTL,
         ));
-        let dialog = Dialog::over_storage(directory, store.clone(), options_dialog).with_customers(
-            Arc::new(move |tenant: String, phone: String| {
+        let dialog = Dialog::over_storage(directory, store.clone(), options_dialog)
+            .with_customers(Arc::new(move |tenant: String, phone: String| {
                 let customers = customers.clone();
                 async move { customers.lookup(&tenant, &phone).await }
-            }),
-        );
+            }))
+            .with_knowledge(Arc::new(IndexKnowledge::new(index)));
         let routes = sva_dialog::http::router(Arc::new(dialog))
             .merge(sva_admin::http::router(Arc::new(admin)))
             .merge(portal.router());

@@ -24,14 +24,14 @@ pub struct ApiArgs {
     data: PathBuf,
     /// The tenant.
     #[arg(long, env = "SVA_TENANT", default_value = "demo")]
-    tenant: String,
+    pub(crate) tenant: String,
     /// Print the API's JSON answer instead of a summary.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 impl ApiArgs {
-    fn client(&self) -> anyhow::Result<AdminClient> {
+    pub(crate) fn client(&self) -> anyhow::Result<AdminClient> {
         let key = match &self.key {
             Some(key) => key.clone(),
             None => {

@@ -7,6 +7,7 @@ mod admin;
 mod call;
 mod crm;
 mod dev;
+mod kb;
 mod load;
 mod nlu;
 mod report;
@@ -49,6 +50,9 @@ enum Command {
     /// What reached Bitrix24: the sandbox's leads, the outbox, dead letters and retries.
     #[command(subcommand)]
     Crm(crm::Command),
+    /// The knowledge base: upload sources, search as the assistant does, unanswered questions.
+    #[command(subcommand)]
+    Kb(kb::Command),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Load(args) => load::run(args),
         Command::Report(args) => report::run(args),
         Command::Crm(command) => crm::run(command),
+        Command::Kb(command) => kb::run(command),
     };
     match result {
         Ok(code) => code,

@@ -307,6 +307,33 @@ pub fn numbers(text: &str) -> Vec<u64> {
     out
 }
 
+/// `text` as tokens (lowercase, `ё` as `е`, no punctuation) with every spoken number
+/// written in digits: "на двадцать пять пользователей" → "на 25 пользователей". For
+/// matching a caller's words against written text, such as a knowledge base.
+pub fn with_digits(text: &str) -> String {
+    let tokens = text::tokens(text);
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        match numbers::cardinal(&tokens, i) {
+            Some(c) if c.end > i => {
+                let value = c.value;
+                out.push(if value.fract() == 0.0 {
+                    format!("{}", value as u64)
+                } else {
+                    format!("{value}")
+                });
+                i = c.end;
+            }
+            _ => {
+                out.push(tokens[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
 /// Whether the caller corrects something said before: "нет, не пятьсот, а семьсот",
 /// "я имел в виду…", "точнее…", "поправка". The corrected value is the last one said.
 pub fn is_correction(text: &str) -> bool {
@@ -368,4 +395,20 @@ pub fn is_question(text: &str) -> bool {
                 t[0].as_str(),
                 "а" | "сколько" | "какой" | "какая" | "какие" | "есть" | "как"
             )))
+}
+
+#[cfg(test)]
+mod with_digits_tests {
+    use super::with_digits;
+
+    #[test]
+    fn spoken_numbers_become_digits() {
+        assert_eq!(
+            with_digits("На двадцать пять пользователей?"),
+            "на 25 пользователей"
+        );
+        assert_eq!(with_digits("тэ эс сорок"), "тэ эс 40");
+        assert_eq!(with_digits("полтора миллиона"), "1500000");
+        assert_eq!(with_digits("Ёлки 250 000"), "елки 250000");
+    }
 }

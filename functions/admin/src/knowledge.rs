@@ -1,0 +1,196 @@
+//! The tenant's knowledge base through the admin API: upload, list and delete sources,
+//! search them as the assistant would, and see the questions nobody answered.
+
+use crate::{Admin, AdminError, Caller};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use sva_retrieval::kb::{Gap, KbError, SourceInfo};
+
+/// A source as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SourceView {
+    /// The file name, e.g. `delivery.md`.
+    pub name: String,
+    /// `markdown`, `text`, `html` or `csv`.
+    pub kind: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Passages it gave; absent while it is not in the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passages: Option<u32>,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// When it was indexed, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexed_at: Option<u64>,
+    /// True when the upload carried the bytes already indexed (nothing changed).
+    #[serde(default)]
+    pub unchanged: bool,
+}
+
+impl From<SourceInfo> for SourceView {
+    fn from(info: SourceInfo) -> Self {
+        SourceView {
+            name: info.name,
+            kind: serde_json::to_value(info.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            bytes: info.bytes,
+            passages: info.passages,
+            sha256: info.sha256,
+            indexed_at: info.indexed_at,
+            unchanged: info.unchanged,
+        }
+    }
+}
+
+/// A passage found for a question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HitView {
+    /// The source's name.
+    pub source: String,
+    /// The heading path inside it.
+    pub heading: String,
+    /// The passage, as the assistant would say it.
+    pub text: String,
+    /// BM25 relevance; comparable within one answer only.
+    pub score: f32,
+    /// Whether the assistant would speak it (the score clears the answer bar).
+    pub answers: bool,
+}
+
+/// A question callers asked that the knowledge base did not answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GapView {
+    /// The question, in one caller's words.
+    pub question: String,
+    /// How many times it was asked.
+    pub asked: u32,
+    /// The last day it was asked, `YYYY-MM-DD`.
+    pub last_day: String,
+    /// The last call it was asked in.
+    pub last_call: String,
+}
+
+impl From<Gap> for GapView {
+    fn from(gap: Gap) -> Self {
+        GapView {
+            question: gap.question,
+            asked: gap.asked,
+            last_day: gap.last_day,
+            last_call: gap.last_call,
+        }
+    }
+}
+
+impl Admin {
+    fn knowledge(&self) -> Result<&sva_retrieval::KnowledgeBase, AdminError> {
+        self.knowledge_base().ok_or(AdminError::NoKnowledgeBase)
+    }
+
+    /// Adds or replaces a knowledge source of the tenant.
+    pub async fn put_source(
+        &self,
+        caller: &Caller,
+        id: &str,
+        name: &str,
+        body: Bytes,
+    ) -> Result<SourceView, AdminError> {
+        self.visible(caller, id).await?;
+        let info = self.knowledge()?.put(id, name, body).await?;
+        tracing::info!(tenant = %id, source = %info.name, passages = ?info.passages, unchanged = info.unchanged, "knowledge source stored");
+        Ok(info.into())
+    }
+
+    /// Removes a knowledge source and its passages.
+    pub async fn delete_source(
+        &self,
+        caller: &Caller,
+        id: &str,
+        name: &str,
+    ) -> Result<(), AdminError> {
+        self.visible(caller, id).await?;
+        self.knowledge()?.delete(id, name).await?;
+        tracing::info!(tenant = %id, source = %name, "knowledge source deleted");
+        Ok(())
+    }
+
+    /// The tenant's knowledge sources.
+    pub async fn sources(&self, caller: &Caller, id: &str) -> Result<Vec<SourceView>, AdminError> {
+        self.visible(caller, id).await?;
+        Ok(self
+            .knowledge()?
+            .list(id)
+            .await?
+            .into_iter()
+            .map(SourceView::from)
+            .collect())
+    }
+
+    /// Searches the tenant's knowledge base as the assistant would.
+    pub async fn search_knowledge(
+        &self,
+        caller: &Caller,
+        id: &str,
+        question: &str,
+        limit: usize,
+    ) -> Result<Vec<HitView>, AdminError> {
+        self.visible(caller, id).await?;
+        let knowledge = self.knowledge()?;
+        let found = knowledge.search(id, question, limit).await?;
+        let bar = knowledge.answer_bar(id).await?;
+        Ok(found
+            .into_iter()
+            .map(|f| HitView {
+                answers: f.score >= bar,
+                source: f.chunk.source,
+                heading: f.chunk.heading,
+                text: f.chunk.text,
+                score: f.score,
+            })
+            .collect())
+    }
+
+    /// Questions callers asked since `since` (`YYYY-MM-DD`) that got no answer.
+    pub async fn knowledge_gaps(
+        &self,
+        caller: &Caller,
+        id: &str,
+        since: &str,
+    ) -> Result<Vec<GapView>, AdminError> {
+        self.visible(caller, id).await?;
+        let valid = since.len() == 10
+            && since.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !valid {
+            return Err(AdminError::Invalid(format!(
+                "`since` must be a day, YYYY-MM-DD, not {since:?}"
+            )));
+        }
+        Ok(self
+            .knowledge()?
+            .gaps(id, since)
+            .await?
+            .into_iter()
+            .map(GapView::from)
+            .collect())
+    }
+
+    /// Puts every stored source of the tenant into the index again.
+    pub async fn reindex_knowledge(&self, caller: &Caller, id: &str) -> Result<usize, AdminError> {
+        self.visible(caller, id).await?;
+        Ok(self.knowledge()?.reindex(id).await?)
+    }
+}
+
+impl From<KbError> for AdminError {
+    fn from(e: KbError) -> Self {
+        AdminError::Knowledge(e)
+    }
+}

@@ -1,0 +1,151 @@
+//! Knowledge-base load: ingestion throughput and search latency on Qdrant's in-process
+//! engine with 10,000 passages — percentiles, not means, because the turn's budget is a
+//! tail budget. `cargo bench -p sva-retrieval --features edge --bench search`; the
+//! figures are in `docs/performance.md`.
+//!
+//! The corpus is the demo company's knowledge base, grown to 10,000 passages by
+//! variants of each passage (other product names, numbers and cities), so term
+//! statistics look like a real price list and FAQ rather than random words.
+
+use std::time::{Duration, Instant};
+use sva_retrieval::{Chunk, EdgeIndex, Index, chunk};
+
+const PASSAGES: usize = 10_000;
+const QUERIES: usize = 2_000;
+
+const CITIES: &[&str] = &[
+    "Казань",
+    "Самара",
+    "Тула",
+    "Пермь",
+    "Омск",
+    "Сочи",
+    "Уфа",
+    "Тверь",
+    "Курск",
+    "Орёл",
+];
+const GOODS: &[&str] = &[
+    "стеллаж",
+    "погрузчик",
+    "тележка",
+    "сканер",
+    "принтер",
+    "терминал",
+    "весы",
+    "рохля",
+    "контейнер",
+    "паллета",
+];
+
+fn demo_chunks() -> Vec<Chunk> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../local/demo/kb");
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("the demo knowledge base") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = std::fs::read(&path).expect("a source");
+        all.extend(chunk(&name, &bytes).expect("a valid source"));
+    }
+    all
+}
+
+/// `PASSAGES` passages in sources of 100, as variants of the demo passages.
+fn corpus() -> Vec<(String, Vec<Chunk>)> {
+    let base = demo_chunks();
+    let mut sources = Vec::new();
+    let mut made = 0;
+    let mut source = 0;
+    while made < PASSAGES {
+        let name = format!("source-{source:04}.md");
+        let mut chunks = Vec::new();
+        for i in 0..100.min(PASSAGES - made) {
+            let n = made + i;
+            let template = &base[n % base.len()];
+            let city = CITIES[(n / base.len()) % CITIES.len()];
+            let good = GOODS[(n / (base.len() * CITIES.len())) % GOODS.len()];
+            chunks.push(Chunk {
+                source: name.clone(),
+                heading: format!("{} / {good} {n}", template.heading),
+                text: format!("{} Для города {city}: {good}, артикул {n}.", template.text),
+                position: i as u32,
+            });
+        }
+        made += chunks.len();
+        sources.push((name, chunks));
+        source += 1;
+    }
+    sources
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let questions: Vec<String> = [
+        "сколько стоит доставка в казань",
+        "а гарантия на сканер сколько",
+        "можно частями заплатить",
+        "до скольки вы работаете",
+        "сколько стоит терминал тэ эс сорок",
+        "есть ли интеграция с один эс",
+        "а лизинг есть",
+        "как вернуть товар если передумали",
+    ]
+    .iter()
+    .map(|q| q.to_string())
+    .collect();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let index = EdgeIndex::open(dir.path());
+    let sources = corpus();
+
+    let started = Instant::now();
+    for (name, chunks) in &sources {
+        index.replace("bench", name, chunks).expect("indexed");
+    }
+    let took = started.elapsed();
+    let count = index.count("bench").expect("counted");
+    assert_eq!(count, PASSAGES);
+    println!(
+        "ingestion: {PASSAGES} passages in {} sources in {:.1} s — {:.0} passages/s",
+        sources.len(),
+        took.as_secs_f64(),
+        PASSAGES as f64 / took.as_secs_f64()
+    );
+
+    // Warm up, then measure each search on its own.
+    for q in &questions {
+        index.search("bench", q, 3).expect("searched");
+    }
+    let mut times = Vec::with_capacity(QUERIES);
+    for i in 0..QUERIES {
+        let q = &questions[i % questions.len()];
+        let t = Instant::now();
+        let found = index.search("bench", q, 3).expect("searched");
+        times.push(t.elapsed());
+        assert!(!found.is_empty());
+    }
+    times.sort();
+    println!(
+        "search over {PASSAGES} passages, top 3, {QUERIES} queries: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.9).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().map_or(0.0, |t| t.as_secs_f64() * 1e3),
+    );
+
+    // Re-ingesting one source while the index is full (what an upload costs).
+    let (name, chunks) = &sources[0];
+    let t = Instant::now();
+    index.replace("bench", name, chunks).expect("indexed");
+    println!(
+        "re-ingesting one source of {} passages into the full index: {:.0} ms",
+        chunks.len(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+}

@@ -1,0 +1,33 @@
+//! The tenant's knowledge base: what callers' product questions are answered from.
+//!
+//! - [`source`]: what a tenant may upload (Markdown, text, HTML, CSV) and the checks;
+//! - [`chunk`]: sources read into passages that keep their heading path;
+//! - [`index`]: the [`Index`] trait — replace, delete and search a tenant's passages — with
+//!   Qdrant's in-process engine (feature `edge`) and a Qdrant server (feature `server`)
+//!   behind it;
+//! - [`query`]: callers' questions as the recogniser writes them made comparable with
+//!   written text (numbers, spelled abbreviations, a sales thesaurus);
+//! - [`kb`]: the service — sources in object storage, passages in the index, gaps;
+//! - [`bm25`]: the sparse vectors, Qdrant's own BM25 pipeline with the Russian stemmer and
+//!   stop words (feature `edge`).
+
+#[cfg(feature = "edge")]
+pub mod bm25;
+pub mod chunk;
+#[cfg(feature = "edge")]
+pub mod edge;
+pub mod index;
+pub mod kb;
+pub mod query;
+#[cfg(feature = "server")]
+pub mod server;
+pub mod source;
+
+pub use chunk::{Chunk, chunk};
+#[cfg(feature = "edge")]
+pub use edge::EdgeIndex;
+pub use index::{ANSWER_TERMS, Found, Index, IndexError, answer_bar};
+pub use kb::KnowledgeBase;
+#[cfg(feature = "server")]
+pub use server::ServerIndex;
+pub use source::{SourceError, SourceKind};

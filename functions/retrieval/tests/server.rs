@@ -1,0 +1,436 @@
+//! The server back end against a local gRPC stand-in for Qdrant (see `standin`): the
+//! requests `ServerIndex` sends are checked as the real server would, and scored for real.
+
+mod standin;
+
+use standin::{Call, Mode, StandIn};
+use std::time::{Duration, Instant};
+use sva_retrieval::server::ServerConfig;
+use sva_retrieval::{Chunk, Index, IndexError, ServerIndex, chunk};
+
+const DELIVERY: &str = "\
+# Доставка
+
+## По Москве
+
+Курьер привозит заказ по Москве на следующий день после оформления. Доставка курьером \
+бесплатная при заказе от пяти тысяч рублей.
+
+## По России
+
+В регионы отправляем заказ транспортной компанией СДЭК или Почтой России. Срок доставки \
+в регионы от трёх до семи рабочих дней.
+";
+
+const WARRANTY: &str = "\
+# Гарантия
+
+## Сроки
+
+На все смартфоны действует гарантия производителя один год. Гарантийный талон выдаём \
+вместе с чеком.
+
+## Возврат
+
+Вернуть смартфон надлежащего качества можно в течение четырнадцати дней, если сохранены \
+упаковка и комплектация.
+";
+
+const PRICES: &str = "\
+# Цены
+
+Цены на смартфоны указаны с учётом НДС. Скидка постоянным покупателям пять процентов.
+";
+
+fn passages(name: &str, text: &str) -> Vec<Chunk> {
+    chunk(name, text.as_bytes()).expect("a readable source")
+}
+
+fn config(standin: &StandIn) -> ServerConfig {
+    ServerConfig::new(standin.url())
+}
+
+fn index(standin: &StandIn) -> ServerIndex {
+    ServerIndex::new(config(standin)).expect("a valid configuration")
+}
+
+/// A stand-in with tenant `a`'s two sources.
+fn with_tenant_a() -> (StandIn, ServerIndex) {
+    let standin = StandIn::start();
+    let index = index(&standin);
+    index
+        .replace("a", "delivery.md", &passages("delivery.md", DELIVERY))
+        .expect("delivery indexed");
+    index
+        .replace("a", "warranty.md", &passages("warranty.md", WARRANTY))
+        .expect("warranty indexed");
+    (standin, index)
+}
+
+#[test]
+fn russian_questions_find_the_right_passage() {
+    let (standin, index) = with_tenant_a();
+    assert_eq!(index.count("a").expect("counted"), 4);
+
+    let found = index
+        .search("a", "Сколько идёт доставка в регионы?", 3)
+        .expect("searched");
+    let best = &found.first().expect("something found").chunk;
+    assert_eq!(best.source, "delivery.md");
+    assert_eq!(best.heading, "Доставка / По России");
+    assert!(best.text.contains("СДЭК"), "{best:?}");
+    assert!(
+        found.windows(2).all(|w| w[0].score >= w[1].score),
+        "best first"
+    );
+
+    let found = index
+        .search("a", "можно ли вернуть смартфон", 2)
+        .expect("searched");
+    let best = &found.first().expect("something found").chunk;
+    assert_eq!(
+        (best.source.as_str(), best.heading.as_str()),
+        ("warranty.md", "Гарантия / Возврат")
+    );
+
+    // Stop words only: nothing to score, nothing found.
+    assert!(index.search("a", "а и но", 5).expect("searched").is_empty());
+    assert!(
+        index
+            .search("a", "доставка", 0)
+            .expect("searched")
+            .is_empty()
+    );
+
+    // One collection, made once, with the sparse BM25 vector (the stand-in refuses any
+    // other shape) and the source index.
+    let creates: Vec<Call> = standin
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "create_collection")
+        .collect();
+    assert_eq!(
+        creates,
+        [Call {
+            method: "create_collection",
+            collection: "sva_kb_a".into()
+        }]
+    );
+    assert_eq!(
+        standin.indexed_fields("sva_kb_a"),
+        ["source".to_owned()].into()
+    );
+}
+
+#[test]
+fn replacing_a_source_leaves_no_stale_passages() {
+    let (_standin, index) = with_tenant_a();
+    assert_eq!(index.count("a").expect("counted"), 4);
+
+    let shorter = "# Доставка\n\nТолько самовывоз из магазина на Тверской.\n";
+    index
+        .replace("a", "delivery.md", &passages("delivery.md", shorter))
+        .expect("replaced");
+    assert_eq!(index.count("a").expect("counted"), 3);
+    let found = index
+        .search("a", "доставка в регионы СДЭК", 10)
+        .expect("searched");
+    assert!(
+        found.iter().all(|f| !f.chunk.text.contains("СДЭК")),
+        "a replaced passage is gone: {found:?}"
+    );
+    assert!(
+        found.iter().any(|f| f.chunk.text.contains("самовывоз")),
+        "the new passage is there: {found:?}"
+    );
+
+    index.replace("a", "delivery.md", &[]).expect("removed");
+    assert_eq!(index.count("a").expect("counted"), 2);
+    let found = index
+        .search("a", "доставка самовывоз", 10)
+        .expect("searched");
+    assert!(
+        found.iter().all(|f| f.chunk.source == "warranty.md"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn tenants_are_kept_apart() {
+    let (standin, index) = with_tenant_a();
+    standin.clear_calls();
+
+    index
+        .replace("b", "prices.md", &passages("prices.md", PRICES))
+        .expect("indexed");
+    assert_eq!(index.count("b").expect("counted"), 1);
+    let found = index
+        .search("b", "доставка в регионы гарантия смартфон", 10)
+        .expect("searched");
+    assert!(
+        found.iter().all(|f| f.chunk.source == "prices.md"),
+        "B sees only its own passages: {found:?}"
+    );
+    assert!(
+        index
+            .search("b", "СДЭК курьер", 10)
+            .expect("searched")
+            .is_empty()
+    );
+
+    let calls = standin.calls();
+    assert!(!calls.is_empty());
+    assert!(
+        calls.iter().all(|c| c.collection == "sva_kb_b"),
+        "every request for B names B's collection: {calls:?}"
+    );
+    assert_eq!(
+        standin.collections(),
+        ["sva_kb_a".to_owned(), "sva_kb_b".to_owned()].into()
+    );
+    // A is untouched.
+    assert_eq!(index.count("a").expect("counted"), 4);
+}
+
+#[test]
+fn a_prefix_names_the_collections() {
+    let standin = StandIn::start();
+    let mut config = config(&standin);
+    config.collection_prefix = "stage_kb_".into();
+    let index = ServerIndex::new(config).expect("valid");
+    index
+        .replace("a", "prices.md", &passages("prices.md", PRICES))
+        .expect("indexed");
+    assert_eq!(standin.collections(), ["stage_kb_a".to_owned()].into());
+    assert_eq!(index.search("a", "скидка", 1).expect("searched").len(), 1);
+}
+
+#[test]
+fn an_unknown_tenant_has_nothing_and_gets_no_collection() {
+    let standin = StandIn::start();
+    let index = index(&standin);
+    assert!(
+        index
+            .search("nobody", "доставка", 5)
+            .expect("searched")
+            .is_empty()
+    );
+    assert_eq!(index.count("nobody").expect("counted"), 0);
+    index
+        .replace("nobody", "x.md", &[])
+        .expect("nothing to remove");
+    assert!(standin.collections().is_empty());
+    let calls = standin.calls();
+    assert!(
+        calls.iter().all(|c| c.method != "create_collection"),
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().all(|c| c.collection == "sva_kb_nobody"),
+        "{calls:?}"
+    );
+}
+
+#[test]
+fn a_server_that_is_down_is_unavailable() {
+    let (standin, index) = with_tenant_a();
+    standin.set_mode(Mode::Unavailable);
+    for result in [
+        index.search("a", "доставка", 3).map(drop),
+        index.count("a").map(drop),
+        index
+            .replace("a", "prices.md", &passages("prices.md", PRICES))
+            .map(drop),
+        index.ping(),
+    ] {
+        let error = result.expect_err("the server is down");
+        assert!(matches!(error, IndexError::Unavailable(_)), "{error:?}");
+        assert_eq!(error.code(), "index_unavailable");
+    }
+    standin.set_mode(Mode::Serve);
+    assert_eq!(index.count("a").expect("back up"), 4);
+    index.ping().expect("back up");
+}
+
+#[test]
+fn nobody_listening_is_unavailable() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        listener.local_addr().expect("the port").port()
+    };
+    let index = ServerIndex::new(ServerConfig::new(format!("http://127.0.0.1:{port}")))
+        .expect("connects lazily");
+    let error = index.search("a", "доставка", 3).expect_err("nobody there");
+    assert_eq!(error.code(), "index_unavailable", "{error:?}");
+}
+
+#[test]
+fn a_server_that_hangs_times_out() {
+    let (standin, _) = with_tenant_a();
+    let mut config = config(&standin);
+    config.search_timeout = Duration::from_millis(300);
+    config.write_timeout = Duration::from_millis(300);
+    let index = ServerIndex::new(config).expect("valid");
+    standin.set_mode(Mode::Hang);
+    for (what, call) in [
+        (
+            "search",
+            Box::new(|| index.search("a", "доставка", 3).map(drop))
+                as Box<dyn Fn() -> Result<(), IndexError>>,
+        ),
+        ("count", Box::new(|| index.count("a").map(drop))),
+        (
+            "replace",
+            Box::new(|| index.replace("a", "prices.md", &passages("prices.md", PRICES))),
+        ),
+    ] {
+        let started = Instant::now();
+        let error = call().expect_err(what);
+        assert_eq!(error.code(), "index_unavailable", "{what}: {error:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{what}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn a_bad_tenant_is_refused_without_a_request() {
+    let standin = StandIn::start();
+    let index = index(&standin);
+    for tenant in ["", "../a", "A", "a/b", "-a"] {
+        let errors = [
+            index.search(tenant, "доставка", 3).map(drop),
+            index.count(tenant).map(drop),
+            index
+                .replace(tenant, "prices.md", &passages("prices.md", PRICES))
+                .map(drop),
+            index.replace(tenant, "prices.md", &[]),
+        ];
+        for error in errors {
+            let error = error.expect_err(tenant);
+            assert_eq!(error.code(), "bad_tenant", "{tenant:?}");
+        }
+    }
+    assert_eq!(standin.calls(), []);
+}
+
+#[test]
+fn calls_work_from_a_plain_thread_and_the_blocking_pool() {
+    let (_standin, index) = with_tenant_a();
+    let index = std::sync::Arc::new(index);
+
+    let from_thread = {
+        let index = index.clone();
+        std::thread::spawn(move || index.search("a", "гарантия", 1))
+            .join()
+            .expect("the thread finished")
+    };
+    assert_eq!(from_thread.expect("searched").len(), 1);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let from_pool = runtime.block_on({
+        let index = index.clone();
+        async move {
+            tokio::task::spawn_blocking(move || index.search("a", "гарантия", 1))
+                .await
+                .expect("the blocking task finished")
+        }
+    });
+    assert_eq!(from_pool.expect("searched").len(), 1);
+    assert!(index.may_block());
+}
+
+#[tokio::test]
+async fn a_call_inside_an_async_task_does_not_panic() {
+    let (_standin, index) = with_tenant_a();
+    // Blocks this (current-thread) runtime's only worker, which is why callers should use
+    // the blocking pool — but the call runs on the index's own runtime, so it completes.
+    let found = index
+        .search("a", "гарантия на смартфон", 2)
+        .expect("searched");
+    assert_eq!(found.first().expect("found").chunk.source, "warranty.md");
+    // And the index may be dropped here too.
+    drop(index);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stand_in_refuses_what_a_real_server_would() {
+    use qdrant_client::Qdrant;
+    use qdrant_client::qdrant::{
+        CreateCollectionBuilder, Document, QueryPointsBuilder, SparseVectorParamsBuilder,
+        SparseVectorsConfigBuilder, VectorInput,
+    };
+
+    let (standin, _index) = with_tenant_a();
+    let client = Qdrant::from_url(standin.url())
+        .skip_compatibility_check()
+        .build()
+        .expect("a client");
+    let code = |e: qdrant_client::QdrantError| match e {
+        qdrant_client::QdrantError::ResponseError { status } => status.code(),
+        other => panic!("not a status: {other}"),
+    };
+
+    // A collection that exists already.
+    let mut sparse = SparseVectorsConfigBuilder::default();
+    sparse.add_named_vector_params(
+        "bm25",
+        SparseVectorParamsBuilder::default().modifier(qdrant_client::qdrant::Modifier::Idf),
+    );
+    let again = client
+        .create_collection(CreateCollectionBuilder::new("sva_kb_a").sparse_vectors_config(sparse))
+        .await;
+    assert_eq!(code(again.expect_err("exists")), tonic::Code::AlreadyExists);
+
+    // A sparse vector without the IDF modifier.
+    let mut plain = SparseVectorsConfigBuilder::default();
+    plain.add_named_vector_params("bm25", SparseVectorParamsBuilder::default());
+    let no_idf = client
+        .create_collection(CreateCollectionBuilder::new("sva_kb_z").sparse_vectors_config(plain))
+        .await;
+    assert_eq!(
+        code(no_idf.expect_err("no IDF")),
+        tonic::Code::InvalidArgument
+    );
+
+    // Another model, another vector name, a missing collection.
+    let wrong_model = client
+        .query(
+            QueryPointsBuilder::new("sva_kb_a")
+                .query(VectorInput::from(Document::new("доставка", "qdrant/bm42")))
+                .using("bm25"),
+        )
+        .await;
+    assert_eq!(
+        code(wrong_model.expect_err("model")),
+        tonic::Code::InvalidArgument
+    );
+    let wrong_vector = client
+        .query(
+            QueryPointsBuilder::new("sva_kb_a")
+                .query(VectorInput::from(Document::new("доставка", "qdrant/bm25")))
+                .using("dense"),
+        )
+        .await;
+    assert_eq!(
+        code(wrong_vector.expect_err("vector")),
+        tonic::Code::InvalidArgument
+    );
+    let missing = client
+        .count(qdrant_client::qdrant::CountPointsBuilder::new("sva_kb_z"))
+        .await;
+    assert_eq!(code(missing.expect_err("missing")), tonic::Code::NotFound);
+
+    // Anything else.
+    let listed = client.list_collections().await;
+    assert_eq!(
+        code(listed.expect_err("not served")),
+        tonic::Code::Unimplemented
+    );
+}

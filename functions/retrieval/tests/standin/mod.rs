@@ -1,0 +1,751 @@
+//! A stand-in for a Qdrant server: the gRPC services `ServerIndex` uses, on a local port.
+//!
+//! It checks each request the way the real server would and refuses anything else
+//! (`invalid_argument`, `not_found`, `already_exists`, `unimplemented`), and it scores for
+//! real: each collection is a `qdrant_edge::EdgeShard` with a sparse `bm25` vector under the
+//! IDF modifier, and each `qdrant/bm25` document becomes a sparse vector through
+//! `Bm25::russian()` — the pipeline the real server's inference applies.
+//!
+//! Every request is recorded (method and collection), and the stand-in can be told to
+//! answer `unavailable` or to hang.
+
+use qdrant_client::qdrant::collections_server::{Collections, CollectionsServer};
+use qdrant_client::qdrant::points_server::{Points, PointsServer};
+use qdrant_client::qdrant::qdrant_server::{Qdrant as Health, QdrantServer};
+use qdrant_client::qdrant::{
+    self as grpc, CollectionExists, CollectionExistsRequest, CollectionExistsResponse,
+    CollectionOperationResponse, CountPoints, CountResponse, CountResult, CreateCollection,
+    CreateFieldIndexCollection, DeletePoints, Document, FieldType, HealthCheckReply,
+    HealthCheckRequest, PointId, PointsOperationResponse, QueryPoints, QueryResponse, UpdateResult,
+    UpdateStatus, UpsertPoints, condition::ConditionOneOf, r#match::MatchValue,
+    point_id::PointIdOptions, points_selector::PointsSelectorOneOf, query, value::Kind, vector,
+    vector_input, vectors::VectorsOptions, with_payload_selector::SelectorOptions,
+};
+use qdrant_edge::external::serde_json::{self, Map, Number, Value as Json};
+use qdrant_edge::{
+    Condition, CountRequest, EdgeConfig, EdgeShard, EdgeSparseVectorParams, FieldCondition, Filter,
+    JsonPath, Match, Modifier, NamedQuery, PointInsertOperations, PointOperations, PointStruct,
+    QueryEnum, QueryRequest, ScoringQuery, UpdateOperation, ValueVariants, VectorInternal, Vectors,
+    WithPayloadInterface, WithVector,
+};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use sva_retrieval::bm25::Bm25;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use tonic::{Request, Response, Status};
+
+/// The sparse vector's name, as the real collections have it.
+const BM25: &str = "bm25";
+/// The payload field deletes filter on.
+const SOURCE: &str = "source";
+/// The only inference model the stand-in knows.
+const MODEL: &str = "qdrant/bm25";
+
+/// How the stand-in answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Like a healthy server.
+    Serve,
+    /// Every request: `Status::unavailable`.
+    Unavailable,
+    /// Every request: no answer (until the client gives up).
+    Hang,
+}
+
+/// One request the stand-in received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The gRPC method, e.g. `upsert`, `create_collection`.
+    pub method: &'static str,
+    /// The collection it named; empty for methods without one.
+    pub collection: String,
+}
+
+/// A running stand-in; stops when dropped.
+pub struct StandIn {
+    url: String,
+    state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl StandIn {
+    /// Starts a stand-in on `127.0.0.1` on a free port, on a runtime of its own.
+    pub fn start() -> StandIn {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking socket");
+        let address = listener.local_addr().expect("the port");
+        let state = Arc::new(State {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            bm25: Bm25::russian(),
+            collections: Mutex::new(HashMap::new()),
+            calls: Mutex::new(Vec::new()),
+            mode: AtomicU8::new(Mode::Serve as u8),
+            operations: AtomicU64::new(0),
+        });
+        let service = Service(state.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("the stand-in's runtime");
+            runtime.block_on(async move {
+                let listener =
+                    tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
+                let server = Server::builder()
+                    .add_service(PointsServer::new(service.clone()))
+                    .add_service(CollectionsServer::new(service.clone()))
+                    .add_service(QdrantServer::new(service))
+                    .serve_with_incoming(TcpIncoming::from(listener));
+                tokio::select! {
+                    _ = server => {}
+                    _ = stopped => {}
+                }
+            });
+            // Cancels whatever still hangs.
+            runtime.shutdown_background();
+        });
+        StandIn {
+            url: format!("http://{address}"),
+            state,
+            stop: Some(stop),
+        }
+    }
+
+    /// The gRPC URL to give the client.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Changes how the stand-in answers from now on.
+    pub fn set_mode(&self, mode: Mode) {
+        self.state.mode.store(mode as u8, Ordering::SeqCst);
+    }
+
+    /// The requests received so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.state.calls.lock().expect("the call log").clone()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_calls(&self) {
+        self.state.calls.lock().expect("the call log").clear();
+    }
+
+    /// The collections that exist.
+    pub fn collections(&self) -> BTreeSet<String> {
+        self.state
+            .collections
+            .lock()
+            .expect("the collections")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// The payload fields `collection` has an index on.
+    pub fn indexed_fields(&self, collection: &str) -> BTreeSet<String> {
+        self.state
+            .collections
+            .lock()
+            .expect("the collections")
+            .get(collection)
+            .map(|c| c.indexed.lock().expect("the indexes").clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            // The server may have stopped already.
+            let _ = stop.send(());
+        }
+    }
+}
+
+struct State {
+    bm25: Bm25,
+    /// Declared before `dir`: the shards flush as they drop, before their directory goes.
+    collections: Mutex<HashMap<String, Arc<Collection>>>,
+    calls: Mutex<Vec<Call>>,
+    mode: AtomicU8,
+    operations: AtomicU64,
+    dir: tempfile::TempDir,
+}
+
+struct Collection {
+    shard: EdgeShard,
+    indexed: Mutex<BTreeSet<String>>,
+}
+
+#[derive(Clone)]
+struct Service(Arc<State>);
+
+type Answer<T> = Result<Response<T>, Status>;
+
+fn internal(e: impl std::fmt::Display) -> Status {
+    Status::internal(format!("Service internal error: {e}"))
+}
+
+impl Service {
+    /// Records a request and applies the mode.
+    async fn enter(&self, method: &'static str, collection: &str) -> Result<(), Status> {
+        self.0.calls.lock().map_err(internal)?.push(Call {
+            method,
+            collection: collection.to_owned(),
+        });
+        match self.0.mode.load(Ordering::SeqCst) {
+            m if m == Mode::Unavailable as u8 => {
+                Err(Status::unavailable("the stand-in is told to be down"))
+            }
+            m if m == Mode::Hang as u8 => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Err(Status::deadline_exceeded("the stand-in hung"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A request the stand-in does not serve: `ServerIndex` has no business sending it.
+    async fn refuse<T>(&self, method: &'static str) -> Answer<T> {
+        self.enter(method, "").await?;
+        Err(Status::unimplemented(format!(
+            "the stand-in does not serve {method}"
+        )))
+    }
+
+    fn collection(&self, name: &str) -> Result<Arc<Collection>, Status> {
+        self.0
+            .collections
+            .lock()
+            .map_err(internal)?
+            .get(name)
+            .cloned()
+            .ok_or_else(|| {
+                Status::not_found(format!("Not found: Collection `{name}` doesn't exist!"))
+            })
+    }
+
+    fn applied(&self) -> PointsOperationResponse {
+        PointsOperationResponse {
+            result: Some(UpdateResult {
+                operation_id: Some(self.0.operations.fetch_add(1, Ordering::SeqCst)),
+                status: UpdateStatus::Completed as i32,
+            }),
+            time: 0.001,
+            usage: None,
+        }
+    }
+
+    /// A `qdrant/bm25` document with the Russian pipeline's options, as the sparse vector
+    /// the server's inference makes of it.
+    fn checked_document(doc: &Document) -> Result<(), Status> {
+        if doc.model != MODEL {
+            return Err(Status::invalid_argument(format!(
+                "Inference error: unknown model {:?}",
+                doc.model
+            )));
+        }
+        for key in doc.options.keys() {
+            if key != "language" && key != "avg_len" {
+                return Err(Status::invalid_argument(format!(
+                    "Inference error: unexpected BM25 option {key:?}"
+                )));
+            }
+        }
+        match doc.options.get("language").and_then(|v| v.kind.as_ref()) {
+            Some(Kind::StringValue(language)) if language == "russian" => {}
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "Inference error: BM25 language must be russian, got {other:?}"
+                )));
+            }
+        }
+        // The stand-in's pipeline is `Bm25::russian()`: only its length anchor is served.
+        match doc.options.get("avg_len").and_then(|v| v.kind.as_ref()) {
+            Some(Kind::DoubleValue(x)) if *x == 60.0 => {}
+            Some(Kind::IntegerValue(60)) => {}
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "Inference error: BM25 avg_len must be 60, got {other:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes must wait: `ServerIndex` promises its callers the passages are searchable.
+    fn checked_wait(wait: Option<bool>) -> Result<(), Status> {
+        if wait == Some(true) {
+            Ok(())
+        } else {
+            Err(Status::invalid_argument("the stand-in expects wait: true"))
+        }
+    }
+}
+
+/// The source a filter selects; only `must: [source == "…"]` is understood.
+fn source_of(filter: &grpc::Filter) -> Result<String, Status> {
+    let refuse = || Status::invalid_argument(format!("filter not understood: {filter:?}"));
+    if !filter.should.is_empty() || !filter.must_not.is_empty() || filter.min_should.is_some() {
+        return Err(refuse());
+    }
+    let [condition] = filter.must.as_slice() else {
+        return Err(refuse());
+    };
+    let Some(ConditionOneOf::Field(field)) = &condition.condition_one_of else {
+        return Err(refuse());
+    };
+    let Some(grpc::Match {
+        match_value: Some(MatchValue::Keyword(source)),
+    }) = &field.r#match
+    else {
+        return Err(refuse());
+    };
+    let expected = grpc::FieldCondition {
+        key: SOURCE.to_owned(),
+        r#match: field.r#match.clone(),
+        ..Default::default()
+    };
+    if *field != expected {
+        return Err(refuse());
+    }
+    Ok(source.clone())
+}
+
+/// The engine's filter for one source.
+fn edge_filter(source: String) -> Result<Filter, Status> {
+    let key = JsonPath::try_from(SOURCE).map_err(|_| internal("the payload key"))?;
+    Ok(Filter::new_must(Condition::Field(
+        FieldCondition::new_match(key, Match::new_value(ValueVariants::String(source))),
+    )))
+}
+
+fn to_json(value: &grpc::Value) -> Result<Json, Status> {
+    Ok(match &value.kind {
+        None | Some(Kind::NullValue(_)) => Json::Null,
+        Some(Kind::DoubleValue(x)) => Number::from_f64(*x)
+            .map(Json::Number)
+            .ok_or_else(|| Status::invalid_argument("a payload number that is not finite"))?,
+        Some(Kind::IntegerValue(n)) => Json::from(*n),
+        Some(Kind::StringValue(s)) => Json::from(s.clone()),
+        Some(Kind::BoolValue(b)) => Json::from(*b),
+        Some(Kind::StructValue(s)) => Json::Object(
+            s.fields
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), to_json(v)?)))
+                .collect::<Result<Map<_, _>, Status>>()?,
+        ),
+        Some(Kind::ListValue(l)) => {
+            Json::Array(l.values.iter().map(to_json).collect::<Result<_, _>>()?)
+        }
+    })
+}
+
+fn from_json(value: &Json) -> grpc::Value {
+    let kind = match value {
+        Json::Null => Kind::NullValue(0),
+        Json::Bool(b) => Kind::BoolValue(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Kind::IntegerValue(i),
+            None => Kind::DoubleValue(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Kind::StringValue(s.clone()),
+        Json::Array(items) => Kind::ListValue(grpc::ListValue {
+            values: items.iter().map(from_json).collect(),
+        }),
+        Json::Object(map) => Kind::StructValue(grpc::Struct {
+            fields: map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect(),
+        }),
+    };
+    grpc::Value { kind: Some(kind) }
+}
+
+#[tonic::async_trait]
+impl Health for Service {
+    async fn health_check(&self, _: Request<HealthCheckRequest>) -> Answer<HealthCheckReply> {
+        self.enter("health_check", "").await?;
+        Ok(Response::new(HealthCheckReply {
+            title: "qdrant - vector search engine (stand-in)".into(),
+            version: "1.16.0".into(),
+            commit: None,
+        }))
+    }
+}
+
+/// Implements a service: the methods written out, then every other method refused as
+/// `unimplemented` (and recorded).
+macro_rules! service {
+    (
+        impl $service:ident;
+        refuse { $($method:ident($request:ident) -> $response:ident;)* }
+        $($served:tt)*
+    ) => {
+        #[tonic::async_trait]
+        impl $service for Service {
+            $($served)*
+            $(
+                async fn $method(&self, _: Request<grpc::$request>) -> Answer<grpc::$response> {
+                    self.refuse(stringify!($method)).await
+                }
+            )*
+        }
+    };
+}
+
+service! {
+    impl Collections;
+    refuse {
+        get(GetCollectionInfoRequest) -> GetCollectionInfoResponse;
+        list(ListCollectionsRequest) -> ListCollectionsResponse;
+        update(UpdateCollection) -> CollectionOperationResponse;
+        delete(DeleteCollection) -> CollectionOperationResponse;
+        update_aliases(ChangeAliases) -> CollectionOperationResponse;
+        list_collection_aliases(ListCollectionAliasesRequest) -> ListAliasesResponse;
+        list_aliases(ListAliasesRequest) -> ListAliasesResponse;
+        collection_cluster_info(CollectionClusterInfoRequest) -> CollectionClusterInfoResponse;
+        update_collection_cluster_setup(UpdateCollectionClusterSetupRequest)
+            -> UpdateCollectionClusterSetupResponse;
+        create_shard_key(CreateShardKeyRequest) -> CreateShardKeyResponse;
+        delete_shard_key(DeleteShardKeyRequest) -> DeleteShardKeyResponse;
+        list_shard_keys(ListShardKeysRequest) -> ListShardKeysResponse;
+    }
+
+    async fn create(&self, request: Request<CreateCollection>) -> Answer<CollectionOperationResponse> {
+        let request = request.into_inner();
+        let name = request.collection_name.clone();
+        self.enter("create_collection", &name).await?;
+        if name.is_empty()
+            || name.len() > 255
+            || name.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|', '\0'])
+        {
+            return Err(Status::invalid_argument(format!(
+                "Validation error: bad collection name {name:?}"
+            )));
+        }
+        if request.vectors_config.is_some() {
+            return Err(Status::invalid_argument(
+                "the stand-in expects only the sparse bm25 vector, no dense vectors",
+            ));
+        }
+        let sparse = request
+            .sparse_vectors_config
+            .map(|c| c.map)
+            .unwrap_or_default();
+        let idf = Some(grpc::Modifier::Idf as i32);
+        match sparse.get(BM25) {
+            Some(params) if sparse.len() == 1 && params.modifier == idf => {}
+            _ => {
+                return Err(Status::invalid_argument(format!(
+                    "the stand-in expects one sparse vector {BM25:?} with the IDF modifier, got {sparse:?}"
+                )));
+            }
+        }
+        let mut collections = self.0.collections.lock().map_err(internal)?;
+        if collections.contains_key(&name) {
+            return Err(Status::already_exists(format!(
+                "Wrong input: Collection `{name}` already exists!"
+            )));
+        }
+        let path = self.0.dir.path().join(&name);
+        std::fs::create_dir_all(&path).map_err(internal)?;
+        let config = EdgeConfig {
+            sparse_vectors: HashMap::from([(
+                BM25.to_owned(),
+                EdgeSparseVectorParams {
+                    modifier: Some(Modifier::Idf),
+                    ..Default::default()
+                },
+            )]),
+            ..Default::default()
+        };
+        let shard = EdgeShard::new(&path, config).map_err(internal)?;
+        collections.insert(
+            name,
+            Arc::new(Collection {
+                shard,
+                indexed: Mutex::new(BTreeSet::new()),
+            }),
+        );
+        Ok(Response::new(CollectionOperationResponse {
+            result: true,
+            time: 0.001,
+        }))
+    }
+
+    async fn collection_exists(
+        &self,
+        request: Request<CollectionExistsRequest>,
+    ) -> Answer<CollectionExistsResponse> {
+        let name = request.into_inner().collection_name;
+        self.enter("collection_exists", &name).await?;
+        let exists = self.0.collections.lock().map_err(internal)?.contains_key(&name);
+        Ok(Response::new(CollectionExistsResponse {
+            result: Some(CollectionExists { exists }),
+            time: 0.001,
+        }))
+    }
+}
+
+service! {
+    impl Points;
+    refuse {
+        get(GetPoints) -> GetResponse;
+        update_vectors(UpdatePointVectors) -> PointsOperationResponse;
+        delete_vectors(DeletePointVectors) -> PointsOperationResponse;
+        set_payload(SetPayloadPoints) -> PointsOperationResponse;
+        overwrite_payload(SetPayloadPoints) -> PointsOperationResponse;
+        delete_payload(DeletePayloadPoints) -> PointsOperationResponse;
+        clear_payload(ClearPayloadPoints) -> PointsOperationResponse;
+        delete_field_index(DeleteFieldIndexCollection) -> PointsOperationResponse;
+        create_vector_name(CreateVectorNameRequest) -> PointsOperationResponse;
+        delete_vector_name(DeleteVectorNameRequest) -> PointsOperationResponse;
+        search(SearchPoints) -> SearchResponse;
+        search_batch(SearchBatchPoints) -> SearchBatchResponse;
+        search_groups(SearchPointGroups) -> SearchGroupsResponse;
+        scroll(ScrollPoints) -> ScrollResponse;
+        recommend(RecommendPoints) -> RecommendResponse;
+        recommend_batch(RecommendBatchPoints) -> RecommendBatchResponse;
+        recommend_groups(RecommendPointGroups) -> RecommendGroupsResponse;
+        discover(DiscoverPoints) -> DiscoverResponse;
+        discover_batch(DiscoverBatchPoints) -> DiscoverBatchResponse;
+        update_batch(UpdateBatchPoints) -> UpdateBatchResponse;
+        query_batch(QueryBatchPoints) -> QueryBatchResponse;
+        query_groups(QueryPointGroups) -> QueryGroupsResponse;
+        facet(FacetCounts) -> FacetResponse;
+        search_matrix_pairs(SearchMatrixPoints) -> SearchMatrixPairsResponse;
+        search_matrix_offsets(SearchMatrixPoints) -> SearchMatrixOffsetsResponse;
+    }
+
+    async fn create_field_index(
+        &self,
+        request: Request<CreateFieldIndexCollection>,
+    ) -> Answer<PointsOperationResponse> {
+        let request = request.into_inner();
+        self.enter("create_field_index", &request.collection_name).await?;
+        let collection = self.collection(&request.collection_name)?;
+        Self::checked_wait(request.wait)?;
+        if request.field_name != SOURCE
+            || request.field_type != Some(FieldType::Keyword as i32)
+            || request.field_index_params.is_some()
+        {
+            return Err(Status::invalid_argument(format!(
+                "the stand-in expects a plain keyword index on {SOURCE:?}, got {request:?}"
+            )));
+        }
+        // Idempotent, as on the real server.
+        collection.indexed.lock().map_err(internal)?.insert(request.field_name);
+        Ok(Response::new(self.applied()))
+    }
+
+    async fn delete(&self, request: Request<DeletePoints>) -> Answer<PointsOperationResponse> {
+        let request = request.into_inner();
+        self.enter("delete", &request.collection_name).await?;
+        let collection = self.collection(&request.collection_name)?;
+        Self::checked_wait(request.wait)?;
+        let Some(grpc::PointsSelector {
+            points_selector_one_of: Some(PointsSelectorOneOf::Filter(filter)),
+        }) = &request.points
+        else {
+            return Err(Status::invalid_argument("the stand-in deletes by filter only"));
+        };
+        let filter = edge_filter(source_of(filter)?)?;
+        collection
+            .shard
+            .update(UpdateOperation::PointOperation(
+                PointOperations::DeletePointsByFilter(filter),
+            ))
+            .map_err(internal)?;
+        Ok(Response::new(self.applied()))
+    }
+
+    async fn upsert(&self, request: Request<UpsertPoints>) -> Answer<PointsOperationResponse> {
+        let request = request.into_inner();
+        self.enter("upsert", &request.collection_name).await?;
+        let collection = self.collection(&request.collection_name)?;
+        Self::checked_wait(request.wait)?;
+        if request.update_filter.is_some() || request.shard_key_selector.is_some() {
+            return Err(Status::invalid_argument("the stand-in upserts plainly only"));
+        }
+        let mut points = Vec::with_capacity(request.points.len());
+        for point in &request.points {
+            let Some(PointId {
+                point_id_options: Some(PointIdOptions::Num(id)),
+            }) = point.id
+            else {
+                return Err(Status::invalid_argument(format!(
+                    "the stand-in expects numeric ids, got {:?}",
+                    point.id
+                )));
+            };
+            let Some(grpc::Vectors {
+                vectors_options: Some(VectorsOptions::Vectors(named)),
+            }) = &point.vectors
+            else {
+                return Err(Status::invalid_argument("the stand-in expects named vectors"));
+            };
+            let document = match named.vectors.get(BM25) {
+                Some(grpc::Vector {
+                    vector: Some(vector::Vector::Document(document)),
+                    ..
+                }) if named.vectors.len() == 1 => document,
+                _ => {
+                    return Err(Status::invalid_argument(format!(
+                        "Wrong input: the stand-in expects one {BM25:?} document per point"
+                    )));
+                }
+            };
+            Self::checked_document(document)?;
+            let sparse = self.0.bm25.document(&document.text);
+            let payload = point
+                .payload
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), to_json(v)?)))
+                .collect::<Result<Map<_, _>, Status>>()?;
+            points.push(
+                PointStruct::new(id, Vectors::new_named([(BM25, sparse)]), Json::Object(payload))
+                    .into(),
+            );
+        }
+        let shard = &collection.shard;
+        shard
+            .update(UpdateOperation::PointOperation(PointOperations::UpsertPoints(
+                PointInsertOperations::PointsList(points),
+            )))
+            .map_err(internal)?;
+        // One segment, one IDF: what a real server converges to after optimising.
+        shard.optimize().map_err(internal)?;
+        Ok(Response::new(self.applied()))
+    }
+
+    async fn query(&self, request: Request<QueryPoints>) -> Answer<QueryResponse> {
+        let request = request.into_inner();
+        self.enter("query", &request.collection_name).await?;
+        let collection = self.collection(&request.collection_name)?;
+        if !request.prefetch.is_empty() || request.lookup_from.is_some() {
+            return Err(Status::invalid_argument("the stand-in queries plainly only"));
+        }
+        if request.using.as_deref() != Some(BM25) {
+            return Err(Status::invalid_argument(format!(
+                "Wrong input: the stand-in has only the {BM25:?} vector, got using {:?}",
+                request.using
+            )));
+        }
+        let document = match &request.query {
+            Some(grpc::Query {
+                variant:
+                    Some(query::Variant::Nearest(grpc::VectorInput {
+                        variant: Some(vector_input::Variant::Document(document)),
+                    })),
+            }) => document,
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "the stand-in expects a nearest query by a document, got {other:?}"
+                )));
+            }
+        };
+        Self::checked_document(document)?;
+        let with_payload = match request.with_payload.and_then(|w| w.selector_options) {
+            None | Some(SelectorOptions::Enable(false)) => false,
+            Some(SelectorOptions::Enable(true)) => true,
+            Some(_) => return Err(Status::unimplemented("payload selectors")),
+        };
+        let filter = match &request.filter {
+            None => None,
+            Some(filter) => Some(edge_filter(source_of(filter)?)?),
+        };
+        let limit = usize::try_from(request.limit.unwrap_or(10)).map_err(internal)?;
+        let offset = usize::try_from(request.offset.unwrap_or(0)).map_err(internal)?;
+        let query = self.0.bm25.query(&document.text);
+        if query.indices.is_empty() || limit == 0 {
+            return Ok(Response::new(QueryResponse {
+                result: vec![],
+                time: 0.001,
+                usage: None,
+            }));
+        }
+        let found = collection
+            .shard
+            .query(QueryRequest {
+                prefetches: vec![],
+                query: Some(ScoringQuery::Vector(QueryEnum::Nearest(NamedQuery {
+                    query: VectorInternal::from(query),
+                    using: Some(BM25.to_owned()),
+                }))),
+                filter,
+                score_threshold: None,
+                limit,
+                offset,
+                params: None,
+                with_vector: WithVector::Bool(false),
+                with_payload: WithPayloadInterface::Bool(with_payload),
+            })
+            .map_err(internal)?;
+        let result = found
+            .into_iter()
+            .map(|point| {
+                let id = match point.id {
+                    qdrant_edge::PointId::NumId(n) => PointIdOptions::Num(n),
+                    qdrant_edge::PointId::Uuid(u) => PointIdOptions::Uuid(u.to_string()),
+                };
+                grpc::ScoredPoint {
+                    id: Some(PointId {
+                        point_id_options: Some(id),
+                    }),
+                    payload: point
+                        .payload
+                        .map(|p| p.0.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+                        .unwrap_or_default(),
+                    score: point.score,
+                    version: point.version,
+                    vectors: None,
+                    shard_key: None,
+                    order_value: None,
+                }
+            })
+            .collect();
+        Ok(Response::new(QueryResponse {
+            result,
+            time: 0.001,
+            usage: None,
+        }))
+    }
+
+    async fn count(&self, request: Request<CountPoints>) -> Answer<CountResponse> {
+        let request = request.into_inner();
+        self.enter("count", &request.collection_name).await?;
+        let collection = self.collection(&request.collection_name)?;
+        let filter = match &request.filter {
+            None => None,
+            Some(filter) => Some(edge_filter(source_of(filter)?)?),
+        };
+        let count = collection
+            .shard
+            .count(CountRequest {
+                filter,
+                exact: request.exact.unwrap_or(true),
+            })
+            .map_err(internal)?;
+        Ok(Response::new(CountResponse {
+            result: Some(CountResult {
+                count: u64::try_from(count).map_err(internal)?,
+            }),
+            time: 0.001,
+            usage: None,
+        }))
+    }
+}
+
+/// The stand-in's own JSON conversions must not lose a passage's fields.
+#[test]
+fn payload_values_round_trip() {
+    let value = serde_json::json!({"source": "a.md", "position": 3, "x": 1.5, "l": [true, null]});
+    assert_eq!(to_json(&from_json(&value)).expect("convertible"), value);
+}
