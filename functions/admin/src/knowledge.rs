@@ -160,15 +160,8 @@ impl Admin {
         since: &str,
     ) -> Result<Vec<GapView>, AdminError> {
         self.visible(caller, id).await?;
-        let valid = since.len() == 10
-            && since.bytes().enumerate().all(|(i, b)| {
-                if i == 4 || i == 7 {
-                    b == b'-'
-                } else {
-                    b.is_ascii_digit()
-                }
-            });
-        if !valid {
+        // The reports' calendar check: a real day, not just its shape.
+        if sva_costs::scan::days(since, since).is_empty() {
             return Err(AdminError::Invalid(format!(
                 "`since` must be a day, YYYY-MM-DD, not {since:?}"
             )));

@@ -160,12 +160,6 @@ pub fn gaps_key(tenant: &str, day: &str, call: &str) -> String {
     format!("{}{day}/{call}.json", gaps_prefix(tenant))
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Runs an index call on the blocking pool (the engine works in place or waits on the
 /// network; neither belongs on an async worker).
 async fn blocking<T: Send + 'static>(
@@ -241,7 +235,7 @@ impl KnowledgeBase {
             sha256: sha256.clone(),
             bytes,
             passages,
-            indexed_at: unix_now(),
+            indexed_at: sva_kit::unix_now(),
         };
         self.store
             .put(&indexed_key(tenant, &name), json_bytes(&indexed))
@@ -358,7 +352,7 @@ impl KnowledgeBase {
                 sha256: hex::encode(Sha256::digest(&body)),
                 bytes: body.len() as u64,
                 passages,
-                indexed_at: unix_now(),
+                indexed_at: sva_kit::unix_now(),
             };
             self.store
                 .put(&indexed_key(tenant, &info.name), json_bytes(&indexed))

@@ -188,10 +188,7 @@ async fn search(question: &str, limit: usize, api: &ApiArgs) -> anyhow::Result<E
 }
 
 async fn gaps(days: u32, api: &ApiArgs) -> anyhow::Result<ExitCode> {
-    let since_s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        .saturating_sub(u64::from(days) * 86_400);
+    let since_s = sva_kit::unix_now().saturating_sub(u64::from(days) * 86_400);
     let since = sva_abi::clock::rfc3339(since_s as i64, 0)[..10].to_owned();
     let gaps = api.client()?.knowledge_gaps(&api.tenant, &since).await?;
     if api.json {
