@@ -45,7 +45,7 @@ resource "yandex_storage_bucket" "data" {
 
 resource "yandex_lockbox_secret" "service" {
   name        = "${var.name}-service"
-  description = "The service's state-token signing key (token_key), the admin operator key (operator_key), the Qdrant API key (qdrant_api_key, optional) and the S3 credentials."
+  description = "The service's state-token signing key (token_key), the admin operator key (operator_key), the Qdrant API key (qdrant_api_key, optional), the embeddings API key (embeddings_api_key, when embeddings_folder_id is set) and the S3 credentials."
 }
 
 # Every function reads the same bucket through the same variables.
@@ -55,6 +55,19 @@ locals {
     SVA_S3_BUCKET   = yandex_storage_bucket.data.bucket
     SVA_S3_ENDPOINT = "https://storage.yandexcloud.net"
     SVA_S3_REGION   = "ru-central1"
+  }
+  # The knowledge base: the Qdrant server, and Yandex Cloud embeddings for dense vectors
+  # (on when a folder is given; its API key comes from Lockbox).
+  knowledge_env = {
+    SVA_QDRANT_URL        = var.qdrant_url
+    SVA_EMBEDDINGS_FOLDER = var.embeddings_folder_id
+  }
+  knowledge_secrets = {
+    for key, env in {
+      qdrant_api_key     = "SVA_QDRANT_API_KEY"
+      embeddings_api_key = "SVA_EMBEDDINGS_API_KEY"
+    } : key => env
+    if key == "qdrant_api_key" ? var.qdrant_api_key_in_lockbox : var.embeddings_folder_id != ""
   }
 }
 
@@ -77,9 +90,7 @@ resource "yandex_serverless_container" "dialog" {
       # The caller is looked up in the tenant's Bitrix24 at the start of a call.
       SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
       SVA_BITRIX_RATE       = var.bitrix_rate
-      # Product questions are answered from the tenant's knowledge base on Qdrant.
-      SVA_QDRANT_URL = var.qdrant_url
-    })
+    }, local.knowledge_env)
   }
 
   secrets {
@@ -89,13 +100,14 @@ resource "yandex_serverless_container" "dialog" {
     environment_variable = "SVA_TOKEN_KEY"
   }
 
+  # The knowledge base's optional keys: Lockbox key => environment variable.
   dynamic "secrets" {
-    for_each = var.qdrant_api_key_in_lockbox ? ["qdrant_api_key"] : []
+    for_each = local.knowledge_secrets
     content {
       id                   = yandex_lockbox_secret.service.id
       version_id           = yandex_lockbox_secret.service.current_version[0].id
-      key                  = secrets.value
-      environment_variable = "SVA_QDRANT_API_KEY"
+      key                  = secrets.key
+      environment_variable = secrets.value
     }
   }
 }
@@ -115,9 +127,7 @@ resource "yandex_serverless_container" "admin" {
     url = var.admin_image
     environment = merge(local.storage_env, {
       SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
-      # Knowledge sources are indexed on the same Qdrant server the dialog searches.
-      SVA_QDRANT_URL = var.qdrant_url
-    })
+    }, local.knowledge_env)
   }
 
   secrets {
@@ -127,13 +137,14 @@ resource "yandex_serverless_container" "admin" {
     environment_variable = "SVA_OPERATOR_KEY"
   }
 
+  # The knowledge base's optional keys: Lockbox key => environment variable.
   dynamic "secrets" {
-    for_each = var.qdrant_api_key_in_lockbox ? ["qdrant_api_key"] : []
+    for_each = local.knowledge_secrets
     content {
       id                   = yandex_lockbox_secret.service.id
       version_id           = yandex_lockbox_secret.service.current_version[0].id
-      key                  = secrets.value
-      environment_variable = "SVA_QDRANT_API_KEY"
+      key                  = secrets.key
+      environment_variable = secrets.value
     }
   }
 }

@@ -76,3 +76,9 @@ variable "qdrant_api_key_in_lockbox" {
   type        = bool
   default     = false
 }
+
+variable "embeddings_folder_id" {
+  description = "The Yandex Cloud folder whose text-search-doc/query embedding models give the knowledge bases dense vectors beside BM25. Empty (the default): BM25 alone. When set, the service Lockbox secret must hold embeddings_api_key, an API key of a service account with the ai.languageModels.user role in that folder; then run `sva kb reindex` for each tenant (dense indexes are collections of their own)."
+  type        = string
+  default     = ""
+}

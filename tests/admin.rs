@@ -6,7 +6,9 @@ use reqwest::Method;
 use std::collections::BTreeSet;
 use sva_admin::client::ClientError;
 use sva_admin::{NewTenant, SettingsChange};
-use sva_tests::{MINIMAL_GREETING, Stack, hostile_module, minimal_module, variant};
+use sva_tests::{
+    MINIMAL_GREETING, Stack, hostile_module, minimal_module, refusal as code, variant,
+};
 
 const DEMO: &str = "demo";
 
@@ -24,11 +26,6 @@ async fn ended_version(stack: &Stack, call: sva_caller::Call) -> (String, serde_
             .to_owned(),
         record["variant"].clone(),
     )
-}
-
-fn code(result: Result<impl std::fmt::Debug, ClientError>) -> (u16, String) {
-    let e = result.expect_err("the API refuses");
-    (e.status().unwrap_or(0), e.code().unwrap_or("").to_owned())
 }
 
 #[tokio::test]

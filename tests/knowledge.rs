@@ -3,26 +3,7 @@
 //! the tenant, and one tenant's knowledge invisible to another.
 
 use sva_admin::NewTenant;
-use sva_admin::client::ClientError;
-use sva_dialog::protocol::{TurnResponse, VoxAction};
-use sva_tests::Stack;
-
-fn said(answer: &TurnResponse) -> String {
-    answer
-        .actions
-        .iter()
-        .filter_map(|a| match a {
-            VoxAction::Say { text, .. } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn code(result: Result<impl std::fmt::Debug, ClientError>) -> (u16, String) {
-    let e = result.expect_err("the API refuses");
-    (e.status().unwrap_or(0), e.code().unwrap_or("").to_owned())
-}
+use sva_tests::{Stack, refusal as code, said};
 
 #[tokio::test]
 async fn a_price_question_is_answered_from_the_price_list_and_the_record_cites_it() {

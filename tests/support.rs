@@ -1,6 +1,8 @@
 //! What the end-to-end tests share: a local stack on a free port over a temporary data
 //! directory, and a phone to call it.
 
+pub mod embedding_service;
+
 use std::path::PathBuf;
 use sva_caller::Phone;
 use sva_local::{LocalOptions, LocalStack};
@@ -32,6 +34,15 @@ impl Stack {
     pub async fn start() -> Stack {
         let dir = tempfile::tempdir().expect("temp dir");
         let stack = LocalStack::start(options(&dir))
+            .await
+            .expect("the local stack starts");
+        Stack { stack, dir }
+    }
+
+    /// Starts the local stack with `adjust` applied to the tests' options.
+    pub async fn start_with(adjust: impl FnOnce(LocalOptions) -> LocalOptions) -> Stack {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stack = LocalStack::start(adjust(options(&dir)))
             .await
             .expect("the local stack starts");
         Stack { stack, dir }
@@ -142,6 +153,27 @@ pub fn options(dir: &tempfile::TempDir) -> LocalOptions {
         },
         ..LocalOptions::default()
     }
+}
+
+/// What the assistant said in a turn, its phrases joined by spaces.
+pub fn said(answer: &sva_dialog::protocol::TurnResponse) -> String {
+    answer
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            sva_dialog::protocol::VoxAction::Say { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The status and code the admin API refused a request with.
+pub fn refusal(
+    result: Result<impl std::fmt::Debug, sva_admin::client::ClientError>,
+) -> (u16, String) {
+    let e = result.expect_err("the API refuses");
+    (e.status().unwrap_or(0), e.code().unwrap_or("").to_owned())
 }
 
 /// Unix seconds now.

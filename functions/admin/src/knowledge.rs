@@ -54,9 +54,18 @@ pub struct HitView {
     pub heading: String,
     /// The passage, as the assistant would say it.
     pub text: String,
-    /// BM25 relevance; comparable within one answer only.
+    /// Relevance: the BM25 score, or the fused rank score when the knowledge base has
+    /// dense vectors; comparable within one answer only.
     pub score: f32,
-    /// Whether the assistant would speak it (the score clears the answer bar).
+    /// The BM25 score, when the passage shares words with the question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparse: Option<f32>,
+    /// The cosine similarity to the question, when the knowledge base has dense vectors
+    /// and the passage was among the nearest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dense: Option<f32>,
+    /// Whether the assistant would speak it (the BM25 score clears the answer bar, or the
+    /// similarity clears the operator's similarity bar).
     pub answers: bool,
 }
 
@@ -138,16 +147,21 @@ impl Admin {
     ) -> Result<Vec<HitView>, AdminError> {
         self.visible(caller, id).await?;
         let knowledge = self.knowledge()?;
-        let found = knowledge.search(id, question, limit).await?;
-        let bar = knowledge.answer_bar(id).await?;
-        Ok(found
+        let search = knowledge.search(id, question, limit).await?;
+        if let Some(error) = &search.dense_error {
+            tracing::warn!(tenant = id, "searched by BM25 alone: {error}");
+        }
+        Ok(search
+            .found
             .into_iter()
             .map(|f| HitView {
-                answers: f.score >= bar,
+                answers: f.answers(search.bar, search.dense_bar),
                 source: f.chunk.source,
                 heading: f.chunk.heading,
                 text: f.chunk.text,
                 score: f.score,
+                sparse: f.sparse,
+                dense: f.dense,
             })
             .collect())
     }

@@ -31,9 +31,18 @@ async fn main() -> anyhow::Result<()> {
     let sandbox = Arc::new(Sandbox::new(SandboxConfig::default())?);
     let mut admin = Admin::new(TenantStore::new(store.clone()), sandbox, operator_key)?
         .with_allowed_hosts(allowed_hosts);
-    if let Some(qdrant) = sva_retrieval::server::ServerConfig::from_env() {
+    if let Some(mut qdrant) = sva_retrieval::server::ServerConfig::from_env() {
+        let embeddings = sva_retrieval::EmbeddingsConfig::from_env()?
+            .map(sva_retrieval::Embeddings::new)
+            .transpose()?
+            .map(Arc::new);
+        qdrant.dense = embeddings.as_ref().map(|e| e.dimensions());
         let index = Arc::new(sva_retrieval::ServerIndex::new(qdrant)?);
-        admin = admin.with_knowledge(sva_retrieval::KnowledgeBase::new(store, index));
+        let knowledge = sva_retrieval::KnowledgeBase::new(store, index);
+        admin = admin.with_knowledge(match embeddings {
+            Some(embeddings) => knowledge.with_embeddings(embeddings),
+            None => knowledge,
+        });
     }
     sva_kit::serve(
         sva_admin::http::router(Arc::new(admin)),

@@ -4,13 +4,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use sva_abi::{Hit, HitSource, RetrieveRequest};
-use sva_retrieval::Index;
-use sva_turn::{Knowledge, KnowledgeError};
+use sva_retrieval::embed::Purpose;
+use sva_retrieval::{Embeddings, Index};
+use sva_turn::{Knowledge, KnowledgeError, Retrieved};
 
-/// Retrieval from a tenant-isolated [`Index`].
+/// Retrieval from a tenant-isolated [`Index`], with the question embedded for the dense
+/// ranking when embeddings are configured.
 #[derive(Clone)]
 pub struct IndexKnowledge {
     index: Arc<dyn Index>,
+    /// The embeddings client and how long embedding a question may take.
+    embeddings: Option<(Arc<Embeddings>, Duration)>,
     /// Each tenant's passage count (for the answer bar) and when it was read: one
     /// search per lookup, not a search and a count.
     counts: Arc<Mutex<HashMap<String, (Instant, usize)>>>,
@@ -32,8 +36,17 @@ impl IndexKnowledge {
     pub fn new(index: Arc<dyn Index>) -> IndexKnowledge {
         IndexKnowledge {
             index,
+            embeddings: None,
             counts: Arc::default(),
         }
+    }
+
+    /// The same, embedding each question with `embeddings` within `budget` (the index
+    /// must hold dense vectors of their size). A question that cannot be embedded in
+    /// time is searched by BM25 alone: the caller still gets an answer.
+    pub fn with_embeddings(mut self, embeddings: Arc<Embeddings>, budget: Duration) -> Self {
+        self.embeddings = Some((embeddings, budget));
+        self
     }
 
     fn passages(&self, tenant: &str) -> Result<usize, KnowledgeError> {
@@ -55,6 +68,25 @@ impl IndexKnowledge {
         }
         Ok(count)
     }
+
+    /// The question's embedding and its tokens; `None` without embeddings or when the
+    /// service fails (logged).
+    fn embed(&self, tenant: &str, question: &str) -> (Option<Vec<f32>>, u64) {
+        let Some((embeddings, budget)) = &self.embeddings else {
+            return (None, 0);
+        };
+        match embeddings.embed(&[question.to_owned()], Purpose::Query, *budget) {
+            Ok(embedded) => (embedded.vectors.into_iter().next(), embedded.tokens),
+            Err(e) => {
+                tracing::warn!(
+                    tenant,
+                    code = e.code(),
+                    "the question is searched by BM25 alone: {e}"
+                );
+                (None, 0)
+            }
+        }
+    }
 }
 
 impl Knowledge for IndexKnowledge {
@@ -62,19 +94,27 @@ impl Knowledge for IndexKnowledge {
         &self,
         tenant: &str,
         request: &RetrieveRequest,
-    ) -> Result<Vec<Hit>, KnowledgeError> {
+    ) -> Result<Retrieved, KnowledgeError> {
         let limit = request.top_k.clamp(1, 10) as usize;
+        let (vector, embedding_tokens) = self.embed(tenant, &request.query);
         let found = self
             .index
-            .search(tenant, &request.query, limit)
+            .search(tenant, &request.query, vector.as_deref(), limit)
             .map_err(|e| KnowledgeError(e.to_string()))?;
         if found.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Retrieved {
+                hits: Vec::new(),
+                embedding_tokens,
+            });
         }
         let bar = sva_retrieval::answer_bar(self.passages(tenant)?);
-        Ok(found
+        let dense_bar = self
+            .embeddings
+            .as_ref()
+            .and_then(|(e, _)| e.answer_similarity());
+        let hits = found
             .into_iter()
-            .filter(|f| f.score >= bar)
+            .filter(|f| f.answers(bar, dense_bar))
             .map(|f| Hit {
                 text: f.chunk.text,
                 score: f.score,
@@ -83,10 +123,14 @@ impl Knowledge for IndexKnowledge {
                     heading: f.chunk.heading,
                 },
             })
-            .collect())
+            .collect();
+        Ok(Retrieved {
+            hits,
+            embedding_tokens,
+        })
     }
 
     fn may_block(&self) -> bool {
-        self.index.may_block()
+        self.index.may_block() || self.embeddings.is_some()
     }
 }

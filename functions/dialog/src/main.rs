@@ -76,10 +76,21 @@ async fn main() -> anyhow::Result<()> {
     ));
     match sva_retrieval::server::ServerConfig::from_env() {
         Some(mut qdrant) => {
-            // A search must leave the turn time to speak: at most half its deadline.
+            // Embedding the question and searching must leave the turn time to speak: at
+            // most half its deadline each.
             qdrant.search_timeout = qdrant.search_timeout.min(turn_deadline / 2);
+            let embeddings = sva_retrieval::EmbeddingsConfig::from_env()?
+                .map(sva_retrieval::Embeddings::new)
+                .transpose()?
+                .map(Arc::new);
+            qdrant.dense = embeddings.as_ref().map(|e| e.dimensions());
             let index = Arc::new(sva_retrieval::ServerIndex::new(qdrant)?);
-            dialog = dialog.with_knowledge(Arc::new(sva_dialog::IndexKnowledge::new(index)));
+            let knowledge = match embeddings {
+                Some(embeddings) => sva_dialog::IndexKnowledge::new(index)
+                    .with_embeddings(embeddings, turn_deadline / 2),
+                None => sva_dialog::IndexKnowledge::new(index),
+            };
+            dialog = dialog.with_knowledge(Arc::new(knowledge));
         }
         None => tracing::warn!("SVA_QDRANT_URL is not set: no knowledge base"),
     }

@@ -51,6 +51,7 @@ pub(crate) fn call_record(
     let mut usage = usage_of(end, costing);
     // The object listing the questions the knowledge base did not answer.
     usage.storage_puts += u32::from(writes_gaps);
+    usage.embedding_tokens = claims.records.embedding_tokens;
     let cost = costing
         .prices
         .with_overrides(&tenant.prices)

@@ -564,6 +564,11 @@ impl Dialog {
             }
         }
         log.steps = turn.steps as u32;
+        claims.records.embedding_tokens += turn
+            .retrievals
+            .iter()
+            .map(|r| r.embedding_tokens)
+            .sum::<u64>();
         log.knowledge = turn
             .retrievals
             .iter()

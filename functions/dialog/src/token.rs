@@ -60,6 +60,10 @@ pub struct Records {
     /// Turns dropped from the front of `turns` to keep the token small.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub turns_dropped: u32,
+    /// Tokens spent embedding the call's questions (kept here, not in `turns`, so that
+    /// dropped turns still count).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub embedding_tokens: u64,
 }
 
 /// How many turns a token keeps in its log.
@@ -116,6 +120,10 @@ impl Lookup {
 }
 
 fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_zero_u64(n: &u64) -> bool {
     *n == 0
 }
 

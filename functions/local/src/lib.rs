@@ -22,7 +22,7 @@ use sva_crm::{Connections, Customers, Outbox, OutboxConfig};
 use sva_dialog::{Dialog, DialogOptions, IndexKnowledge, StoredDirectory};
 use sva_kit::storage::{DynStore, LocalDir};
 use sva_portal::{Portal, PortalConfig};
-use sva_retrieval::{EdgeIndex, Index, KnowledgeBase};
+use sva_retrieval::{EdgeIndex, Embeddings, EmbeddingsConfig, Index, KnowledgeBase};
 use sva_sandbox::{Sandbox, SandboxConfig};
 use sva_tenants::TenantStore;
 
@@ -54,6 +54,9 @@ pub enum LocalError {
     /// The scenario sandbox did not start.
     #[error("the scenario sandbox did not start: {0}")]
     Sandbox(String),
+    /// The embeddings configuration cannot work.
+    #[error(transparent)]
+    Embeddings(#[from] sva_retrieval::EmbedError),
     /// The port could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -80,6 +83,9 @@ pub struct LocalOptions {
     pub tenant_ttl: Duration,
     /// The Bitrix24 sandbox portal and the outbox worker.
     pub crm: CrmOptions,
+    /// Yandex Cloud embeddings for the knowledge base's dense vectors; `None` (the
+    /// default, which needs no network): BM25 alone.
+    pub embeddings: Option<EmbeddingsConfig>,
 }
 
 /// The CRM side of the local stack: a Bitrix24 sandbox portal served on the stack's own
@@ -132,6 +138,7 @@ impl Default for LocalOptions {
             turn_deadline: DialogOptions::default().turn_deadline,
             tenant_ttl: sva_dialog::DEFAULT_TENANT_TTL,
             crm: CrmOptions::default(),
+            embeddings: None,
         }
     }
 }
@@ -188,9 +195,21 @@ impl LocalStack {
                 .map_err(|e| LocalError::Sandbox(e.to_string()))?,
         );
         // Qdrant's in-process engine, a shard per tenant, beside the data.
-        let index: Arc<dyn Index> =
-            Arc::new(EdgeIndex::open(options.data_dir.join(KNOWLEDGE_INDEX_DIR)));
+        // With embeddings, dense vectors beside BM25 (in shards of their own).
+        let embeddings = match options.embeddings.clone() {
+            Some(config) => Some(Arc::new(Embeddings::new(config)?)),
+            None => None,
+        };
+        let mut edge = EdgeIndex::open(options.data_dir.join(KNOWLEDGE_INDEX_DIR));
+        if let Some(embeddings) = &embeddings {
+            edge = edge.with_dense(embeddings.dimensions());
+        }
+        let index: Arc<dyn Index> = Arc::new(edge);
         let knowledge = KnowledgeBase::new(store.clone(), index.clone());
+        let knowledge = match embeddings.clone() {
+            Some(embeddings) => knowledge.with_embeddings(embeddings),
+            None => knowledge,
+        };
         let admin = Admin::new(tenants.clone(), sandbox.clone(), operator_key.clone())
             .map_err(|e| LocalError::Storage(e.to_string()))?
             .with_allowed_hosts(LOCAL_CRM_HOSTS.map(String::from).to_vec())
@@ -264,7 +283,12 @@ impl LocalStack {
                 let customers = customers.clone();
                 async move { customers.lookup(&tenant, &phone).await }
             }))
-            .with_knowledge(Arc::new(IndexKnowledge::new(index)));
+            .with_knowledge(Arc::new(match embeddings {
+                // Embedding a question may take at most half the turn.
+                Some(embeddings) => IndexKnowledge::new(index)
+                    .with_embeddings(embeddings, options.turn_deadline / 2),
+                None => IndexKnowledge::new(index),
+            }));
         let routes = sva_dialog::http::router(Arc::new(dialog))
             .merge(sva_admin::http::router(Arc::new(admin)))
             .merge(portal.router());

@@ -1,18 +1,24 @@
 //! The in-process index: Qdrant's own engine (`qdrant-edge`), a shard per tenant.
 //!
-//! A shard is a directory `{root}/{tenant}`; a tenant's searches open only its own shard,
+//! A shard is a directory `{root}/{tenant}` (`{root}/{tenant}.dense{size}` when passages
+//! carry dense vectors too, so turning embeddings on starts a new shard instead of
+//! mixing passages with and without them); a tenant's searches open only its own shard,
 //! so no filter can be forgotten. Writes to one shard are serialised (the engine's flush
 //! does not wait for locks); searches run side by side.
 
 use crate::bm25::Bm25;
 use crate::chunk::Chunk;
-use crate::index::{Found, Index, IndexError, check_tenant, payload, point_id, vectors};
+use crate::index::{
+    Found, Index, IndexError, check_dense, check_tenant, fuse, payload, point_id, vectors,
+};
 use crate::query;
+use qdrant_edge::external::ordered_float::OrderedFloat;
 use qdrant_edge::external::serde_json::{self, json};
 use qdrant_edge::{
-    Condition, CountRequest, EdgeConfig, EdgeShard, EdgeSparseVectorParams, FieldCondition, Filter,
-    JsonPath, Match, Modifier, NamedQuery, PointInsertOperations, PointOperations, PointStruct,
-    QueryEnum, QueryRequest, ScoringQuery, UpdateOperation, ValueVariants, VectorInternal, Vectors,
+    Condition, CountRequest, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
+    EdgeVectorParams, FieldCondition, Filter, JsonPath, Match, Modifier, NamedQuery,
+    PointInsertOperations, PointOperations, PointStruct, QueryEnum, QueryRequest, Range,
+    ScoringQuery, UpdateOperation, ValueVariants, Vector, VectorInternal, Vectors,
     WithPayloadInterface, WithVector,
 };
 use std::collections::HashMap;
@@ -26,6 +32,8 @@ const UPSERT_BATCH: usize = 256;
 pub struct EdgeIndex {
     root: PathBuf,
     bm25: Bm25,
+    /// The dense vectors' size, when passages carry them.
+    dense: Option<usize>,
     shards: RwLock<HashMap<String, Arc<Shard>>>,
 }
 
@@ -72,6 +80,7 @@ impl std::fmt::Debug for EdgeIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EdgeIndex")
             .field("root", &self.root)
+            .field("dense", &self.dense)
             .finish()
     }
 }
@@ -81,17 +90,34 @@ fn unavailable(e: impl std::fmt::Display) -> IndexError {
 }
 
 impl EdgeIndex {
-    /// An index keeping its shards under `root` (created on first use).
+    /// An index keeping its shards under `root` (created on first use), BM25 only.
     pub fn open(root: impl Into<PathBuf>) -> EdgeIndex {
         EdgeIndex {
             root: root.into(),
             bm25: Bm25::russian(),
+            dense: None,
             shards: RwLock::new(HashMap::new()),
         }
     }
 
-    fn config() -> EdgeConfig {
+    /// The same index with dense vectors of `dimensions` numbers beside BM25 (in shards
+    /// of their own).
+    pub fn with_dense(mut self, dimensions: usize) -> EdgeIndex {
+        self.dense = Some(dimensions);
+        self
+    }
+
+    fn config(&self) -> EdgeConfig {
         EdgeConfig {
+            vectors: self
+                .dense
+                .map(|size| {
+                    HashMap::from([(
+                        vectors::DENSE.to_owned(),
+                        EdgeVectorParams::builder(size, Distance::Cosine).build(),
+                    )])
+                })
+                .unwrap_or_default(),
             sparse_vectors: HashMap::from([(
                 vectors::BM25.to_owned(),
                 EdgeSparseVectorParams {
@@ -114,12 +140,15 @@ impl EdgeIndex {
         if let Some(shard) = shards.get(tenant) {
             return Ok(Some(shard.clone()));
         }
-        let path = self.root.join(tenant);
+        let path = match self.dense {
+            None => self.root.join(tenant),
+            Some(size) => self.root.join(format!("{tenant}.dense{size}")),
+        };
         let engine = if path.join("edge_config.json").exists() {
             EdgeShard::load(&path, None).map_err(unavailable)?
         } else if create {
             std::fs::create_dir_all(&path).map_err(unavailable)?;
-            EdgeShard::new(&path, Self::config()).map_err(unavailable)?
+            EdgeShard::new(&path, self.config()).map_err(unavailable)?
         } else {
             return Ok(None);
         };
@@ -132,38 +161,84 @@ impl EdgeIndex {
         Ok(Some(shard))
     }
 
-    fn source_filter(source: &str) -> Result<Filter, IndexError> {
-        let key = JsonPath::try_from(payload::SOURCE)
-            .map_err(|_| IndexError::Unexpected("the payload key".into()))?;
-        Ok(Filter::new_must(Condition::Field(
-            FieldCondition::new_match(
-                key,
-                Match::new_value(ValueVariants::String(source.to_owned())),
-            ),
-        )))
+    /// The passages of `source` at position `from` or later: what a source that now has
+    /// `from` passages no longer has.
+    fn stale_filter(source: &str, from: usize) -> Result<Filter, IndexError> {
+        let key = |name: &str| {
+            JsonPath::try_from(name).map_err(|_| IndexError::Unexpected("the payload key".into()))
+        };
+        Ok(Filter {
+            must: Some(vec![
+                Condition::Field(FieldCondition::new_match(
+                    key(payload::SOURCE)?,
+                    Match::new_value(ValueVariants::String(source.to_owned())),
+                )),
+                Condition::Field(FieldCondition::new_range(
+                    key(payload::POSITION)?,
+                    Range {
+                        gte: Some(OrderedFloat(from as f64)),
+                        ..Default::default()
+                    },
+                )),
+            ]),
+            ..Default::default()
+        })
     }
 }
 
 impl Index for EdgeIndex {
-    fn replace(&self, tenant: &str, source: &str, chunks: &[Chunk]) -> Result<(), IndexError> {
+    fn replace(
+        &self,
+        tenant: &str,
+        source: &str,
+        chunks: &[Chunk],
+        dense: &[Vec<f32>],
+    ) -> Result<(), IndexError> {
+        check_dense(chunks, dense, self.dense)?;
         let Some(shard) = self.shard(tenant, !chunks.is_empty())? else {
             return Ok(());
         };
         let _writing = shard.writing.lock().map_err(unavailable)?;
         let engine = shard.engine()?;
-        guarded(|| self.write(engine, source, chunks))
+        guarded(|| self.write(engine, source, chunks, dense))
     }
 
-    fn search(&self, tenant: &str, query: &str, limit: usize) -> Result<Vec<Found>, IndexError> {
+    fn search(
+        &self,
+        tenant: &str,
+        query: &str,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
         let Some(shard) = self.shard(tenant, false)? else {
             return Ok(Vec::new());
         };
-        let query = self.bm25.query(&query::for_search(query));
-        if query.indices.is_empty() || limit == 0 {
+        if limit == 0 {
             return Ok(Vec::new());
         }
+        let sparse = self.bm25.query(&query::for_search(query));
+        // A question embedded for another size (a misconfiguration) is searched by BM25.
+        let dense = dense.filter(|d| self.dense == Some(d.len()));
         let engine = shard.engine()?;
-        guarded(|| Self::read(engine, query, limit))
+        guarded(|| {
+            let by_words = if sparse.indices.is_empty() {
+                Vec::new()
+            } else {
+                Self::read(engine, VectorInternal::from(sparse), vectors::BM25, limit)?
+            };
+            match dense {
+                None => Ok(by_words),
+                Some(dense) => {
+                    let by_meaning = Self::read(
+                        engine,
+                        VectorInternal::from(dense.to_vec()),
+                        vectors::DENSE,
+                        limit,
+                    )?;
+                    Ok(fuse(by_words, by_meaning, limit))
+                }
+            }
+        })
     }
 
     fn count(&self, tenant: &str) -> Result<usize, IndexError> {
@@ -187,21 +262,30 @@ impl Index for EdgeIndex {
 }
 
 impl EdgeIndex {
-    /// Deletes the source's passages and writes `chunks` (the shard's write lock held).
-    fn write(&self, engine: &EdgeShard, source: &str, chunks: &[Chunk]) -> Result<(), IndexError> {
-        engine
-            .update(UpdateOperation::PointOperation(
-                PointOperations::DeletePointsByFilter(Self::source_filter(source)?),
-            ))
-            .map_err(unavailable)?;
-        for batch in chunks.chunks(UPSERT_BATCH) {
+    /// Writes `chunks`, with their `dense` vectors when given, over the source's earlier
+    /// passages (the ids are stable, so a position overwrites itself), then deletes those
+    /// past the new count: a search never finds the source without passages (the shard's
+    /// write lock held).
+    fn write(
+        &self,
+        engine: &EdgeShard,
+        source: &str,
+        chunks: &[Chunk],
+        dense: &[Vec<f32>],
+    ) -> Result<(), IndexError> {
+        for (at, batch) in chunks.chunks(UPSERT_BATCH).enumerate() {
             let points = batch
                 .iter()
-                .map(|chunk| {
+                .enumerate()
+                .map(|(i, chunk)| {
                     let sparse = self.bm25.document(&query::for_index(&chunk.indexed_text()));
+                    let mut named = vec![(vectors::BM25, Vector::from(sparse))];
+                    if let Some(vector) = dense.get(at * UPSERT_BATCH + i) {
+                        named.push((vectors::DENSE, Vector::from(vector.as_slice())));
+                    }
                     PointStruct::new(
                         point_id(&chunk.source, chunk.position),
-                        Vectors::new_named([(vectors::BM25, sparse)]),
+                        Vectors::new_named(named),
                         json!({
                             payload::SOURCE: chunk.source,
                             payload::HEADING: chunk.heading,
@@ -218,24 +302,30 @@ impl EdgeIndex {
                 ))
                 .map_err(unavailable)?;
         }
+        engine
+            .update(UpdateOperation::PointOperation(
+                PointOperations::DeletePointsByFilter(Self::stale_filter(source, chunks.len())?),
+            ))
+            .map_err(unavailable)?;
         // Merges segments and builds the sparse index, so searches see one IDF.
         engine.optimize().map_err(unavailable)?;
         engine.flush();
         Ok(())
     }
 
-    /// The best `limit` passages for a query vector.
+    /// The best `limit` passages for a query vector of the named vector `using`.
     fn read(
         engine: &EdgeShard,
-        query: qdrant_edge::SparseVector,
+        query: VectorInternal,
+        using: &str,
         limit: usize,
     ) -> Result<Vec<Found>, IndexError> {
         let points = engine
             .query(QueryRequest {
                 prefetches: vec![],
                 query: Some(ScoringQuery::Vector(QueryEnum::Nearest(NamedQuery {
-                    query: VectorInternal::from(query),
-                    using: Some(vectors::BM25.to_owned()),
+                    query,
+                    using: Some(using.to_owned()),
                 }))),
                 filter: None,
                 score_threshold: None,
@@ -250,10 +340,10 @@ impl EdgeIndex {
             .into_iter()
             .map(|point| {
                 let payload = point.payload.map(|p| p.0).unwrap_or_default();
-                Ok(Found {
-                    chunk: chunk_from_payload(serde_json::Value::Object(payload))?,
-                    score: point.score,
-                })
+                Ok(Found::sparse(
+                    chunk_from_payload(serde_json::Value::Object(payload))?,
+                    point.score,
+                ))
             })
             .collect()
     }

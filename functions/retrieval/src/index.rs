@@ -32,9 +32,85 @@ pub fn answer_bar(passages: usize) -> f32 {
 pub struct Found {
     /// The passage.
     pub chunk: Chunk,
-    /// Relevance, higher is better: a BM25 score, or a fused rank score when dense
-    /// vectors take part. Comparable only within one result list.
+    /// Relevance, higher is better: the BM25 score, or the fused rank score
+    /// ([`fuse`]) when dense vectors take part. Comparable only within one result list.
     pub score: f32,
+    /// The BM25 score, when the passage was among the sparse ranking's best.
+    pub sparse: Option<f32>,
+    /// The cosine similarity to the question, when the passage was among the dense
+    /// ranking's best.
+    pub dense: Option<f32>,
+}
+
+impl Found {
+    /// A passage found by BM25 alone.
+    pub fn sparse(chunk: Chunk, score: f32) -> Found {
+        Found {
+            chunk,
+            score,
+            sparse: Some(score),
+            dense: None,
+        }
+    }
+
+    /// Whether the passage is good enough to be spoken as an answer: its BM25 score
+    /// reaches `bar` ([`answer_bar`]), or its similarity to the question reaches
+    /// `dense_bar` (when the operator has set one; see [`fuse`]).
+    pub fn answers(&self, bar: f32, dense_bar: Option<f32>) -> bool {
+        self.sparse.is_some_and(|s| s >= bar)
+            || dense_bar.is_some_and(|b| self.dense.is_some_and(|d| d >= b))
+    }
+}
+
+/// Reciprocal-rank fusion's constant: a passage at rank `r` (from 1) of a ranking adds
+/// `1 / (RRF_K + r)`. 60 is the value of the method's paper (Cormack et al., 2009),
+/// which damps the head of each ranking so that agreement between them wins.
+pub const RRF_K: f32 = 60.0;
+
+/// Merges the BM25 ranking and the dense ranking of one question by reciprocal rank,
+/// best first, at most `limit`; each passage keeps both of its scores.
+///
+/// Ranks, not scores, are fused because BM25 scores and cosine similarities are on
+/// unrelated scales. Whether the best passage is spoken is still decided by its own
+/// scores ([`Found::answers`]): the fused score says which passage is best, not whether
+/// it is good enough.
+pub fn fuse(sparse: Vec<Found>, dense: Vec<Found>, limit: usize) -> Vec<Found> {
+    let mut fused: Vec<Found> = Vec::new();
+    for (ranking, is_dense) in [(sparse, false), (dense, true)] {
+        for (rank, found) in ranking.into_iter().enumerate() {
+            let share = 1.0 / (RRF_K + rank as f32 + 1.0);
+            let same = fused.iter_mut().find(|f| {
+                f.chunk.source == found.chunk.source && f.chunk.position == found.chunk.position
+            });
+            let entry = match same {
+                Some(entry) => entry,
+                None => {
+                    fused.push(Found {
+                        score: 0.0,
+                        sparse: None,
+                        dense: None,
+                        chunk: found.chunk.clone(),
+                    });
+                    fused.last_mut().expect("just pushed")
+                }
+            };
+            entry.score += share;
+            if is_dense {
+                entry.dense = Some(found.score);
+            } else {
+                entry.sparse = Some(found.score);
+            }
+        }
+    }
+    // Ties (a passage first in one ranking, another first in the other) go to BM25's,
+    // whose words the caller actually said.
+    fused.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.sparse.unwrap_or(0.0).total_cmp(&a.sparse.unwrap_or(0.0)))
+    });
+    fused.truncate(limit);
+    fused
 }
 
 /// Why the index could not do what was asked.
@@ -67,12 +143,30 @@ impl IndexError {
 /// Calls block (the in-process engine works in place, the server client waits for its
 /// answer); async callers run them on the blocking pool.
 pub trait Index: Send + Sync {
-    /// Makes `chunks` the only passages of `source` for `tenant`: the source's earlier
-    /// passages go. An empty `chunks` removes the source.
-    fn replace(&self, tenant: &str, source: &str, chunks: &[Chunk]) -> Result<(), IndexError>;
+    /// Makes `chunks` the only passages of `source` for `tenant`: they are written over
+    /// the source's earlier passages (a passage's id is [`point_id`] of its source and
+    /// position), then the earlier ones past `chunks.len()` go — so a search during the
+    /// replacement never finds the source empty. An empty `chunks` removes the source.
+    /// `dense` is empty, or holds each chunk's embedding in order (an index built with
+    /// dense vectors needs them).
+    fn replace(
+        &self,
+        tenant: &str,
+        source: &str,
+        chunks: &[Chunk],
+        dense: &[Vec<f32>],
+    ) -> Result<(), IndexError>;
 
-    /// The best passages of `tenant` for `query`, best first, at most `limit`.
-    fn search(&self, tenant: &str, query: &str, limit: usize) -> Result<Vec<Found>, IndexError>;
+    /// The best passages of `tenant` for `query`, best first, at most `limit`: by BM25,
+    /// fused ([`fuse`]) with the nearest passages to `dense` (the question's embedding)
+    /// when given.
+    fn search(
+        &self,
+        tenant: &str,
+        query: &str,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError>;
 
     /// How many passages `tenant` has.
     fn count(&self, tenant: &str) -> Result<usize, IndexError>;
@@ -127,8 +221,31 @@ pub mod payload {
 pub mod vectors {
     /// BM25 over Russian stems (sparse, IDF modifier).
     pub const BM25: &str = "bm25";
-    /// Dense embeddings (Yandex Cloud), when configured.
+    /// Dense embeddings (Yandex Cloud), when configured; cosine similarity.
     pub const DENSE: &str = "dense";
+}
+
+/// Checks that `dense` is empty or holds one vector of `dimensions` numbers for each of
+/// `chunks`.
+pub fn check_dense(
+    chunks: &[Chunk],
+    dense: &[Vec<f32>],
+    dimensions: Option<usize>,
+) -> Result<(), IndexError> {
+    let fits = match dimensions {
+        None => dense.is_empty(),
+        Some(size) => dense.len() == chunks.len() && dense.iter().all(|v| v.len() == size),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(IndexError::Unexpected(format!(
+            "{} dense vectors for {} passages, where the index takes {}",
+            dense.len(),
+            chunks.len(),
+            dimensions.map_or("none".to_owned(), |d| format!("one of {d} numbers each")),
+        )))
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +261,64 @@ mod tests {
                 check_tenant(bad).unwrap_err().code(),
                 "bad_tenant",
                 "{bad:?}"
+            );
+        }
+    }
+
+    fn found(source: &str, position: u32, score: f32) -> Found {
+        Found::sparse(
+            Chunk {
+                source: source.into(),
+                heading: String::new(),
+                text: String::new(),
+                position,
+            },
+            score,
+        )
+    }
+
+    #[test]
+    fn fusion_rewards_agreement_and_keeps_both_scores() {
+        let sparse = vec![found("a", 0, 9.0), found("b", 0, 8.0), found("c", 0, 2.0)];
+        let dense = vec![found("b", 0, 0.9), found("d", 0, 0.8), found("a", 0, 0.1)];
+        let fused = fuse(sparse, dense, 3);
+        let names: Vec<_> = fused.iter().map(|f| f.chunk.source.as_str()).collect();
+        // b: ranks 2 and 1; a: ranks 1 and 3; d: dense only; c: sparse rank 3 only.
+        assert_eq!(names, ["b", "a", "d"]);
+        assert_eq!((fused[0].sparse, fused[0].dense), (Some(8.0), Some(0.9)));
+        assert_eq!((fused[2].sparse, fused[2].dense), (None, Some(0.8)));
+        // A tie between two firsts goes to the BM25 one.
+        let tie = fuse(vec![found("x", 0, 5.0)], vec![found("y", 0, 0.9)], 2);
+        assert_eq!(tie[0].chunk.source, "x");
+    }
+
+    #[test]
+    fn the_answer_is_decided_by_the_passages_own_scores() {
+        let mut both = found("a", 0, 3.0);
+        both.dense = Some(0.7);
+        assert!(
+            !both.answers(5.0, None),
+            "dense alone never answers by default"
+        );
+        assert!(both.answers(5.0, Some(0.6)));
+        assert!(!both.answers(5.0, Some(0.8)));
+        assert!(both.answers(2.0, None));
+    }
+
+    #[test]
+    fn dense_vectors_must_match_the_passages() {
+        let chunks = [found("a", 0, 0.0).chunk, found("a", 1, 0.0).chunk];
+        assert!(check_dense(&chunks, &[], None).is_ok());
+        assert!(check_dense(&chunks, &[vec![0.1; 4], vec![0.2; 4]], Some(4)).is_ok());
+        for (dense, size) in [
+            (vec![vec![0.1; 4]], Some(4)),
+            (vec![vec![0.1; 4], vec![0.2; 3]], Some(4)),
+            (vec![], Some(4)),
+            (vec![vec![0.1; 4], vec![0.2; 4]], None),
+        ] {
+            assert_eq!(
+                check_dense(&chunks, &dense, size).unwrap_err().code(),
+                "index_unexpected"
             );
         }
     }

@@ -14,7 +14,8 @@
 //!
 //! The stored files are the truth; the index can be rebuilt from them ([`KnowledgeBase::reindex`]).
 
-use crate::chunk::chunk;
+use crate::chunk::{Chunk, chunk};
+use crate::embed::{EmbedError, Embeddings, Purpose};
 use crate::index::{Found, Index, IndexError, check_tenant};
 use crate::source::{SourceError, SourceKind, check_name};
 use bytes::Bytes;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 use sva_kit::storage::{DynStore, StorageError};
 use unicode_normalization::UnicodeNormalization;
 
@@ -30,6 +32,12 @@ pub const MAX_SOURCES: usize = 500;
 
 /// The longest question searched, in characters (a caller's utterance is far shorter).
 pub const MAX_QUERY_CHARS: usize = 500;
+
+/// How long embedding one source's passages may take.
+const EMBED_SOURCE_BUDGET: Duration = Duration::from_secs(120);
+
+/// How long embedding a question for a search may take.
+const EMBED_QUESTION_BUDGET: Duration = Duration::from_secs(5);
 
 /// Why a knowledge-base operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +51,9 @@ pub enum KbError {
     /// Object storage failed.
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    /// The passages could not be embedded (the source stays stored but not indexed).
+    #[error(transparent)]
+    Embeddings(#[from] EmbedError),
     /// No such source.
     #[error("the knowledge base has no source {0:?}")]
     NotFound(String),
@@ -61,6 +72,7 @@ impl KbError {
             KbError::Source(e) => e.code(),
             KbError::Index(e) => e.code(),
             KbError::Storage(_) => "storage_unavailable",
+            KbError::Embeddings(e) => e.code(),
             KbError::NotFound(_) => "source_not_found",
             KbError::TooManySources => "too_many_sources",
             KbError::BadQuery => "bad_query",
@@ -72,6 +84,7 @@ impl KbError {
         !matches!(
             self,
             KbError::Storage(_)
+                | KbError::Embeddings(_)
                 | KbError::Index(IndexError::Unavailable(_) | IndexError::Unexpected(_))
         )
     }
@@ -103,6 +116,25 @@ struct Indexed {
     bytes: u64,
     passages: u32,
     indexed_at: u64,
+    /// The dense model and size the passages were embedded with; `None` for BM25 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dense: Option<String>,
+}
+
+/// A question searched as the assistant would search it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    /// The passages found, best first.
+    pub found: Vec<Found>,
+    /// The BM25 score a passage must reach to be spoken ([`crate::answer_bar`]).
+    pub bar: f32,
+    /// The similarity a passage must reach to be spoken on its meaning alone, when the
+    /// operator has set one.
+    pub dense_bar: Option<f32>,
+    /// Tokens spent embedding the question.
+    pub embedding_tokens: u64,
+    /// Why the question was searched by BM25 alone although embeddings are configured.
+    pub dense_error: Option<String>,
 }
 
 /// A question that callers asked and the knowledge base did not answer.
@@ -130,6 +162,7 @@ struct CallGaps {
 pub struct KnowledgeBase {
     store: DynStore,
     index: Arc<dyn Index>,
+    embeddings: Option<Arc<Embeddings>>,
 }
 
 impl std::fmt::Debug for KnowledgeBase {
@@ -171,9 +204,68 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl KnowledgeBase {
-    /// A knowledge base keeping sources in `store` and passages in `index`.
+    /// A knowledge base keeping sources in `store` and passages in `index`, BM25 only.
     pub fn new(store: DynStore, index: Arc<dyn Index>) -> KnowledgeBase {
-        KnowledgeBase { store, index }
+        KnowledgeBase {
+            store,
+            index,
+            embeddings: None,
+        }
+    }
+
+    /// The same knowledge base embedding passages and questions with `embeddings` (the
+    /// index must be built for their size).
+    pub fn with_embeddings(mut self, embeddings: Arc<Embeddings>) -> KnowledgeBase {
+        self.embeddings = Some(embeddings);
+        self
+    }
+
+    /// The embeddings client, when passages and questions are embedded.
+    pub fn embeddings(&self) -> Option<Arc<Embeddings>> {
+        self.embeddings.clone()
+    }
+
+    /// What the index's passages carry beyond BM25: the dense model and size.
+    fn dense_layout(&self) -> Option<String> {
+        self.embeddings.as_ref().map(|e| e.layout())
+    }
+
+    /// Embeds a source's passages (when embeddings are configured) and makes them the
+    /// source's only passages in the index; records what the index holds. Returns the
+    /// number of passages.
+    async fn index_source(
+        &self,
+        tenant: &str,
+        name: &str,
+        body: &Bytes,
+        chunks: Vec<Chunk>,
+    ) -> Result<Indexed, KbError> {
+        let dense = match self.embeddings.clone() {
+            Some(embeddings) => {
+                let texts: Vec<String> = chunks.iter().map(Chunk::indexed_text).collect();
+                tokio::task::spawn_blocking(move || {
+                    embeddings.embed(&texts, Purpose::Document, EMBED_SOURCE_BUDGET)
+                })
+                .await
+                .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))??
+                .vectors
+            }
+            None => Vec::new(),
+        };
+        let passages = chunks.len() as u32;
+        let (index, t, n) = (self.index.clone(), tenant.to_owned(), name.to_owned());
+        blocking(move || index.replace(&t, &n, &chunks, &dense)).await?;
+        let indexed = Indexed {
+            sha256: hex::encode(Sha256::digest(body)),
+            bytes: body.len() as u64,
+            passages,
+            indexed_at: sva_kit::unix_now(),
+            dense: self.dense_layout(),
+        };
+        self.store
+            .put(&indexed_key(tenant, name), json_bytes(&indexed))
+            .await?;
+        Ok(indexed)
     }
 
     /// The index, for the dialog's retrieval.
@@ -198,7 +290,10 @@ impl KnowledgeBase {
         let sha256 = hex::encode(Sha256::digest(&body));
         let bytes = body.len() as u64;
         let previous = self.indexed(tenant, &name).await?;
-        if let Some(previous) = previous.as_ref().filter(|p| p.sha256 == sha256)
+        let layout = self.dense_layout();
+        if let Some(previous) = previous
+            .as_ref()
+            .filter(|p| p.sha256 == sha256 && p.dense == layout)
             && self.store.exists(&source_key(tenant, &name)).await?
         {
             return Ok(SourceInfo {
@@ -227,24 +322,15 @@ impl KnowledgeBase {
         if previous.is_some() {
             self.store.delete(&indexed_key(tenant, &name)).await?;
         }
-        self.store.put(&source_key(tenant, &name), body).await?;
-        let passages = chunks.len() as u32;
-        let (index, t, n) = (self.index.clone(), tenant.to_owned(), name.clone());
-        blocking(move || index.replace(&t, &n, &chunks)).await?;
-        let indexed = Indexed {
-            sha256: sha256.clone(),
-            bytes,
-            passages,
-            indexed_at: sva_kit::unix_now(),
-        };
         self.store
-            .put(&indexed_key(tenant, &name), json_bytes(&indexed))
+            .put(&source_key(tenant, &name), body.clone())
             .await?;
+        let indexed = self.index_source(tenant, &name, &body, chunks).await?;
         Ok(SourceInfo {
             name,
             kind,
             bytes,
-            passages: Some(passages),
+            passages: Some(indexed.passages),
             sha256,
             indexed_at: Some(indexed.indexed_at),
             unchanged: false,
@@ -261,7 +347,7 @@ impl KnowledgeBase {
             return Err(KbError::NotFound(name));
         }
         let (index, t, n) = (self.index.clone(), tenant.to_owned(), name.clone());
-        blocking(move || index.replace(&t, &n, &[])).await?;
+        blocking(move || index.replace(&t, &n, &[], &[])).await?;
         self.store.delete(&indexed_key(tenant, &name)).await?;
         self.store.delete(&source_key(tenant, &name)).await?;
         Ok(())
@@ -298,20 +384,42 @@ impl KnowledgeBase {
         Ok(out)
     }
 
-    /// The best passages for `query`, best first.
-    pub async fn search(
-        &self,
-        tenant: &str,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<Found>, KbError> {
+    /// The best passages for `query`, best first, and what it takes to be spoken: the
+    /// search the assistant makes. When the question cannot be embedded, it is searched
+    /// by BM25 alone and [`Search::dense_error`] says why.
+    pub async fn search(&self, tenant: &str, query: &str, limit: usize) -> Result<Search, KbError> {
         check_tenant(tenant)?;
         let query = query.trim();
         if query.is_empty() || query.chars().count() > MAX_QUERY_CHARS {
             return Err(KbError::BadQuery);
         }
+        let (mut vector, mut embedding_tokens, mut dense_error) = (None, 0, None);
+        if let Some(embeddings) = self.embeddings.clone() {
+            let text = query.to_owned();
+            let embedded = tokio::task::spawn_blocking(move || {
+                embeddings.embed(&[text], Purpose::Query, EMBED_QUESTION_BUDGET)
+            })
+            .await
+            .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))
+            .and_then(|r| r);
+            match embedded {
+                Ok(embedded) => {
+                    embedding_tokens = embedded.tokens;
+                    vector = embedded.vectors.into_iter().next();
+                }
+                Err(e) => dense_error = Some(format!("{}: {e}", e.code())),
+            }
+        }
         let (index, t, q) = (self.index.clone(), tenant.to_owned(), query.to_owned());
-        Ok(blocking(move || index.search(&t, &q, limit.clamp(1, 50))).await?)
+        let found =
+            blocking(move || index.search(&t, &q, vector.as_deref(), limit.clamp(1, 50))).await?;
+        Ok(Search {
+            found,
+            bar: self.answer_bar(tenant).await?,
+            dense_bar: self.embeddings.as_ref().and_then(|e| e.answer_similarity()),
+            embedding_tokens,
+            dense_error,
+        })
     }
 
     /// The score a passage of `tenant` must reach to be spoken as an answer
@@ -345,18 +453,7 @@ impl KnowledgeBase {
                 }
             };
             total += chunks.len();
-            let passages = chunks.len() as u32;
-            let (index, t, n) = (self.index.clone(), tenant.to_owned(), info.name.clone());
-            blocking(move || index.replace(&t, &n, &chunks)).await?;
-            let indexed = Indexed {
-                sha256: hex::encode(Sha256::digest(&body)),
-                bytes: body.len() as u64,
-                passages,
-                indexed_at: sva_kit::unix_now(),
-            };
-            self.store
-                .put(&indexed_key(tenant, &info.name), json_bytes(&indexed))
-                .await?;
+            self.index_source(tenant, &info.name, &body, chunks).await?;
         }
         Ok(total)
     }

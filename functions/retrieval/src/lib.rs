@@ -1,10 +1,11 @@
 //! The tenant's knowledge base: what callers' product questions are answered from.
 //!
 //! - [`source`]: what a tenant may upload (Markdown, text, HTML, CSV) and the checks;
-//! - [`chunk`]: sources read into passages that keep their heading path;
+//! - [`chunk`](mod@chunk): sources read into passages that keep their heading path;
 //! - [`index`]: the [`Index`] trait — replace, delete and search a tenant's passages — with
 //!   Qdrant's in-process engine (feature `edge`) and a Qdrant server (feature `server`)
 //!   behind it;
+//! - [`embed`]: dense vectors from Yandex Cloud's embeddings, fused with BM25 by rank;
 //! - [`query`]: callers' questions as the recogniser writes them made comparable with
 //!   written text (numbers, spelled abbreviations, a sales thesaurus);
 //! - [`kb`]: the service — sources in object storage, passages in the index, gaps;
@@ -13,9 +14,11 @@
 
 #[cfg(feature = "edge")]
 pub mod bm25;
+mod bridge;
 pub mod chunk;
 #[cfg(feature = "edge")]
 pub mod edge;
+pub mod embed;
 pub mod index;
 pub mod kb;
 pub mod query;
@@ -26,7 +29,8 @@ pub mod source;
 pub use chunk::{Chunk, chunk};
 #[cfg(feature = "edge")]
 pub use edge::EdgeIndex;
-pub use index::{ANSWER_TERMS, Found, Index, IndexError, answer_bar};
+pub use embed::{EmbedError, Embeddings, EmbeddingsConfig};
+pub use index::{ANSWER_TERMS, Found, Index, IndexError, answer_bar, fuse};
 pub use kb::KnowledgeBase;
 #[cfg(feature = "server")]
 pub use server::ServerIndex;

@@ -10,26 +10,37 @@
 //! same pipeline and constants as [`crate::bm25`] applies in process): passages and
 //! questions travel as text, and this back end does not carry the embedded engine.
 //!
-//! The [`Index`] trait is synchronous and the client is async: a [`ServerIndex`] owns a small
-//! tokio runtime of its own, spawns each operation onto it and waits on a channel, so it
-//! may be called from a plain thread, from tokio's blocking pool, and — without panicking,
-//! though it blocks that worker — from inside an async task. Every request has a deadline.
+//! With dense embeddings configured ([`ServerConfig::dense`], their size `d`), a tenant's
+//! passages live in `{prefix}{tenant}_dense{d}` instead (tenant ids have no `_`, so the
+//! names cannot clash), made with a named dense vector, [`vectors::DENSE`], of `d` numbers
+//! under cosine similarity beside the BM25 one: turning embeddings on, or changing their
+//! size, starts new collections instead of mixing passages with and without vectors (the
+//! sources are indexed again into them). Each point carries its passage's embedding, and a
+//! search with the question's embedding sends the BM25 query and the nearest-vector query
+//! in one batch and fuses the two rankings by reciprocal rank ([`crate::index::fuse`]).
+//!
+//! The [`Index`] trait is synchronous and the client is async: a [`ServerIndex`] runs its
+//! requests on a bridge (`crate::bridge`), a small runtime of its own. Every request has a
+//! deadline.
 
+use crate::bridge::{Bridge, GRACE, Stopped};
 use crate::chunk::Chunk;
-use crate::index::{Found, Index, IndexError, check_tenant, payload, point_id, vectors};
+use crate::index::{
+    Found, Index, IndexError, check_dense, check_tenant, fuse, payload, point_id, vectors,
+};
 use qdrant_client::qdrant::{
-    Condition, CountPoints, CreateCollection, CreateFieldIndexCollection, DeletePoints, Document,
-    FieldCondition, FieldType, Filter, Match, Modifier, NamedVectors, PointId, PointStruct,
-    PointsOperationResponse, PointsSelector, Query, QueryPoints, ScoredPoint, SparseVectorConfig,
-    SparseVectorParams, UpdateStatus, UpsertPoints, Value, Vector, VectorInput, Vectors,
-    WithPayloadSelector, condition::ConditionOneOf, r#match::MatchValue, point_id::PointIdOptions,
-    points_selector::PointsSelectorOneOf, query, value::Kind, vector, vector_input,
-    vectors::VectorsOptions, with_payload_selector::SelectorOptions,
+    Condition, CountPoints, CreateCollection, CreateFieldIndexCollection, DeletePoints,
+    DenseVector, Distance, Document, FieldCondition, FieldType, Filter, Match, Modifier,
+    NamedVectors, PointId, PointStruct, PointsOperationResponse, PointsSelector, Query,
+    QueryBatchPoints, QueryPoints, Range, ScoredPoint, SparseVectorConfig, SparseVectorParams,
+    UpdateStatus, UpsertPoints, Value, Vector, VectorInput, VectorParams, VectorParamsMap, Vectors,
+    VectorsConfig, WithPayloadSelector, condition::ConditionOneOf, r#match::MatchValue,
+    point_id::PointIdOptions, points_selector::PointsSelectorOneOf, query, value::Kind, vector,
+    vector_input, vectors::VectorsOptions, vectors_config, with_payload_selector::SelectorOptions,
 };
 use qdrant_client::{Qdrant, QdrantError};
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::mpsc;
 use std::time::Duration;
 use tonic::Code;
 
@@ -60,10 +71,6 @@ const UPSERT_BATCH: usize = 256;
 /// The longest collection prefix accepted.
 const MAX_PREFIX_LEN: usize = 64;
 
-/// Extra time the caller waits beyond an operation's own deadlines before giving up on the
-/// runtime itself (it should never be needed: each request has its deadline).
-const GRACE: Duration = Duration::from_secs(1);
-
 /// Where the Qdrant server is and how long it may take.
 ///
 /// `Debug` never shows the API key.
@@ -80,6 +87,10 @@ pub struct ServerConfig {
     pub search_timeout: Duration,
     /// The deadline of each write request.
     pub write_timeout: Duration,
+    /// The size of the passages' dense embeddings, when they are stored beside BM25 (in
+    /// collections of their own, see the module's documentation); `None`, the default,
+    /// means BM25 alone. Not read from the environment: it is the embeddings' setting.
+    pub dense: Option<usize>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -90,12 +101,14 @@ impl std::fmt::Debug for ServerConfig {
             .field("collection_prefix", &self.collection_prefix)
             .field("search_timeout", &self.search_timeout)
             .field("write_timeout", &self.write_timeout)
+            .field("dense", &self.dense)
             .finish()
     }
 }
 
 impl ServerConfig {
-    /// A server at `url` without an API key, with the default prefix and deadlines.
+    /// A server at `url` without an API key, with the default prefix and deadlines, BM25
+    /// alone.
     pub fn new(url: impl Into<String>) -> ServerConfig {
         ServerConfig {
             url: url.into(),
@@ -103,6 +116,7 @@ impl ServerConfig {
             collection_prefix: DEFAULT_PREFIX.to_owned(),
             search_timeout: DEFAULT_SEARCH_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
+            dense: None,
         }
     }
 
@@ -113,7 +127,8 @@ impl ServerConfig {
     /// - `SVA_QDRANT_API_KEY`: the API key (optional; empty means none);
     /// - `SVA_QDRANT_PREFIX`: the collection prefix (optional; default [`DEFAULT_PREFIX`]).
     ///
-    /// Deadlines are the defaults, [`DEFAULT_SEARCH_TIMEOUT`] and [`DEFAULT_WRITE_TIMEOUT`].
+    /// Deadlines are the defaults, [`DEFAULT_SEARCH_TIMEOUT`] and [`DEFAULT_WRITE_TIMEOUT`];
+    /// [`ServerConfig::dense`] is `None` (the caller sets it from the embeddings' settings).
     pub fn from_env() -> Option<ServerConfig> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -144,8 +159,9 @@ pub struct ServerIndex {
     prefix: String,
     search_timeout: Duration,
     write_timeout: Duration,
-    /// `None` only while being dropped.
-    runtime: Option<tokio::runtime::Runtime>,
+    /// The dense vectors' size, when passages carry them.
+    dense: Option<usize>,
+    bridge: Bridge,
 }
 
 impl std::fmt::Debug for ServerIndex {
@@ -155,17 +171,8 @@ impl std::fmt::Debug for ServerIndex {
             .field("collection_prefix", &self.prefix)
             .field("search_timeout", &self.search_timeout)
             .field("write_timeout", &self.write_timeout)
+            .field("dense", &self.dense)
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for ServerIndex {
-    fn drop(&mut self) {
-        // Dropping a runtime waits for its threads, which panics inside an async context:
-        // let it wind down in the background instead.
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
     }
 }
 
@@ -173,8 +180,9 @@ impl ServerIndex {
     /// A client for the server in `config`. Connects lazily: a server that is down shows on
     /// the first call (as [`IndexError::Unavailable`]), not here.
     ///
-    /// Fails with [`IndexError::Unexpected`] for a malformed URL, API key, prefix or a zero
-    /// deadline, and with [`IndexError::Unavailable`] when the runtime cannot start.
+    /// Fails with [`IndexError::Unexpected`] for a malformed URL, API key, prefix, a zero
+    /// deadline or a dense vector size of zero, and with [`IndexError::Unavailable`] when
+    /// the runtime cannot start.
     pub fn new(config: ServerConfig) -> Result<ServerIndex, IndexError> {
         let ServerConfig {
             url,
@@ -182,10 +190,14 @@ impl ServerIndex {
             collection_prefix,
             search_timeout,
             write_timeout,
+            dense,
         } = config;
         check_prefix(&collection_prefix)?;
         if search_timeout.is_zero() || write_timeout.is_zero() {
             return Err(IndexError::Unexpected("a Qdrant deadline of zero".into()));
+        }
+        if dense == Some(0) {
+            return Err(IndexError::Unexpected("a dense vector size of zero".into()));
         }
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(IndexError::Unexpected(format!(
@@ -214,11 +226,7 @@ impl ServerIndex {
             .map_err(|e| {
                 IndexError::Unexpected(format!("the Qdrant URL {url:?}: {}", describe(&e)))
             })?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("sva-qdrant")
-            .enable_all()
-            .build()
+        let bridge = Bridge::new("sva-qdrant")
             .map_err(|e| IndexError::Unavailable(format!("the Qdrant client's runtime: {e}")))?;
         Ok(ServerIndex {
             client,
@@ -226,14 +234,19 @@ impl ServerIndex {
             prefix: collection_prefix,
             search_timeout,
             write_timeout,
-            runtime: Some(runtime),
+            dense,
+            bridge,
         })
     }
 
-    /// The collection that holds `tenant`'s passages.
+    /// The collection that holds `tenant`'s passages: `{prefix}{tenant}`, or
+    /// `{prefix}{tenant}_dense{size}` when passages carry dense vectors.
     pub fn collection(&self, tenant: &str) -> Result<String, IndexError> {
         check_tenant(tenant)?;
-        Ok(format!("{}{tenant}", self.prefix))
+        Ok(match self.dense {
+            None => format!("{}{tenant}", self.prefix),
+            Some(size) => format!("{}{tenant}_dense{size}", self.prefix),
+        })
     }
 
     /// Asks the server whether it is up (its health check), within the search deadline.
@@ -255,102 +268,123 @@ impl ServerIndex {
         budget: Duration,
         operation: impl Future<Output = Result<T, IndexError>> + Send + 'static,
     ) -> Result<T, IndexError> {
-        let runtime = self
-            .runtime
-            .as_ref()
-            .ok_or_else(|| IndexError::Unavailable("the Qdrant client is shut down".into()))?;
-        let (done, answer) = mpsc::sync_channel(1);
-        let task = runtime.spawn(async move {
-            // The caller may have given up: nobody to tell, then.
-            let _ = done.send(operation.await);
-        });
-        match answer.recv_timeout(budget.saturating_add(GRACE)) {
-            Ok(result) => result,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                task.abort();
-                Err(IndexError::Unavailable(format!(
-                    "Qdrant did not answer within {} ms",
-                    budget.as_millis()
-                )))
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(IndexError::Unavailable(
-                "the Qdrant request stopped before answering".into(),
-            )),
-        }
+        self.bridge
+            .run(budget, operation)
+            .unwrap_or_else(|stopped| {
+                Err(IndexError::Unavailable(match stopped {
+                    Stopped::ShutDown => "the Qdrant client is shut down".into(),
+                    Stopped::TimedOut => {
+                        format!("Qdrant did not answer within {} ms", budget.as_millis())
+                    }
+                    Stopped::Lost => "the Qdrant request stopped before answering".into(),
+                }))
+            })
     }
 }
 
 impl Index for ServerIndex {
-    fn replace(&self, tenant: &str, source: &str, chunks: &[Chunk]) -> Result<(), IndexError> {
+    fn replace(
+        &self,
+        tenant: &str,
+        source: &str,
+        chunks: &[Chunk],
+        dense: &[Vec<f32>],
+    ) -> Result<(), IndexError> {
+        check_dense(chunks, dense, self.dense)?;
         let collection = self.collection(tenant)?;
         let client = self.client.clone();
         let limit = self.write_timeout;
+        let size = self.dense;
         let source = source.to_owned();
         let batches: Vec<Vec<PointStruct>> = chunks
             .chunks(UPSERT_BATCH)
-            .map(|batch| batch.iter().map(point).collect())
+            .enumerate()
+            .map(|(at, batch)| {
+                batch
+                    .iter()
+                    .enumerate()
+                    .map(|(i, chunk)| {
+                        let vector = dense.get(at * UPSERT_BATCH + i).map(Vec::as_slice);
+                        point(chunk, vector)
+                    })
+                    .collect()
+            })
             .collect();
-        // A delete, a creation and its index, then the batches: each has its deadline.
+        // The batches, a creation and its index (on the first write to a new collection),
+        // then the delete of what the source no longer has: each has its deadline.
         let requests = u32::try_from(batches.len())
             .unwrap_or(u32::MAX)
-            .saturating_add(3);
+            .saturating_add(4);
+        let stale = stale_filter(&source, chunks.len());
         self.run(limit.saturating_mul(requests), async move {
+            let upsert = |points: Vec<PointStruct>| UpsertPoints {
+                collection_name: collection.clone(),
+                wait: Some(true),
+                points,
+                timeout: Some(seconds(limit)),
+                ..Default::default()
+            };
+            let mut created = false;
+            for points in batches {
+                let answer = match within(
+                    limit,
+                    "upsert",
+                    client.upsert_points(upsert(points.clone())),
+                )
+                .await?
+                {
+                    Err(e) if code(&e) == Some(Code::NotFound) && !created => {
+                        create_collection(&client, &collection, size, limit).await?;
+                        created = true;
+                        within(limit, "upsert", client.upsert_points(upsert(points))).await?
+                    }
+                    answer => answer,
+                }
+                .map_err(|e| failure("upsert", &e))?;
+                written("upsert", &answer)?;
+            }
             let delete = DeletePoints {
                 collection_name: collection.clone(),
                 wait: Some(true),
                 points: Some(PointsSelector {
-                    points_selector_one_of: Some(PointsSelectorOneOf::Filter(source_filter(
-                        &source,
-                    ))),
+                    points_selector_one_of: Some(PointsSelectorOneOf::Filter(stale)),
                 }),
                 timeout: Some(seconds(limit)),
                 ..Default::default()
             };
             match within(limit, "delete", client.delete_points(delete)).await? {
-                Ok(answer) => written("delete", &answer)?,
-                Err(e) if code(&e) == Some(Code::NotFound) => {
-                    if batches.is_empty() {
-                        // Nothing to remove, and no collection made for nothing.
-                        return Ok(());
-                    }
-                    create_collection(&client, &collection, limit).await?;
-                }
-                Err(e) => return Err(failure("delete", &e)),
+                Ok(answer) => written("delete", &answer),
+                // No collection: nothing was ever written, and none is made for nothing.
+                Err(e) if code(&e) == Some(Code::NotFound) => Ok(()),
+                Err(e) => Err(failure("delete", &e)),
             }
-            for points in batches {
-                let upsert = UpsertPoints {
-                    collection_name: collection.clone(),
-                    wait: Some(true),
-                    points,
-                    timeout: Some(seconds(limit)),
-                    ..Default::default()
-                };
-                let answer = within(limit, "upsert", client.upsert_points(upsert))
-                    .await?
-                    .map_err(|e| failure("upsert", &e))?;
-                written("upsert", &answer)?;
-            }
-            Ok(())
         })
     }
 
-    fn search(&self, tenant: &str, query: &str, limit: usize) -> Result<Vec<Found>, IndexError> {
+    fn search(
+        &self,
+        tenant: &str,
+        query: &str,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
         let collection = self.collection(tenant)?;
-        if query.trim().is_empty() || limit == 0 {
+        // A question embedded for another size (a misconfiguration) is searched by BM25.
+        let dense = dense.filter(|d| self.dense == Some(d.len()));
+        if limit == 0 {
             return Ok(Vec::new());
         }
+        let text = crate::query::for_search(query);
         let client = self.client.clone();
         let deadline = self.search_timeout;
-        let request = QueryPoints {
-            collection_name: collection,
+        let request = |using: &str, variant| QueryPoints {
+            collection_name: collection.clone(),
             query: Some(Query {
                 variant: Some(query::Variant::Nearest(VectorInput {
-                    variant: Some(vector_input::Variant::Document(bm25_document(
-                        &crate::query::for_search(query),
-                    ))),
+                    variant: Some(variant),
                 })),
             }),
-            using: Some(vectors::BM25.to_owned()),
+            using: Some(using.to_owned()),
             limit: Some(u64::try_from(limit).unwrap_or(u64::MAX)),
             with_payload: Some(WithPayloadSelector {
                 selector_options: Some(SelectorOptions::Enable(true)),
@@ -358,12 +392,65 @@ impl Index for ServerIndex {
             timeout: Some(seconds(deadline)),
             ..Default::default()
         };
+        // No words left to score (an empty question): no BM25 query.
+        let by_words = (!text.trim().is_empty()).then(|| {
+            request(
+                vectors::BM25,
+                vector_input::Variant::Document(bm25_document(&text)),
+            )
+        });
+        let by_meaning = dense.map(|dense| {
+            request(
+                vectors::DENSE,
+                vector_input::Variant::Dense(DenseVector {
+                    data: dense.to_vec(),
+                }),
+            )
+        });
+        let Some(by_meaning) = by_meaning else {
+            // BM25 alone: one query, as without dense vectors.
+            let Some(by_words) = by_words else {
+                return Ok(Vec::new());
+            };
+            return self.run(deadline, async move {
+                match within(deadline, "query", client.query(by_words)).await? {
+                    Ok(answer) => answer.result.into_iter().map(found).collect(),
+                    Err(e) if code(&e) == Some(Code::NotFound) => Ok(Vec::new()),
+                    Err(e) => Err(failure("query", &e)),
+                }
+            });
+        };
+        // Both rankings in one request (one round trip, one deadline); the nearest passages
+        // alone when the question has no words to score.
+        let queries: Vec<QueryPoints> = by_words.into_iter().chain([by_meaning]).collect();
+        let expected = queries.len();
+        let batch = QueryBatchPoints {
+            collection_name: collection,
+            query_points: queries,
+            read_consistency: None,
+            timeout: Some(seconds(deadline)),
+        };
         self.run(deadline, async move {
-            match within(deadline, "query", client.query(request)).await? {
-                Ok(answer) => answer.result.into_iter().map(found).collect(),
-                Err(e) if code(&e) == Some(Code::NotFound) => Ok(Vec::new()),
-                Err(e) => Err(failure("query", &e)),
+            let answer = match within(deadline, "query", client.query_batch(batch)).await? {
+                Ok(answer) => answer,
+                Err(e) if code(&e) == Some(Code::NotFound) => return Ok(Vec::new()),
+                Err(e) => return Err(failure("query", &e)),
+            };
+            if answer.result.len() != expected {
+                return Err(IndexError::Unexpected(format!(
+                    "Qdrant query: {} results for {expected} queries",
+                    answer.result.len()
+                )));
             }
+            let mut rankings = answer
+                .result
+                .into_iter()
+                .map(|ranking| ranking.result.into_iter().map(found).collect())
+                .collect::<Result<Vec<Vec<Found>>, IndexError>>()?;
+            // The dense ranking is the last; the BM25 one, when sent, before it.
+            let by_meaning = rankings.pop().unwrap_or_default();
+            let by_words = rankings.pop().unwrap_or_default();
+            Ok(fuse(by_words, by_meaning, limit))
         })
     }
 
@@ -398,18 +485,32 @@ impl Index for ServerIndex {
     }
 }
 
-/// Creates a tenant's collection and its `source` index; a collection another writer has
-/// just created is as good.
+/// Creates a tenant's collection — the BM25 vector, and a dense one of `dense` numbers when
+/// given — and its `source` index; a collection another writer has just created is as good.
 ///
 /// Should the index request fail after the collection is made, the collection stays without
 /// it: deletes by source then scan instead of look up, but stay correct.
 async fn create_collection(
     client: &Qdrant,
     collection: &str,
+    dense: Option<usize>,
     limit: Duration,
 ) -> Result<(), IndexError> {
+    let vectors_config = dense.map(|size| VectorsConfig {
+        config: Some(vectors_config::Config::ParamsMap(VectorParamsMap {
+            map: HashMap::from([(
+                vectors::DENSE.to_owned(),
+                VectorParams {
+                    size: u64::try_from(size).unwrap_or(u64::MAX),
+                    distance: Distance::Cosine as i32,
+                    ..Default::default()
+                },
+            )]),
+        })),
+    });
     let create = CreateCollection {
         collection_name: collection.to_owned(),
+        vectors_config,
         sparse_vectors_config: Some(SparseVectorConfig {
             map: HashMap::from([(
                 vectors::BM25.to_owned(),
@@ -565,26 +666,52 @@ fn bm25_document(text: &str) -> Document {
 }
 
 /// Only the passages of `source`.
-fn source_filter(source: &str) -> Filter {
+/// The passages of `source` at position `from` or later: what a source that now has
+/// `from` passages no longer has.
+fn stale_filter(source: &str, from: usize) -> Filter {
+    let field = |condition: FieldCondition| Condition {
+        condition_one_of: Some(ConditionOneOf::Field(condition)),
+    };
     Filter {
-        must: vec![Condition {
-            condition_one_of: Some(ConditionOneOf::Field(FieldCondition {
+        must: vec![
+            field(FieldCondition {
                 key: payload::SOURCE.to_owned(),
                 r#match: Some(Match {
                     match_value: Some(MatchValue::Keyword(source.to_owned())),
                 }),
                 ..Default::default()
-            })),
-        }],
+            }),
+            field(FieldCondition {
+                key: payload::POSITION.to_owned(),
+                range: Some(Range {
+                    gte: Some(from as f64),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        ],
         ..Default::default()
     }
 }
 
-/// A passage as a point: its stable id, its text for BM25, its payload.
-fn point(chunk: &Chunk) -> PointStruct {
+/// A passage as a point: its stable id, its text for BM25, its `dense` embedding when
+/// given, its payload.
+fn point(chunk: &Chunk, dense: Option<&[f32]>) -> PointStruct {
     let text = |s: &str| Value {
         kind: Some(Kind::StringValue(s.to_owned())),
     };
+    let mut named = HashMap::from([(
+        vectors::BM25.to_owned(),
+        Vector {
+            vector: Some(vector::Vector::Document(bm25_document(
+                &crate::query::for_index(&chunk.indexed_text()),
+            ))),
+            ..Default::default()
+        },
+    )]);
+    if let Some(dense) = dense {
+        named.insert(vectors::DENSE.to_owned(), Vector::new_dense(dense));
+    }
     PointStruct {
         id: Some(PointId {
             point_id_options: Some(PointIdOptions::Num(point_id(&chunk.source, chunk.position))),
@@ -601,27 +728,18 @@ fn point(chunk: &Chunk) -> PointStruct {
             ),
         ]),
         vectors: Some(Vectors {
-            vectors_options: Some(VectorsOptions::Vectors(NamedVectors {
-                vectors: HashMap::from([(
-                    vectors::BM25.to_owned(),
-                    Vector {
-                        vector: Some(vector::Vector::Document(bm25_document(
-                            &crate::query::for_index(&chunk.indexed_text()),
-                        ))),
-                        ..Default::default()
-                    },
-                )]),
-            })),
+            vectors_options: Some(VectorsOptions::Vectors(NamedVectors { vectors: named })),
         }),
     }
 }
 
-/// A found point read back into a passage.
+/// A found point read back into a passage, with its query's score (BM25 or cosine:
+/// [`fuse`] files it under the right one).
 fn found(point: ScoredPoint) -> Result<Found, IndexError> {
-    Ok(Found {
-        chunk: chunk_from_payload(&point.payload)?,
-        score: point.score,
-    })
+    Ok(Found::sparse(
+        chunk_from_payload(&point.payload)?,
+        point.score,
+    ))
 }
 
 /// A stored payload read back into a passage (the server's twin of the in-process
@@ -676,6 +794,7 @@ mod tests {
         assert_eq!(config.collection_prefix, "kb_");
         assert_eq!(config.search_timeout, DEFAULT_SEARCH_TIMEOUT);
         assert_eq!(config.write_timeout, DEFAULT_WRITE_TIMEOUT);
+        assert_eq!(config.dense, None, "the embeddings' setting, not read here");
         let defaults =
             ServerConfig::from_vars(vars(&[("SVA_QDRANT_URL", "http://localhost:6334")]))
                 .expect("configured");
@@ -713,6 +832,12 @@ mod tests {
         let mut config = ServerConfig::new("http://localhost:6334");
         config.search_timeout = Duration::ZERO;
         assert!(ServerIndex::new(config).is_err());
+        let mut config = ServerConfig::new("http://localhost:6334");
+        config.dense = Some(0);
+        assert_eq!(
+            ServerIndex::new(config).unwrap_err().code(),
+            "index_unexpected"
+        );
     }
 
     #[test]
@@ -720,6 +845,13 @@ mod tests {
         let index = ServerIndex::new(ServerConfig::new("http://localhost:6334")).expect("valid");
         assert_eq!(index.collection("acme-2").expect("valid"), "sva_kb_acme-2");
         assert_eq!(index.collection("../x").unwrap_err().code(), "bad_tenant");
+        let mut config = ServerConfig::new("http://localhost:6334");
+        config.dense = Some(256);
+        let dense = ServerIndex::new(config).expect("valid");
+        assert_eq!(
+            dense.collection("acme-2").expect("valid"),
+            "sva_kb_acme-2_dense256"
+        );
     }
 
     #[test]
@@ -730,7 +862,7 @@ mod tests {
             text: "Курьер привезёт заказ на следующий день.".into(),
             position: 7,
         };
-        let point = point(&chunk);
+        let point = point(&chunk, None);
         assert_eq!(chunk_from_payload(&point.payload).expect("readable"), chunk);
         let mut doubled = point.payload.clone();
         doubled.insert(
@@ -745,6 +877,29 @@ mod tests {
         assert_eq!(
             chunk_from_payload(&missing).unwrap_err().code(),
             "index_unexpected"
+        );
+    }
+
+    #[test]
+    fn points_carry_their_dense_vector_when_given() {
+        let chunk = Chunk {
+            source: "a.md".into(),
+            heading: String::new(),
+            text: "Доставка".into(),
+            position: 0,
+        };
+        let names = |point: PointStruct| match point.vectors.and_then(|v| v.vectors_options) {
+            Some(VectorsOptions::Vectors(named)) => {
+                let mut names: Vec<String> = named.vectors.into_keys().collect();
+                names.sort();
+                names
+            }
+            other => panic!("not named vectors: {other:?}"),
+        };
+        assert_eq!(names(point(&chunk, None)), [vectors::BM25]);
+        assert_eq!(
+            names(point(&chunk, Some(&[0.5, 0.5]))),
+            [vectors::BM25, vectors::DENSE]
         );
     }
 

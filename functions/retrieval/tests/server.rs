@@ -59,10 +59,10 @@ fn with_tenant_a() -> (StandIn, ServerIndex) {
     let standin = StandIn::start();
     let index = index(&standin);
     index
-        .replace("a", "delivery.md", &passages("delivery.md", DELIVERY))
+        .replace("a", "delivery.md", &passages("delivery.md", DELIVERY), &[])
         .expect("delivery indexed");
     index
-        .replace("a", "warranty.md", &passages("warranty.md", WARRANTY))
+        .replace("a", "warranty.md", &passages("warranty.md", WARRANTY), &[])
         .expect("warranty indexed");
     (standin, index)
 }
@@ -73,7 +73,7 @@ fn russian_questions_find_the_right_passage() {
     assert_eq!(index.count("a").expect("counted"), 4);
 
     let found = index
-        .search("a", "Сколько идёт доставка в регионы?", 3)
+        .search("a", "Сколько идёт доставка в регионы?", None, 3)
         .expect("searched");
     let best = &found.first().expect("something found").chunk;
     assert_eq!(best.source, "delivery.md");
@@ -85,7 +85,7 @@ fn russian_questions_find_the_right_passage() {
     );
 
     let found = index
-        .search("a", "можно ли вернуть смартфон", 2)
+        .search("a", "можно ли вернуть смартфон", None, 2)
         .expect("searched");
     let best = &found.first().expect("something found").chunk;
     assert_eq!(
@@ -94,10 +94,15 @@ fn russian_questions_find_the_right_passage() {
     );
 
     // Stop words only: nothing to score, nothing found.
-    assert!(index.search("a", "а и но", 5).expect("searched").is_empty());
     assert!(
         index
-            .search("a", "доставка", 0)
+            .search("a", "а и но", None, 5)
+            .expect("searched")
+            .is_empty()
+    );
+    assert!(
+        index
+            .search("a", "доставка", None, 0)
             .expect("searched")
             .is_empty()
     );
@@ -124,16 +129,20 @@ fn russian_questions_find_the_right_passage() {
 
 #[test]
 fn replacing_a_source_leaves_no_stale_passages() {
-    let (_standin, index) = with_tenant_a();
+    let (standin, index) = with_tenant_a();
     assert_eq!(index.count("a").expect("counted"), 4);
 
     let shorter = "# Доставка\n\nТолько самовывоз из магазина на Тверской.\n";
+    standin.clear_calls();
     index
-        .replace("a", "delivery.md", &passages("delivery.md", shorter))
+        .replace("a", "delivery.md", &passages("delivery.md", shorter), &[])
         .expect("replaced");
+    // The new passages first, then the old ones past them: the source is never empty.
+    let methods: Vec<&str> = standin.calls().iter().map(|c| c.method).collect();
+    assert_eq!(methods, ["upsert", "delete"]);
     assert_eq!(index.count("a").expect("counted"), 3);
     let found = index
-        .search("a", "доставка в регионы СДЭК", 10)
+        .search("a", "доставка в регионы СДЭК", None, 10)
         .expect("searched");
     assert!(
         found.iter().all(|f| !f.chunk.text.contains("СДЭК")),
@@ -144,10 +153,12 @@ fn replacing_a_source_leaves_no_stale_passages() {
         "the new passage is there: {found:?}"
     );
 
-    index.replace("a", "delivery.md", &[]).expect("removed");
+    index
+        .replace("a", "delivery.md", &[], &[])
+        .expect("removed");
     assert_eq!(index.count("a").expect("counted"), 2);
     let found = index
-        .search("a", "доставка самовывоз", 10)
+        .search("a", "доставка самовывоз", None, 10)
         .expect("searched");
     assert!(
         found.iter().all(|f| f.chunk.source == "warranty.md"),
@@ -161,11 +172,11 @@ fn tenants_are_kept_apart() {
     standin.clear_calls();
 
     index
-        .replace("b", "prices.md", &passages("prices.md", PRICES))
+        .replace("b", "prices.md", &passages("prices.md", PRICES), &[])
         .expect("indexed");
     assert_eq!(index.count("b").expect("counted"), 1);
     let found = index
-        .search("b", "доставка в регионы гарантия смартфон", 10)
+        .search("b", "доставка в регионы гарантия смартфон", None, 10)
         .expect("searched");
     assert!(
         found.iter().all(|f| f.chunk.source == "prices.md"),
@@ -173,7 +184,7 @@ fn tenants_are_kept_apart() {
     );
     assert!(
         index
-            .search("b", "СДЭК курьер", 10)
+            .search("b", "СДЭК курьер", None, 10)
             .expect("searched")
             .is_empty()
     );
@@ -199,10 +210,16 @@ fn a_prefix_names_the_collections() {
     config.collection_prefix = "stage_kb_".into();
     let index = ServerIndex::new(config).expect("valid");
     index
-        .replace("a", "prices.md", &passages("prices.md", PRICES))
+        .replace("a", "prices.md", &passages("prices.md", PRICES), &[])
         .expect("indexed");
     assert_eq!(standin.collections(), ["stage_kb_a".to_owned()].into());
-    assert_eq!(index.search("a", "скидка", 1).expect("searched").len(), 1);
+    assert_eq!(
+        index
+            .search("a", "скидка", None, 1)
+            .expect("searched")
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -211,13 +228,13 @@ fn an_unknown_tenant_has_nothing_and_gets_no_collection() {
     let index = index(&standin);
     assert!(
         index
-            .search("nobody", "доставка", 5)
+            .search("nobody", "доставка", None, 5)
             .expect("searched")
             .is_empty()
     );
     assert_eq!(index.count("nobody").expect("counted"), 0);
     index
-        .replace("nobody", "x.md", &[])
+        .replace("nobody", "x.md", &[], &[])
         .expect("nothing to remove");
     assert!(standin.collections().is_empty());
     let calls = standin.calls();
@@ -236,10 +253,10 @@ fn a_server_that_is_down_is_unavailable() {
     let (standin, index) = with_tenant_a();
     standin.set_mode(Mode::Unavailable);
     for result in [
-        index.search("a", "доставка", 3).map(drop),
+        index.search("a", "доставка", None, 3).map(drop),
         index.count("a").map(drop),
         index
-            .replace("a", "prices.md", &passages("prices.md", PRICES))
+            .replace("a", "prices.md", &passages("prices.md", PRICES), &[])
             .map(drop),
         index.ping(),
     ] {
@@ -260,7 +277,9 @@ fn nobody_listening_is_unavailable() {
     };
     let index = ServerIndex::new(ServerConfig::new(format!("http://127.0.0.1:{port}")))
         .expect("connects lazily");
-    let error = index.search("a", "доставка", 3).expect_err("nobody there");
+    let error = index
+        .search("a", "доставка", None, 3)
+        .expect_err("nobody there");
     assert_eq!(error.code(), "index_unavailable", "{error:?}");
 }
 
@@ -275,13 +294,13 @@ fn a_server_that_hangs_times_out() {
     for (what, call) in [
         (
             "search",
-            Box::new(|| index.search("a", "доставка", 3).map(drop))
+            Box::new(|| index.search("a", "доставка", None, 3).map(drop))
                 as Box<dyn Fn() -> Result<(), IndexError>>,
         ),
         ("count", Box::new(|| index.count("a").map(drop))),
         (
             "replace",
-            Box::new(|| index.replace("a", "prices.md", &passages("prices.md", PRICES))),
+            Box::new(|| index.replace("a", "prices.md", &passages("prices.md", PRICES), &[])),
         ),
     ] {
         let started = Instant::now();
@@ -301,12 +320,12 @@ fn a_bad_tenant_is_refused_without_a_request() {
     let index = index(&standin);
     for tenant in ["", "../a", "A", "a/b", "-a"] {
         let errors = [
-            index.search(tenant, "доставка", 3).map(drop),
+            index.search(tenant, "доставка", None, 3).map(drop),
             index.count(tenant).map(drop),
             index
-                .replace(tenant, "prices.md", &passages("prices.md", PRICES))
+                .replace(tenant, "prices.md", &passages("prices.md", PRICES), &[])
                 .map(drop),
-            index.replace(tenant, "prices.md", &[]),
+            index.replace(tenant, "prices.md", &[], &[]),
         ];
         for error in errors {
             let error = error.expect_err(tenant);
@@ -323,7 +342,7 @@ fn calls_work_from_a_plain_thread_and_the_blocking_pool() {
 
     let from_thread = {
         let index = index.clone();
-        std::thread::spawn(move || index.search("a", "гарантия", 1))
+        std::thread::spawn(move || index.search("a", "гарантия", None, 1))
             .join()
             .expect("the thread finished")
     };
@@ -337,7 +356,7 @@ fn calls_work_from_a_plain_thread_and_the_blocking_pool() {
     let from_pool = runtime.block_on({
         let index = index.clone();
         async move {
-            tokio::task::spawn_blocking(move || index.search("a", "гарантия", 1))
+            tokio::task::spawn_blocking(move || index.search("a", "гарантия", None, 1))
                 .await
                 .expect("the blocking task finished")
         }
@@ -352,7 +371,7 @@ async fn a_call_inside_an_async_task_does_not_panic() {
     // Blocks this (current-thread) runtime's only worker, which is why callers should use
     // the blocking pool — but the call runs on the index's own runtime, so it completes.
     let found = index
-        .search("a", "гарантия на смартфон", 2)
+        .search("a", "гарантия на смартфон", None, 2)
         .expect("searched");
     assert_eq!(found.first().expect("found").chunk.source, "warranty.md");
     // And the index may be dropped here too.
@@ -432,5 +451,398 @@ async fn the_stand_in_refuses_what_a_real_server_would() {
     assert_eq!(
         code(listed.expect_err("not served")),
         tonic::Code::Unimplemented
+    );
+}
+
+/// The dense vectors' size in these tests: hand-made vectors, the plumbing is under test.
+const SIZE: usize = 4;
+
+/// A made-up embedding for each demo passage, by its heading. "По Москве" is not of unit
+/// length: the server compares by cosine, so its length must not count.
+fn embedding(chunk: &Chunk) -> Vec<f32> {
+    match chunk.heading.as_str() {
+        "Доставка / По Москве" => vec![2.0, 0.0, 0.0, 0.0],
+        "Доставка / По России" => vec![0.6, 0.8, 0.0, 0.0],
+        "Гарантия / Сроки" => vec![0.0, 0.0, 1.0, 0.0],
+        "Гарантия / Возврат" => vec![0.0, 0.0, 0.0, 1.0],
+        "Цены" => vec![0.0, 0.0, 0.8, 0.6],
+        other => panic!("no embedding for {other:?}"),
+    }
+}
+
+fn dense_index(standin: &StandIn) -> ServerIndex {
+    let mut config = config(standin);
+    config.dense = Some(SIZE);
+    ServerIndex::new(config).expect("a valid configuration")
+}
+
+/// Indexes a source with its passages' made-up embeddings.
+fn replace_with_vectors(index: &ServerIndex, tenant: &str, name: &str, text: &str) {
+    let chunks = passages(name, text);
+    let vectors: Vec<Vec<f32>> = chunks.iter().map(embedding).collect();
+    index
+        .replace(tenant, name, &chunks, &vectors)
+        .expect("indexed with vectors");
+}
+
+/// A stand-in with tenant `a`'s three sources and their embeddings.
+fn with_dense_tenant_a() -> (StandIn, ServerIndex) {
+    let standin = StandIn::start();
+    let index = dense_index(&standin);
+    replace_with_vectors(&index, "a", "delivery.md", DELIVERY);
+    replace_with_vectors(&index, "a", "warranty.md", WARRANTY);
+    replace_with_vectors(&index, "a", "prices.md", PRICES);
+    (standin, index)
+}
+
+fn headings(found: &[sva_retrieval::Found]) -> Vec<&str> {
+    found.iter().map(|f| f.chunk.heading.as_str()).collect()
+}
+
+#[test]
+fn a_dense_index_has_collections_of_its_own_with_both_vectors() {
+    let (standin, bm25_only) = with_tenant_a();
+    let dense = dense_index(&standin);
+    replace_with_vectors(&dense, "a", "prices.md", PRICES);
+
+    // The stand-in refuses any shape but the sparse BM25 vector beside one cosine
+    // vector named `dense`.
+    assert_eq!(
+        standin.collections(),
+        ["sva_kb_a".to_owned(), "sva_kb_a_dense4".to_owned()].into()
+    );
+    assert_eq!(standin.dense_size("sva_kb_a_dense4"), Some(SIZE));
+    assert_eq!(standin.dense_size("sva_kb_a"), None);
+    assert_eq!(
+        standin.indexed_fields("sva_kb_a_dense4"),
+        ["source".to_owned()].into()
+    );
+    assert_eq!(dense.collection("a").expect("valid"), "sva_kb_a_dense4");
+    // Neither sees the other's passages.
+    assert_eq!(dense.count("a").expect("counted"), 1);
+    assert_eq!(bm25_only.count("a").expect("counted"), 4);
+}
+
+#[test]
+fn dense_vectors_find_a_passage_that_shares_no_word_with_the_question() {
+    let (standin, index) = with_dense_tenant_a();
+    assert_eq!(index.count("a").expect("counted"), 5);
+    let question = "хочу отказаться от покупки";
+    let by_words = index.search("a", question, None, 5).expect("searched");
+    assert!(
+        by_words
+            .iter()
+            .all(|f| f.chunk.heading != "Гарантия / Возврат"),
+        "BM25 alone does not find it: {by_words:?}"
+    );
+
+    standin.clear_calls();
+    let meaning = [0.0, 0.0, 0.0, 1.0];
+    let found = index
+        .search("a", question, Some(&meaning), 5)
+        .expect("searched");
+    let best = found.first().expect("something found");
+    assert_eq!(best.chunk.heading, "Гарантия / Возврат", "{found:?}");
+    assert_eq!(best.sparse, None);
+    let similarity = best.dense.expect("found by meaning");
+    assert!((similarity - 1.0).abs() < 1e-4, "cosine: {similarity}");
+    assert!(
+        found.windows(2).all(|w| w[0].score >= w[1].score),
+        "best first"
+    );
+    // Both queries in one request, on the tenant's dense collection.
+    assert_eq!(
+        standin.calls(),
+        [Call {
+            method: "query_batch",
+            collection: "sva_kb_a_dense4".into()
+        }]
+    );
+
+    // Stop words only: nothing for BM25 to score, the nearest passages still found.
+    let found = index
+        .search("a", "а и но", Some(&meaning), 2)
+        .expect("searched");
+    assert_eq!(headings(&found), ["Гарантия / Возврат", "Цены"]);
+    assert!(
+        found
+            .iter()
+            .all(|f| f.sparse.is_none() && f.dense.is_some())
+    );
+}
+
+#[test]
+fn a_passage_both_rankings_agree_on_ranks_first() {
+    let (_standin, index) = with_dense_tenant_a();
+    let question = "доставка в регионы";
+    // By words: "По России" (both words), then "По Москве" (one).
+    let by_words = index.search("a", question, None, 5).expect("searched");
+    assert_eq!(
+        headings(&by_words),
+        ["Доставка / По России", "Доставка / По Москве"]
+    );
+    assert!(by_words.iter().all(|f| f.dense.is_none()));
+
+    // By meaning: "Возврат" (0.8), "По Москве" (0.6), "Цены" (0.48), "По России" (0.36),
+    // "Сроки" (0). "По Москве", second in both, beats either first.
+    let meaning = [0.6, 0.0, 0.0, 0.8];
+    let found = index
+        .search("a", question, Some(&meaning), 5)
+        .expect("searched");
+    assert_eq!(
+        headings(&found),
+        [
+            "Доставка / По Москве",
+            "Доставка / По России",
+            "Гарантия / Возврат",
+            "Цены",
+            "Гарантия / Сроки"
+        ]
+    );
+    let best = &found[0];
+    assert_eq!(best.sparse, by_words[1].sparse);
+    let similarity = best.dense.expect("found by meaning too");
+    assert!((similarity - 0.6).abs() < 1e-4, "cosine: {similarity}");
+    assert!(found[1].sparse.is_some() && found[1].dense.is_some());
+    assert!(found[2..].iter().all(|f| f.sparse.is_none()));
+    assert_eq!(
+        index
+            .search("a", question, Some(&meaning), 2)
+            .expect("searched")
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn wrong_dense_vectors_are_refused_before_any_request() {
+    let standin = StandIn::start();
+    let dense = dense_index(&standin);
+    let bm25_only = index(&standin);
+    let chunks = passages("delivery.md", DELIVERY);
+    assert_eq!(chunks.len(), 2);
+    let errors = [
+        // None, too few, too short.
+        dense.replace("a", "delivery.md", &chunks, &[]),
+        dense.replace("a", "delivery.md", &chunks, &[vec![1.0; SIZE]]),
+        dense.replace(
+            "a",
+            "delivery.md",
+            &chunks,
+            &[vec![1.0; SIZE], vec![1.0; SIZE - 1]],
+        ),
+        // Vectors for an index without them.
+        bm25_only.replace(
+            "a",
+            "delivery.md",
+            &chunks,
+            &[vec![1.0; SIZE], vec![1.0; SIZE]],
+        ),
+    ];
+    for error in errors {
+        let error = error.expect_err("refused");
+        assert_eq!(error.code(), "index_unexpected", "{error:?}");
+    }
+    assert_eq!(standin.calls(), []);
+    assert!(standin.collections().is_empty());
+}
+
+#[test]
+fn a_bm25_only_index_is_untouched_by_dense_vectors() {
+    let (standin, index) = with_tenant_a();
+    assert_eq!(standin.collections(), ["sva_kb_a".to_owned()].into());
+    assert_eq!(standin.dense_size("sva_kb_a"), None);
+    standin.clear_calls();
+
+    // A question's embedding is ignored: BM25 alone, one plain query.
+    let question = "Сколько идёт доставка в регионы?";
+    let plain = index.search("a", question, None, 3).expect("searched");
+    let given = index
+        .search("a", question, Some(&[0.6, 0.8, 0.0, 0.0]), 3)
+        .expect("searched");
+    assert_eq!(plain, given);
+    assert!(!given.is_empty());
+    assert!(
+        given
+            .iter()
+            .all(|f| f.dense.is_none() && f.sparse == Some(f.score))
+    );
+    assert!(
+        standin.calls().iter().all(|c| c.method == "query"),
+        "{:?}",
+        standin.calls()
+    );
+
+    // So is an embedding of another size on a dense index (a misconfiguration).
+    let (standin, dense) = with_dense_tenant_a();
+    standin.clear_calls();
+    let found = dense
+        .search("a", question, Some(&[1.0, 0.0, 0.0]), 3)
+        .expect("searched");
+    assert_eq!(
+        found.first().expect("found").chunk.heading,
+        "Доставка / По России"
+    );
+    assert!(found.iter().all(|f| f.dense.is_none()));
+    assert_eq!(
+        standin.calls(),
+        [Call {
+            method: "query",
+            collection: "sva_kb_a_dense4".into()
+        }]
+    );
+}
+
+#[test]
+fn a_dense_search_of_an_unknown_tenant_finds_nothing() {
+    let standin = StandIn::start();
+    let index = dense_index(&standin);
+    let found = index
+        .search("nobody", "доставка", Some(&[1.0, 0.0, 0.0, 0.0]), 5)
+        .expect("searched");
+    assert!(found.is_empty());
+    assert_eq!(index.count("nobody").expect("counted"), 0);
+    assert!(standin.collections().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stand_in_checks_dense_vectors_as_a_real_server_would() {
+    use qdrant_client::Qdrant;
+    use qdrant_client::qdrant::{
+        CreateCollectionBuilder, Distance, Document, PointStruct, QueryPointsBuilder,
+        SparseVectorParamsBuilder, SparseVectorsConfigBuilder, UpsertPointsBuilder, Vector,
+        VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
+    };
+    use std::collections::HashMap;
+
+    let (standin, index) = with_dense_tenant_a();
+    let client = Qdrant::from_url(standin.url())
+        .skip_compatibility_check()
+        .build()
+        .expect("a client");
+    let status = |e: qdrant_client::QdrantError| match e {
+        qdrant_client::QdrantError::ResponseError { status } => status,
+        other => panic!("not a status: {other}"),
+    };
+    let sparse = || {
+        let mut sparse = SparseVectorsConfigBuilder::default();
+        sparse.add_named_vector_params(
+            "bm25",
+            SparseVectorParamsBuilder::default().modifier(qdrant_client::qdrant::Modifier::Idf),
+        );
+        sparse
+    };
+
+    // Dense vectors of another distance, of no size, or under another name.
+    for (name, params) in [
+        ("dense", VectorParamsBuilder::new(4, Distance::Dot)),
+        ("dense", VectorParamsBuilder::new(0, Distance::Cosine)),
+        ("other", VectorParamsBuilder::new(4, Distance::Cosine)),
+    ] {
+        let mut vectors = VectorsConfigBuilder::default();
+        vectors.add_named_vector_params(name, params);
+        let created = client
+            .create_collection(
+                CreateCollectionBuilder::new("sva_kb_z_dense4")
+                    .vectors_config(vectors)
+                    .sparse_vectors_config(sparse()),
+            )
+            .await;
+        assert_eq!(
+            status(created.expect_err("refused")).code(),
+            tonic::Code::InvalidArgument,
+            "{name}"
+        );
+    }
+    assert!(!standin.collections().contains("sva_kb_z_dense4"));
+
+    // A point whose vector has the wrong size (its document as `ServerIndex` sends it).
+    let mut document = Document::new("доставка", "qdrant/bm25");
+    document.options = HashMap::from([
+        ("language".to_owned(), "russian".into()),
+        ("avg_len".to_owned(), 60.0.into()),
+    ]);
+    let point = PointStruct::new(
+        1,
+        HashMap::from([
+            ("bm25".to_owned(), Vector::from(document)),
+            ("dense".to_owned(), Vector::new_dense(vec![1.0, 0.0, 0.0])),
+        ]),
+        qdrant_client::Payload::new(),
+    );
+    let upserted = client
+        .upsert_points(UpsertPointsBuilder::new("sva_kb_a_dense4", vec![point]).wait(true))
+        .await;
+    let refused = status(upserted.expect_err("wrong size"));
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    assert!(
+        refused
+            .message()
+            .contains("Vector dimension error: expected dim: 4, got 3"),
+        "{}",
+        refused.message()
+    );
+
+    // A query vector of the wrong size, and an unknown vector name.
+    let short = client
+        .query(
+            QueryPointsBuilder::new("sva_kb_a_dense4")
+                .query(VectorInput::new_dense(vec![1.0, 0.0]))
+                .using("dense"),
+        )
+        .await;
+    assert_eq!(
+        status(short.expect_err("wrong size")).code(),
+        tonic::Code::InvalidArgument
+    );
+    let unknown = client
+        .query(
+            QueryPointsBuilder::new("sva_kb_a_dense4")
+                .query(VectorInput::new_dense(vec![1.0, 0.0, 0.0, 0.0]))
+                .using("meaning"),
+        )
+        .await;
+    assert_eq!(
+        status(unknown.expect_err("unknown name")).code(),
+        tonic::Code::InvalidArgument
+    );
+    // The dense collection still holds the three sources' five passages.
+    assert_eq!(index.count("a").expect("counted"), 5);
+}
+
+#[test]
+fn a_dense_search_keeps_the_deadline_and_reports_outages() {
+    let (standin, _) = with_dense_tenant_a();
+    let mut config = config(&standin);
+    config.dense = Some(SIZE);
+    config.search_timeout = Duration::from_millis(300);
+    let index = ServerIndex::new(config).expect("valid");
+    let meaning = [0.0, 0.0, 0.0, 1.0];
+
+    standin.set_mode(Mode::Unavailable);
+    let error = index
+        .search("a", "доставка", Some(&meaning), 3)
+        .expect_err("the server is down");
+    assert_eq!(error.code(), "index_unavailable", "{error:?}");
+
+    standin.set_mode(Mode::Hang);
+    let started = Instant::now();
+    let error = index
+        .search("a", "доставка", Some(&meaning), 3)
+        .expect_err("the server hangs");
+    assert_eq!(error.code(), "index_unavailable", "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    standin.set_mode(Mode::Serve);
+    assert_eq!(
+        index
+            .search("a", "доставка", Some(&meaning), 3)
+            .expect("back up")
+            .len(),
+        3
     );
 }

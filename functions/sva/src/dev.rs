@@ -25,6 +25,8 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let stack = LocalStack::start(LocalOptions {
+            // Off unless SVA_EMBEDDINGS_FOLDER and SVA_EMBEDDINGS_API_KEY are set.
+            embeddings: sva_retrieval::EmbeddingsConfig::from_env()?,
             data_dir: args.data.clone(),
             listen: args.listen,
             scenario: args.scenario,

@@ -175,10 +175,17 @@ async fn search(question: &str, limit: usize, api: &ApiArgs) -> anyhow::Result<E
     }
     for (i, hit) in hits.iter().enumerate() {
         let mark = if hit.answers { "✓" } else { " " };
+        // With dense vectors the score is a fused rank: show both of its parts.
+        let score = match (hit.sparse, hit.dense) {
+            (sparse, Some(dense)) => format!(
+                "bm25 {} · близость {dense:.2}",
+                sparse.map_or("—".to_owned(), |s| format!("{s:.2}"))
+            ),
+            _ => format!("{:.2}", hit.score),
+        };
         println!(
-            "{mark} {}. [{:.2}] {} — {}",
+            "{mark} {}. [{score}] {} — {}",
             i + 1,
-            hit.score,
             hit.source,
             hit.heading
         );

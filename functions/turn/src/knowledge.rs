@@ -4,14 +4,37 @@ use sva_abi::{Hit, RetrieveRequest};
 
 /// A tenant's knowledge base, as the turn sees it.
 pub trait Knowledge {
-    /// The best passages for the request, best first; empty when nothing fits.
-    fn retrieve(&self, tenant: &str, request: &RetrieveRequest)
-    -> Result<Vec<Hit>, KnowledgeError>;
+    /// The best passages for the request, best first (empty when nothing fits), and what
+    /// finding them cost.
+    fn retrieve(
+        &self,
+        tenant: &str,
+        request: &RetrieveRequest,
+    ) -> Result<Retrieved, KnowledgeError>;
 
     /// Whether `retrieve` may wait on I/O (a network search). In-process knowledge
     /// returns `false`, which lets a turn run in place.
     fn may_block(&self) -> bool {
         true
+    }
+}
+
+/// What the knowledge base answered a request with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Retrieved {
+    /// The passages, best first.
+    pub hits: Vec<Hit>,
+    /// Tokens spent embedding the question (billed per token; zero without embeddings).
+    pub embedding_tokens: u64,
+}
+
+impl From<Vec<Hit>> for Retrieved {
+    /// Passages that cost nothing to find.
+    fn from(hits: Vec<Hit>) -> Retrieved {
+        Retrieved {
+            hits,
+            embedding_tokens: 0,
+        }
     }
 }
 
@@ -25,8 +48,8 @@ pub struct KnowledgeError(pub String);
 pub struct NoKnowledge;
 
 impl Knowledge for NoKnowledge {
-    fn retrieve(&self, _: &str, _: &RetrieveRequest) -> Result<Vec<Hit>, KnowledgeError> {
-        Ok(Vec::new())
+    fn retrieve(&self, _: &str, _: &RetrieveRequest) -> Result<Retrieved, KnowledgeError> {
+        Ok(Retrieved::default())
     }
 
     fn may_block(&self) -> bool {
@@ -39,7 +62,7 @@ impl<K: Knowledge + ?Sized> Knowledge for &K {
         &self,
         tenant: &str,
         request: &RetrieveRequest,
-    ) -> Result<Vec<Hit>, KnowledgeError> {
+    ) -> Result<Retrieved, KnowledgeError> {
         (**self).retrieve(tenant, request)
     }
 

@@ -17,6 +17,6 @@ mod turn;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-pub use knowledge::{Knowledge, KnowledgeError, NoKnowledge};
+pub use knowledge::{Knowledge, KnowledgeError, NoKnowledge, Retrieved};
 pub use stepper::{StepFailure, Stepper};
 pub use turn::{Retrieval, Turn, TurnOptions, run_turn};

@@ -1,6 +1,6 @@
 //! The step loop of one turn.
 
-use crate::{Knowledge, StepFailure, Stepper};
+use crate::{Knowledge, Retrieved, StepFailure, Stepper};
 use sva_abi::{ABI_VERSION, Action, Context, Event, Hit, Limits, RetrieveRequest, StepInput};
 
 /// How a turn behaves when things go wrong.
@@ -51,6 +51,8 @@ pub struct Retrieval {
     pub hits: Vec<Hit>,
     /// Set when the knowledge base failed (the scenario then got no hits).
     pub error: Option<String>,
+    /// Tokens spent embedding the question.
+    pub embedding_tokens: u64,
 }
 
 /// Runs one turn: steps the scenario with `event`, answers its requests, and returns
@@ -81,13 +83,17 @@ pub fn run_turn(
         match step_actions.pop() {
             Some(Action::Retrieve(request)) => {
                 actions.extend(step_actions);
-                let (hits, error) = match knowledge.retrieve(&context.tenant.id, &request) {
-                    Ok(mut hits) => {
-                        hits.truncate(request.top_k as usize);
-                        (hits, None)
-                    }
-                    Err(e) => (Vec::new(), Some(e.to_string())),
-                };
+                let (hits, error, embedding_tokens) =
+                    match knowledge.retrieve(&context.tenant.id, &request) {
+                        Ok(Retrieved {
+                            mut hits,
+                            embedding_tokens,
+                        }) => {
+                            hits.truncate(request.top_k as usize);
+                            (hits, None, embedding_tokens)
+                        }
+                        Err(e) => (Vec::new(), Some(e.to_string()), 0),
+                    };
                 input = StepInput {
                     abi: ABI_VERSION,
                     state: output.state,
@@ -101,6 +107,7 @@ pub fn run_turn(
                     request,
                     hits,
                     error,
+                    embedding_tokens,
                 });
             }
             Some(last) if last.directive().is_some() => {
@@ -190,7 +197,7 @@ mod tests {
             &self,
             tenant: &str,
             request: &RetrieveRequest,
-        ) -> Result<Vec<Hit>, KnowledgeError> {
+        ) -> Result<Retrieved, KnowledgeError> {
             assert_eq!(tenant, "t1");
             let hit = |text: &str| Hit {
                 text: text.to_owned(),
@@ -201,7 +208,10 @@ mod tests {
                 },
             };
             if request.query.contains("доставка") {
-                Ok(vec![hit("Доставка бесплатная."), hit("Лишнее.")])
+                Ok(Retrieved {
+                    hits: vec![hit("Доставка бесплатная."), hit("Лишнее.")],
+                    embedding_tokens: 4,
+                })
             } else {
                 Err(KnowledgeError("down".into()))
             }
@@ -245,6 +255,10 @@ mod tests {
         assert_eq!(turn.steps, 2);
         assert_eq!(says(&turn), ["Секунду.", "Доставка бесплатная."]);
         assert_eq!(turn.retrievals[0].hits.len(), 1, "top_k is honoured");
+        assert_eq!(
+            turn.retrievals[0].embedding_tokens, 4,
+            "what the lookup cost is kept"
+        );
         assert!(matches!(turn.actions.last(), Some(Action::Listen { .. })));
         assert_eq!(turn.state, json!({ "n": 2 }));
         assert!(turn.failure.is_none());

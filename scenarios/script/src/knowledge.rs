@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use sva_abi::{Hit, HitSource, RetrieveRequest};
-use sva_turn::{Knowledge, KnowledgeError};
+use sva_turn::{Knowledge, KnowledgeError, Retrieved};
 
 /// A passage returned for any query containing `when`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -33,9 +33,9 @@ impl Knowledge for SnippetKnowledge {
         &self,
         _tenant: &str,
         request: &RetrieveRequest,
-    ) -> Result<Vec<Hit>, KnowledgeError> {
+    ) -> Result<Retrieved, KnowledgeError> {
         let query = crate::fold(&request.query);
-        Ok(self
+        let hits: Vec<Hit> = self
             .0
             .iter()
             .filter(|s| query.contains(&crate::fold(&s.when)))
@@ -47,6 +47,7 @@ impl Knowledge for SnippetKnowledge {
                     heading: s.heading.clone(),
                 },
             })
-            .collect())
+            .collect();
+        Ok(hits.into())
     }
 }

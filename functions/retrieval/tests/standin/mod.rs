@@ -4,7 +4,9 @@
 //! (`invalid_argument`, `not_found`, `already_exists`, `unimplemented`), and it scores for
 //! real: each collection is a `qdrant_edge::EdgeShard` with a sparse `bm25` vector under the
 //! IDF modifier, and each `qdrant/bm25` document becomes a sparse vector through
-//! `Bm25::russian()` — the pipeline the real server's inference applies.
+//! `Bm25::russian()` — the pipeline the real server's inference applies. A collection may
+//! also have one named dense vector, `dense`, under cosine similarity: points then carry it,
+//! and queries may ask for the nearest to it (one by one, or in a batch).
 //!
 //! Every request is recorded (method and collection), and the stand-in can be told to
 //! answer `unavailable` or to hang.
@@ -16,16 +18,19 @@ use qdrant_client::qdrant::{
     self as grpc, CollectionExists, CollectionExistsRequest, CollectionExistsResponse,
     CollectionOperationResponse, CountPoints, CountResponse, CountResult, CreateCollection,
     CreateFieldIndexCollection, DeletePoints, Document, FieldType, HealthCheckReply,
-    HealthCheckRequest, PointId, PointsOperationResponse, QueryPoints, QueryResponse, UpdateResult,
-    UpdateStatus, UpsertPoints, condition::ConditionOneOf, r#match::MatchValue,
-    point_id::PointIdOptions, points_selector::PointsSelectorOneOf, query, value::Kind, vector,
-    vector_input, vectors::VectorsOptions, with_payload_selector::SelectorOptions,
+    HealthCheckRequest, PointId, PointsOperationResponse, QueryBatchPoints, QueryBatchResponse,
+    QueryPoints, QueryResponse, UpdateResult, UpdateStatus, UpsertPoints,
+    condition::ConditionOneOf, r#match::MatchValue, point_id::PointIdOptions,
+    points_selector::PointsSelectorOneOf, query, value::Kind, vector, vector_input,
+    vectors::VectorsOptions, vectors_config, with_payload_selector::SelectorOptions,
 };
+use qdrant_edge::external::ordered_float::OrderedFloat;
 use qdrant_edge::external::serde_json::{self, Map, Number, Value as Json};
 use qdrant_edge::{
-    Condition, CountRequest, EdgeConfig, EdgeShard, EdgeSparseVectorParams, FieldCondition, Filter,
-    JsonPath, Match, Modifier, NamedQuery, PointInsertOperations, PointOperations, PointStruct,
-    QueryEnum, QueryRequest, ScoringQuery, UpdateOperation, ValueVariants, VectorInternal, Vectors,
+    Condition, CountRequest, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
+    EdgeVectorParams, FieldCondition, Filter, JsonPath, Match, Modifier, NamedQuery,
+    PointInsertOperations, PointOperations, PointStruct, QueryEnum, QueryRequest, Range,
+    ScoringQuery, UpdateOperation, ValueVariants, Vector, VectorInternal, Vectors,
     WithPayloadInterface, WithVector,
 };
 use std::collections::{BTreeSet, HashMap};
@@ -39,8 +44,14 @@ use tonic::{Request, Response, Status};
 
 /// The sparse vector's name, as the real collections have it.
 const BM25: &str = "bm25";
+/// The dense vector's name, when a collection has one.
+const DENSE: &str = "dense";
+/// The largest dense vector the real server accepts.
+const MAX_DENSE: u64 = 65_536;
 /// The payload field deletes filter on.
 const SOURCE: &str = "source";
+/// The payload field with a passage's place in its source.
+const POSITION: &str = "position";
 /// The only inference model the stand-in knows.
 const MODEL: &str = "qdrant/bm25";
 
@@ -149,6 +160,16 @@ impl StandIn {
             .collect()
     }
 
+    /// The size of `collection`'s dense vector; `None` when it has none (or does not exist).
+    pub fn dense_size(&self, collection: &str) -> Option<usize> {
+        self.state
+            .collections
+            .lock()
+            .expect("the collections")
+            .get(collection)
+            .and_then(|c| c.dense)
+    }
+
     /// The payload fields `collection` has an index on.
     pub fn indexed_fields(&self, collection: &str) -> BTreeSet<String> {
         self.state
@@ -182,6 +203,8 @@ struct State {
 
 struct Collection {
     shard: EdgeShard,
+    /// The dense vector's size, when the collection has one.
+    dense: Option<usize>,
     indexed: Mutex<BTreeSet<String>>,
 }
 
@@ -281,6 +304,38 @@ impl Service {
         Ok(())
     }
 
+    /// A dense vector of `collection`'s size, as the engine takes it.
+    fn checked_dense(collection: &Collection, vector: &grpc::Vector) -> Result<Vec<f32>, Status> {
+        let Some(size) = collection.dense else {
+            return Err(Status::invalid_argument(format!(
+                "Wrong input: Not existing vector name error: {DENSE}"
+            )));
+        };
+        let grpc::Vector {
+            vector: Some(vector::Vector::Dense(grpc::DenseVector { data })),
+            ..
+        } = vector
+        else {
+            return Err(Status::invalid_argument(format!(
+                "the stand-in expects {DENSE:?} as a dense vector, got {vector:?}"
+            )));
+        };
+        Self::checked_size(size, data)?;
+        Ok(data.clone())
+    }
+
+    /// A dense vector's length against the collection's size, as the real server words it.
+    fn checked_size(size: usize, data: &[f32]) -> Result<(), Status> {
+        if data.len() == size {
+            Ok(())
+        } else {
+            Err(Status::invalid_argument(format!(
+                "Wrong input: Vector dimension error: expected dim: {size}, got {}",
+                data.len()
+            )))
+        }
+    }
+
     /// Writes must wait: `ServerIndex` promises its callers the passages are searchable.
     fn checked_wait(wait: Option<bool>) -> Result<(), Status> {
         if wait == Some(true) {
@@ -293,39 +348,96 @@ impl Service {
 
 /// The source a filter selects; only `must: [source == "…"]` is understood.
 fn source_of(filter: &grpc::Filter) -> Result<String, Status> {
+    match selection_of(filter)? {
+        (source, None) => Ok(source),
+        _ => Err(Status::invalid_argument(format!(
+            "filter not understood here: {filter:?}"
+        ))),
+    }
+}
+
+/// The source a filter selects and, optionally, the first position: only
+/// `must: [source == "…"]` and `must: [source == "…", position >= n]` are understood.
+fn selection_of(filter: &grpc::Filter) -> Result<(String, Option<f64>), Status> {
     let refuse = || Status::invalid_argument(format!("filter not understood: {filter:?}"));
     if !filter.should.is_empty() || !filter.must_not.is_empty() || filter.min_should.is_some() {
         return Err(refuse());
     }
-    let [condition] = filter.must.as_slice() else {
-        return Err(refuse());
+    let (condition, from) = match filter.must.as_slice() {
+        [condition] => (condition, None),
+        [condition, range] => (condition, Some(range)),
+        _ => return Err(refuse()),
     };
-    let Some(ConditionOneOf::Field(field)) = &condition.condition_one_of else {
-        return Err(refuse());
+    let field = |c: &grpc::Condition| match &c.condition_one_of {
+        Some(ConditionOneOf::Field(field)) => Ok(field.clone()),
+        _ => Err(refuse()),
     };
+    let source_field = field(condition)?;
     let Some(grpc::Match {
         match_value: Some(MatchValue::Keyword(source)),
-    }) = &field.r#match
+    }) = &source_field.r#match
     else {
         return Err(refuse());
     };
     let expected = grpc::FieldCondition {
         key: SOURCE.to_owned(),
-        r#match: field.r#match.clone(),
+        r#match: source_field.r#match.clone(),
         ..Default::default()
     };
-    if *field != expected {
+    if source_field != expected {
         return Err(refuse());
     }
-    Ok(source.clone())
+    let from = match from {
+        None => None,
+        Some(range) => {
+            let range_field = field(range)?;
+            let Some(grpc::Range {
+                gte: Some(gte),
+                lt: None,
+                gt: None,
+                lte: None,
+            }) = range_field.range
+            else {
+                return Err(refuse());
+            };
+            let expected = grpc::FieldCondition {
+                key: POSITION.to_owned(),
+                range: range_field.range,
+                ..Default::default()
+            };
+            if range_field != expected {
+                return Err(refuse());
+            }
+            Some(gte)
+        }
+    };
+    Ok((source.clone(), from))
 }
 
-/// The engine's filter for one source.
+/// The engine's filter for one source, from position `from` on when given.
 fn edge_filter(source: String) -> Result<Filter, Status> {
-    let key = JsonPath::try_from(SOURCE).map_err(|_| internal("the payload key"))?;
-    Ok(Filter::new_must(Condition::Field(
-        FieldCondition::new_match(key, Match::new_value(ValueVariants::String(source))),
-    )))
+    edge_selection((source, None))
+}
+
+fn edge_selection((source, from): (String, Option<f64>)) -> Result<Filter, Status> {
+    let key = |name: &str| JsonPath::try_from(name).map_err(|_| internal("the payload key"));
+    let mut must = vec![Condition::Field(FieldCondition::new_match(
+        key(SOURCE)?,
+        Match::new_value(ValueVariants::String(source)),
+    ))];
+    if let Some(from) = from {
+        must.push(Condition::Field(FieldCondition::new_range(
+            key(POSITION)?,
+            Range {
+                gte: Some(OrderedFloat(from)),
+                ..Default::default()
+            },
+        )));
+    }
+    Ok(Filter {
+        must: Some(must),
+        ..Default::default()
+    })
 }
 
 fn to_json(value: &grpc::Value) -> Result<Json, Status> {
@@ -430,11 +542,41 @@ service! {
                 "Validation error: bad collection name {name:?}"
             )));
         }
-        if request.vectors_config.is_some() {
-            return Err(Status::invalid_argument(
-                "the stand-in expects only the sparse bm25 vector, no dense vectors",
-            ));
-        }
+        // No dense vectors, or one named `dense` under cosine with default parameters.
+        let dense = match request.vectors_config.map(|c| c.config) {
+            None => None,
+            Some(Some(vectors_config::Config::ParamsMap(grpc::VectorParamsMap { map })))
+                if map.len() == 1 =>
+            {
+                let Some(params) = map.get(DENSE) else {
+                    return Err(Status::invalid_argument(format!(
+                        "the stand-in expects the dense vector to be named {DENSE:?}, got {map:?}"
+                    )));
+                };
+                if params.size == 0 || params.size > MAX_DENSE {
+                    return Err(Status::invalid_argument(format!(
+                        "Validation error: vectors_config.size: value {} invalid, must be from 1 to {MAX_DENSE}",
+                        params.size
+                    )));
+                }
+                let expected = grpc::VectorParams {
+                    size: params.size,
+                    distance: grpc::Distance::Cosine as i32,
+                    ..Default::default()
+                };
+                if *params != expected {
+                    return Err(Status::invalid_argument(format!(
+                        "the stand-in expects a plain cosine dense vector, got {params:?}"
+                    )));
+                }
+                Some(usize::try_from(params.size).map_err(internal)?)
+            }
+            Some(other) => {
+                return Err(Status::invalid_argument(format!(
+                    "the stand-in expects at most one named dense vector, got {other:?}"
+                )));
+            }
+        };
         let sparse = request
             .sparse_vectors_config
             .map(|c| c.map)
@@ -457,6 +599,14 @@ service! {
         let path = self.0.dir.path().join(&name);
         std::fs::create_dir_all(&path).map_err(internal)?;
         let config = EdgeConfig {
+            vectors: dense
+                .map(|size| {
+                    HashMap::from([(
+                        DENSE.to_owned(),
+                        EdgeVectorParams::builder(size, Distance::Cosine).build(),
+                    )])
+                })
+                .unwrap_or_default(),
             sparse_vectors: HashMap::from([(
                 BM25.to_owned(),
                 EdgeSparseVectorParams {
@@ -471,6 +621,7 @@ service! {
             name,
             Arc::new(Collection {
                 shard,
+                dense,
                 indexed: Mutex::new(BTreeSet::new()),
             }),
         );
@@ -517,7 +668,6 @@ service! {
         discover(DiscoverPoints) -> DiscoverResponse;
         discover_batch(DiscoverBatchPoints) -> DiscoverBatchResponse;
         update_batch(UpdateBatchPoints) -> UpdateBatchResponse;
-        query_batch(QueryBatchPoints) -> QueryBatchResponse;
         query_groups(QueryPointGroups) -> QueryGroupsResponse;
         facet(FacetCounts) -> FacetResponse;
         search_matrix_pairs(SearchMatrixPoints) -> SearchMatrixPairsResponse;
@@ -556,7 +706,7 @@ service! {
         else {
             return Err(Status::invalid_argument("the stand-in deletes by filter only"));
         };
-        let filter = edge_filter(source_of(filter)?)?;
+        let filter = edge_selection(selection_of(filter)?)?;
         collection
             .shard
             .update(UpdateOperation::PointOperation(
@@ -591,11 +741,16 @@ service! {
             else {
                 return Err(Status::invalid_argument("the stand-in expects named vectors"));
             };
+            if let Some(unknown) = named.vectors.keys().find(|k| *k != BM25 && *k != DENSE) {
+                return Err(Status::invalid_argument(format!(
+                    "Wrong input: Not existing vector name error: {unknown}"
+                )));
+            }
             let document = match named.vectors.get(BM25) {
                 Some(grpc::Vector {
                     vector: Some(vector::Vector::Document(document)),
                     ..
-                }) if named.vectors.len() == 1 => document,
+                }) => document,
                 _ => {
                     return Err(Status::invalid_argument(format!(
                         "Wrong input: the stand-in expects one {BM25:?} document per point"
@@ -604,14 +759,28 @@ service! {
             };
             Self::checked_document(document)?;
             let sparse = self.0.bm25.document(&document.text);
+            let mut vectors = vec![(BM25, Vector::from(sparse))];
+            // The real server would take a point without it; `ServerIndex` always sends it.
+            match (named.vectors.get(DENSE), collection.dense) {
+                (Some(dense), _) => {
+                    let dense = Self::checked_dense(&collection, dense)?;
+                    vectors.push((DENSE, Vector::from(dense.as_slice())));
+                }
+                (None, Some(_)) => {
+                    return Err(Status::invalid_argument(format!(
+                        "the stand-in expects a {DENSE:?} vector on every point of {}",
+                        request.collection_name
+                    )));
+                }
+                (None, None) => {}
+            }
             let payload = point
                 .payload
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), to_json(v)?)))
                 .collect::<Result<Map<_, _>, Status>>()?;
             points.push(
-                PointStruct::new(id, Vectors::new_named([(BM25, sparse)]), Json::Object(payload))
-                    .into(),
+                PointStruct::new(id, Vectors::new_named(vectors), Json::Object(payload)).into(),
             );
         }
         let shard = &collection.shard;
@@ -629,89 +798,35 @@ service! {
         let request = request.into_inner();
         self.enter("query", &request.collection_name).await?;
         let collection = self.collection(&request.collection_name)?;
-        if !request.prefetch.is_empty() || request.lookup_from.is_some() {
+        Ok(Response::new(QueryResponse {
+            result: self.answer(&collection, &request)?,
+            time: 0.001,
+            usage: None,
+        }))
+    }
+
+    async fn query_batch(&self, request: Request<QueryBatchPoints>) -> Answer<QueryBatchResponse> {
+        let request = request.into_inner();
+        self.enter("query_batch", &request.collection_name).await?;
+        let collection = self.collection(&request.collection_name)?;
+        if request.read_consistency.is_some() {
             return Err(Status::invalid_argument("the stand-in queries plainly only"));
         }
-        if request.using.as_deref() != Some(BM25) {
-            return Err(Status::invalid_argument(format!(
-                "Wrong input: the stand-in has only the {BM25:?} vector, got using {:?}",
-                request.using
-            )));
-        }
-        let document = match &request.query {
-            Some(grpc::Query {
-                variant:
-                    Some(query::Variant::Nearest(grpc::VectorInput {
-                        variant: Some(vector_input::Variant::Document(document)),
-                    })),
-            }) => document,
-            other => {
+        let mut result = Vec::with_capacity(request.query_points.len());
+        for query in &request.query_points {
+            // The server answers from the batch's collection; a query naming another is a
+            // mistake of the client's.
+            if query.collection_name != request.collection_name {
                 return Err(Status::invalid_argument(format!(
-                    "the stand-in expects a nearest query by a document, got {other:?}"
+                    "the stand-in expects every query of a batch on {:?}, got {:?}",
+                    request.collection_name, query.collection_name
                 )));
             }
-        };
-        Self::checked_document(document)?;
-        let with_payload = match request.with_payload.and_then(|w| w.selector_options) {
-            None | Some(SelectorOptions::Enable(false)) => false,
-            Some(SelectorOptions::Enable(true)) => true,
-            Some(_) => return Err(Status::unimplemented("payload selectors")),
-        };
-        let filter = match &request.filter {
-            None => None,
-            Some(filter) => Some(edge_filter(source_of(filter)?)?),
-        };
-        let limit = usize::try_from(request.limit.unwrap_or(10)).map_err(internal)?;
-        let offset = usize::try_from(request.offset.unwrap_or(0)).map_err(internal)?;
-        let query = self.0.bm25.query(&document.text);
-        if query.indices.is_empty() || limit == 0 {
-            return Ok(Response::new(QueryResponse {
-                result: vec![],
-                time: 0.001,
-                usage: None,
-            }));
+            result.push(grpc::BatchResult {
+                result: self.answer(&collection, query)?,
+            });
         }
-        let found = collection
-            .shard
-            .query(QueryRequest {
-                prefetches: vec![],
-                query: Some(ScoringQuery::Vector(QueryEnum::Nearest(NamedQuery {
-                    query: VectorInternal::from(query),
-                    using: Some(BM25.to_owned()),
-                }))),
-                filter,
-                score_threshold: None,
-                limit,
-                offset,
-                params: None,
-                with_vector: WithVector::Bool(false),
-                with_payload: WithPayloadInterface::Bool(with_payload),
-            })
-            .map_err(internal)?;
-        let result = found
-            .into_iter()
-            .map(|point| {
-                let id = match point.id {
-                    qdrant_edge::PointId::NumId(n) => PointIdOptions::Num(n),
-                    qdrant_edge::PointId::Uuid(u) => PointIdOptions::Uuid(u.to_string()),
-                };
-                grpc::ScoredPoint {
-                    id: Some(PointId {
-                        point_id_options: Some(id),
-                    }),
-                    payload: point
-                        .payload
-                        .map(|p| p.0.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
-                        .unwrap_or_default(),
-                    score: point.score,
-                    version: point.version,
-                    vectors: None,
-                    shard_key: None,
-                    order_value: None,
-                }
-            })
-            .collect();
-        Ok(Response::new(QueryResponse {
+        Ok(Response::new(QueryBatchResponse {
             result,
             time: 0.001,
             usage: None,
@@ -740,6 +855,118 @@ service! {
             time: 0.001,
             usage: None,
         }))
+    }
+}
+
+impl Service {
+    /// The points one query finds in `collection`: the nearest by a `qdrant/bm25` document
+    /// on `bm25`, or by a dense vector on `dense` (when the collection has it).
+    fn answer(
+        &self,
+        collection: &Collection,
+        request: &QueryPoints,
+    ) -> Result<Vec<grpc::ScoredPoint>, Status> {
+        if !request.prefetch.is_empty() || request.lookup_from.is_some() {
+            return Err(Status::invalid_argument(
+                "the stand-in queries plainly only",
+            ));
+        }
+        let input = match &request.query {
+            Some(grpc::Query {
+                variant:
+                    Some(query::Variant::Nearest(grpc::VectorInput {
+                        variant: Some(input),
+                    })),
+            }) => input,
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "the stand-in expects a nearest query, got {other:?}"
+                )));
+            }
+        };
+        let using = request.using.as_deref().unwrap_or_default();
+        if using != BM25 && !(using == DENSE && collection.dense.is_some()) {
+            return Err(Status::invalid_argument(format!(
+                "Wrong input: Not existing vector name error: {using}"
+            )));
+        }
+        let query = match (using, input, collection.dense) {
+            (BM25, vector_input::Variant::Document(document), _) => {
+                Self::checked_document(document)?;
+                let query = self.0.bm25.query(&document.text);
+                if query.indices.is_empty() {
+                    return Ok(Vec::new());
+                }
+                VectorInternal::from(query)
+            }
+            (DENSE, vector_input::Variant::Dense(grpc::DenseVector { data }), Some(size)) => {
+                Self::checked_size(size, data)?;
+                VectorInternal::from(data.clone())
+            }
+            _ => {
+                return Err(Status::invalid_argument(format!(
+                    "the stand-in expects a document on {BM25:?} or a dense vector on {DENSE:?}, got {input:?} on {using:?}"
+                )));
+            }
+        };
+        let with_payload = match request
+            .with_payload
+            .clone()
+            .and_then(|w| w.selector_options)
+        {
+            None | Some(SelectorOptions::Enable(false)) => false,
+            Some(SelectorOptions::Enable(true)) => true,
+            Some(_) => return Err(Status::unimplemented("payload selectors")),
+        };
+        let filter = match &request.filter {
+            None => None,
+            Some(filter) => Some(edge_filter(source_of(filter)?)?),
+        };
+        let limit = usize::try_from(request.limit.unwrap_or(10)).map_err(internal)?;
+        let offset = usize::try_from(request.offset.unwrap_or(0)).map_err(internal)?;
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let found = collection
+            .shard
+            .query(QueryRequest {
+                prefetches: vec![],
+                query: Some(ScoringQuery::Vector(QueryEnum::Nearest(NamedQuery {
+                    query,
+                    using: Some(using.to_owned()),
+                }))),
+                filter,
+                score_threshold: None,
+                limit,
+                offset,
+                params: None,
+                with_vector: WithVector::Bool(false),
+                with_payload: WithPayloadInterface::Bool(with_payload),
+            })
+            .map_err(internal)?;
+        Ok(found
+            .into_iter()
+            .map(|point| {
+                let id = match point.id {
+                    qdrant_edge::PointId::NumId(n) => PointIdOptions::Num(n),
+                    qdrant_edge::PointId::Uuid(u) => PointIdOptions::Uuid(u.to_string()),
+                };
+                grpc::ScoredPoint {
+                    id: Some(PointId {
+                        point_id_options: Some(id),
+                    }),
+                    payload: point
+                        .payload
+                        .map(|p| p.0.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+                        .unwrap_or_default(),
+                    score: point.score,
+                    version: point.version,
+                    vectors: None,
+                    shard_key: None,
+                    order_value: None,
+                }
+            })
+            .collect())
     }
 }
 

@@ -1,0 +1,591 @@
+//! Dense vectors: Yandex Cloud's text embeddings.
+//!
+//! Passages are embedded with the document model (`text-search-doc`), callers' questions
+//! with the query model (`text-search-query`); the two are trained as a pair, so a question
+//! lands near the passages that answer it even when they share no word. The API is
+//! `POST {url}` with `{"modelUri": "emb://{folder}/{model}", "text": …}`, one text a
+//! request, answered with `{"embedding": […], "numTokens": "…", "modelVersion": "…"}`
+//! (see `docs/knowledge-base.md`). Ingestion sends several requests at once; requests the
+//! service turns away for load (429, 5xx) are tried again within the budget.
+//!
+//! Configured by the operator (`SVA_EMBEDDINGS_*`), not by tenants: the URL is trusted
+//! configuration and the API key never leaves [`Embeddings`] — not in `Debug`, not in
+//! errors, not in logs.
+
+use crate::bridge::{Bridge, Stopped};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// The service's address.
+pub const DEFAULT_URL: &str = "https://llm.api.cloud.yandex.net/foundationModels/v1/textEmbedding";
+
+/// The model passages are embedded with.
+pub const DOCUMENT_MODEL: &str = "text-search-doc/latest";
+
+/// The model questions are embedded with.
+pub const QUERY_MODEL: &str = "text-search-query/latest";
+
+/// The vectors' size: what the `text-search-*` models return.
+pub const DEFAULT_DIMENSIONS: usize = 256;
+
+/// How long one request may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Requests in flight at once while a source is embedded.
+const CONCURRENCY: usize = 8;
+
+/// Tries of a request the service turned away for load.
+const ATTEMPTS: u32 = 3;
+
+/// The first wait before trying again; doubled each time.
+const BACKOFF: Duration = Duration::from_millis(200);
+
+/// What a text is embedded as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A passage of the knowledge base.
+    Document,
+    /// A caller's question.
+    Query,
+}
+
+/// Where the embeddings service is and which models to use.
+///
+/// `Debug` never shows the API key.
+#[derive(Clone)]
+pub struct EmbeddingsConfig {
+    /// The `textEmbedding` endpoint.
+    pub url: String,
+    /// The Yandex Cloud folder the models are billed to.
+    pub folder: String,
+    /// A service account's API key (`Authorization: Api-Key …`).
+    pub api_key: String,
+    /// The passages' model, under the folder.
+    pub document_model: String,
+    /// The questions' model, under the folder.
+    pub query_model: String,
+    /// The size of the vectors the models return.
+    pub dimensions: usize,
+    /// How long one request may take.
+    pub timeout: Duration,
+    /// The cosine similarity at which a passage is spoken on its meaning alone, when its
+    /// words do not clear the BM25 bar. `None` (the default): dense vectors only choose
+    /// which passage is best among those BM25 vouches for, and find candidates. Calibrate
+    /// it on the tenant's own questions before setting it (`docs/knowledge-base.md`).
+    pub answer_similarity: Option<f32>,
+}
+
+impl std::fmt::Debug for EmbeddingsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddingsConfig")
+            .field("url", &self.url)
+            .field("folder", &self.folder)
+            .field("document_model", &self.document_model)
+            .field("query_model", &self.query_model)
+            .field("dimensions", &self.dimensions)
+            .field("timeout", &self.timeout)
+            .field("answer_similarity", &self.answer_similarity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmbeddingsConfig {
+    /// Yandex Cloud's models under `folder`, with the default URL, size and timeout.
+    pub fn new(folder: impl Into<String>, api_key: impl Into<String>) -> EmbeddingsConfig {
+        EmbeddingsConfig {
+            url: DEFAULT_URL.to_owned(),
+            folder: folder.into(),
+            api_key: api_key.into(),
+            document_model: DOCUMENT_MODEL.to_owned(),
+            query_model: QUERY_MODEL.to_owned(),
+            dimensions: DEFAULT_DIMENSIONS,
+            timeout: DEFAULT_TIMEOUT,
+            answer_similarity: None,
+        }
+    }
+
+    /// The configuration in the environment: `SVA_EMBEDDINGS_FOLDER` and
+    /// `SVA_EMBEDDINGS_API_KEY` turn embeddings on; `SVA_EMBEDDINGS_URL` and
+    /// `SVA_EMBEDDINGS_DIMENSIONS` change the defaults, `SVA_EMBEDDINGS_MIN_SIMILARITY` sets
+    /// [`EmbeddingsConfig::answer_similarity`]. `Ok(None)` when they are off.
+    pub fn from_env() -> Result<Option<EmbeddingsConfig>, EmbedError> {
+        Self::from_vars(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<EmbeddingsConfig>, EmbedError> {
+        let (folder, key) = match (var("SVA_EMBEDDINGS_FOLDER"), var("SVA_EMBEDDINGS_API_KEY")) {
+            (Some(folder), Some(key)) => (folder, key),
+            (None, None) => return Ok(None),
+            _ => {
+                return Err(EmbedError::Config(
+                    "set both SVA_EMBEDDINGS_FOLDER and SVA_EMBEDDINGS_API_KEY, or neither".into(),
+                ));
+            }
+        };
+        let mut config = EmbeddingsConfig::new(folder.trim(), key.trim());
+        if let Some(url) = var("SVA_EMBEDDINGS_URL") {
+            config.url = url.trim().to_owned();
+        }
+        if let Some(size) = var("SVA_EMBEDDINGS_DIMENSIONS") {
+            config.dimensions = size.trim().parse().map_err(|_| {
+                EmbedError::Config(format!(
+                    "SVA_EMBEDDINGS_DIMENSIONS {size:?} is not a number"
+                ))
+            })?;
+        }
+        if let Some(bar) = var("SVA_EMBEDDINGS_MIN_SIMILARITY") {
+            let bar: f32 = bar.trim().parse().map_err(|_| {
+                EmbedError::Config(format!(
+                    "SVA_EMBEDDINGS_MIN_SIMILARITY {bar:?} is not a number"
+                ))
+            })?;
+            config.answer_similarity = Some(bar);
+        }
+        Ok(Some(config))
+    }
+
+    /// The model a text of `purpose` is embedded with, as the API names it.
+    pub fn model_uri(&self, purpose: Purpose) -> String {
+        let model = match purpose {
+            Purpose::Document => &self.document_model,
+            Purpose::Query => &self.query_model,
+        };
+        format!("emb://{}/{model}", self.folder)
+    }
+}
+
+/// Texts turned into vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedded {
+    /// One vector a text, in the texts' order.
+    pub vectors: Vec<Vec<f32>>,
+    /// The tokens the service counted (and bills).
+    pub tokens: u64,
+}
+
+/// Why texts could not be embedded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmbedError {
+    /// The configuration cannot work (a missing value, a bad URL or size).
+    #[error("embeddings configuration: {0}")]
+    Config(String),
+    /// The service is out of reach, overloaded or too slow.
+    #[error("the embeddings service is unavailable: {0}")]
+    Unavailable(String),
+    /// The service refused the request (a bad key, no access to the folder or model).
+    #[error("the embeddings service refused the request ({status}): {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The service's own words.
+        message: String,
+    },
+    /// The service answered with something this code cannot use.
+    #[error("the embeddings service answered unexpectedly: {0}")]
+    Unexpected(String),
+}
+
+impl EmbedError {
+    /// A machine-readable code for the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EmbedError::Config(_) => "embeddings_config",
+            EmbedError::Unavailable(_) => "embeddings_unavailable",
+            EmbedError::Refused { .. } => "embeddings_refused",
+            EmbedError::Unexpected(_) => "embeddings_unexpected",
+        }
+    }
+}
+
+/// A client of the embeddings service.
+pub struct Embeddings {
+    config: Arc<EmbeddingsConfig>,
+    client: reqwest::Client,
+    bridge: Bridge,
+}
+
+impl std::fmt::Debug for Embeddings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embeddings")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer {
+    embedding: Vec<Number>,
+    #[serde(default)]
+    num_tokens: Option<Number>,
+}
+
+/// An int64 or a double, which the API's JSON may write as a number or as a string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Number(f64),
+    Text(String),
+}
+
+impl Number {
+    fn value(&self) -> Option<f64> {
+        match self {
+            Number::Number(n) => Some(*n),
+            Number::Text(t) => t.trim().parse().ok(),
+        }
+        .filter(|n| n.is_finite())
+    }
+}
+
+/// The service's error body: `{"error": {"message": …}}`, or `{"message": …}`.
+#[derive(Deserialize)]
+struct Failure {
+    error: Option<FailureDetail>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FailureDetail {
+    message: Option<String>,
+}
+
+impl Embeddings {
+    /// A client for the service in `config`. Fails with [`EmbedError::Config`] for a URL
+    /// that is not `https` (plain `http` only to a loopback address, as in tests), an empty
+    /// folder or key, a key that cannot be a header, or a size or timeout of zero.
+    pub fn new(config: EmbeddingsConfig) -> Result<Embeddings, EmbedError> {
+        let url = url::Url::parse(&config.url)
+            .map_err(|_| EmbedError::Config(format!("the URL {:?} does not parse", config.url)))?;
+        let loopback = match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name == "localhost",
+            None => false,
+        };
+        if !(url.scheme() == "https" || url.scheme() == "http" && loopback) {
+            return Err(EmbedError::Config(format!(
+                "the URL {:?} must be https",
+                config.url
+            )));
+        }
+        if config.folder.is_empty()
+            || !config
+                .folder
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(EmbedError::Config(
+                "the folder id must be letters, digits, - and _".into(),
+            ));
+        }
+        if config.api_key.is_empty()
+            || reqwest::header::HeaderValue::from_str(&format!("Api-Key {}", config.api_key))
+                .is_err()
+        {
+            return Err(EmbedError::Config(
+                "the API key is empty or not a valid header value".into(),
+            ));
+        }
+        if config
+            .answer_similarity
+            .is_some_and(|s| !(-1.0..=1.0).contains(&s))
+        {
+            return Err(EmbedError::Config(
+                "the answer similarity must be a cosine, from -1 to 1".into(),
+            ));
+        }
+        if config.dimensions == 0 || config.timeout.is_zero() {
+            return Err(EmbedError::Config(
+                "the vector size and the timeout must be above zero".into(),
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| EmbedError::Config(format!("the HTTP client: {e}")))?;
+        let bridge = Bridge::new("sva-embeddings")
+            .map_err(|e| EmbedError::Unavailable(format!("the client's runtime: {e}")))?;
+        Ok(Embeddings {
+            config: Arc::new(config),
+            client,
+            bridge,
+        })
+    }
+
+    /// The size of the vectors.
+    pub fn dimensions(&self) -> usize {
+        self.config.dimensions
+    }
+
+    /// The similarity at which a passage is spoken on its meaning alone, if set.
+    pub fn answer_similarity(&self) -> Option<f32> {
+        self.config.answer_similarity
+    }
+
+    /// What an index built with these embeddings holds, for telling whether a passage
+    /// must be embedded again: the document model and the size.
+    pub fn layout(&self) -> String {
+        format!(
+            "{}@{}",
+            self.config.model_uri(Purpose::Document),
+            self.config.dimensions
+        )
+    }
+
+    /// Embeds `texts` as `purpose`, waiting at most `budget` in all. Blocks; async callers
+    /// run it on the blocking pool.
+    pub fn embed(
+        &self,
+        texts: &[String],
+        purpose: Purpose,
+        budget: Duration,
+    ) -> Result<Embedded, EmbedError> {
+        if texts.is_empty() {
+            return Ok(Embedded {
+                vectors: Vec::new(),
+                tokens: 0,
+            });
+        }
+        let (config, client) = (self.config.clone(), self.client.clone());
+        let texts = texts.to_vec();
+        let work = async move {
+            let gate = Arc::new(Semaphore::new(CONCURRENCY));
+            let mut tasks = tokio::task::JoinSet::new();
+            for (at, text) in texts.into_iter().enumerate() {
+                let (config, client, gate) = (config.clone(), client.clone(), gate.clone());
+                tasks.spawn(async move {
+                    let _permit = gate.acquire_owned().await;
+                    (at, one(&client, &config, &text, purpose).await)
+                });
+            }
+            let mut vectors = vec![Vec::new(); tasks.len()];
+            let mut tokens = 0;
+            while let Some(done) = tasks.join_next().await {
+                let (at, answer) =
+                    done.map_err(|e| EmbedError::Unavailable(format!("a request failed: {e}")))?;
+                let (vector, counted) = answer?;
+                vectors[at] = vector;
+                tokens += counted;
+            }
+            Ok(Embedded { vectors, tokens })
+        };
+        let deadline = async move {
+            tokio::time::timeout(budget, work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(EmbedError::Unavailable(format!(
+                        "no answer within {} ms",
+                        budget.as_millis()
+                    )))
+                })
+        };
+        self.bridge.run(budget, deadline).unwrap_or_else(|stopped| {
+            Err(EmbedError::Unavailable(match stopped {
+                Stopped::ShutDown => "the client is shut down".into(),
+                Stopped::TimedOut => format!("no answer within {} ms", budget.as_millis()),
+                Stopped::Lost => "the request stopped before answering".into(),
+            }))
+        })
+    }
+}
+
+/// One text's vector and token count, tried again while the service is overloaded.
+async fn one(
+    client: &reqwest::Client,
+    config: &EmbeddingsConfig,
+    text: &str,
+    purpose: Purpose,
+) -> Result<(Vec<f32>, u64), EmbedError> {
+    let body = serde_json::json!({ "modelUri": config.model_uri(purpose), "text": text });
+    let mut wait = BACKOFF;
+    for attempt in 1..=ATTEMPTS {
+        let sent = client
+            .post(&config.url)
+            .header(
+                reqwest::header::AUTHORIZATION,
+                format!("Api-Key {}", config.api_key),
+            )
+            .json(&body)
+            .send()
+            .await;
+        let error = match sent {
+            Ok(response) if response.status().is_success() => {
+                let bytes = response
+                    .bytes()
+                    .await
+                    .map_err(|e| EmbedError::Unavailable(transport(e)))?;
+                return read(&bytes, config.dimensions);
+            }
+            Ok(response) => {
+                let status = response.status();
+                let bytes = response.bytes().await.unwrap_or_default();
+                let message = serde_json::from_slice::<Failure>(&bytes)
+                    .ok()
+                    .and_then(|f| f.error.and_then(|e| e.message).or(f.message))
+                    .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_owned());
+                if status.as_u16() != 429 && !status.is_server_error() {
+                    return Err(EmbedError::Refused {
+                        status: status.as_u16(),
+                        message,
+                    });
+                }
+                EmbedError::Unavailable(format!("{status}: {message}"))
+            }
+            Err(e) => EmbedError::Unavailable(transport(e)),
+        };
+        if attempt == ATTEMPTS {
+            return Err(error);
+        }
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+    }
+    Err(EmbedError::Unavailable("no attempt made".into()))
+}
+
+/// A transport failure in words, without the URL (which is configuration, not news).
+fn transport(error: reqwest::Error) -> String {
+    if error.is_timeout() {
+        "the request timed out".into()
+    } else if error.is_connect() {
+        "the service could not be reached".into()
+    } else {
+        error.without_url().to_string()
+    }
+}
+
+/// An answer's vector (checked for its size and finite numbers) and token count.
+fn read(body: &[u8], dimensions: usize) -> Result<(Vec<f32>, u64), EmbedError> {
+    let answer: Answer = serde_json::from_slice(body)
+        .map_err(|e| EmbedError::Unexpected(format!("the answer does not read: {e}")))?;
+    let vector: Vec<f32> = answer
+        .embedding
+        .iter()
+        .map(|n| n.value().map(|v| v as f32))
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            EmbedError::Unexpected("a vector with a value that is not a number".into())
+        })?;
+    if vector.len() != dimensions {
+        return Err(EmbedError::Unexpected(format!(
+            "a vector of {} numbers where {dimensions} were expected (SVA_EMBEDDINGS_DIMENSIONS)",
+            vector.len()
+        )));
+    }
+    if vector.iter().all(|v| *v == 0.0) {
+        return Err(EmbedError::Unexpected("a vector of zeros".into()));
+    }
+    let tokens = answer
+        .num_tokens
+        .and_then(|n| n.value())
+        .map_or(0, |n| n.max(0.0) as u64);
+    Ok((vector, tokens))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn configured_from_the_environment_or_off() {
+        assert!(EmbeddingsConfig::from_vars(vars(&[])).unwrap().is_none());
+        let config = EmbeddingsConfig::from_vars(vars(&[
+            ("SVA_EMBEDDINGS_FOLDER", "b1gfolder"),
+            ("SVA_EMBEDDINGS_API_KEY", "AQVN-secret"),
+            ("SVA_EMBEDDINGS_DIMENSIONS", "512"),
+            ("SVA_EMBEDDINGS_MIN_SIMILARITY", "0.62"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.dimensions, 512);
+        assert_eq!(config.answer_similarity, Some(0.62));
+        assert_eq!(config.url, DEFAULT_URL);
+        assert_eq!(
+            config.model_uri(Purpose::Query),
+            "emb://b1gfolder/text-search-query/latest"
+        );
+        let half = EmbeddingsConfig::from_vars(vars(&[("SVA_EMBEDDINGS_FOLDER", "b1g")]));
+        assert_eq!(half.unwrap_err().code(), "embeddings_config");
+    }
+
+    #[test]
+    fn the_api_key_stays_secret() {
+        let config = EmbeddingsConfig::new("b1gfolder", "AQVN-secret");
+        assert!(!format!("{config:?}").contains("AQVN"));
+        let client = Embeddings::new(config).unwrap();
+        assert!(!format!("{client:?}").contains("AQVN"));
+    }
+
+    #[test]
+    fn bad_configurations_are_refused() {
+        let mut plain = EmbeddingsConfig::new("b1g", "k");
+        plain.url = "http://llm.api.cloud.yandex.net/x".into();
+        let mut sized = EmbeddingsConfig::new("b1g", "k");
+        sized.dimensions = 0;
+        let mut similar = EmbeddingsConfig::new("b1g", "k");
+        similar.answer_similarity = Some(1.5);
+        for config in [
+            plain,
+            sized,
+            similar,
+            EmbeddingsConfig::new("", "k"),
+            EmbeddingsConfig::new("b1g/../x", "k"),
+            EmbeddingsConfig::new("b1g", "line\nbreak"),
+        ] {
+            assert_eq!(
+                Embeddings::new(config).unwrap_err().code(),
+                "embeddings_config"
+            );
+        }
+        let mut local = EmbeddingsConfig::new("b1g", "k");
+        local.url = "http://127.0.0.1:9/foundationModels/v1/textEmbedding".into();
+        assert!(
+            Embeddings::new(local).is_ok(),
+            "loopback over http, for tests"
+        );
+    }
+
+    #[test]
+    fn answers_are_read_with_numbers_or_strings_and_checked() {
+        let (vector, tokens) = read(
+            br#"{"embedding":[0.5,"-0.25"],"numTokens":"7","modelVersion":"x"}"#,
+            2,
+        )
+        .unwrap();
+        assert_eq!(vector, vec![0.5, -0.25]);
+        assert_eq!(tokens, 7);
+        for bad in [
+            &br#"{"embedding":[0.5],"numTokens":"7"}"#[..],
+            br#"{"embedding":[0.5,"NaN"]}"#,
+            br#"{"embedding":[0,0]}"#,
+            br#"{"vector":[1,2]}"#,
+            b"<html>",
+        ] {
+            assert_eq!(
+                read(bad, 2).unwrap_err().code(),
+                "embeddings_unexpected",
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+}
