@@ -39,6 +39,8 @@ pub enum Mode {
     Overloaded(u32),
     /// Answers 500 to everything.
     Down,
+    /// Answers normally, after this long.
+    Slow(std::time::Duration),
 }
 
 /// One request the stand-in answered with a vector.
@@ -105,6 +107,8 @@ impl EmbeddingService {
         let mut config = sva_retrieval::EmbeddingsConfig::new(FOLDER, API_KEY);
         config.url = self.url.clone();
         config.dimensions = DIMENSIONS;
+        // The stand-in has no quota: no reason for tests to wait on the pace.
+        config.requests_per_second = 1000.0;
         config
     }
 
@@ -142,6 +146,10 @@ async fn embed(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let mode = shared.lock().expect("not poisoned").mode;
+    if let Mode::Slow(delay) = mode {
+        tokio::time::sleep(delay).await;
+    }
     let mut shared = shared.lock().expect("not poisoned");
     match shared.mode {
         Mode::Down => {
@@ -159,12 +167,17 @@ async fn embed(
         }
         _ => {}
     }
-    let authorized = headers
+    let authorization = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Api-Key {API_KEY}"));
-    if !authorized {
-        return failure(StatusCode::UNAUTHORIZED, 16, "Unknown api key");
+        .unwrap_or_default();
+    if authorization != format!("Api-Key {API_KEY}") {
+        // As unhelpful services do: the refused key quoted back.
+        return failure(
+            StatusCode::UNAUTHORIZED,
+            16,
+            &format!("Unknown api key {authorization:?}"),
+        );
     }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return failure(StatusCode::BAD_REQUEST, 3, "the body is not JSON");

@@ -141,6 +141,13 @@ async fn an_unchanged_upload_is_not_embedded_again_and_a_changed_one_is() {
 async fn when_the_service_fails_calls_are_answered_by_words_and_uploads_wait() {
     let service = EmbeddingService::start().await;
     let stack = stack_with(&service, |_| {}).await;
+    let admin = stack.admin();
+    let v1 = "# Станки\n\nСтанки привозим за 10 дней.\n";
+    admin
+        .put_source("demo", "stanki.md", v1.into())
+        .await
+        .unwrap();
+    let kept = admin.sources("demo").await.unwrap();
     service.set_mode(Mode::Down);
 
     // No dead air and no lost answer: the question is searched by BM25 alone.
@@ -149,25 +156,24 @@ async fn when_the_service_fails_calls_are_answered_by_words_and_uploads_wait() {
     assert_eq!(record["usage"]["embedding_tokens"], 0, "nothing billed");
 
     // An upload cannot be indexed without its vectors: refused as the service's fault,
-    // the file kept, and indexed by the next upload once the service is back.
-    let admin = stack.admin();
-    let body = "# Станки\n\nСтанки привозим за 10 дней.\n";
+    // and the earlier version stays as it was — file, passages and record.
+    let v2 = "# Станки\n\nСтанки привозим за 5 дней.\n";
     assert_eq!(
-        code(admin.put_source("demo", "stanki.md", body.into()).await),
+        code(admin.put_source("demo", "stanki.md", v2.into()).await),
         (503, "embeddings_unavailable".into())
     );
-    let listed = admin.sources("demo").await.unwrap();
-    let kept = listed
-        .iter()
-        .find(|s| s.name == "stanki.md")
-        .expect("the file is kept");
-    assert_eq!(kept.passages, None, "not indexed");
+    assert_eq!(admin.sources("demo").await.unwrap(), kept);
+    let hits = admin
+        .search_knowledge("demo", "за сколько дней привезёте станки", 1)
+        .await
+        .unwrap();
+    assert!(hits[0].text.contains("10 дней"), "{hits:?}");
 
     // Turned away for load twice, then served: tried again, not failed.
     service.set_mode(Mode::Overloaded(2));
     let refused = service.refused();
     let put = admin
-        .put_source("demo", "stanki.md", body.into())
+        .put_source("demo", "stanki.md", v2.into())
         .await
         .unwrap();
     assert_eq!(put.passages, Some(1));
@@ -175,23 +181,90 @@ async fn when_the_service_fails_calls_are_answered_by_words_and_uploads_wait() {
 }
 
 #[tokio::test]
+async fn a_slow_service_does_not_hold_up_the_turn() {
+    let service = EmbeddingService::start().await;
+    let stack = stack_with(&service, |_| {}).await;
+    // Far beyond the turn's deadline: the question's embedding is given up on, and the
+    // answer comes from BM25 within the turn (a turn past its deadline would get the
+    // fallback phrase, not the price).
+    service.set_mode(Mode::Slow(std::time::Duration::from_secs(5)));
+    let ended = ask_the_price(&stack).await;
+    let record = stack.read(&ended.record);
+    assert_eq!(record["usage"]["embedding_tokens"], 0);
+}
+
+#[tokio::test]
 async fn a_wrong_key_is_refused_plainly_and_never_shown() {
     let service = EmbeddingService::start().await;
     let stack = stack_with(&service, |c| c.api_key = "AQVN-wrong-secret".into()).await;
     let admin = stack.admin();
+    // The demo's knowledge could not be embedded on start, and nothing of it was kept
+    // half-done.
+    assert!(admin.sources("demo").await.unwrap().is_empty());
     let e = admin
         .put_source("demo", "stanki.md", b"# x\n\ny".to_vec())
         .await
         .expect_err("refused");
     assert_eq!(e.code(), Some("embeddings_refused"));
     assert_eq!(e.status(), Some(503));
+    // The service quoted the key back; it goes no further.
     assert!(!e.to_string().contains("wrong-secret"), "{e}");
-    // Calls still get BM25's answers, which the failed seeding left out: no passages.
-    let mut call = stack.call().await;
-    let answer = said(
-        call.say("сколько стоит терминал тэ эс сорок")
+    assert!(admin.sources("demo").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn turning_embeddings_on_starts_a_dense_index_that_reindex_fills() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = sva_local::LocalStack::start(sva_tests::options(&dir))
+        .await
+        .unwrap();
+    let operator = sva_admin::client::AdminClient::new(&stack.url(), stack.operator_key());
+    operator
+        .create_tenant(&sva_admin::NewTenant {
+            id: "acme".into(),
+            company: "Акме".into(),
+            product: "станки".into(),
+            manager_phone: None,
+        })
+        .await
+        .unwrap();
+    let body = "# Станки\n\n## Доставка станков\n\nСтанки привозим за 10 дней.\n";
+    operator
+        .put_source("acme", "stanki.md", body.into())
+        .await
+        .unwrap();
+    drop(stack);
+
+    let service = EmbeddingService::start().await;
+    let stack = sva_local::LocalStack::start(LocalOptions {
+        embeddings: Some(service.config()),
+        ..sva_tests::options(&dir)
+    })
+    .await
+    .unwrap();
+    let operator = sva_admin::client::AdminClient::new(&stack.url(), stack.operator_key());
+    // The demo tenant's dense index is filled on start; another tenant's waits for
+    // `reindex` (and finds nothing meanwhile, rather than passages without vectors).
+    let question = "за сколько дней привезёте станок";
+    assert!(
+        operator
+            .search_knowledge("acme", question, 3)
             .await
-            .unwrap(),
+            .unwrap()
+            .is_empty()
     );
-    assert!(!answer.is_empty(), "never dead air");
+    assert_eq!(operator.reindex_knowledge("acme").await.unwrap(), 1);
+    let hits = operator
+        .search_knowledge("acme", question, 3)
+        .await
+        .unwrap();
+    assert_eq!(hits[0].heading, "Станки / Доставка станков", "{hits:?}");
+    assert!(hits[0].dense.is_some(), "{hits:?}");
+    assert!(
+        service
+            .embedded()
+            .iter()
+            .any(|e| e.text.contains("10 дней")),
+        "embedded on reindex"
+    );
 }

@@ -341,6 +341,14 @@ impl AdminClient {
         self.send(self.request(Method::GET, &path)).await
     }
 
+    /// `POST /v1/tenants/{tenant}/kb/reindex`: every stored source indexed again; the
+    /// passages now in the index.
+    pub async fn reindex_knowledge(&self, tenant: &str) -> Result<usize, ClientError> {
+        let path = Self::tenant_path(tenant, "/kb/reindex");
+        let done: crate::http::Reindexed = self.send(self.request(Method::POST, &path)).await?;
+        Ok(done.passages)
+    }
+
     /// `GET /v1/tenants/{tenant}/kb/gaps?since=…`.
     pub async fn knowledge_gaps(
         &self,

@@ -24,6 +24,10 @@ pub struct IndexKnowledge {
 /// most.
 const COUNT_TTL: Duration = Duration::from_secs(60);
 
+/// The longest a question's embedding may take, whatever the turn's deadline: the service
+/// answers in well under it, and the search and the scenario need the rest.
+const MAX_EMBEDDING_WAIT: Duration = Duration::from_millis(400);
+
 impl std::fmt::Debug for IndexKnowledge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IndexKnowledge").finish_non_exhaustive()
@@ -41,11 +45,12 @@ impl IndexKnowledge {
         }
     }
 
-    /// The same, embedding each question with `embeddings` within `budget` (the index
-    /// must hold dense vectors of their size). A question that cannot be embedded in
-    /// time is searched by BM25 alone: the caller still gets an answer.
-    pub fn with_embeddings(mut self, embeddings: Arc<Embeddings>, budget: Duration) -> Self {
-        self.embeddings = Some((embeddings, budget));
+    /// The same, embedding each question with `embeddings` (the index must hold dense
+    /// vectors of their size) within a quarter of `turn_deadline`, at most
+    /// [`MAX_EMBEDDING_WAIT`], tried once. A question that cannot be embedded in time is
+    /// searched by BM25 alone: the caller still gets an answer, within the turn.
+    pub fn with_embeddings(mut self, embeddings: Arc<Embeddings>, turn_deadline: Duration) -> Self {
+        self.embeddings = Some((embeddings, (turn_deadline / 4).min(MAX_EMBEDDING_WAIT)));
         self
     }
 
@@ -96,18 +101,19 @@ impl Knowledge for IndexKnowledge {
         request: &RetrieveRequest,
     ) -> Result<Retrieved, KnowledgeError> {
         let limit = request.top_k.clamp(1, 10) as usize;
+        // A tenant with no passages has nothing to find: no embedding paid for.
+        let passages = self.passages(tenant)?;
+        if passages == 0 {
+            return Ok(Retrieved::default());
+        }
         let (vector, embedding_tokens) = self.embed(tenant, &request.query);
+        // Twice the passages asked for: the fused ranking may put a passage that does not
+        // clear the bar before one that does, and only those that do are kept.
         let found = self
             .index
-            .search(tenant, &request.query, vector.as_deref(), limit)
+            .search(tenant, &request.query, vector.as_deref(), limit * 2)
             .map_err(|e| KnowledgeError(e.to_string()))?;
-        if found.is_empty() {
-            return Ok(Retrieved {
-                hits: Vec::new(),
-                embedding_tokens,
-            });
-        }
-        let bar = sva_retrieval::answer_bar(self.passages(tenant)?);
+        let bar = sva_retrieval::answer_bar(passages);
         let dense_bar = self
             .embeddings
             .as_ref()
@@ -115,6 +121,7 @@ impl Knowledge for IndexKnowledge {
         let hits = found
             .into_iter()
             .filter(|f| f.answers(bar, dense_bar))
+            .take(limit)
             .map(|f| Hit {
                 text: f.chunk.text,
                 score: f.score,

@@ -76,8 +76,9 @@ async fn main() -> anyhow::Result<()> {
     ));
     match sva_retrieval::server::ServerConfig::from_env() {
         Some(mut qdrant) => {
-            // Embedding the question and searching must leave the turn time to speak: at
-            // most half its deadline each.
+            // Embedding the question (a quarter of the deadline at most, see
+            // `IndexKnowledge::with_embeddings`) and searching (half) must leave the turn
+            // time to speak.
             qdrant.search_timeout = qdrant.search_timeout.min(turn_deadline / 2);
             let embeddings = sva_retrieval::EmbeddingsConfig::from_env()?
                 .map(sva_retrieval::Embeddings::new)
@@ -87,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
             let index = Arc::new(sva_retrieval::ServerIndex::new(qdrant)?);
             let knowledge = match embeddings {
                 Some(embeddings) => sva_dialog::IndexKnowledge::new(index)
-                    .with_embeddings(embeddings, turn_deadline / 2),
+                    .with_embeddings(embeddings, turn_deadline),
                 None => sva_dialog::IndexKnowledge::new(index),
             };
             dialog = dialog.with_knowledge(Arc::new(knowledge));

@@ -284,9 +284,9 @@ impl LocalStack {
                 async move { customers.lookup(&tenant, &phone).await }
             }))
             .with_knowledge(Arc::new(match embeddings {
-                // Embedding a question may take at most half the turn.
-                Some(embeddings) => IndexKnowledge::new(index)
-                    .with_embeddings(embeddings, options.turn_deadline / 2),
+                Some(embeddings) => {
+                    IndexKnowledge::new(index).with_embeddings(embeddings, options.turn_deadline)
+                }
                 None => IndexKnowledge::new(index),
             }));
         let routes = sva_dialog::http::router(Arc::new(dialog))

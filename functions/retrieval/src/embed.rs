@@ -5,14 +5,19 @@
 //! lands near the passages that answer it even when they share no word. The API is
 //! `POST {url}` with `{"modelUri": "emb://{folder}/{model}", "text": …}`, one text a
 //! request, answered with `{"embedding": […], "numTokens": "…", "modelVersion": "…"}`
-//! (see `docs/knowledge-base.md`). Ingestion sends several requests at once; requests the
-//! service turns away for load (429, 5xx) are tried again within the budget.
+//! (see `docs/knowledge-base.md`).
+//!
+//! Passages are embedded at a steady pace ([`EmbeddingsConfig::requests_per_second`],
+//! under the folder's quota), several in flight, and a request the service turns away for
+//! load (429, 5xx) is tried again after its `Retry-After`. A question is embedded at once
+//! and tried once: a call cannot wait, and its question is searched by BM25 alone instead.
 //!
 //! Configured by the operator (`SVA_EMBEDDINGS_*`), not by tenants: the URL is trusted
 //! configuration and the API key never leaves [`Embeddings`] — not in `Debug`, not in
 //! errors, not in logs.
 
 use crate::bridge::{Bridge, Stopped};
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,8 +41,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Requests in flight at once while a source is embedded.
 const CONCURRENCY: usize = 8;
 
-/// Tries of a request the service turned away for load.
+/// Passages embedded per second by default: under Yandex Cloud's default quota of 10
+/// `textEmbedding` requests a second per folder, leaving room for callers' questions.
+pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 8.0;
+
+/// Tries of a passage's request the service turned away for load.
 const ATTEMPTS: u32 = 3;
+
+/// The longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// The first wait before trying again; doubled each time.
 const BACKOFF: Duration = Duration::from_millis(200);
@@ -75,6 +87,8 @@ pub struct EmbeddingsConfig {
     /// which passage is best among those BM25 vouches for, and find candidates. Calibrate
     /// it on the tenant's own questions before setting it (`docs/knowledge-base.md`).
     pub answer_similarity: Option<f32>,
+    /// Passages embedded per second, at most (the folder's quota is shared with calls).
+    pub requests_per_second: f64,
 }
 
 impl std::fmt::Debug for EmbeddingsConfig {
@@ -87,6 +101,7 @@ impl std::fmt::Debug for EmbeddingsConfig {
             .field("dimensions", &self.dimensions)
             .field("timeout", &self.timeout)
             .field("answer_similarity", &self.answer_similarity)
+            .field("requests_per_second", &self.requests_per_second)
             .finish_non_exhaustive()
     }
 }
@@ -103,13 +118,15 @@ impl EmbeddingsConfig {
             dimensions: DEFAULT_DIMENSIONS,
             timeout: DEFAULT_TIMEOUT,
             answer_similarity: None,
+            requests_per_second: DEFAULT_REQUESTS_PER_SECOND,
         }
     }
 
     /// The configuration in the environment: `SVA_EMBEDDINGS_FOLDER` and
     /// `SVA_EMBEDDINGS_API_KEY` turn embeddings on; `SVA_EMBEDDINGS_URL` and
     /// `SVA_EMBEDDINGS_DIMENSIONS` change the defaults, `SVA_EMBEDDINGS_MIN_SIMILARITY` sets
-    /// [`EmbeddingsConfig::answer_similarity`]. `Ok(None)` when they are off.
+    /// [`EmbeddingsConfig::answer_similarity`] and `SVA_EMBEDDINGS_RPS`
+    /// [`EmbeddingsConfig::requests_per_second`]. `Ok(None)` when they are off.
     pub fn from_env() -> Result<Option<EmbeddingsConfig>, EmbedError> {
         Self::from_vars(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
     }
@@ -145,6 +162,11 @@ impl EmbeddingsConfig {
             })?;
             config.answer_similarity = Some(bar);
         }
+        if let Some(rps) = var("SVA_EMBEDDINGS_RPS") {
+            config.requests_per_second = rps.trim().parse().map_err(|_| {
+                EmbedError::Config(format!("SVA_EMBEDDINGS_RPS {rps:?} is not a number"))
+            })?;
+        }
         Ok(Some(config))
     }
 
@@ -176,13 +198,14 @@ pub enum EmbedError {
     /// The service is out of reach, overloaded or too slow.
     #[error("the embeddings service is unavailable: {0}")]
     Unavailable(String),
-    /// The service refused the request (a bad key, no access to the folder or model).
-    #[error("the embeddings service refused the request ({status}): {message}")]
+    /// The service refused the request (a bad key, no access to the folder or model). Its
+    /// own words, which may name the operator's folder, go to the log, not here.
+    #[error(
+        "the embeddings service refused the request (HTTP {status}): check SVA_EMBEDDINGS_*; the service's words are in the log"
+    )]
     Refused {
         /// The HTTP status.
         status: u16,
-        /// The service's own words.
-        message: String,
     },
     /// The service answered with something this code cannot use.
     #[error("the embeddings service answered unexpectedly: {0}")]
@@ -203,15 +226,42 @@ impl EmbedError {
 
 /// A client of the embeddings service.
 pub struct Embeddings {
-    config: Arc<EmbeddingsConfig>,
+    service: Arc<Service>,
     client: reqwest::Client,
     bridge: Bridge,
+}
+
+/// What every request needs: the configuration, the `Authorization` header (marked
+/// sensitive, so the HTTP stack never logs it) and the pace of passages' requests.
+struct Service {
+    config: EmbeddingsConfig,
+    authorization: HeaderValue,
+    pace: Pace,
+}
+
+/// Spaces requests evenly: each takes the next free slot, `interval` after the last.
+struct Pace {
+    interval: Duration,
+    next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Pace {
+    async fn wait(&self) {
+        let at = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let at = next.map_or(now, |n| n.max(now));
+            *next = Some(at + self.interval);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
 }
 
 impl std::fmt::Debug for Embeddings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Embeddings")
-            .field("config", &self.config)
+            .field("config", &self.service.config)
             .finish_non_exhaustive()
     }
 }
@@ -283,12 +333,18 @@ impl Embeddings {
                 "the folder id must be letters, digits, - and _".into(),
             ));
         }
-        if config.api_key.is_empty()
-            || reqwest::header::HeaderValue::from_str(&format!("Api-Key {}", config.api_key))
-                .is_err()
-        {
+        let Some(mut authorization) = HeaderValue::from_str(&format!("Api-Key {}", config.api_key))
+            .ok()
+            .filter(|_| !config.api_key.is_empty())
+        else {
             return Err(EmbedError::Config(
                 "the API key is empty or not a valid header value".into(),
+            ));
+        };
+        authorization.set_sensitive(true);
+        if !(config.requests_per_second > 0.0 && config.requests_per_second.is_finite()) {
+            return Err(EmbedError::Config(
+                "the requests per second must be above zero".into(),
             ));
         }
         if config
@@ -312,8 +368,16 @@ impl Embeddings {
             .map_err(|e| EmbedError::Config(format!("the HTTP client: {e}")))?;
         let bridge = Bridge::new("sva-embeddings")
             .map_err(|e| EmbedError::Unavailable(format!("the client's runtime: {e}")))?;
+        let pace = Pace {
+            interval: Duration::from_secs_f64(1.0 / config.requests_per_second),
+            next: tokio::sync::Mutex::new(None),
+        };
         Ok(Embeddings {
-            config: Arc::new(config),
+            service: Arc::new(Service {
+                config,
+                authorization,
+                pace,
+            }),
             client,
             bridge,
         })
@@ -321,26 +385,34 @@ impl Embeddings {
 
     /// The size of the vectors.
     pub fn dimensions(&self) -> usize {
-        self.config.dimensions
+        self.service.config.dimensions
+    }
+
+    /// How long embedding `passages` may take at the configured pace, with room to spare.
+    pub fn budget_for(&self, passages: usize) -> Duration {
+        Duration::from_secs(30)
+            + Duration::from_secs_f64(passages as f64 / self.service.config.requests_per_second)
     }
 
     /// The similarity at which a passage is spoken on its meaning alone, if set.
     pub fn answer_similarity(&self) -> Option<f32> {
-        self.config.answer_similarity
+        self.service.config.answer_similarity
     }
 
     /// What an index built with these embeddings holds, for telling whether a passage
     /// must be embedded again: the document model and the size.
     pub fn layout(&self) -> String {
+        let config = &self.service.config;
         format!(
             "{}@{}",
-            self.config.model_uri(Purpose::Document),
-            self.config.dimensions
+            config.model_uri(Purpose::Document),
+            config.dimensions
         )
     }
 
-    /// Embeds `texts` as `purpose`, waiting at most `budget` in all. Blocks; async callers
-    /// run it on the blocking pool.
+    /// Embeds `texts` as `purpose`, waiting at most `budget` in all. Passages go at the
+    /// configured pace and are tried again when the service is overloaded; questions go at
+    /// once, tried once. Blocks; async callers run it on the blocking pool.
     pub fn embed(
         &self,
         texts: &[String],
@@ -353,16 +425,16 @@ impl Embeddings {
                 tokens: 0,
             });
         }
-        let (config, client) = (self.config.clone(), self.client.clone());
+        let (service, client) = (self.service.clone(), self.client.clone());
         let texts = texts.to_vec();
         let work = async move {
             let gate = Arc::new(Semaphore::new(CONCURRENCY));
             let mut tasks = tokio::task::JoinSet::new();
             for (at, text) in texts.into_iter().enumerate() {
-                let (config, client, gate) = (config.clone(), client.clone(), gate.clone());
+                let (service, client, gate) = (service.clone(), client.clone(), gate.clone());
                 tasks.spawn(async move {
                     let _permit = gate.acquire_owned().await;
-                    (at, one(&client, &config, &text, purpose).await)
+                    (at, one(&client, &service, &text, purpose).await)
                 });
             }
             let mut vectors = vec![Vec::new(); tasks.len()];
@@ -396,25 +468,32 @@ impl Embeddings {
     }
 }
 
-/// One text's vector and token count, tried again while the service is overloaded.
+/// One text's vector and token count; a passage's request is paced and tried again while
+/// the service is overloaded.
 async fn one(
     client: &reqwest::Client,
-    config: &EmbeddingsConfig,
+    service: &Service,
     text: &str,
     purpose: Purpose,
 ) -> Result<(Vec<f32>, u64), EmbedError> {
+    let config = &service.config;
     let body = serde_json::json!({ "modelUri": config.model_uri(purpose), "text": text });
+    let (attempts, paced) = match purpose {
+        Purpose::Document => (ATTEMPTS, true),
+        Purpose::Query => (1, false),
+    };
     let mut wait = BACKOFF;
-    for attempt in 1..=ATTEMPTS {
+    for attempt in 1..=attempts {
+        if paced {
+            service.pace.wait().await;
+        }
         let sent = client
             .post(&config.url)
-            .header(
-                reqwest::header::AUTHORIZATION,
-                format!("Api-Key {}", config.api_key),
-            )
+            .header(AUTHORIZATION, service.authorization.clone())
             .json(&body)
             .send()
             .await;
+        let mut retry_after = None;
         let error = match sent {
             Ok(response) if response.status().is_success() => {
                 let bytes = response
@@ -425,25 +504,36 @@ async fn one(
             }
             Ok(response) => {
                 let status = response.status();
+                retry_after = response
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
                 let bytes = response.bytes().await.unwrap_or_default();
+                // The service may quote the key it refused: never pass that on.
                 let message = serde_json::from_slice::<Failure>(&bytes)
                     .ok()
                     .and_then(|f| f.error.and_then(|e| e.message).or(f.message))
-                    .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_owned());
+                    .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_owned())
+                    .replace(&config.api_key, "***");
                 if status.as_u16() != 429 && !status.is_server_error() {
+                    tracing::warn!(
+                        status = status.as_u16(),
+                        "the embeddings service refused a request: {message}"
+                    );
                     return Err(EmbedError::Refused {
                         status: status.as_u16(),
-                        message,
                     });
                 }
                 EmbedError::Unavailable(format!("{status}: {message}"))
             }
             Err(e) => EmbedError::Unavailable(transport(e)),
         };
-        if attempt == ATTEMPTS {
+        if attempt == attempts {
             return Err(error);
         }
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(retry_after.unwrap_or(wait).max(wait)).await;
         wait *= 2;
     }
     Err(EmbedError::Unavailable("no attempt made".into()))

@@ -33,9 +33,6 @@ pub const MAX_SOURCES: usize = 500;
 /// The longest question searched, in characters (a caller's utterance is far shorter).
 pub const MAX_QUERY_CHARS: usize = 500;
 
-/// How long embedding one source's passages may take.
-const EMBED_SOURCE_BUDGET: Duration = Duration::from_secs(120);
-
 /// How long embedding a question for a search may take.
 const EMBED_QUESTION_BUDGET: Duration = Duration::from_secs(5);
 
@@ -230,28 +227,32 @@ impl KnowledgeBase {
         self.embeddings.as_ref().map(|e| e.layout())
     }
 
-    /// Embeds a source's passages (when embeddings are configured) and makes them the
-    /// source's only passages in the index; records what the index holds. Returns the
-    /// number of passages.
+    /// The passages' embeddings, when embeddings are configured (else none), at the
+    /// client's pace.
+    async fn embed_passages(&self, chunks: &[Chunk]) -> Result<Vec<Vec<f32>>, KbError> {
+        let Some(embeddings) = self.embeddings.clone() else {
+            return Ok(Vec::new());
+        };
+        let texts: Vec<String> = chunks.iter().map(Chunk::indexed_text).collect();
+        let budget = embeddings.budget_for(texts.len());
+        let embedded = tokio::task::spawn_blocking(move || {
+            embeddings.embed(&texts, Purpose::Document, budget)
+        })
+        .await
+        .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))??;
+        Ok(embedded.vectors)
+    }
+
+    /// Makes `chunks`, with their `dense` embeddings, the source's only passages in the
+    /// index, and records what the index holds.
     async fn index_source(
         &self,
         tenant: &str,
         name: &str,
         body: &Bytes,
         chunks: Vec<Chunk>,
+        dense: Vec<Vec<f32>>,
     ) -> Result<Indexed, KbError> {
-        let dense = match self.embeddings.clone() {
-            Some(embeddings) => {
-                let texts: Vec<String> = chunks.iter().map(Chunk::indexed_text).collect();
-                tokio::task::spawn_blocking(move || {
-                    embeddings.embed(&texts, Purpose::Document, EMBED_SOURCE_BUDGET)
-                })
-                .await
-                .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))??
-                .vectors
-            }
-            None => Vec::new(),
-        };
         let passages = chunks.len() as u32;
         let (index, t, n) = (self.index.clone(), tenant.to_owned(), name.to_owned());
         blocking(move || index.replace(&t, &n, &chunks, &dense)).await?;
@@ -316,6 +317,10 @@ impl KnowledgeBase {
                 return Err(KbError::TooManySources);
             }
         }
+        // The passages are embedded before anything is touched: if the embeddings service
+        // fails, the upload is refused and the earlier version stays as it was, file,
+        // passages and record alike.
+        let dense = self.embed_passages(&chunks).await?;
         // What the index holds is forgotten first, then the file replaced: if indexing
         // fails, the source shows as not indexed, and the next upload (even of the old
         // bytes) or `reindex` finishes it — never an "unchanged" that is not true.
@@ -325,7 +330,9 @@ impl KnowledgeBase {
         self.store
             .put(&source_key(tenant, &name), body.clone())
             .await?;
-        let indexed = self.index_source(tenant, &name, &body, chunks).await?;
+        let indexed = self
+            .index_source(tenant, &name, &body, chunks, dense)
+            .await?;
         Ok(SourceInfo {
             name,
             kind,
@@ -453,7 +460,9 @@ impl KnowledgeBase {
                 }
             };
             total += chunks.len();
-            self.index_source(tenant, &info.name, &body, chunks).await?;
+            let dense = self.embed_passages(&chunks).await?;
+            self.index_source(tenant, &info.name, &body, chunks, dense)
+                .await?;
         }
         Ok(total)
     }

@@ -66,6 +66,8 @@ struct Figures {
     at3: usize,
     /// Right passage spoken: the best that clears the bars.
     answered: usize,
+    /// Another passage spoken instead.
+    spoken_wrong: usize,
     /// Unanswerable questions left silent.
     declined: usize,
     misses: Vec<String>,
@@ -82,11 +84,12 @@ impl Figures {
             self.answerable, self.unanswerable
         );
         println!(
-            "hit@1 {:.3}  hit@3 {:.3}  spoken right {}/{}  unanswerable silent {}/{}",
+            "hit@1 {:.3}  hit@3 {:.3}  spoken right {}/{}  spoken wrong {}  unanswerable silent {}/{}",
             Self::share(self.at1, self.answerable),
             Self::share(self.at3, self.answerable),
             self.answered,
             self.answerable,
+            self.spoken_wrong,
             self.declined,
             self.unanswerable
         );
@@ -125,6 +128,7 @@ fn evaluate(index: &EdgeIndex, embeddings: Option<&Embeddings>) -> Figures {
                 figures.at1 += usize::from(rank == Some(0));
                 figures.at3 += usize::from(rank.is_some());
                 figures.answered += usize::from(kept.first().is_some_and(hit));
+                figures.spoken_wrong += usize::from(kept.first().is_some_and(|f| !hit(f)));
                 if rank != Some(0) {
                     let got = found.first().map_or("—".to_owned(), |f| {
                         format!("{} / {} ({:.3})", f.chunk.source, f.chunk.heading, f.score)

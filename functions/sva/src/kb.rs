@@ -1,6 +1,7 @@
 //! `sva kb`: the tenant's knowledge base through the admin API — `ingest` a folder of
 //! sources (with a progress bar), `list` and `delete` them, `search` as the assistant
-//! does during a call, and `gaps`: the questions callers asked that it could not answer.
+//! does during a call, `gaps`: the questions callers asked that it could not answer, and
+//! `reindex`: every stored source into the index again.
 
 use crate::admin::ApiArgs;
 use anyhow::Context as _;
@@ -42,6 +43,12 @@ pub enum Command {
         #[command(flatten)]
         api: ApiArgs,
     },
+    /// Puts every stored source into the index again: after a new Qdrant cluster, or
+    /// after turning Yandex embeddings on or off (a dense index is a collection of its own).
+    Reindex {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
     /// Questions callers asked that got no answer, most asked first.
     Gaps {
         /// Over the last this many days.
@@ -70,6 +77,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 api,
             } => search(&question, limit, &api).await,
             Command::Gaps { days, api } => gaps(days, &api).await,
+            Command::Reindex { api } => {
+                let passages = api.client()?.reindex_knowledge(&api.tenant).await?;
+                println!("в индексе снова {passages} фрагментов");
+                Ok(ExitCode::SUCCESS)
+            }
         }
     })
 }
