@@ -68,7 +68,11 @@ impl IndexKnowledge {
             .index
             .count(tenant)
             .map_err(|e| KnowledgeError(e.to_string()))?;
-        if let Ok(mut counts) = self.counts.lock() {
+        // An empty knowledge base is asked again each time: its first upload must be
+        // found at once, not a minute later.
+        if count > 0
+            && let Ok(mut counts) = self.counts.lock()
+        {
             counts.insert(tenant.to_owned(), (Instant::now(), count));
         }
         Ok(count)
@@ -139,5 +143,79 @@ impl Knowledge for IndexKnowledge {
 
     fn may_block(&self) -> bool {
         self.index.may_block() || self.embeddings.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sva_retrieval::{Chunk, Found, IndexError};
+
+    /// A tenant's passages in memory, every one found with a high BM25 score; counts its
+    /// searches.
+    #[derive(Default)]
+    struct Shelf {
+        passages: Mutex<Vec<Chunk>>,
+        searches: Mutex<usize>,
+    }
+
+    impl Index for Shelf {
+        fn replace(
+            &self,
+            _: &str,
+            _: &str,
+            chunks: &[Chunk],
+            _: &[Vec<f32>],
+        ) -> Result<(), IndexError> {
+            *self.passages.lock().unwrap() = chunks.to_vec();
+            Ok(())
+        }
+
+        fn search(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&[f32]>,
+            limit: usize,
+        ) -> Result<Vec<Found>, IndexError> {
+            *self.searches.lock().unwrap() += 1;
+            let passages = self.passages.lock().unwrap();
+            Ok(passages
+                .iter()
+                .take(limit)
+                .map(|c| Found::sparse(c.clone(), 100.0))
+                .collect())
+        }
+
+        fn count(&self, _: &str) -> Result<usize, IndexError> {
+            Ok(self.passages.lock().unwrap().len())
+        }
+    }
+
+    #[test]
+    fn a_first_upload_is_found_at_once_and_an_empty_base_is_not_searched() {
+        let shelf = Arc::new(Shelf::default());
+        let knowledge = IndexKnowledge::new(shelf.clone());
+        let request = RetrieveRequest {
+            id: "r1".into(),
+            query: "доставка".into(),
+            top_k: 3,
+        };
+        assert!(knowledge.retrieve("t", &request).unwrap().hits.is_empty());
+        assert_eq!(*shelf.searches.lock().unwrap(), 0, "nothing to search");
+        let passage = Chunk {
+            source: "delivery.md".into(),
+            heading: "Доставка".into(),
+            text: "Доставка за 2 дня.".into(),
+            position: 0,
+        };
+        shelf.replace("t", "delivery.md", &[passage], &[]).unwrap();
+        let found = knowledge.retrieve("t", &request).unwrap();
+        assert_eq!(
+            found.hits.len(),
+            1,
+            "the new passage, without waiting for a cache"
+        );
+        assert_eq!(found.embedding_tokens, 0);
     }
 }
