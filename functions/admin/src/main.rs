@@ -32,17 +32,13 @@ async fn main() -> anyhow::Result<()> {
     let mut admin = Admin::new(TenantStore::new(store.clone()), sandbox, operator_key)?
         .with_allowed_hosts(allowed_hosts);
     if let Some(mut qdrant) = sva_retrieval::server::ServerConfig::from_env() {
-        let embeddings = sva_retrieval::EmbeddingsConfig::from_env()?
-            .map(sva_retrieval::Embeddings::new)
-            .transpose()?
-            .map(Arc::new);
+        let embeddings =
+            sva_retrieval::Embeddings::optional(sva_retrieval::EmbeddingsConfig::from_env()?)?;
         qdrant.dense = embeddings.as_ref().map(|e| e.dimensions());
         let index = Arc::new(sva_retrieval::ServerIndex::new(qdrant)?);
-        let knowledge = sva_retrieval::KnowledgeBase::new(store, index);
-        admin = admin.with_knowledge(match embeddings {
-            Some(embeddings) => knowledge.with_embeddings(embeddings),
-            None => knowledge,
-        });
+        admin = admin.with_knowledge(
+            sva_retrieval::KnowledgeBase::new(store, index).with_embeddings(embeddings),
+        );
     }
     sva_kit::serve(
         sva_admin::http::router(Arc::new(admin)),

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use sva_abi::{Hit, HitSource, RetrieveRequest};
-use sva_retrieval::embed::Purpose;
 use sva_retrieval::{Embeddings, Index};
 use sva_turn::{Knowledge, KnowledgeError, Retrieved};
 
@@ -45,12 +44,17 @@ impl IndexKnowledge {
         }
     }
 
-    /// The same, embedding each question with `embeddings` (the index must hold dense
-    /// vectors of their size) within a quarter of `turn_deadline`, at most
+    /// The same, embedding each question with `embeddings`, when given (the index must
+    /// hold dense vectors of their size), within a quarter of `turn_deadline`, at most
     /// [`MAX_EMBEDDING_WAIT`], tried once. A question that cannot be embedded in time is
     /// searched by BM25 alone: the caller still gets an answer, within the turn.
-    pub fn with_embeddings(mut self, embeddings: Arc<Embeddings>, turn_deadline: Duration) -> Self {
-        self.embeddings = Some((embeddings, (turn_deadline / 4).min(MAX_EMBEDDING_WAIT)));
+    pub fn with_embeddings(
+        mut self,
+        embeddings: Option<Arc<Embeddings>>,
+        turn_deadline: Duration,
+    ) -> Self {
+        let budget = (turn_deadline / 4).min(MAX_EMBEDDING_WAIT);
+        self.embeddings = embeddings.map(|e| (e, budget));
         self
     }
 
@@ -84,8 +88,8 @@ impl IndexKnowledge {
         let Some((embeddings, budget)) = &self.embeddings else {
             return (None, 0);
         };
-        match embeddings.embed(&[question.to_owned()], Purpose::Query, *budget) {
-            Ok(embedded) => (embedded.vectors.into_iter().next(), embedded.tokens),
+        match embeddings.question(question, *budget) {
+            Ok((vector, tokens)) => (Some(vector), tokens),
             Err(e) => {
                 tracing::warn!(
                     tenant,

@@ -80,17 +80,12 @@ async fn main() -> anyhow::Result<()> {
             // `IndexKnowledge::with_embeddings`) and searching (half) must leave the turn
             // time to speak.
             qdrant.search_timeout = qdrant.search_timeout.min(turn_deadline / 2);
-            let embeddings = sva_retrieval::EmbeddingsConfig::from_env()?
-                .map(sva_retrieval::Embeddings::new)
-                .transpose()?
-                .map(Arc::new);
+            let embeddings =
+                sva_retrieval::Embeddings::optional(sva_retrieval::EmbeddingsConfig::from_env()?)?;
             qdrant.dense = embeddings.as_ref().map(|e| e.dimensions());
             let index = Arc::new(sva_retrieval::ServerIndex::new(qdrant)?);
-            let knowledge = match embeddings {
-                Some(embeddings) => sva_dialog::IndexKnowledge::new(index)
-                    .with_embeddings(embeddings, turn_deadline),
-                None => sva_dialog::IndexKnowledge::new(index),
-            };
+            let knowledge =
+                sva_dialog::IndexKnowledge::new(index).with_embeddings(embeddings, turn_deadline);
             dialog = dialog.with_knowledge(Arc::new(knowledge));
         }
         None => tracing::warn!("SVA_QDRANT_URL is not set: no knowledge base"),

@@ -196,20 +196,14 @@ impl LocalStack {
         );
         // Qdrant's in-process engine, a shard per tenant, beside the data.
         // With embeddings, dense vectors beside BM25 (in shards of their own).
-        let embeddings = match options.embeddings.clone() {
-            Some(config) => Some(Arc::new(Embeddings::new(config)?)),
-            None => None,
-        };
+        let embeddings = Embeddings::optional(options.embeddings.clone())?;
         let mut edge = EdgeIndex::open(options.data_dir.join(KNOWLEDGE_INDEX_DIR));
         if let Some(embeddings) = &embeddings {
             edge = edge.with_dense(embeddings.dimensions());
         }
         let index: Arc<dyn Index> = Arc::new(edge);
-        let knowledge = KnowledgeBase::new(store.clone(), index.clone());
-        let knowledge = match embeddings.clone() {
-            Some(embeddings) => knowledge.with_embeddings(embeddings),
-            None => knowledge,
-        };
+        let knowledge =
+            KnowledgeBase::new(store.clone(), index.clone()).with_embeddings(embeddings.clone());
         let admin = Admin::new(tenants.clone(), sandbox.clone(), operator_key.clone())
             .map_err(|e| LocalError::Storage(e.to_string()))?
             .with_allowed_hosts(LOCAL_CRM_HOSTS.map(String::from).to_vec())
@@ -283,12 +277,9 @@ impl LocalStack {
                 let customers = customers.clone();
                 async move { customers.lookup(&tenant, &phone).await }
             }))
-            .with_knowledge(Arc::new(match embeddings {
-                Some(embeddings) => {
-                    IndexKnowledge::new(index).with_embeddings(embeddings, options.turn_deadline)
-                }
-                None => IndexKnowledge::new(index),
-            }));
+            .with_knowledge(Arc::new(
+                IndexKnowledge::new(index).with_embeddings(embeddings, options.turn_deadline),
+            ));
         let routes = sva_dialog::http::router(Arc::new(dialog))
             .merge(sva_admin::http::router(Arc::new(admin)))
             .merge(portal.router());

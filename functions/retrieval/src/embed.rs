@@ -383,6 +383,24 @@ impl Embeddings {
         })
     }
 
+    /// A client for `config` when embeddings are configured; `Ok(None)` when not.
+    pub fn optional(
+        config: Option<EmbeddingsConfig>,
+    ) -> Result<Option<Arc<Embeddings>>, EmbedError> {
+        config.map(|c| Embeddings::new(c).map(Arc::new)).transpose()
+    }
+
+    /// One question's vector and the tokens it cost, within `budget`, tried once.
+    pub fn question(&self, text: &str, budget: Duration) -> Result<(Vec<f32>, u64), EmbedError> {
+        let embedded = self.embed(&[text.to_owned()], Purpose::Query, budget)?;
+        let vector = embedded
+            .vectors
+            .into_iter()
+            .next()
+            .ok_or_else(|| EmbedError::Unexpected("no vector for the question".into()))?;
+        Ok((vector, embedded.tokens))
+    }
+
     /// The size of the vectors.
     pub fn dimensions(&self) -> usize {
         self.service.config.dimensions

@@ -48,7 +48,7 @@ pub enum KbError {
     /// Object storage failed.
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
-    /// The passages could not be embedded (the source stays stored but not indexed).
+    /// The passages could not be embedded (nothing was stored: the earlier version stays).
     #[error(transparent)]
     Embeddings(#[from] EmbedError),
     /// No such source.
@@ -210,10 +210,10 @@ impl KnowledgeBase {
         }
     }
 
-    /// The same knowledge base embedding passages and questions with `embeddings` (the
-    /// index must be built for their size).
-    pub fn with_embeddings(mut self, embeddings: Arc<Embeddings>) -> KnowledgeBase {
-        self.embeddings = Some(embeddings);
+    /// The same knowledge base embedding passages and questions with `embeddings`, when
+    /// given (the index must be built for their size).
+    pub fn with_embeddings(mut self, embeddings: Option<Arc<Embeddings>>) -> KnowledgeBase {
+        self.embeddings = embeddings;
         self
     }
 
@@ -404,15 +404,15 @@ impl KnowledgeBase {
         if let Some(embeddings) = self.embeddings.clone() {
             let text = query.to_owned();
             let embedded = tokio::task::spawn_blocking(move || {
-                embeddings.embed(&[text], Purpose::Query, EMBED_QUESTION_BUDGET)
+                embeddings.question(&text, EMBED_QUESTION_BUDGET)
             })
             .await
             .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))
             .and_then(|r| r);
             match embedded {
-                Ok(embedded) => {
-                    embedding_tokens = embedded.tokens;
-                    vector = embedded.vectors.into_iter().next();
+                Ok((question, tokens)) => {
+                    embedding_tokens = tokens;
+                    vector = Some(question);
                 }
                 Err(e) => dense_error = Some(format!("{}: {e}", e.code())),
             }
