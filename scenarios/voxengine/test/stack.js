@@ -38,10 +38,22 @@ async function start() {
     url,
     secret,
     data,
-    stop: () => {
-      child.kill('SIGTERM');
-      fs.rmSync(data, { recursive: true, force: true });
-    },
+    // Waits for the stack to exit before removing its data: the knowledge index may
+    // still be flushing its segments when the signal arrives.
+    stop: () =>
+      new Promise((resolve) => {
+        const remove = () => {
+          fs.rmSync(data, { recursive: true, force: true, maxRetries: 5 });
+          resolve();
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return remove();
+        const killer = setTimeout(() => child.kill('SIGKILL'), 10000);
+        child.once('exit', () => {
+          clearTimeout(killer);
+          remove();
+        });
+        child.kill('SIGTERM');
+      }),
   };
 }
 
