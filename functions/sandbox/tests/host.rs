@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{input, load, minimal_wasm, sandbox};
-use sva_abi::Action;
+use common::{default_scenario_wasm, input, load, minimal_wasm, sandbox};
+use sva_abi::{Action, Event, Limits};
 use sva_sandbox::{ModuleKey, Sandbox, SandboxConfig};
 
 #[test]
@@ -110,4 +110,47 @@ fn artifacts_are_written_once_and_mapped_afterwards() {
         ..key
     };
     assert_ne!(second.artifact_path(&other, &path), artifact);
+}
+
+/// The SDK's heap never reuses memory within a step (an instance lives for one step), so
+/// the default scenario must still fit in a small memory, within its fuel, on an input
+/// near the size limit: a minute of monologue in one utterance, and tenant texts filling
+/// most of the rest. 4 MiB is the memory the module starts with (its `build.rs`) and an
+/// eighth of the default ceiling.
+#[test]
+fn the_default_scenario_takes_an_input_near_the_size_limit_in_4_mib() {
+    let sandbox = Sandbox::new(SandboxConfig {
+        limits: Limits {
+            max_memory_bytes: 4 << 20,
+            ..Limits::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let scenario = load(&sandbox, "t", &default_scenario_wasm()).unwrap();
+    let started = sandbox.step(&scenario, &input("t", 0)).expect("greeting");
+    let phrase = "бюджет где-то полтора миллиона рублей позвоните завтра в три ";
+    let mut step = input("t", 0);
+    step.state = started.state;
+    step.event = Event::Utterance {
+        text: phrase.repeat((4 << 10) / phrase.len()),
+        confidence: 0.9,
+    };
+    for i in 0..200 {
+        let text = "Спасибо за звонок, перезвоним. ".repeat(20);
+        step.context.tenant.texts.insert(format!("note_{i}"), text);
+    }
+    let json = serde_json::to_vec(&step).unwrap();
+    assert!(json.len() > 200 << 10 && json.len() < sandbox.limits().max_input_bytes);
+    let (output, fuel) = sandbox
+        .step_metered(&scenario, &json)
+        .unwrap_or_else(|e| panic!("{}: {e}", e.code()));
+    assert!(
+        output
+            .actions
+            .last()
+            .is_some_and(|a| a.directive().is_some())
+    );
+    let limit = sandbox.limits().fuel_per_step;
+    assert!(fuel < limit / 2, "{fuel} of {limit} fuel");
 }

@@ -208,7 +208,7 @@ fn nlu_extract_prints_one_object_per_line() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 8, "{keys:?}");
+    assert_eq!(keys.len(), 10, "{keys:?}");
 }
 
 #[test]

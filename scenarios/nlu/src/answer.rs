@@ -5,7 +5,7 @@
 //! ("наверное", "может быть", "не знаю") are maybe unless a yes or no word decides it.
 
 use crate::Answer;
-use crate::text::has_phrase;
+use crate::text::{Tokens, has_phrase};
 
 const NO_PHRASES: &[&str] = &[
     "да нет",
@@ -107,7 +107,7 @@ const MAYBE_WORDS: &[&str] = &[
 ];
 
 /// The answer in the utterance, if it is one.
-pub(crate) fn extract(tokens: &[String]) -> Option<Answer> {
+pub(crate) fn extract(tokens: &Tokens) -> Option<Answer> {
     if YES_PHRASES.iter().any(|p| has_phrase(tokens, p)) {
         return Some(Answer::Yes);
     }

@@ -5,7 +5,7 @@
 //! request for an operator, "не дорого" is not a price objection).
 
 use crate::Intent;
-use crate::text::{has_phrase, starts_with_any};
+use crate::text::{Tokens, has_phrase, starts_with_any};
 
 const PERSON: &[&str] = &[
     "оператор",
@@ -44,8 +44,8 @@ const TALK: &[&str] = &[
 ];
 
 /// The intents in the utterance, in the order of [`Intent`]'s variants.
-pub(crate) fn extract(tokens: &[String]) -> Vec<Intent> {
-    let has = |stems: &[&str]| tokens.iter().any(|t| starts_with_any(t, stems));
+pub(crate) fn extract(tokens: &Tokens) -> Vec<Intent> {
+    let has = |stems: &[&str]| tokens.any_starts(stems);
     let phrase = |p: &str| has_phrase(tokens, p);
     let any_phrase = |ps: &[&str]| ps.iter().any(|p| has_phrase(tokens, p));
     let negated = |stems: &[&str]| {

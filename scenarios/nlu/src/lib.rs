@@ -137,6 +137,10 @@ pub struct Understanding {
     pub emails: Vec<String>,
     /// Intents, in a fixed order.
     pub intents: Vec<Intent>,
+    /// Whether the caller asks a question about the product ([`is_question`]).
+    pub question: bool,
+    /// Whether the caller corrects something said before ([`is_correction`]).
+    pub correction: bool,
 }
 
 /// An amount of money.
@@ -225,6 +229,8 @@ pub fn understand(text: &str, now: &Now) -> Understanding {
         names: name::extract(&tokens),
         emails: email::extract(text, &tokens),
         intents: intent::extract(&tokens),
+        question: question(text, &tokens),
+        correction: correction(&tokens),
     }
 }
 
@@ -337,8 +343,11 @@ pub fn with_digits(text: &str) -> String {
 /// Whether the caller corrects something said before: "нет, не пятьсот, а семьсот",
 /// "я имел в виду…", "точнее…", "поправка". The corrected value is the last one said.
 pub fn is_correction(text: &str) -> bool {
-    let t = text::tokens(text);
-    let has = |p: &str| text::has_phrase(&t, p);
+    correction(&text::tokens(text))
+}
+
+fn correction(t: &text::Tokens) -> bool {
+    let has = |p: &str| text::has_phrase(t, p);
     (t.iter().any(|w| w == "не") && t.iter().any(|w| w == "а"))
         || has("имел в виду")
         || has("имела в виду")
@@ -355,6 +364,10 @@ pub fn is_correction(text: &str) -> bool {
 /// Whether the utterance is a question about the product (asked as ASR writes it, with
 /// no question mark): "а доставка у вас есть", "какая гарантия", "сколько по времени".
 pub fn is_question(text: &str) -> bool {
+    question(text, &text::tokens(text))
+}
+
+fn question(text: &str, t: &text::Tokens) -> bool {
     const ASKING: &[&str] = &[
         "сколько",
         "какой",
@@ -382,7 +395,6 @@ pub fn is_question(text: &str) -> bool {
         "интегрируется",
         "подходит",
     ];
-    let t = text::tokens(text);
     text.contains('?')
         || (t.len() >= 2
             && t.iter().any(|w| ASKING.contains(&w.as_str()))

@@ -5,7 +5,7 @@
 /// Punctuation the recogniser may add is dropped, except inside numbers (`1,5`,
 /// `11:30`, `250.000`) and a leading `+` of a phone number. Hyphens separate words
 /// (`кем-нибудь` → `кем`, `нибудь`).
-pub(crate) fn tokens(text: &str) -> Vec<String> {
+pub(crate) fn tokens(text: &str) -> Tokens {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut prev = ' ';
@@ -26,7 +26,62 @@ pub(crate) fn tokens(text: &str) -> Vec<String> {
     if !current.is_empty() {
         out.push(current);
     }
-    out
+    Tokens::new(out)
+}
+
+/// An utterance's tokens, with the set of their first letters: most of the hundreds of
+/// stems and phrases the extractors try start with a letter no token starts with, and
+/// that set rules them out without comparing a single token (the scenario runs every
+/// rule on every utterance, inside the per-step budget).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Tokens {
+    words: Vec<String>,
+    /// Bit [`head`] of every token.
+    heads: [u64; 4],
+}
+
+impl Tokens {
+    fn new(words: Vec<String>) -> Tokens {
+        let mut heads = [0; 4];
+        for word in &words {
+            if let Some(bit) = head(word) {
+                heads[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        Tokens { words, heads }
+    }
+
+    /// Whether some token may start with `word`: `false` means that none does.
+    pub(crate) fn may_start(&self, word: &str) -> bool {
+        head(word).is_none_or(|bit| self.heads[bit / 64] & (1 << (bit % 64)) != 0)
+    }
+
+    /// Whether some token starts with one of `stems`.
+    pub(crate) fn any_starts(&self, stems: &[&str]) -> bool {
+        stems
+            .iter()
+            .any(|s| self.may_start(s) && self.words.iter().any(|t| t.starts_with(s)))
+    }
+}
+
+impl std::ops::Deref for Tokens {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        &self.words
+    }
+}
+
+/// A word's first letter as one of 256 bits: each Cyrillic letter its own bit (its two
+/// UTF-8 bytes), anything else by its first byte (collisions only cost a comparison).
+fn head(word: &str) -> Option<usize> {
+    match *word.as_bytes() {
+        [] => None,
+        [lead @ (0xD0 | 0xD1), next, ..] => {
+            Some((usize::from(lead & 1) << 6) | usize::from(next & 0x3F))
+        }
+        [first, ..] => Some(128 | usize::from(first & 0x7F)),
+    }
 }
 
 /// A character's folded form and whether it belongs in a word. ASCII and Russian
@@ -60,7 +115,7 @@ pub(crate) fn starts_with_any(word: &str, stems: &[&str]) -> bool {
 }
 
 /// Whether the token list contains `phrase` (space-separated words) as a run.
-pub(crate) fn has_phrase(tokens: &[String], phrase: &str) -> bool {
+pub(crate) fn has_phrase(tokens: &Tokens, phrase: &str) -> bool {
     phrase_at(tokens, phrase).is_some()
 }
 
@@ -68,11 +123,9 @@ pub(crate) fn has_phrase(tokens: &[String], phrase: &str) -> bool {
 ///
 /// Called for every phrase of every rule on every utterance, so it allocates nothing and
 /// only looks further than the first word where that word matches.
-pub(crate) fn phrase_at(tokens: &[String], phrase: &str) -> Option<usize> {
-    // Most phrases start with a letter no token starts with: skip them before splitting
-    // (two bytes: one Cyrillic letter).
-    let head = &phrase.as_bytes()[..phrase.len().min(2)];
-    if !tokens.iter().any(|t| t.as_bytes().starts_with(head)) {
+pub(crate) fn phrase_at(tokens: &Tokens, phrase: &str) -> Option<usize> {
+    // Most phrases start with a letter no token starts with: skip them before splitting.
+    if !tokens.may_start(phrase) {
         return None;
     }
     let first = phrase.split_once(' ').map_or(phrase, |(first, _)| first);
@@ -100,12 +153,12 @@ mod tests {
 
     #[test]
     fn tokenising() {
-        assert_eq!(tokens("Ну, 1,5 млн. Ёлки!"), ["ну", "1,5", "млн", "елки"]);
+        assert_eq!(*tokens("Ну, 1,5 млн. Ёлки!"), ["ну", "1,5", "млн", "елки"]);
         assert_eq!(
-            tokens("в 11:30, +7 (916) 123-45-67"),
+            *tokens("в 11:30, +7 (916) 123-45-67"),
             ["в", "11:30", "+7", "916", "123", "45", "67"]
         );
-        assert_eq!(tokens("кем-нибудь"), ["кем", "нибудь"]);
+        assert_eq!(*tokens("кем-нибудь"), ["кем", "нибудь"]);
         assert!(tokens("").is_empty());
     }
 
@@ -115,5 +168,24 @@ mod tests {
         assert!(has_phrase(&t, "да нет"));
         assert!(has_phrase(&t, "нет навер*"));
         assert!(!has_phrase(&t, "нет да"));
+    }
+
+    #[test]
+    fn first_letters_rule_out_only_what_cannot_match() {
+        let t = tokens("Ёлки, звоните в 11:30 Bob");
+        for word in ["елк", "звон", "в", "11", "1", "b", "bo", ""] {
+            assert!(t.may_start(word), "{word}");
+        }
+        for word in ["ёлк", "ж", "дорог", "2", "x"] {
+            assert!(!t.may_start(word), "{word}");
+        }
+        // Every two-byte Cyrillic letter has a bit of its own.
+        let letters: std::collections::BTreeSet<usize> = ('а'..='я')
+            .chain(['ё'])
+            .filter_map(|c| head(&c.to_string()))
+            .collect();
+        assert_eq!(letters.len(), 33);
+        assert!(t.any_starts(&["дорог", "звон"]));
+        assert!(!t.any_starts(&["дорог", "звонок"]));
     }
 }

@@ -160,6 +160,7 @@ fn the_acceptance_examples_are_understood() {
 
 #[test]
 fn corrections_questions_and_plain_numbers() {
+    let now = sva_nlu::Now::parse_rfc3339("2026-03-02T12:00:00+03:00").unwrap();
     assert_eq!(sva_nlu::numbers("нет не пятьсот а семьсот"), [500, 700]);
     assert_eq!(
         sva_nlu::numbers("полтора миллиона и три склада"),
@@ -172,9 +173,17 @@ fn corrections_questions_and_plain_numbers() {
         "не ольга а анна",
     ] {
         assert!(sva_nlu::is_correction(yes), "{yes}");
+        assert_eq!(
+            sva_nlu::understand(yes, &now).correction,
+            sva_nlu::is_correction(yes)
+        );
     }
     for no in ["нет спасибо", "да", "а сколько стоит", "не знаю"] {
         assert!(!sva_nlu::is_correction(no), "{no}");
+        assert_eq!(
+            sva_nlu::understand(no, &now).correction,
+            sva_nlu::is_correction(no)
+        );
     }
     for yes in [
         "а доставка у вас есть",
@@ -184,6 +193,10 @@ fn corrections_questions_and_plain_numbers() {
         "как быстро вы внедряете",
     ] {
         assert!(sva_nlu::is_question(yes), "{yes}");
+        assert_eq!(
+            sva_nlu::understand(yes, &now).question,
+            sva_nlu::is_question(yes)
+        );
     }
     for no in [
         "нам нужна система для склада",
@@ -193,5 +206,9 @@ fn corrections_questions_and_plain_numbers() {
         "в пятницу после обеда",
     ] {
         assert!(!sva_nlu::is_question(no), "{no}");
+        assert_eq!(
+            sva_nlu::understand(no, &now).question,
+            sva_nlu::is_question(no)
+        );
     }
 }

@@ -4,7 +4,7 @@ use crate::nodes::{book_callback, manager, next, save_email, spoken_money};
 use crate::{Sales, say};
 use serde_json::json;
 use sva_sdk::abi::{Event, Outcome};
-use sva_sdk::nlu::{Intent, is_correction, is_question, numbers};
+use sva_sdk::nlu::{Intent, numbers};
 use sva_sdk::{Ctx, Flow};
 
 type C<'a, 'b> = &'a mut Ctx<'b, Sales>;
@@ -20,7 +20,7 @@ pub(crate) fn do_not_call(ctx: C) -> Option<Flow> {
 
 /// "нет, не пятьсот, а семьсот": the last value said replaces the slot it belongs to.
 pub(crate) fn correction(ctx: C) -> Option<Flow> {
-    if !is_correction(ctx.text()) {
+    if !ctx.understood().correction {
         return None;
     }
     let u = ctx.understood().clone();
@@ -182,7 +182,7 @@ pub(crate) fn send_email(ctx: C) -> Option<Flow> {
 /// A product question, at any point: look it up, then come back.
 pub(crate) fn question(ctx: C) -> Option<Flow> {
     let asks_price = ctx.has(Intent::PriceQuestion);
-    if !(asks_price || is_question(ctx.text()))
+    if !(asks_price || ctx.understood().question)
         || matches!(ctx.node(), "email" | "phone_dictate" | "answer")
     {
         return None;

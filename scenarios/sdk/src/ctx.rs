@@ -207,5 +207,7 @@ fn nothing() -> Understanding {
         names: Vec::new(),
         emails: Vec::new(),
         intents: Vec::new(),
+        question: false,
+        correction: false,
     }
 }

@@ -22,6 +22,8 @@ mod envelope;
 #[doc(hidden)]
 pub mod glue;
 mod graph;
+#[cfg(all(target_arch = "wasm32", feature = "step-heap"))]
+mod heap;
 
 pub use ctx::Ctx;
 pub use envelope::Envelope;
@@ -49,6 +51,12 @@ pub trait Scenario {
 }
 
 pub use glue::run_step;
+
+/// Every step runs in a fresh instance, so the module's heap only moves forward
+/// (see `heap.rs`; the `step-heap` feature, on by default).
+#[cfg(all(target_arch = "wasm32", feature = "step-heap"))]
+#[global_allocator]
+static HEAP: heap::StepHeap = heap::StepHeap::new();
 
 /// Exports a [`Scenario`] as a module: `sva_abi_version`, `sva_alloc`, `sva_step`,
 /// `sva_manifest` (on `wasm32` only; natively use [`run_step`]).

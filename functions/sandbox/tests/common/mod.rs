@@ -18,6 +18,17 @@ pub fn hostile(name: &str) -> Vec<u8> {
     wat::parse_file(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// The default scenario, which `make test` builds before the tests run.
+pub fn default_scenario_wasm() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/wasm32-unknown-unknown/wasm/sales_qualification.wasm"
+    );
+    std::fs::read(path).unwrap_or_else(|e| {
+        panic!("{path}: {e} (run `make test`: it builds the scenario modules first)")
+    })
+}
+
 /// A sandbox with the default limits.
 pub fn sandbox() -> Arc<Sandbox> {
     Arc::new(Sandbox::new(SandboxConfig::default()).expect("engine"))
