@@ -7,6 +7,7 @@
 //! step never touches cost nothing.
 
 fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
     if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") {
         println!("cargo::rustc-link-arg-cdylib=--initial-memory=4194304");
     }

@@ -109,18 +109,37 @@ fn engine_config(config: &SandboxConfig) -> Config {
         .max_memory_size(limits.max_memory_bytes)
         .table_elements(limits.max_table_elements)
         .max_unused_warm_slots(slots.min(32));
-    if PoolingAllocationConfig::is_pagemap_scan_available() {
+    if PoolingAllocationConfig::is_pagemap_scan_available() && !swap_in_use() {
         // Between steps a slot's memory is reset by copying back only the pages the
         // step wrote (found with Linux's PAGEMAP_SCAN), instead of handing them back to
         // the kernel and faulting them in again on the next step. Without the scan,
         // keeping memory resident would mean a `memset` of the whole window per step,
         // which costs more than the faults it saves: then the default stays.
+        //
+        // wasmtime 48's scan resets only written pages that are present: a written page
+        // the kernel swapped out would reach the slot's next instance, perhaps another
+        // tenant's, unreset (bytecodealliance/wasmtime#14357). So the scan is used only
+        // on a host without swap (serverless containers have none).
         pool.pagemap_scan(Enabled::Yes)
             .linear_memory_keep_resident(RESIDENT_BYTES)
             .table_keep_resident(RESIDENT_TABLE_BYTES);
     }
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     c
+}
+
+/// Whether this host has swap space (any device or file listed in `/proc/swaps`; a host
+/// without that file is treated as having swap).
+fn swap_in_use() -> bool {
+    std::fs::read_to_string("/proc/swaps").map_or(true, |swaps| lists_swap(&swaps))
+}
+
+/// Whether a `/proc/swaps` text lists anything below its header line.
+fn lists_swap(proc_swaps: &str) -> bool {
+    proc_swaps
+        .lines()
+        .skip(1)
+        .any(|line| !line.trim().is_empty())
 }
 
 fn compatibility_hash(engine: &Engine) -> String {
@@ -164,5 +183,20 @@ impl Ticker {
             tracing::error!(error = %e, "cannot start the epoch ticker");
         }
         Ticker { stop }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lists_swap;
+
+    #[test]
+    fn swap_is_read_from_proc_swaps() {
+        let header = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+        assert!(!lists_swap(header));
+        assert!(!lists_swap(""));
+        assert!(lists_swap(&format!(
+            "{header}/dev/zram0                              partition\t4194300\t\t0\t\t100\n"
+        )));
     }
 }

@@ -28,6 +28,9 @@ impl ResourceLimiter for StepState {
             ));
             return Ok(false);
         }
+        // A smaller request after a refused one may succeed (the SDK's heap retries with
+        // the exact size): only a refusal that ends the step is the step's failure.
+        self.over_limit = None;
         Ok(true)
     }
 
@@ -44,6 +47,7 @@ impl ResourceLimiter for StepState {
             ));
             return Ok(false);
         }
+        self.over_limit = None;
         Ok(true)
     }
 

@@ -33,6 +33,7 @@ fn each_hostile_module_ends_in_its_typed_error() {
     let sandbox = sandbox();
     let expected = [
         ("infinite_loop", "out_of_fuel"),
+        ("refused_then_loop", "out_of_fuel"),
         ("memory_bomb", "memory_limit"),
         ("deep_recursion", "trap"),
         ("trap", "trap"),

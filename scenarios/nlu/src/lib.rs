@@ -118,8 +118,10 @@ impl Now {
     }
 }
 
-/// Everything understood in one utterance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Everything understood in one utterance (more may be added: build one with
+/// [`understand`] or `Understanding::default()`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Understanding {
     /// The input text, unchanged.
     pub text: String,

@@ -198,16 +198,5 @@ const FALLBACK_NOW: &str = "2026-01-01T12:00:00+03:00";
 
 /// An empty understanding: no words, nothing understood.
 fn nothing() -> Understanding {
-    Understanding {
-        text: String::new(),
-        money: Vec::new(),
-        phones: Vec::new(),
-        dates: Vec::new(),
-        answer: None,
-        names: Vec::new(),
-        emails: Vec::new(),
-        intents: Vec::new(),
-        question: false,
-        correction: false,
-    }
+    Understanding::default()
 }

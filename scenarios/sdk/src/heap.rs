@@ -13,6 +13,9 @@
 //! that churns through far more memory than it holds at once can turn the SDK's
 //! `step-heap` feature off to get the standard allocator back.
 
+#[cfg(target_feature = "atomics")]
+compile_error!("the step heap assumes one thread: build without the `atomics` feature");
+
 use core::alloc::{GlobalAlloc, Layout};
 use core::arch::wasm32;
 use core::cell::Cell;
@@ -64,7 +67,7 @@ impl StepHeap {
                 return false;
             }
         }
-        self.end.set(wasm32::memory_size(0) * PAGE);
+        self.end.set(wasm32::memory_size(0).saturating_mul(PAGE));
         true
     }
 }
@@ -83,7 +86,7 @@ unsafe impl GlobalAlloc for StepHeap {
         if self.next.get() == 0 {
             let base = &raw const __heap_base as usize;
             self.next.set(base.max(1));
-            self.end.set(wasm32::memory_size(0) * PAGE);
+            self.end.set(wasm32::memory_size(0).saturating_mul(PAGE));
         }
         let align = layout.align();
         let Some(start) = self
