@@ -147,8 +147,10 @@ fn piece(tokens: &[String], i: usize) -> Option<(String, usize)> {
 
 /// E-mail addresses in the raw text and in `tokens`.
 pub(crate) fn extract(raw: &str, tokens: &[String]) -> Vec<String> {
+    // Only a word with `@` can be a written address: the others are not lowercased.
     let mut out: Vec<String> = raw
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')'))
+        .filter(|w| w.contains('@'))
         .map(|w| {
             w.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ':' | '"' | '\''))
                 .to_lowercase()
