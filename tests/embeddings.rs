@@ -210,15 +210,20 @@ async fn a_wrong_key_is_refused_plainly_and_never_shown() {
     // The service quoted the key back; it goes no further.
     assert!(!e.to_string().contains("wrong-secret"), "{e}");
     assert!(admin.sources("demo").await.unwrap().is_empty());
+    // A call still gets an answer, though the knowledge base is empty: never dead air.
+    let mut call = stack.call().await;
+    let answer = said(
+        call.say("сколько стоит терминал тэ эс сорок")
+            .await
+            .unwrap(),
+    );
+    assert!(!answer.is_empty(), "never dead air");
 }
 
 #[tokio::test]
 async fn turning_embeddings_on_starts_a_dense_index_that_reindex_fills() {
-    let dir = tempfile::tempdir().unwrap();
-    let stack = sva_local::LocalStack::start(sva_tests::options(&dir))
-        .await
-        .unwrap();
-    let operator = sva_admin::client::AdminClient::new(&stack.url(), stack.operator_key());
+    let stack = Stack::start().await;
+    let operator = stack.admin();
     operator
         .create_tenant(&sva_admin::NewTenant {
             id: "acme".into(),
@@ -233,16 +238,15 @@ async fn turning_embeddings_on_starts_a_dense_index_that_reindex_fills() {
         .put_source("acme", "stanki.md", body.into())
         .await
         .unwrap();
-    drop(stack);
+    let dir = stack.stop();
 
     let service = EmbeddingService::start().await;
-    let stack = sva_local::LocalStack::start(LocalOptions {
+    let stack = Stack::start_in(dir, |options| LocalOptions {
         embeddings: Some(service.config()),
-        ..sva_tests::options(&dir)
+        ..options
     })
-    .await
-    .unwrap();
-    let operator = sva_admin::client::AdminClient::new(&stack.url(), stack.operator_key());
+    .await;
+    let operator = stack.admin();
     // The demo tenant's dense index is filled on start; another tenant's waits for
     // `reindex` (and finds nothing meanwhile, rather than passages without vectors).
     let question = "за сколько дней привезёте станок";

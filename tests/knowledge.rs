@@ -181,23 +181,18 @@ async fn sources_are_uploaded_replaced_deleted_and_kept_to_their_tenant() {
 
 #[tokio::test]
 async fn a_lost_index_is_rebuilt_from_the_stored_sources() {
-    let dir = tempfile::tempdir().unwrap();
-    let stack = sva_local::LocalStack::start(sva_tests::options(&dir))
-        .await
-        .unwrap();
-    let admin = sva_admin::client::AdminClient::new(&stack.url(), stack.operator_key());
-    let before = admin
+    let stack = Stack::start().await;
+    let before = stack
+        .admin()
         .search_knowledge("demo", "а лизинг у вас есть", 1)
         .await
         .unwrap();
     assert_eq!(before[0].heading, "Оплата и скидки / Лизинг");
-    drop(stack);
+    let dir = stack.stop();
     std::fs::remove_dir_all(dir.path().join(sva_local::KNOWLEDGE_INDEX_DIR)).unwrap();
-    let stack = sva_local::LocalStack::start(sva_tests::options(&dir))
-        .await
-        .unwrap();
-    let admin = sva_admin::client::AdminClient::new(&stack.url(), stack.operator_key());
-    let after = admin
+    let stack = Stack::start_in(dir, |options| options).await;
+    let after = stack
+        .admin()
         .search_knowledge("demo", "а лизинг у вас есть", 1)
         .await
         .unwrap();

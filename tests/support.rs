@@ -32,34 +32,40 @@ pub struct Stack {
 impl Stack {
     /// Starts the local stack on `127.0.0.1:0`.
     pub async fn start() -> Stack {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let stack = LocalStack::start(options(&dir))
-            .await
-            .expect("the local stack starts");
-        Stack { stack, dir }
+        Stack::start_with(|options| options).await
     }
 
     /// Starts the local stack with `adjust` applied to the tests' options.
     pub async fn start_with(adjust: impl FnOnce(LocalOptions) -> LocalOptions) -> Stack {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Stack::start_in(tempfile::tempdir().expect("temp dir"), adjust).await
+    }
+
+    /// Starts the local stack over `dir`, which may hold an earlier stack's data (see
+    /// [`Stack::stop`]), with `adjust` applied to the tests' options.
+    pub async fn start_in(
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(LocalOptions) -> LocalOptions,
+    ) -> Stack {
         let stack = LocalStack::start(adjust(options(&dir)))
             .await
             .expect("the local stack starts");
         Stack { stack, dir }
     }
 
+    /// Stops the stack and keeps its data directory, for a restart with [`Stack::start_in`].
+    pub fn stop(self) -> tempfile::TempDir {
+        drop(self.stack);
+        self.dir
+    }
+
     /// Starts the local stack with the tenant cache off, so an activation reaches the
     /// very next call (the tests of the admin API need no waiting).
     pub async fn start_uncached() -> Stack {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let options = LocalOptions {
+        Stack::start_with(|options| LocalOptions {
             tenant_ttl: std::time::Duration::ZERO,
-            ..options(&dir)
-        };
-        let stack = LocalStack::start(options)
-            .await
-            .expect("the local stack starts");
-        Stack { stack, dir }
+            ..options
+        })
+        .await
     }
 
     /// The admin API with the operator key.

@@ -200,6 +200,15 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| IndexError::Unavailable(format!("the index task failed: {e}")))?
 }
 
+/// Runs a call to the embeddings service (which blocks) off the async workers.
+async fn embedding<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, EmbedError> + Send + 'static,
+) -> Result<T, EmbedError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))?
+}
+
 impl KnowledgeBase {
     /// A knowledge base keeping sources in `store` and passages in `index`, BM25 only.
     pub fn new(store: DynStore, index: Arc<dyn Index>) -> KnowledgeBase {
@@ -235,11 +244,8 @@ impl KnowledgeBase {
         };
         let texts: Vec<String> = chunks.iter().map(Chunk::indexed_text).collect();
         let budget = embeddings.budget_for(texts.len());
-        let embedded = tokio::task::spawn_blocking(move || {
-            embeddings.embed(&texts, Purpose::Document, budget)
-        })
-        .await
-        .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))??;
+        let embedded =
+            embedding(move || embeddings.embed(&texts, Purpose::Document, budget)).await?;
         Ok(embedded.vectors)
     }
 
@@ -403,13 +409,7 @@ impl KnowledgeBase {
         let (mut vector, mut embedding_tokens, mut dense_error) = (None, 0, None);
         if let Some(embeddings) = self.embeddings.clone() {
             let text = query.to_owned();
-            let embedded = tokio::task::spawn_blocking(move || {
-                embeddings.question(&text, EMBED_QUESTION_BUDGET)
-            })
-            .await
-            .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))
-            .and_then(|r| r);
-            match embedded {
+            match embedding(move || embeddings.question(&text, EMBED_QUESTION_BUDGET)).await {
                 Ok((question, tokens)) => {
                     embedding_tokens = tokens;
                     vector = Some(question);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{default_scenario_wasm, input, load, minimal_wasm, sandbox};
+use common::{default_scenario_wasm, input, load, minimal_wasm, sandbox, sandbox_with};
 use sva_abi::{Action, Event, Limits};
 use sva_sandbox::{ModuleKey, Sandbox, SandboxConfig};
 
@@ -119,14 +119,10 @@ fn artifacts_are_written_once_and_mapped_afterwards() {
 /// eighth of the default ceiling.
 #[test]
 fn the_default_scenario_takes_an_input_near_the_size_limit_in_4_mib() {
-    let sandbox = Sandbox::new(SandboxConfig {
-        limits: Limits {
-            max_memory_bytes: 4 << 20,
-            ..Limits::default()
-        },
-        ..SandboxConfig::default()
-    })
-    .unwrap();
+    let sandbox = sandbox_with(Limits {
+        max_memory_bytes: 4 << 20,
+        ..Limits::default()
+    });
     let scenario = load(&sandbox, "t", &default_scenario_wasm()).unwrap();
     let started = sandbox.step(&scenario, &input("t", 0)).expect("greeting");
     let phrase = "бюджет где-то полтора миллиона рублей позвоните завтра в три ";

@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{hostile, input, load, minimal_wasm, sandbox};
+use common::{hostile, input, load, minimal_wasm, sandbox, sandbox_with};
 use std::time::{Duration, Instant};
 use sva_abi::Limits;
-use sva_sandbox::{Sandbox, SandboxConfig, SandboxError};
+use sva_sandbox::{Sandbox, SandboxError};
 
 /// Loads and steps a hostile module, returning the error code it ends in.
 fn failure(sandbox: &Sandbox, name: &str) -> String {
@@ -91,15 +91,11 @@ fn errors_name_what_is_wrong() {
 
 #[test]
 fn a_loop_with_plentiful_fuel_is_stopped_by_the_deadline() {
-    let config = SandboxConfig {
-        limits: Limits {
-            fuel_per_step: u64::MAX / 2,
-            step_deadline_ms: 50,
-            ..Limits::default()
-        },
-        ..SandboxConfig::default()
-    };
-    let sandbox = Sandbox::new(config).unwrap();
+    let sandbox = sandbox_with(Limits {
+        fuel_per_step: u64::MAX / 2,
+        step_deadline_ms: 50,
+        ..Limits::default()
+    });
     assert_eq!(failure(&sandbox, "infinite_loop"), "deadline");
 }
 
@@ -111,14 +107,10 @@ fn garbage_and_oversized_modules_are_refused_before_compiling() {
     let err = load(&sandbox, "t", b"not wasm at all").unwrap_err();
     assert_eq!(err.code(), "invalid_module");
 
-    let small = Sandbox::new(SandboxConfig {
-        limits: Limits {
-            max_module_bytes: 100,
-            ..Limits::default()
-        },
-        ..SandboxConfig::default()
-    })
-    .unwrap();
+    let small = sandbox_with(Limits {
+        max_module_bytes: 100,
+        ..Limits::default()
+    });
     let err = load(&small, "t", &minimal_wasm()).unwrap_err();
     assert!(
         matches!(err, SandboxError::ModuleTooLarge { max: 100, .. }),

@@ -70,15 +70,18 @@ fn lookup(nominative: &str) -> Option<(&'static str, bool)> {
         .map(|i| (NAMES[i].1, NAMES[i].2))
 }
 
+/// Stems whose nominative has a vowel the case forms drop: павла → павел, льва → лев.
+const FLEETING: &[(&str, &str)] = &[("павл", "павел"), ("льв", "лев")];
+
 /// Whether some name in the table starts with the word's first two letters. Every form
-/// [`name_of`] tries keeps them (the stem is at least two letters), except «льв-» → «лев»:
-/// so a word that fails this is no name, and costs one binary search instead of a lookup
-/// per case ending.
+/// [`name_of`] tries keeps them (the stem is at least two letters), except where a
+/// [`FLEETING`] vowel changes them: so a word that fails this is no name, and costs one
+/// binary search instead of a lookup per case ending.
 fn may_be_name(word: &str) -> bool {
-    let two = word.char_indices().nth(2).map_or(word, |(i, _)| &word[..i]);
-    if two == "ль" {
+    if FLEETING.iter().any(|(stem, _)| word.starts_with(stem)) {
         return true;
     }
+    let two = word.char_indices().nth(2).map_or(word, |(i, _)| &word[..i]);
     let i = NAMES.partition_point(|(form, _, _)| form.as_bytes() < two.as_bytes());
     NAMES
         .get(i)
@@ -102,10 +105,8 @@ fn name_of(word: &str) -> Option<(&'static str, bool)> {
             continue;
         }
         candidate.clear();
-        // Fleeting vowels: павла → павел, льва → лев.
-        match (stem, *nominative) {
-            ("павл", "") => candidate.push_str("павел"),
-            ("льв", "") => candidate.push_str("лев"),
+        match FLEETING.iter().find(|(s, _)| *s == stem) {
+            Some((_, full)) if nominative.is_empty() => candidate.push_str(full),
             _ => {
                 candidate.push_str(stem);
                 candidate.push_str(nominative);

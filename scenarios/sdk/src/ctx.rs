@@ -74,14 +74,14 @@ impl<'a, S> Ctx<'a, S> {
     pub fn understood(&self) -> &Understanding {
         self.understood.get_or_init(|| {
             if self.text().trim().is_empty() {
-                return nothing();
+                return Understanding::default();
             }
             // The host always sends a valid `now`; for a module run by hand with a bad
             // one, a fixed reference keeps relative dates sane rather than absent.
             Now::parse_rfc3339(&self.context.now)
                 .or_else(|_| Now::parse_rfc3339(FALLBACK_NOW))
                 .map(|now| sva_nlu::understand(self.text(), &now))
-                .unwrap_or_else(|_| nothing())
+                .unwrap_or_default()
         })
     }
 
@@ -195,8 +195,3 @@ impl<'a, S> Ctx<'a, S> {
 
 /// The reference time used when the context's `now` is not RFC 3339.
 const FALLBACK_NOW: &str = "2026-01-01T12:00:00+03:00";
-
-/// An empty understanding: no words, nothing understood.
-fn nothing() -> Understanding {
-    Understanding::default()
-}

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use sva_abi::{Context, Event, StepInput};
+use sva_abi::{Context, Event, Limits, StepInput};
 use sva_sandbox::{ModuleKey, Sandbox, SandboxConfig, SandboxError, Scenario};
 
 /// The minimal conforming module of the ABI spec, compiled from its WAT.
@@ -32,6 +32,15 @@ pub fn default_scenario_wasm() -> Vec<u8> {
 /// A sandbox with the default limits.
 pub fn sandbox() -> Arc<Sandbox> {
     Arc::new(Sandbox::new(SandboxConfig::default()).expect("engine"))
+}
+
+/// A sandbox with `limits` instead of the defaults.
+pub fn sandbox_with(limits: Limits) -> Sandbox {
+    Sandbox::new(SandboxConfig {
+        limits,
+        ..SandboxConfig::default()
+    })
+    .expect("engine")
 }
 
 /// Loads `wasm` for `tenant`.
