@@ -17,7 +17,7 @@ fn benches(c: &mut Criterion) {
         .load_bytes(key.clone(), &wasm)
         .expect("module loads");
     let input = common::input(common::mid_call_state(&sandbox, &scenario));
-    let json = serde_json::to_vec(&input).expect("json");
+    let json = serde_json::to_string(&input).expect("json");
     eprintln!("input document: {} bytes", json.len());
 
     c.bench_function("step (fresh instance, ~2 KB state)", |b| {

@@ -17,12 +17,17 @@ fn main() {
         .load_bytes(ModuleKey::for_module("bench", &wasm), &wasm)
         .expect("module loads");
     let input = common::input(common::mid_call_state(&sandbox, &scenario));
-    let json = serde_json::to_vec(&input).expect("json");
+    let json = serde_json::to_string(&input).expect("json");
     for _ in 0..1_000 {
         sandbox.step_raw(&scenario, &json).expect("warm-up step");
     }
     let faults_before = minor_faults();
-    let mut samples: Vec<u128> = (0..10_000)
+    // More steps for a profiler to sample (`SVA_BENCH_STEPS=200000 perf record …`).
+    let steps = std::env::var("SVA_BENCH_STEPS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000usize);
+    let mut samples: Vec<u128> = (0..steps)
         .map(|_| {
             let started = Instant::now();
             sandbox.step_raw(&scenario, &json).expect("step");

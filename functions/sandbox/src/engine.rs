@@ -75,6 +75,9 @@ const RESIDENT_TABLE_BYTES: usize = 64 << 10;
 fn engine_config(config: &SandboxConfig) -> Config {
     let limits = &config.limits;
     let mut c = Config::new();
+    if std::env::var_os("SVA_PERFMAP").is_some() {
+        c.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     c.strategy(Strategy::Cranelift)
         .cranelift_opt_level(OptLevel::Speed)
         .consume_fuel(true)

@@ -70,7 +70,8 @@ impl Sandbox {
             });
         }
         let input = dry_run_input();
-        let json = serde_json::to_vec(&input).map_err(|e| SandboxError::Engine(e.to_string()))?;
+        let json =
+            serde_json::to_string(&input).map_err(|e| SandboxError::Engine(e.to_string()))?;
         let started = Instant::now();
         let (dry_run, fuel) = self.step_metered(&scenario, &json)?;
         Ok(ModuleReport {

@@ -74,12 +74,13 @@ struct Run<'a> {
 impl Sandbox {
     /// Runs one step: `input` in, the validated output out.
     pub fn step(&self, scenario: &Scenario, input: &StepInput) -> Result<StepOutput, SandboxError> {
-        let json = serde_json::to_vec(input).map_err(|e| SandboxError::Engine(e.to_string()))?;
+        let json = serde_json::to_string(input).map_err(|e| SandboxError::Engine(e.to_string()))?;
         self.step_raw(scenario, &json)
     }
 
-    /// Runs one step on an already-encoded input document.
-    pub fn step_raw(&self, scenario: &Scenario, input: &[u8]) -> Result<StepOutput, SandboxError> {
+    /// Runs one step on an already-encoded input document. It is text: ABI v1 promises
+    /// modules UTF-8, so they need not check it.
+    pub fn step_raw(&self, scenario: &Scenario, input: &str) -> Result<StepOutput, SandboxError> {
         self.step_metered(scenario, input).map(|(output, _)| output)
     }
 
@@ -87,7 +88,7 @@ impl Sandbox {
     pub fn step_metered(
         &self,
         scenario: &Scenario,
-        input: &[u8],
+        input: &str,
     ) -> Result<(StepOutput, u64), SandboxError> {
         let limits = &self.config.limits;
         let too_large = || SandboxError::InputTooLarge {
@@ -102,7 +103,7 @@ impl Sandbox {
         let memory = run.memory(scenario)?;
         let alloc = run.func::<i32, i32>(&scenario.alloc, sva_abi::exports::ALLOC)?;
         let ptr = alloc.call(&mut run.store, len).map_err(|e| run.fail(e))?;
-        memory.write(&mut run.store, ptr as u32 as usize, input).map_err(|_| {
+        memory.write(&mut run.store, ptr as u32 as usize, input.as_bytes()).map_err(|_| {
             SandboxError::BadOutput(format!(
                 "sva_alloc({len}) returned {ptr:#x}, which is not {len} writable bytes of memory"
             ))

@@ -136,7 +136,7 @@ fn the_default_scenario_takes_an_input_near_the_size_limit_in_4_mib() {
         let text = "Спасибо за звонок, перезвоним. ".repeat(20);
         step.context.tenant.texts.insert(format!("note_{i}"), text);
     }
-    let json = serde_json::to_vec(&step).unwrap();
+    let json = serde_json::to_string(&step).unwrap();
     assert!(json.len() > 200 << 10 && json.len() < sandbox.limits().max_input_bytes);
     let (output, fuel) = sandbox
         .step_metered(&scenario, &json)

@@ -14,8 +14,11 @@ mod name;
 mod numbers;
 mod phone;
 mod text;
+mod utterance;
 
 use serde::Serialize;
+
+pub use utterance::Utterance;
 
 /// At most this many phones, dates, names and e-mails are returned per utterance (a
 /// caller never says more; the bound keeps de-duplication constant-time).
@@ -216,24 +219,9 @@ pub enum Intent {
     DoNotCall,
 }
 
-/// Runs every extractor on `text`.
+/// Runs every extractor on `text` (see [`Utterance`] for one kind at a time).
 pub fn understand(text: &str, now: &Now) -> Understanding {
-    let tokens = text::tokens(text);
-    let mut taken = vec![false; tokens.len()];
-    let phones = phone::extract(&tokens, &mut taken);
-    let dates = date::extract(&tokens, now, &mut taken);
-    Understanding {
-        text: text.to_string(),
-        money: money::extract(&tokens, &taken),
-        phones,
-        dates,
-        answer: answer::extract(&tokens),
-        names: name::extract(&tokens),
-        emails: email::extract(text, &tokens),
-        intents: intent::extract(&tokens),
-        question: question(text, &tokens),
-        correction: correction(&tokens),
-    }
+    Utterance::new(text, *now).understanding()
 }
 
 /// The reference time used when only the *position* of dates matters (to keep them

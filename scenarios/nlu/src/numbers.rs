@@ -325,6 +325,13 @@ pub(crate) fn ordinal(w: &str) -> Option<u32> {
     const ENDINGS: [&str; 10] = [
         "ого", "ое", "ый", "ой", "ому", "ом", "ье", "ьего", "ий", "ьему",
     ];
+    // Every ordinal starts with one of these letters; most words end here.
+    if !matches!(
+        w.chars().next(),
+        Some('п' | 'в' | 'т' | 'ч' | 'ш' | 'с' | 'д' | 'о')
+    ) {
+        return None;
+    }
     if w == "тридцатого" || w == "тридцатое" {
         return Some(30);
     }

@@ -20,11 +20,18 @@ pub(crate) fn do_not_call(ctx: C) -> Option<Flow> {
 
 /// "нет, не пятьсот, а семьсот": the last value said replaces the slot it belongs to.
 pub(crate) fn correction(ctx: C) -> Option<Flow> {
-    if !ctx.understood().correction {
+    if !ctx.understood().is_correction() {
         return None;
     }
-    let u = ctx.understood().clone();
-    let confirm = if let Some(money) = u.money.last() {
+    let u = ctx.understood();
+    let (money, date, name, phone, email) = (
+        u.money().last().cloned(),
+        u.dates().last().cloned(),
+        u.names().last().cloned(),
+        u.phones().last().cloned(),
+        u.emails().last().cloned(),
+    );
+    let confirm = if let Some(money) = money {
         let value = json!({ "amount": money.amount, "currency": money.currency });
         ctx.set_slot("budget", value.clone(), 0.9);
         format!("бюджет {}", spoken_money(&value))
@@ -45,7 +52,7 @@ pub(crate) fn correction(ctx: C) -> Option<Flow> {
         value["amount"] = json!(said * scale);
         ctx.set_slot("budget", value.clone(), 0.8);
         format!("бюджет {}", spoken_money(&value))
-    } else if let Some(date) = u.dates.last() {
+    } else if let Some(date) = date {
         let slot = if ctx.slot("timeline").is_some() || ctx.node() == "timeline" {
             "timeline"
         } else {
@@ -53,13 +60,13 @@ pub(crate) fn correction(ctx: C) -> Option<Flow> {
         };
         ctx.set_slot(slot, json!(date.date), 0.9);
         format!("срок {}", date.date)
-    } else if let Some(name) = u.names.last() {
+    } else if let Some(name) = name {
         ctx.set_slot("name", json!(name), 0.9);
         format!("имя {name}")
-    } else if let Some(phone) = u.phones.last() {
+    } else if let Some(phone) = phone {
         ctx.set_slot("phone", json!(phone), 0.9);
         "номер".to_owned()
-    } else if let Some(email) = u.emails.last() {
+    } else if let Some(email) = email {
         ctx.set_slot("email", json!(email), 0.8);
         format!("почту {email}")
     } else {
@@ -168,7 +175,7 @@ pub(crate) fn send_email(ctx: C) -> Option<Flow> {
         return None;
     }
     ctx.state().wants_email = true;
-    if let Some(email) = ctx.understood().emails.first().cloned() {
+    if let Some(email) = ctx.understood().emails().first().cloned() {
         save_email(ctx, &email);
         return Some(next(ctx));
     }
@@ -182,7 +189,7 @@ pub(crate) fn send_email(ctx: C) -> Option<Flow> {
 /// A product question, at any point: look it up, then come back.
 pub(crate) fn question(ctx: C) -> Option<Flow> {
     let asks_price = ctx.has(Intent::PriceQuestion);
-    if !(asks_price || ctx.understood().question)
+    if !(asks_price || ctx.understood().is_question())
         || matches!(ctx.node(), "email" | "phone_dictate" | "answer")
     {
         return None;

@@ -157,7 +157,7 @@ fn greet(ctx: C) -> Flow {
 
 fn greet_reply(ctx: C) -> Flow {
     let outbound = ctx.call().direction == Direction::Outbound;
-    let answer = ctx.understood().answer;
+    let answer = ctx.understood().answer();
     if outbound {
         return match answer {
             Some(Answer::No) => Flow::Goto("callback_time"),
@@ -241,7 +241,7 @@ pub(crate) fn spoken_money(v: &Value) -> String {
 }
 
 fn take_budget(ctx: C) -> bool {
-    let Some(money) = ctx.understood().money.last().cloned() else {
+    let Some(money) = ctx.understood().money().last().cloned() else {
         return false;
     };
     ctx.set_slot("budget", money_value(&money), 0.9);
@@ -258,7 +258,7 @@ fn budget_reply(ctx: C) -> Flow {
         take_timeline(ctx);
         return next(ctx);
     }
-    match ctx.understood().answer {
+    match ctx.understood().answer() {
         Some(Answer::Maybe | Answer::No) => {
             ctx.say("Хорошо, обсудите это с менеджером.");
             ctx.state().skipped.push("budget".into());
@@ -269,7 +269,7 @@ fn budget_reply(ctx: C) -> Flow {
 }
 
 fn take_timeline(ctx: C) -> bool {
-    if let Some(date) = ctx.understood().dates.first().cloned() {
+    if let Some(date) = ctx.understood().dates().first().cloned() {
         ctx.set_slot("timeline", json!(date.date), 0.9);
         return true;
     }
@@ -292,9 +292,10 @@ fn take_timeline(ctx: C) -> bool {
         "торопимся",
         "горит",
     ];
-    let text = ctx.text().to_lowercase();
-    if text
-        .split_whitespace()
+    if ctx
+        .understood()
+        .words()
+        .iter()
         .any(|w| VAGUE.iter().any(|v| w.starts_with(v)))
     {
         ctx.set_slot("timeline", json!(ctx.text()), 0.5);
@@ -307,7 +308,7 @@ fn timeline_reply(ctx: C) -> Flow {
     if take_timeline(ctx) {
         return next(ctx);
     }
-    match ctx.understood().answer {
+    match ctx.understood().answer() {
         Some(Answer::Maybe | Answer::No) => {
             ctx.state().skipped.push("timeline".into());
             next(ctx)
@@ -330,7 +331,7 @@ pub(crate) fn within_days(ctx: &Ctx<'_, Sales>, value: &Value, days: i64) -> boo
 }
 
 fn decision_reply(ctx: C) -> Flow {
-    let text = ctx.text().to_lowercase();
+    let words = ctx.understood().words();
     let others = [
         "директор",
         "руководител",
@@ -344,13 +345,13 @@ fn decision_reply(ctx: C) -> Flow {
         "шеф",
         "коллег",
     ];
-    let someone_else = text
-        .split_whitespace()
+    let someone_else = words
+        .iter()
         .any(|w| others.iter().any(|o| w.starts_with(o)));
-    let me = text
-        .split_whitespace()
-        .any(|w| matches!(w, "я" | "сам" | "сама" | "решаю" | "лично"));
-    let value = match ctx.understood().answer {
+    let me = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "я" | "сам" | "сама" | "решаю" | "лично"));
+    let value = match ctx.understood().answer() {
         _ if someone_else => ctx.text().to_owned(),
         Some(Answer::Yes) => "сам".to_owned(),
         _ if me => "сам".to_owned(),
@@ -367,7 +368,7 @@ fn decision_reply(ctx: C) -> Flow {
 }
 
 fn name_reply(ctx: C) -> Flow {
-    match ctx.understood().names.first().cloned() {
+    match ctx.understood().names().first().cloned() {
         Some(name) => {
             ctx.set_slot("name", json!(name), 0.9);
             ctx.say(format!("Очень приятно, {name}."));
@@ -398,7 +399,7 @@ fn company_reply(ctx: C) -> Flow {
         .split_whitespace()
         .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
         .collect();
-    if name.is_empty() || ctx.understood().answer == Some(Answer::No) && name.len() <= 1 {
+    if name.is_empty() || ctx.understood().answer() == Some(Answer::No) && name.len() <= 1 {
         return missed(ctx, "company", None);
     }
     let company = name.join(" ");
@@ -429,12 +430,12 @@ fn phone(ctx: C) -> Flow {
 }
 
 fn phone_reply(ctx: C) -> Flow {
-    if let Some(phone) = ctx.understood().phones.first().cloned() {
+    if let Some(phone) = ctx.understood().phones().first().cloned() {
         ctx.set_slot("phone", json!(phone), 0.9);
         return next(ctx);
     }
     if ctx.node() == "phone" {
-        match ctx.understood().answer {
+        match ctx.understood().answer() {
             Some(Answer::Yes) => {
                 let caller = ctx.call().caller.clone().unwrap_or_default();
                 ctx.set_slot("phone", json!(caller), 1.0);
@@ -448,7 +449,7 @@ fn phone_reply(ctx: C) -> Flow {
 }
 
 fn email_reply(ctx: C) -> Flow {
-    match ctx.understood().emails.first().cloned() {
+    match ctx.understood().emails().first().cloned() {
         Some(email) => {
             save_email(ctx, &email);
             next(ctx)
@@ -480,7 +481,7 @@ fn offer_transfer(ctx: C) -> Flow {
 }
 
 fn offer_transfer_reply(ctx: C) -> Flow {
-    match ctx.understood().answer {
+    match ctx.understood().answer() {
         Some(Answer::Yes) => Flow::Goto("transfer"),
         _ => {
             ctx.say("Хорошо, тогда ещё пара вопросов.");
@@ -537,7 +538,7 @@ pub(crate) fn transfer(ctx: C) -> Flow {
 /// Books a callback at the first date in the caller's words (10:00 when no time was
 /// said) and says goodbye; `None` when no date was said.
 pub(crate) fn book_callback(ctx: C) -> Option<Flow> {
-    let date = ctx.understood().dates.first().cloned()?;
+    let date = ctx.understood().dates().first().cloned()?;
     let time = date.time.clone().unwrap_or_else(|| "10:00".to_owned());
     let offset = ctx
         .context()
@@ -602,7 +603,7 @@ fn callback_reply(ctx: C) -> Flow {
 }
 
 fn think_reply(ctx: C) -> Flow {
-    if let Some(email) = ctx.understood().emails.first().cloned() {
+    if let Some(email) = ctx.understood().emails().first().cloned() {
         save_email(ctx, &email);
         return Flow::Goto("wrap_up");
     }
@@ -623,13 +624,13 @@ fn think_reply(ctx: C) -> Flow {
 }
 
 fn retention_reply(ctx: C) -> Flow {
-    if let Some(email) = ctx.understood().emails.first().cloned() {
+    if let Some(email) = ctx.understood().emails().first().cloned() {
         save_email(ctx, &email);
         ctx.set_outcome(Outcome::NotQualified);
         ctx.say("Спасибо, отправим. Всего доброго!");
         return Flow::End("not_interested");
     }
-    match ctx.understood().answer {
+    match ctx.understood().answer() {
         Some(Answer::Yes) => {
             ctx.state().wants_email = true;
             Flow::Goto("email")

@@ -3,7 +3,7 @@
 use crate::Envelope;
 use std::cell::OnceCell;
 use sva_abi::{Action, CallContext, Context, Event, LogLevel, Outcome, Slot, TenantContext};
-use sva_nlu::{Intent, Now, Understanding};
+use sva_nlu::{Intent, Now, Utterance};
 
 /// Longest phrase a `say` may carry (VoxEngine's limit).
 const MAX_SAY: usize = 1500;
@@ -13,7 +13,7 @@ pub struct Ctx<'a, S> {
     pub(crate) env: &'a mut Envelope<S>,
     event: &'a Event,
     context: &'a Context,
-    understood: OnceCell<Understanding>,
+    understood: OnceCell<Utterance<'a>>,
     pub(crate) actions: Vec<Action>,
     pub(crate) said: Vec<String>,
 }
@@ -70,24 +70,21 @@ impl<'a, S> Ctx<'a, S> {
         self.event.text().unwrap_or("")
     }
 
-    /// Everything `sva-nlu` understood in the caller's words (computed once per step).
-    pub fn understood(&self) -> &Understanding {
+    /// The caller's words as `sva-nlu` understands them. Each kind (money, dates,
+    /// names, intents…) is worked out the first time a node or handler asks for it in
+    /// this step, so a step pays only for what its nodes read.
+    pub fn understood(&self) -> &Utterance<'a> {
         self.understood.get_or_init(|| {
-            if self.text().trim().is_empty() {
-                return Understanding::default();
-            }
             // The host always sends a valid `now`; for a module run by hand with a bad
             // one, a fixed reference keeps relative dates sane rather than absent.
-            Now::parse_rfc3339(&self.context.now)
-                .or_else(|_| Now::parse_rfc3339(FALLBACK_NOW))
-                .map(|now| sva_nlu::understand(self.text(), &now))
-                .unwrap_or_default()
+            let now = Now::parse_rfc3339(&self.context.now).unwrap_or(FALLBACK_NOW);
+            Utterance::new(self.event.text().unwrap_or(""), now)
         })
     }
 
     /// Whether the caller's words carry `intent`.
     pub fn has(&self, intent: Intent) -> bool {
-        self.understood().intents.contains(&intent)
+        self.understood().has(intent)
     }
 
     /// Speaks `text`; the caller may interrupt.
@@ -101,7 +98,7 @@ impl<'a, S> Ctx<'a, S> {
     }
 
     fn push_say(&mut self, text: String, barge_in: bool) {
-        let text: String = text.trim().chars().take(MAX_SAY).collect();
+        let text = clip(text.trim(), MAX_SAY);
         if text.is_empty() || self.said.len() >= 8 {
             return;
         }
@@ -124,15 +121,17 @@ impl<'a, S> Ctx<'a, S> {
     /// `{company}`, `{product}` and `{name}` filled in.
     pub fn text_for(&self, key: &str, default: &str) -> String {
         let template = self.tenant().texts.get(key).map_or(default, String::as_str);
+        if !template.contains('{') {
+            return template.to_owned();
+        }
         let name = self
             .slot("name")
             .and_then(|s| s.value.as_str())
-            .unwrap_or("")
-            .to_owned();
+            .unwrap_or("");
         template
             .replace("{company}", &self.tenant().company)
             .replace("{product}", &self.tenant().product)
-            .replace("{name}", &name)
+            .replace("{name}", name)
     }
 
     /// A filled slot of the qualification record.
@@ -145,7 +144,7 @@ impl<'a, S> Ctx<'a, S> {
         let slot = Slot {
             value,
             confidence: confidence.clamp(0.0, 1.0),
-            utterance: self.text().chars().take(300).collect(),
+            utterance: clip(self.text(), 300),
         };
         self.env.record.slots.insert(name.to_owned(), slot);
     }
@@ -193,5 +192,26 @@ impl<'a, S> Ctx<'a, S> {
     }
 }
 
-/// The reference time used when the context's `now` is not RFC 3339.
-const FALLBACK_NOW: &str = "2026-01-01T12:00:00+03:00";
+/// The first `max` characters of `text`.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    // At most `max` bytes is at most `max` characters: most texts need no walk.
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+/// The reference time used when the context's `now` is not RFC 3339
+/// (2026-01-01T12:00:00+03:00).
+const FALLBACK_NOW: Now = Now {
+    year: 2026,
+    month: 1,
+    day: 1,
+    hour: 12,
+    minute: 0,
+    second: 0,
+    offset_minutes: 180,
+};

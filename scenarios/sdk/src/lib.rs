@@ -50,7 +50,7 @@ pub trait Scenario {
     }
 }
 
-pub use glue::run_step;
+pub use glue::{run_step, run_step_str};
 
 /// Every step runs in a fresh instance, so the module's heap only moves forward
 /// (see `heap.rs`; the `step-heap` feature, on by default).
