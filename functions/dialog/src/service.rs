@@ -417,7 +417,7 @@ impl Dialog {
                 variant,
                 seq: 0,
                 exp: 0,
-                state: serde_json::Value::Null,
+                state: sva_abi::State::null(),
                 records: Records::default(),
                 customer: None,
             };
@@ -453,7 +453,7 @@ impl Dialog {
         &self,
         scenario: ScenarioHandle,
         tenant: &Tenant,
-        state: serde_json::Value,
+        state: sva_abi::State,
         event: Event,
         context: Context,
     ) -> Turn {

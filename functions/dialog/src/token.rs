@@ -32,7 +32,7 @@ pub struct Claims {
     /// Expiry, Unix seconds.
     pub exp: u64,
     /// The scenario's state.
-    pub state: serde_json::Value,
+    pub state: sva_abi::State,
     /// What the call has recorded so far.
     #[serde(default)]
     pub records: Records,
@@ -183,7 +183,7 @@ mod tests {
             variant: None,
             seq: 3,
             exp: 1000,
-            state: serde_json::json!({"node": "budget"}),
+            state: serde_json::json!({"node": "budget"}).into(),
             records: Records::default(),
             customer: None,
         }

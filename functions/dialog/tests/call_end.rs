@@ -50,7 +50,7 @@ fn scenario(input: &StepInput) -> Result<StepOutput, StepFailure> {
         }
     };
     Ok(StepOutput {
-        state: json!({}),
+        state: json!({}).into(),
         actions,
     })
 }

@@ -27,9 +27,15 @@ async fn start() -> String {
         prices: Default::default(),
     });
     let echo = |input: &StepInput| -> Result<StepOutput, StepFailure> {
-        let n = input.state.get("n").and_then(Value::as_u64).unwrap_or(0) + 1;
+        let n = input
+            .state
+            .to_value()
+            .get("n")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            + 1;
         Ok(StepOutput {
-            state: json!({ "n": n }),
+            state: json!({ "n": n }).into(),
             actions: vec![
                 Action::say(format!("ход {n}")),
                 Action::Listen { timeout_ms: 5000 },

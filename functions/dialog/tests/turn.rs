@@ -20,7 +20,13 @@ const SECRET: &[u8] = b"tenant-secret";
 fn counter(version: &'static str) -> sva_dialog::ScenarioHandle {
     Arc::new(
         move |input: &StepInput| -> Result<StepOutput, StepFailure> {
-            let n = input.state.get("n").and_then(Value::as_u64).unwrap_or(0) + 1;
+            let n = input
+                .state
+                .to_value()
+                .get("n")
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+                + 1;
             let last = match &input.event {
                 Event::Utterance { text, .. } if text == "сломайся" => {
                     return Err(StepFailure::new("trap", "unreachable"));
@@ -35,7 +41,7 @@ fn counter(version: &'static str) -> sva_dialog::ScenarioHandle {
                 _ => Action::Listen { timeout_ms: 5000 },
             };
             Ok(StepOutput {
-                state: json!({ "n": n }),
+                state: json!({ "n": n }).into(),
                 actions: vec![
                     Action::say(format!("{version}: ход {n}, {}", input.context.now)),
                     last,

@@ -12,7 +12,12 @@ fn main() {
         return;
     }
     let (name, wasm) = common::module();
-    let sandbox = Sandbox::new(SandboxConfig::default()).expect("engine");
+    // `SVA_PERFMAP=1 perf record …` names the guest's functions in the profile.
+    let sandbox = Sandbox::new(SandboxConfig {
+        perf_map: std::env::var_os("SVA_PERFMAP").is_some(),
+        ..SandboxConfig::default()
+    })
+    .expect("engine");
     let scenario = sandbox
         .load_bytes(ModuleKey::for_module("bench", &wasm), &wasm)
         .expect("module loads");

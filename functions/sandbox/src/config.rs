@@ -14,6 +14,9 @@ pub struct SandboxConfig {
     pub cache_capacity: usize,
     /// The epoch tick, in milliseconds: the resolution of the step deadline.
     pub epoch_tick_ms: u64,
+    /// Writes `/tmp/perf-<pid>.map` naming the compiled guest functions, so `perf report`
+    /// shows a profile of the scenario's own code (for benchmarks, not production).
+    pub perf_map: bool,
 }
 
 impl Default for SandboxConfig {
@@ -23,6 +26,7 @@ impl Default for SandboxConfig {
             max_concurrent_steps: 128,
             cache_capacity: 64,
             epoch_tick_ms: 1,
+            perf_map: false,
         }
     }
 }

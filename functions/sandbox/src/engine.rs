@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, Linker, OptLevel, PoolingAllocationConfig,
-    Strategy, WasmFeatures,
+    ProfilingStrategy, Strategy, WasmFeatures,
 };
 
 /// Runs scenario modules. Cheap to share (`Arc`); every method takes `&self`.
@@ -75,8 +75,8 @@ const RESIDENT_TABLE_BYTES: usize = 64 << 10;
 fn engine_config(config: &SandboxConfig) -> Config {
     let limits = &config.limits;
     let mut c = Config::new();
-    if std::env::var_os("SVA_PERFMAP").is_some() {
-        c.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    if config.perf_map {
+        c.profiler(ProfilingStrategy::PerfMap);
     }
     c.strategy(Strategy::Cranelift)
         .cranelift_opt_level(OptLevel::Speed)

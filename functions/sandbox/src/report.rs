@@ -98,7 +98,7 @@ fn dry_run_input() -> StepInput {
     context.now = "2026-01-15T12:00:00+03:00".into();
     StepInput {
         abi: sva_abi::ABI_VERSION,
-        state: serde_json::Value::Null,
+        state: sva_abi::State::null(),
         event: Event::CallStarted,
         context,
     }

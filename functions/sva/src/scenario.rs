@@ -142,7 +142,7 @@ fn converse(
         None => moscow_now(),
     };
     let options = TurnOptions::default();
-    let mut state = serde_json::Value::Null;
+    let mut state = sva_abi::State::null();
     let mut record = Qualification::default();
     let stdin = std::io::stdin();
     let mut lines = stdin.lock();

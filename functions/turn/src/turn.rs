@@ -30,7 +30,7 @@ impl Default for TurnOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Turn {
     /// The state to hand back on the next turn (the previous one if the turn failed).
-    pub state: serde_json::Value,
+    pub state: sva_abi::State,
     /// What the telephony and the host do now, in order; ends with listen, transfer or
     /// hangup. Requests answered inside the turn are not included.
     pub actions: Vec<Action>,
@@ -61,7 +61,7 @@ pub fn run_turn(
     stepper: &(impl Stepper + ?Sized),
     knowledge: &(impl Knowledge + ?Sized),
     options: &TurnOptions,
-    state: serde_json::Value,
+    state: sva_abi::State,
     event: Event,
     context: &Context,
 ) -> Turn {
@@ -139,7 +139,7 @@ pub fn run_turn(
 
 fn fallback(
     options: &TurnOptions,
-    state: serde_json::Value,
+    state: sva_abi::State,
     steps: usize,
     retrievals: Vec<Retrieval>,
     failure: StepFailure,
@@ -167,7 +167,13 @@ mod tests {
 
     /// A scenario that asks for knowledge on every utterance and speaks the first hit.
     fn asking(input: &StepInput) -> Result<StepOutput, StepFailure> {
-        let n = input.state.get("n").and_then(|v| v.as_u64()).unwrap_or(0) + 1;
+        let n = input
+            .state
+            .to_value()
+            .get("n")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0)
+            + 1;
         let actions = match &input.event {
             Event::Utterance { text, .. } => vec![
                 Action::say("Секунду."),
@@ -186,7 +192,7 @@ mod tests {
             }],
         };
         Ok(StepOutput {
-            state: json!({ "n": n }),
+            state: json!({ "n": n }).into(),
             actions,
         })
     }
@@ -248,7 +254,7 @@ mod tests {
             &asking,
             &OneFact,
             &opts,
-            json!(null),
+            json!(null).into(),
             utterance("а доставка"),
             &context(),
         );
@@ -271,7 +277,7 @@ mod tests {
             &asking,
             &OneFact,
             &opts,
-            json!(null),
+            json!(null).into(),
             utterance("цены"),
             &context(),
         );
@@ -296,7 +302,7 @@ mod tests {
             &broken,
             &NoKnowledge,
             &opts,
-            json!({"keep": 1}),
+            json!({"keep": 1}).into(),
             utterance("да"),
             &context(),
         );
@@ -322,7 +328,7 @@ mod tests {
             &greedy,
             &NoKnowledge,
             &opts,
-            json!(null),
+            json!(null).into(),
             utterance("да"),
             &context(),
         );
@@ -346,7 +352,7 @@ mod tests {
             &mute,
             &NoKnowledge,
             &TurnOptions::default(),
-            json!(null),
+            json!(null).into(),
             Event::CallStarted,
             &context(),
         );

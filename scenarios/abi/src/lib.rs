@@ -15,6 +15,7 @@ mod context;
 mod event;
 mod limits;
 mod qualification;
+mod state;
 mod validate;
 
 pub use action::{Action, Directive, LogLevel, RetrieveRequest, Say, Transfer};
@@ -22,6 +23,7 @@ pub use context::{CallContext, Context, CustomerProfile, Direction, TenantContex
 pub use event::{Event, Hit, HitSource};
 pub use limits::Limits;
 pub use qualification::{Outcome, Qualification, Slot};
+pub use state::State;
 pub use validate::{OutputError, validate_output};
 
 use serde::{Deserialize, Serialize};
@@ -50,7 +52,7 @@ pub struct StepInput {
     /// Always [`ABI_VERSION`].
     pub abi: i32,
     /// The state the previous step returned, or `null` on the first step of a call.
-    pub state: serde_json::Value,
+    pub state: State,
     /// What happened since the previous step.
     pub event: Event,
     /// Who is calling whom, for which tenant, and when.
@@ -62,7 +64,7 @@ pub struct StepInput {
 #[serde(deny_unknown_fields)]
 pub struct StepOutput {
     /// The scenario's new state, opaque to the host, handed back on the next step.
-    pub state: serde_json::Value,
+    pub state: State,
     /// What to do now, in order; exactly one [`Directive`] closes the list.
     pub actions: Vec<Action>,
 }

@@ -60,7 +60,7 @@ pub fn validate_output(bytes: &[u8], limits: &Limits) -> Result<StepOutput, Outp
     let text = std::str::from_utf8(bytes).map_err(|e| OutputError::NotUtf8(e.to_string()))?;
     let output: StepOutput =
         serde_json::from_str(text).map_err(|e| OutputError::Malformed(e.to_string()))?;
-    let state_len = encoded_len(&output.state);
+    let state_len = output.state.as_json().len();
     if state_len > limits.max_state_bytes {
         return Err(OutputError::StateTooLarge {
             len: state_len,
@@ -69,22 +69,6 @@ pub fn validate_output(bytes: &[u8], limits: &Limits) -> Result<StepOutput, Outp
     }
     check_actions(&output.actions, limits)?;
     Ok(output)
-}
-
-/// The length of `value` as compact JSON, counted without building the text.
-fn encoded_len(value: &serde_json::Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, value).map_or(usize::MAX, |()| count.0)
 }
 
 fn check_actions(actions: &[Action], limits: &Limits) -> Result<(), OutputError> {

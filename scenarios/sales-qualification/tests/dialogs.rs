@@ -29,7 +29,7 @@ fn every_dialog_passes() {
 fn state_stays_small() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/dialogs/01-happy-inbound.yaml");
     let script = sva_script::Script::load(std::path::Path::new(dir)).expect("script");
-    let mut state = serde_json::Value::Null;
+    let mut state = sva_abi::State::null();
     let mut largest = 0;
     for (i, turn) in script.turns.iter().enumerate() {
         let mut context = script.context.clone();
@@ -43,7 +43,7 @@ fn state_stays_small() {
             &context,
         );
         state = t.state;
-        largest = largest.max(serde_json::to_string(&state).map_or(0, |s| s.len()));
+        largest = largest.max(state.as_json().len());
     }
     assert!(largest < 4096, "state grew to {largest} bytes");
 }

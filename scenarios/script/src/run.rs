@@ -20,7 +20,7 @@ pub fn run_with(
     stepper: &(impl Stepper + ?Sized),
     options: &TurnOptions,
 ) -> Report {
-    let mut state = serde_json::Value::Null;
+    let mut state = sva_abi::State::null();
     let mut record = Qualification::default();
     let mut transcript = Vec::new();
     let mut failures = Vec::new();
@@ -149,7 +149,7 @@ mod tests {
             _ => return Err("unexpected event".into()),
         };
         Ok(StepOutput {
-            state: json!({}),
+            state: json!({}).into(),
             actions,
         })
     }

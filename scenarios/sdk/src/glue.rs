@@ -14,6 +14,11 @@ use sva_abi::{Action, Context, Event, RetrieveRequest, StepOutput};
 struct Input<T> {
     #[allow(dead_code)]
     abi: i32,
+    // Required even when `T` is an `Option` (serde would default a missing one to `None`).
+    #[serde(
+        deserialize_with = "T::deserialize",
+        bound(deserialize = "T: Deserialize<'de>")
+    )]
     state: T,
     event: Event,
     context: Context,
@@ -69,7 +74,7 @@ fn unreadable(input: &[u8]) -> Vec<u8> {
         .and_then(|v| v.get("state").cloned())
         .unwrap_or(serde_json::Value::Null);
     let output = StepOutput {
-        state,
+        state: state.into(),
         actions: vec![
             Action::say("Извините, не расслышала. Повторите, пожалуйста."),
             Action::Listen { timeout_ms: 7000 },

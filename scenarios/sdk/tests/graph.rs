@@ -2,7 +2,7 @@
 //! knowledge round trips inside a digression (`Digress` / `Return`), `Again`, "repeat", silence counting, and malformed input.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use sva_abi::{Action, Context, Event, Hit, HitSource, Manifest, StepInput, StepOutput};
 use sva_sdk::{Ctx, Flow, Graph, Scenario, nlu::Intent, run_step};
 
@@ -82,7 +82,7 @@ impl Scenario for Toy {
     }
 }
 
-fn step(state: &Value, event: Event) -> StepOutput {
+fn step(state: &sva_abi::State, event: Event) -> StepOutput {
     let context = Context {
         now: "2026-11-25T12:00:00+03:00".into(),
         ..Context::default()
@@ -117,7 +117,7 @@ fn utterance(text: &str) -> Event {
 
 #[test]
 fn an_interrupt_resumes_in_its_reply_and_records_the_slot() {
-    let first = step(&Value::Null, Event::CallStarted);
+    let first = step(&sva_abi::State::null(), Event::CallStarted);
     assert_eq!(says(&first), ["Из какого вы города?"]);
     assert!(matches!(
         first.actions.last(),
@@ -137,7 +137,7 @@ fn an_interrupt_resumes_in_its_reply_and_records_the_slot() {
 
 #[test]
 fn a_knowledge_request_resumes_where_it_was_asked() {
-    let first = step(&Value::Null, Event::CallStarted);
+    let first = step(&sva_abi::State::null(), Event::CallStarted);
     let asked = step(&first.state, utterance("а доставка есть"));
     let Some(Action::Retrieve(request)) = asked.actions.last() else {
         panic!("{:?}", asked.actions)
@@ -175,7 +175,7 @@ fn a_knowledge_request_resumes_where_it_was_asked() {
 
 #[test]
 fn global_handlers_fire_from_any_node() {
-    let first = step(&Value::Null, Event::CallStarted);
+    let first = step(&sva_abi::State::null(), Event::CallStarted);
     let repeated = step(&first.state, utterance("повторите пожалуйста"));
     assert_eq!(says(&repeated), ["Из какого вы города?"]);
     let silent = step(&repeated.state, Event::NoInput);
@@ -194,11 +194,19 @@ fn malformed_input_gets_a_phrase_not_a_panic() {
         b"",
         b"\xff\xfe",
         br#"{"abi":1,"state":{"node":"ask"},"event":{"type":"nope"}}"#,
+        // No state at all is malformed too, not the start of a call.
+        br#"{"abi":1,"event":{"type":"call_started"},"context":{"now":"2026-11-25T12:00:00+03:00"}}"#,
     ] {
         let out = run_step::<Toy>(garbage);
         let out =
             sva_abi::validate_output(&out, &Default::default()).expect("still a valid output");
         assert!(matches!(out.actions.last(), Some(Action::Listen { .. })));
+        assert_eq!(
+            says(&out),
+            ["Извините, не расслышала. Повторите, пожалуйста."],
+            "{}",
+            String::from_utf8_lossy(garbage)
+        );
     }
     let kept = run_step::<Toy>(br#"{"abi":1,"state":{"node":"ask"},"event":{"type":"nope"}}"#);
     let kept: StepOutput = serde_json::from_slice(&kept).unwrap();

@@ -28,6 +28,7 @@ pub fn module() -> (String, Vec<u8>) {
 
 /// A mid-call input: a caller utterance and a state of about 2 KB.
 pub fn input(state: serde_json::Value) -> StepInput {
+    let state = sva_abi::State::from(state);
     let mut context = Context::default();
     context.tenant.id = "bench".into();
     context.tenant.company = "ТехноСклад".into();
@@ -70,7 +71,7 @@ pub fn mid_call_state(
         let mut step = input(state.clone());
         step.event = event;
         match sandbox.step(scenario, &step) {
-            Ok(out) => state = out.state,
+            Ok(out) => state = out.state.to_value(),
             Err(_) => break,
         }
     }

@@ -55,7 +55,7 @@ pub fn input(tenant: &str, state_bytes: usize) -> StepInput {
     context.now = "2026-11-25T12:00:00+03:00".into();
     StepInput {
         abi: 1,
-        state: serde_json::json!({ "padding": "x".repeat(state_bytes) }),
+        state: serde_json::json!({ "padding": "x".repeat(state_bytes) }).into(),
         event: Event::CallStarted,
         context,
     }
