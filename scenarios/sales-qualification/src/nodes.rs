@@ -345,9 +345,14 @@ fn decision_reply(ctx: C) -> Flow {
         "шеф",
         "коллег",
     ];
-    let someone_else = words
-        .iter()
-        .any(|w| others.iter().any(|o| w.starts_with(o)));
+    // «я не решаю», «не я», «решаю не сам» deny it even though «я» is said.
+    let denied = words.windows(2).any(|pair| {
+        pair[0] == "не" && matches!(pair[1].as_str(), "я" | "сам" | "сама" | "решаю" | "лично")
+    });
+    let someone_else = denied
+        || words
+            .iter()
+            .any(|w| others.iter().any(|o| w.starts_with(o)));
     let me = words
         .iter()
         .any(|w| matches!(w.as_str(), "я" | "сам" | "сама" | "решаю" | "лично"));

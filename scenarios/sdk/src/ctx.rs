@@ -16,6 +16,8 @@ pub struct Ctx<'a, S> {
     understood: OnceCell<Utterance<'a>>,
     pub(crate) actions: Vec<Action>,
     pub(crate) said: Vec<String>,
+    /// Whether this step changed the qualification record (then it is sent to the host).
+    pub(crate) record_changed: bool,
 }
 
 impl<'a, S> Ctx<'a, S> {
@@ -27,6 +29,7 @@ impl<'a, S> Ctx<'a, S> {
             understood: OnceCell::new(),
             actions: Vec::new(),
             said: Vec::new(),
+            record_changed: false,
         }
     }
 
@@ -146,7 +149,10 @@ impl<'a, S> Ctx<'a, S> {
             confidence: confidence.clamp(0.0, 1.0),
             utterance: clip(self.text(), 300),
         };
-        self.env.record.slots.insert(name.to_owned(), slot);
+        if self.env.record.slots.get(name) != Some(&slot) {
+            self.env.record.slots.insert(name.to_owned(), slot);
+            self.record_changed = true;
+        }
     }
 
     /// The call's outcome so far.
@@ -156,7 +162,10 @@ impl<'a, S> Ctx<'a, S> {
 
     /// Sets the call's outcome.
     pub fn set_outcome(&mut self, outcome: Outcome) {
-        self.env.record.outcome = outcome;
+        if self.env.record.outcome != outcome {
+            self.env.record.outcome = outcome;
+            self.record_changed = true;
+        }
     }
 
     /// Books a call back at `at` (RFC 3339).

@@ -4,7 +4,7 @@ use crate::graph::Flow;
 use crate::{Ctx, Envelope, Graph, Scenario};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use sva_abi::{Action, Context, Event, RetrieveRequest, StepOutput};
+use sva_abi::{Action, Context, Event, Qualification, RetrieveRequest, StepOutput};
 
 /// The input document. The state is read straight into the envelope (`T` is
 /// `Option<Envelope<_>>`) in one pass; only a state this scenario cannot read is taken
@@ -28,7 +28,36 @@ struct Input<T> {
 #[derive(Serialize)]
 struct Output<'a, S: Serialize> {
     state: &'a Envelope<S>,
-    actions: &'a [Action],
+    actions: Actions<'a>,
+}
+
+/// The step's actions, led by the qualification record when the step changed it (written
+/// from the envelope, not from a copy).
+struct Actions<'a> {
+    record: Option<&'a Qualification>,
+    rest: &'a [Action],
+}
+
+/// [`Action::Qualification`] over a borrowed record: the same JSON.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum RecordAction<'a> {
+    Qualification(&'a Qualification),
+}
+
+impl Serialize for Actions<'_> {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        use serde::ser::SerializeSeq;
+        let len = self.rest.len() + usize::from(self.record.is_some());
+        let mut seq = serializer.serialize_seq(Some(len))?;
+        if let Some(record) = self.record {
+            seq.serialize_element(&RecordAction::Qualification(record))?;
+        }
+        for action in self.rest {
+            seq.serialize_element(action)?;
+        }
+        seq.end()
+    }
 }
 
 /// Runs one step of `S` on an input document and returns the output document.
@@ -89,25 +118,28 @@ fn step_input<S: Scenario>(
     context: &Context,
 ) -> Vec<u8> {
     let graph = S::graph();
-    let before = env.record.clone();
     let mut ctx = Ctx::new(&mut env, event, context);
     let flow = dispatch(&graph, &mut ctx);
     drive(&graph, &mut ctx, flow);
-    let score = S::score(&ctx);
-    ctx.env.record.score = score.min(100);
-    let (mut actions, said) = (
+    let score = S::score(&ctx).min(100);
+    if ctx.env.record.score != score {
+        ctx.env.record.score = score;
+        ctx.record_changed = true;
+    }
+    let changed = ctx.record_changed;
+    let (actions, said) = (
         std::mem::take(&mut ctx.actions),
         std::mem::take(&mut ctx.said),
     );
     if !said.is_empty() {
         env.last_said = said;
     }
-    if env.record != before {
-        actions.insert(0, Action::Qualification(env.record.clone()));
-    }
     serde_json::to_vec(&Output {
         state: &env,
-        actions: &actions,
+        actions: Actions {
+            record: changed.then_some(&env.record),
+            rest: &actions,
+        },
     })
     .unwrap_or_else(|_| INTERNAL.to_vec())
 }

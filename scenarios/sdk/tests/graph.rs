@@ -133,6 +133,15 @@ fn an_interrupt_resumes_in_its_reply_and_records_the_slot() {
         (q.score, q.slots["city"].utterance.as_str()),
         (50, "казань")
     );
+    // A step that leaves the record as it was sends no record.
+    let sends_record = |out: &StepOutput| {
+        out.actions
+            .iter()
+            .any(|a| matches!(a, Action::Qualification(_)))
+    };
+    assert!(!sends_record(&first), "{first:?}");
+    let again = step(&first.state, Event::NoInput);
+    assert!(!sends_record(&again), "{again:?}");
 }
 
 #[test]
