@@ -224,9 +224,9 @@ pub fn understand(text: &str, now: &Now) -> Understanding {
     Utterance::new(text, *now).understanding()
 }
 
-/// The reference time used when only the *position* of dates matters (to keep them
-/// from being read as money).
-const ANY_NOW: Now = Now {
+/// A fixed reference time, 2026-01-01 12:00 +03:00: for when only the *position* of
+/// dates matters (to keep them from being read as money), or no valid "now" is known.
+pub const FIXED_NOW: Now = Now {
     year: 2026,
     month: 1,
     day: 1,
@@ -241,7 +241,7 @@ pub fn money(text: &str) -> Vec<Money> {
     let tokens = text::tokens(text);
     let mut taken = vec![false; tokens.len()];
     phone::extract(&tokens, &mut taken);
-    date::extract(&tokens, &ANY_NOW, &mut taken);
+    date::extract(&tokens, &FIXED_NOW, &mut taken);
     money::extract(&tokens, &taken)
 }
 

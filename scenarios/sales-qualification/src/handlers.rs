@@ -23,15 +23,7 @@ pub(crate) fn correction(ctx: C) -> Option<Flow> {
     if !ctx.understood().is_correction() {
         return None;
     }
-    let u = ctx.understood();
-    let (money, date, name, phone, email) = (
-        u.money().last().cloned(),
-        u.dates().last().cloned(),
-        u.names().last().cloned(),
-        u.phones().last().cloned(),
-        u.emails().last().cloned(),
-    );
-    let confirm = if let Some(money) = money {
+    let confirm = if let Some(money) = ctx.understood().money().last().cloned() {
         let value = json!({ "amount": money.amount, "currency": money.currency });
         ctx.set_slot("budget", value.clone(), 0.9);
         format!("бюджет {}", spoken_money(&value))
@@ -52,7 +44,7 @@ pub(crate) fn correction(ctx: C) -> Option<Flow> {
         value["amount"] = json!(said * scale);
         ctx.set_slot("budget", value.clone(), 0.8);
         format!("бюджет {}", spoken_money(&value))
-    } else if let Some(date) = date {
+    } else if let Some(date) = ctx.understood().dates().last().cloned() {
         let slot = if ctx.slot("timeline").is_some() || ctx.node() == "timeline" {
             "timeline"
         } else {
@@ -60,13 +52,13 @@ pub(crate) fn correction(ctx: C) -> Option<Flow> {
         };
         ctx.set_slot(slot, json!(date.date), 0.9);
         format!("срок {}", date.date)
-    } else if let Some(name) = name {
+    } else if let Some(name) = ctx.understood().names().last().cloned() {
         ctx.set_slot("name", json!(name), 0.9);
         format!("имя {name}")
-    } else if let Some(phone) = phone {
+    } else if let Some(phone) = ctx.understood().phones().last().cloned() {
         ctx.set_slot("phone", json!(phone), 0.9);
         "номер".to_owned()
-    } else if let Some(email) = email {
+    } else if let Some(email) = ctx.understood().emails().last().cloned() {
         ctx.set_slot("email", json!(email), 0.8);
         format!("почту {email}")
     } else {

@@ -80,7 +80,7 @@ impl<'a, S> Ctx<'a, S> {
         self.understood.get_or_init(|| {
             // The host always sends a valid `now`; for a module run by hand with a bad
             // one, a fixed reference keeps relative dates sane rather than absent.
-            let now = Now::parse_rfc3339(&self.context.now).unwrap_or(FALLBACK_NOW);
+            let now = Now::parse_rfc3339(&self.context.now).unwrap_or(sva_nlu::FIXED_NOW);
             Utterance::new(self.event.text().unwrap_or(""), now)
         })
     }
@@ -212,15 +212,3 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
         None => text.to_owned(),
     }
 }
-
-/// The reference time used when the context's `now` is not RFC 3339
-/// (2026-01-01T12:00:00+03:00).
-const FALLBACK_NOW: Now = Now {
-    year: 2026,
-    month: 1,
-    day: 1,
-    hour: 12,
-    minute: 0,
-    second: 0,
-    offset_minutes: 180,
-};

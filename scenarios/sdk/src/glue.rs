@@ -74,22 +74,15 @@ pub fn run_step<S: Scenario>(input: &[u8]) -> Vec<u8> {
 /// [`run_step`] on a document already known to be UTF-8 (the host guarantees it, so the
 /// module's export skips a check that costs a tenth of a step in wasm).
 pub fn run_step_str<S: Scenario>(input: &str) -> Vec<u8> {
-    let start = || Envelope {
-        node: S::graph().start.to_owned(),
-        ..Envelope::default()
-    };
     if let Ok(input) = serde_json::from_str::<Input<Option<Envelope<S::State>>>>(input) {
-        let env = input.state.filter(|e| !e.node.is_empty());
-        return step_input::<S>(env.unwrap_or_else(start), &input.event, &input.context);
+        return step_input::<S>(input.state, &input.event, &input.context);
     }
     // The document is malformed, or its state is not this scenario's (another version
     // wrote it): the call goes on from the start rather than failing.
     match serde_json::from_str::<Input<&RawValue>>(input) {
         Ok(input) => {
-            let env = serde_json::from_str::<Envelope<S::State>>(input.state.get())
-                .ok()
-                .filter(|e| !e.node.is_empty());
-            step_input::<S>(env.unwrap_or_else(start), &input.event, &input.context)
+            let env = serde_json::from_str::<Envelope<S::State>>(input.state.get()).ok();
+            step_input::<S>(env, &input.event, &input.context)
         }
         Err(_) => unreadable(input.as_bytes()),
     }
@@ -112,12 +105,20 @@ fn unreadable(input: &[u8]) -> Vec<u8> {
     serde_json::to_vec(&output).unwrap_or_else(|_| INTERNAL.to_vec())
 }
 
+/// Runs the graph on `env`; a call without one (its first step, or a state that names no
+/// node) starts at the graph's start node.
 fn step_input<S: Scenario>(
-    mut env: Envelope<S::State>,
+    env: Option<Envelope<S::State>>,
     event: &Event,
     context: &Context,
 ) -> Vec<u8> {
     let graph = S::graph();
+    let mut env = env
+        .filter(|e| !e.node.is_empty())
+        .unwrap_or_else(|| Envelope {
+            node: graph.start.to_owned(),
+            ..Envelope::default()
+        });
     let mut ctx = Ctx::new(&mut env, event, context);
     let flow = dispatch(&graph, &mut ctx);
     drive(&graph, &mut ctx, flow);
