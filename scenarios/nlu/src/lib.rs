@@ -238,45 +238,37 @@ pub const FIXED_NOW: Now = Now {
 
 /// Amounts of money in `text` (phone numbers, dates and times are never money).
 pub fn money(text: &str) -> Vec<Money> {
-    let tokens = text::tokens(text);
-    let mut taken = vec![false; tokens.len()];
-    phone::extract(&tokens, &mut taken);
-    date::extract(&tokens, &FIXED_NOW, &mut taken);
-    money::extract(&tokens, &taken)
+    Utterance::new(text, FIXED_NOW).money().to_vec()
 }
 
 /// Phone numbers in `text`, as E.164 (`+79161234567`).
 pub fn phones(text: &str) -> Vec<String> {
-    let tokens = text::tokens(text);
-    phone::extract(&tokens, &mut vec![false; tokens.len()])
+    Utterance::new(text, FIXED_NOW).phones().to_vec()
 }
 
 /// Dates and times in `text`, resolved against `now`.
 pub fn dates(text: &str, now: &Now) -> Vec<DateTime> {
-    let tokens = text::tokens(text);
-    let mut taken = vec![false; tokens.len()];
-    phone::extract(&tokens, &mut taken);
-    date::extract(&tokens, now, &mut taken)
+    Utterance::new(text, *now).dates().to_vec()
 }
 
 /// The yes / no / maybe answer in `text`, if any.
 pub fn answer(text: &str) -> Option<Answer> {
-    answer::extract(&text::tokens(text))
+    Utterance::new(text, FIXED_NOW).answer()
 }
 
 /// First names in `text`, as capitalised nominative full names ("Наталья").
 pub fn names(text: &str) -> Vec<String> {
-    name::extract(&text::tokens(text))
+    Utterance::new(text, FIXED_NOW).names().to_vec()
 }
 
 /// E-mail addresses in `text`, written or spelled out.
 pub fn emails(text: &str) -> Vec<String> {
-    email::extract(text, &text::tokens(text))
+    Utterance::new(text, FIXED_NOW).emails().to_vec()
 }
 
 /// Intents in `text`.
 pub fn intents(text: &str) -> Vec<Intent> {
-    intent::extract(&text::tokens(text))
+    Utterance::new(text, FIXED_NOW).intents().to_vec()
 }
 
 /// One JSON object (no trailing newline) with everything understood in `text`:
@@ -333,7 +325,7 @@ pub fn with_digits(text: &str) -> String {
 /// Whether the caller corrects something said before: "нет, не пятьсот, а семьсот",
 /// "я имел в виду…", "точнее…", "поправка". The corrected value is the last one said.
 pub fn is_correction(text: &str) -> bool {
-    correction(&text::tokens(text))
+    Utterance::new(text, FIXED_NOW).is_correction()
 }
 
 fn correction(t: &text::Tokens) -> bool {
@@ -354,7 +346,7 @@ fn correction(t: &text::Tokens) -> bool {
 /// Whether the utterance is a question about the product (asked as ASR writes it, with
 /// no question mark): "а доставка у вас есть", "какая гарантия", "сколько по времени".
 pub fn is_question(text: &str) -> bool {
-    question(text, &text::tokens(text))
+    Utterance::new(text, FIXED_NOW).is_question()
 }
 
 fn question(text: &str, t: &text::Tokens) -> bool {
