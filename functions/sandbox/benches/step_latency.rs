@@ -1,30 +1,47 @@
 //! Step latency distribution: times 10,000 fresh-instance steps one by one and prints
 //! p50, p99 and the maximum (criterion reports means and medians, not tails).
 //! Run with `cargo bench -p sva-sandbox --bench step_latency`.
+//!
+//! `SVA_BENCH_BASELINE=other.wasm` also steps another build of the scenario, alternating
+//! step by step with the first, so both meet the same machine: on a shared machine whose
+//! speed moves by half from minute to minute, separate runs cannot show a 10 % change.
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Instant;
-use sva_sandbox::{ModuleKey, Sandbox, SandboxConfig};
+use sva_sandbox::{ModuleKey, Sandbox, SandboxConfig, Scenario};
+
+/// One module under measurement.
+struct Subject {
+    name: String,
+    scenario: Arc<Scenario>,
+    input: String,
+    samples: Vec<u128>,
+}
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let (name, wasm) = common::module();
     // `SVA_PERFMAP=1 perf record …` names the guest's functions in the profile.
     let sandbox = Sandbox::new(SandboxConfig {
         perf_map: std::env::var_os("SVA_PERFMAP").is_some(),
         ..SandboxConfig::default()
     })
     .expect("engine");
-    let scenario = sandbox
-        .load_bytes(ModuleKey::for_module("bench", &wasm), &wasm)
-        .expect("module loads");
-    let input = common::input(common::mid_call_state(&sandbox, &scenario));
-    let json = serde_json::to_string(&input).expect("json");
-    for _ in 0..1_000 {
-        sandbox.step_raw(&scenario, &json).expect("warm-up step");
+    let mut subjects = vec![subject(&sandbox, common::module())];
+    if let Some(path) = std::env::var_os("SVA_BENCH_BASELINE") {
+        let wasm = std::fs::read(&path).expect("the baseline module");
+        let name = format!("{} (baseline)", path.to_string_lossy());
+        subjects.push(subject(&sandbox, (name, wasm)));
+    }
+    for subject in &subjects {
+        for _ in 0..1_000 {
+            sandbox
+                .step_raw(&subject.scenario, &subject.input)
+                .expect("warm-up step");
+        }
     }
     let faults_before = minor_faults();
     // More steps for a profiler to sample (`SVA_BENCH_STEPS=200000 perf record …`).
@@ -32,31 +49,55 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000usize);
-    let mut samples: Vec<u128> = (0..steps)
-        .map(|_| {
+    for _ in 0..steps {
+        for subject in &mut subjects {
             let started = Instant::now();
-            sandbox.step_raw(&scenario, &json).expect("step");
-            started.elapsed().as_nanos()
-        })
-        .collect();
+            sandbox
+                .step_raw(&subject.scenario, &subject.input)
+                .expect("step");
+            subject.samples.push(started.elapsed().as_nanos());
+        }
+    }
     let faults = minor_faults().saturating_sub(faults_before);
+    for subject in &mut subjects {
+        report(&sandbox, subject);
+    }
+    println!(
+        "minor page faults: {:.1} per step",
+        faults as f64 / (steps * subjects.len()).max(1) as f64
+    );
+}
+
+fn subject(sandbox: &Sandbox, (name, wasm): (String, Vec<u8>)) -> Subject {
+    let scenario = sandbox
+        .load_bytes(ModuleKey::for_module("bench", &wasm), &wasm)
+        .expect("module loads");
+    let input = common::input(common::mid_call_state(sandbox, &scenario));
+    Subject {
+        name,
+        input: serde_json::to_string(&input).expect("json"),
+        scenario,
+        samples: Vec::new(),
+    }
+}
+
+fn report(sandbox: &Sandbox, subject: &mut Subject) {
+    let samples = &mut subject.samples;
     samples.sort_unstable();
     let at =
         |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)] as f64 / 1e3;
-    let (_, fuel) = sandbox.step_metered(&scenario, &json).expect("step");
-    println!("module: {name}");
+    let (_, fuel) = sandbox
+        .step_metered(&subject.scenario, &subject.input)
+        .expect("step");
+    println!("module: {}", subject.name);
     println!("fuel per step: {fuel} wasm instructions");
-    println!("input: {} bytes", json.len());
+    println!("input: {} bytes", subject.input.len());
     println!(
         "step (fresh instance): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs over {} steps",
         at(0.50),
         at(0.99),
         at(1.0),
         samples.len()
-    );
-    println!(
-        "minor page faults: {:.1} per step",
-        faults as f64 / samples.len() as f64
     );
 }
 

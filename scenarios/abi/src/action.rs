@@ -4,7 +4,11 @@ use crate::Qualification;
 use serde::{Deserialize, Serialize};
 
 /// One action, tagged by `type` on the wire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Read tag first: when `type` is the object's first key (as every SDK writes it), the
+/// rest of the object goes straight into the variant; otherwise the object is buffered
+/// first (see `tag_first`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Speak a phrase.
@@ -42,6 +46,12 @@ pub enum Action {
         /// The message.
         message: String,
     },
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(tag_first::ActionVisitor)
+    }
 }
 
 /// The parameters of [`Action::Say`].
@@ -134,5 +144,269 @@ impl Action {
             barge_in: true,
             voice: None,
         })
+    }
+}
+
+/// Reading an [`Action`] without buffering it.
+///
+/// serde's derived internally tagged form buffers every object into its `Content` tree
+/// before it can look at `type`, then types the tree: for a qualification record that is
+/// most of what the host spends checking a step's output. Here the tag is read first and
+/// the rest of the object deserialises straight into the variant; an object whose tag
+/// comes later is buffered as a `serde_json` map and read the same way.
+mod tag_first {
+    use super::{Action, LogLevel, RetrieveRequest, Say, Transfer};
+    use crate::Qualification;
+    use serde::Deserialize;
+    use serde::de::value::MapAccessDeserializer;
+    use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+    /// The `type` tags, as on the wire (read as a string, whatever the format).
+    #[derive(Deserialize)]
+    #[serde(variant_identifier, rename_all = "snake_case")]
+    enum Kind {
+        Say,
+        Listen,
+        Transfer,
+        Hangup,
+        Retrieve,
+        Qualification,
+        ScheduleCallback,
+        Log,
+    }
+
+    /// The fields of the struct variants, with the variants' defaults.
+    #[derive(Deserialize)]
+    struct ListenBody {
+        timeout_ms: u32,
+    }
+    #[derive(Deserialize)]
+    struct HangupBody {
+        #[serde(default)]
+        reason: String,
+    }
+    #[derive(Deserialize)]
+    struct CallbackBody {
+        at: String,
+        #[serde(default)]
+        note: String,
+    }
+    #[derive(Deserialize)]
+    struct LogBody {
+        level: LogLevel,
+        message: String,
+    }
+
+    /// An object's first key: the tag, or another one kept for the buffered road.
+    enum FirstKey {
+        Type,
+        Other(String),
+    }
+
+    impl<'de> Deserialize<'de> for FirstKey {
+        fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+            impl Visitor<'_> for KeyVisitor {
+                type Value = FirstKey;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<E: de::Error>(self, key: &str) -> Result<FirstKey, E> {
+                    Ok(match key {
+                        "type" => FirstKey::Type,
+                        other => FirstKey::Other(other.to_owned()),
+                    })
+                }
+            }
+            deserializer.deserialize_identifier(KeyVisitor)
+        }
+    }
+
+    pub(super) struct ActionVisitor;
+
+    impl<'de> Visitor<'de> for ActionVisitor {
+        type Value = Action;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an action: an object with a `type`")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Action, A::Error> {
+            let first = map.next_key::<FirstKey>()?;
+            let Some(FirstKey::Type) = first else {
+                return buffered(first, map);
+            };
+            let kind = map.next_value::<Kind>()?;
+            of_kind(kind, MapAccessDeserializer::new(map))
+        }
+    }
+
+    /// The action of `kind` whose fields (all but `type`) `body` holds.
+    fn of_kind<'de, D: Deserializer<'de>>(kind: Kind, body: D) -> Result<Action, D::Error> {
+        Ok(match kind {
+            Kind::Say => Action::Say(Say::deserialize(body)?),
+            Kind::Listen => Action::Listen {
+                timeout_ms: ListenBody::deserialize(body)?.timeout_ms,
+            },
+            Kind::Transfer => Action::Transfer(Transfer::deserialize(body)?),
+            Kind::Hangup => Action::Hangup {
+                reason: HangupBody::deserialize(body)?.reason,
+            },
+            Kind::Retrieve => Action::Retrieve(RetrieveRequest::deserialize(body)?),
+            Kind::Qualification => Action::Qualification(Qualification::deserialize(body)?),
+            Kind::ScheduleCallback => {
+                let CallbackBody { at, note } = CallbackBody::deserialize(body)?;
+                Action::ScheduleCallback { at, note }
+            }
+            Kind::Log => {
+                let LogBody { level, message } = LogBody::deserialize(body)?;
+                Action::Log { level, message }
+            }
+        })
+    }
+
+    /// An object whose first key is not `type` (another SDK, or hand-written JSON):
+    /// buffered, then read the same way.
+    fn buffered<'de, A: MapAccess<'de>>(
+        first: Option<FirstKey>,
+        mut map: A,
+    ) -> Result<Action, A::Error> {
+        let mut object = serde_json::Map::new();
+        if let Some(FirstKey::Other(key)) = first {
+            object.insert(key, map.next_value()?);
+        }
+        while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+            object.insert(key, value);
+        }
+        let kind = object
+            .remove("type")
+            .ok_or_else(|| de::Error::missing_field("type"))?;
+        let kind = Kind::deserialize(kind).map_err(de::Error::custom)?;
+        of_kind(kind, serde_json::Value::Object(object)).map_err(de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Outcome, Slot};
+
+    fn every_action() -> Vec<Action> {
+        let mut record = Qualification {
+            score: 40,
+            outcome: Outcome::InProgress,
+            ..Qualification::default()
+        };
+        record.slots.insert(
+            "budget".into(),
+            Slot {
+                value: serde_json::json!({ "amount": 1_500_000, "currency": "RUB" }),
+                confidence: 0.9,
+                utterance: "полтора миллиона".into(),
+            },
+        );
+        vec![
+            Action::say("Здравствуйте!"),
+            Action::Say(Say {
+                text: "Минуту".into(),
+                barge_in: false,
+                voice: Some("ru_RU_alena".into()),
+            }),
+            Action::Listen { timeout_ms: 7000 },
+            Action::Transfer(Transfer {
+                to: "+74951234567".into(),
+                summary: "горячий лид".into(),
+            }),
+            Action::Hangup {
+                reason: "completed".into(),
+            },
+            Action::Retrieve(RetrieveRequest {
+                id: "q1".into(),
+                query: "сколько стоит".into(),
+                top_k: 3,
+            }),
+            Action::Qualification(record),
+            Action::ScheduleCallback {
+                at: "2026-11-26T10:00:00+03:00".into(),
+                note: "перезвонить".into(),
+            },
+            Action::Log {
+                level: LogLevel::Info,
+                message: "ok".into(),
+            },
+        ]
+    }
+
+    /// The same object with `type` moved from first to last.
+    fn type_last(json: &str) -> String {
+        let (tag, rest) = json[1..]
+            .split_once(',')
+            .unwrap_or((&json[1..json.len() - 1], ""));
+        let rest = rest.trim_end_matches('}');
+        if rest.is_empty() {
+            format!("{{{}}}", tag.trim_end_matches('}'))
+        } else {
+            format!("{{{rest},{}}}", tag)
+        }
+    }
+
+    #[test]
+    fn every_action_reads_back_whether_the_tag_comes_first_or_last() {
+        for action in every_action() {
+            let json = serde_json::to_string(&action).unwrap();
+            assert!(json.starts_with(r#"{"type":""#), "{json}");
+            assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), action);
+            let last = type_last(&json);
+            assert!(!last.starts_with(r#"{"type""#), "{last}");
+            assert_eq!(
+                serde_json::from_str::<Action>(&last).unwrap(),
+                action,
+                "{last}"
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_apply_on_both_roads() {
+        for json in [
+            r#"{"type":"say","text":"Да"}"#,
+            r#"{"text":"Да","type":"say"}"#,
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Action>(json).unwrap(),
+                Action::say("Да")
+            );
+        }
+        for json in [r#"{"type":"hangup"}"#, r#"{"type":"hangup","extra":1}"#] {
+            assert_eq!(
+                serde_json::from_str::<Action>(json).unwrap(),
+                Action::Hangup {
+                    reason: String::new()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn bad_actions_are_refused_on_both_roads() {
+        let refused = [
+            (r#"{"type":"explode"}"#, "explode"),
+            (r#"{"x":1,"type":"explode"}"#, "explode"),
+            (r#"{}"#, "type"),
+            (r#"{"text":"Да"}"#, "type"),
+            (r#"{"type":"say"}"#, "text"),
+            (r#"{"timeout_ms":5,"type":"say"}"#, "timeout_ms"),
+            (r#"{"type":"say","text":"Да","loud":true}"#, "loud"),
+            (r#"{"type":"listen","timeout_ms":"soon"}"#, "soon"),
+            (r#"{"type":7}"#, "7"),
+            (r#"["say"]"#, "object"),
+            (r#""say""#, "object"),
+        ];
+        for (json, mentions) in refused {
+            let err = serde_json::from_str::<Action>(json)
+                .expect_err(json)
+                .to_string();
+            assert!(err.contains(mentions), "{json}: {err}");
+        }
     }
 }

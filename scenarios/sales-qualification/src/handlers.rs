@@ -9,6 +9,28 @@ use sva_sdk::{Ctx, Flow};
 
 type C<'a, 'b> = &'a mut Ctx<'b, Sales>;
 
+/// Every global handler, in order of precedence; the first that answers takes the turn.
+///
+/// One handler for the graph, not thirteen: the graph calls its handlers through function
+/// pointers, and in a fresh instance each distinct function called that way costs the
+/// host a lazy table initialisation (about 0.2 µs, 4 % of a step for the twelve saved);
+/// calls from here are direct.
+pub(crate) fn any(ctx: C) -> Option<Flow> {
+    do_not_call(ctx)
+        .or_else(|| correction(ctx))
+        .or_else(|| operator(ctx))
+        .or_else(|| robot(ctx))
+        .or_else(|| repeat(ctx))
+        .or_else(|| silence(ctx))
+        .or_else(|| transfer_failed(ctx))
+        .or_else(|| callback(ctx))
+        .or_else(|| not_interested(ctx))
+        .or_else(|| objection_price(ctx))
+        .or_else(|| think_about_it(ctx))
+        .or_else(|| send_email(ctx))
+        .or_else(|| question(ctx))
+}
+
 pub(crate) fn do_not_call(ctx: C) -> Option<Flow> {
     if !ctx.has(Intent::DoNotCall) {
         return None;

@@ -222,22 +222,42 @@ fn money_value(m: &Money) -> Value {
 }
 
 /// Speakable amount: "1 500 000 рублей".
+///
+/// Built without `format!`, like the phrase that says it back: the formatting machinery
+/// calls through function pointers, and in a fresh instance every distinct function
+/// called that way costs the host a lazy table initialisation, about 4 % of the budget
+/// step for the four it used.
 pub(crate) fn spoken_money(v: &Value) -> String {
     let amount = v.get("amount").and_then(Value::as_u64).unwrap_or(0);
-    let digits = amount.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(' ');
-        }
-        grouped.push(c);
-    }
     let currency = match v.get("currency").and_then(Value::as_str) {
         Some("USD") => "долларов",
         Some("EUR") => "евро",
         _ => "рублей",
     };
-    format!("{grouped} {currency}")
+    let mut spoken = grouped_digits(amount);
+    spoken.push(' ');
+    spoken.push_str(currency);
+    spoken
+}
+
+/// `n` in digits, in groups of three: "1 500 000".
+fn grouped_digits(mut n: u64) -> String {
+    let mut digits = Vec::with_capacity(20);
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut grouped = String::with_capacity(26);
+    for (place, &digit) in digits.iter().enumerate().rev() {
+        grouped.push(char::from(digit));
+        if place > 0 && place % 3 == 0 {
+            grouped.push(' ');
+        }
+    }
+    grouped
 }
 
 fn take_budget(ctx: C) -> bool {
@@ -254,7 +274,7 @@ fn budget_reply(ctx: C) -> Flow {
             .slot("budget")
             .map(|s| spoken_money(&s.value))
             .unwrap_or_default();
-        ctx.say(format!("Записала: {spoken}."));
+        ctx.say(["Записала: ", &spoken, "."].concat());
         take_timeline(ctx);
         return next(ctx);
     }
@@ -716,4 +736,30 @@ fn wrap_up(ctx: C) -> Flow {
         say(ctx, "goodbye");
     }
     Flow::End("completed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn amounts_are_spoken_in_groups_of_three() {
+        for (amount, spoken) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1 000"),
+            (25_000, "25 000"),
+            (1_500_000, "1 500 000"),
+            (u64::MAX, "18 446 744 073 709 551 615"),
+        ] {
+            assert_eq!(grouped_digits(amount), spoken);
+        }
+        assert_eq!(
+            spoken_money(&json!({"amount": 5000, "currency": "USD"})),
+            "5 000 долларов"
+        );
+        assert_eq!(spoken_money(&json!({"amount": 700})), "700 рублей");
+    }
 }

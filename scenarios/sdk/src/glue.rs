@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 use sva_abi::{Action, Context, Event, Qualification, RetrieveRequest, StepOutput};
 
 /// The input document. The state is read straight into the envelope (`T` is
-/// `Option<Envelope<_>>`) in one pass; only a state this scenario cannot read is taken
+/// `Option<Stored<…>>`) in one pass; only a state this scenario cannot read is taken
 /// apart a second time (`T` is `&RawValue`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,39 +24,23 @@ struct Input<T> {
     context: Context,
 }
 
-/// The output document, serialised straight from the envelope.
-#[derive(Serialize)]
-struct Output<'a, S: Serialize> {
-    state: &'a Envelope<S>,
-    actions: Actions<'a>,
+/// The state document as it is read: the qualification record beside the envelope.
+/// [`write_output`] writes it, so that a step writes the record once and copies the
+/// text into the action list.
+#[derive(Deserialize)]
+struct Stored<S> {
+    #[serde(default)]
+    record: Qualification,
+    #[serde(default)]
+    dialog: Envelope<S>,
 }
 
-/// The step's actions, led by the qualification record when the step changed it (written
-/// from the envelope, not from a copy).
-struct Actions<'a> {
-    record: Option<&'a Qualification>,
-    rest: &'a [Action],
-}
-
-/// [`Action::Qualification`] over a borrowed record: the same JSON.
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum RecordAction<'a> {
-    Qualification(&'a Qualification),
-}
-
-impl Serialize for Actions<'_> {
-    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
-        use serde::ser::SerializeSeq;
-        let len = self.rest.len() + usize::from(self.record.is_some());
-        let mut seq = serializer.serialize_seq(Some(len))?;
-        if let Some(record) = self.record {
-            seq.serialize_element(&RecordAction::Qualification(record))?;
+impl<S> Stored<S> {
+    fn into_envelope(self) -> Envelope<S> {
+        Envelope {
+            record: self.record,
+            ..self.dialog
         }
-        for action in self.rest {
-            seq.serialize_element(action)?;
-        }
-        seq.end()
     }
 }
 
@@ -74,14 +58,17 @@ pub fn run_step<S: Scenario>(input: &[u8]) -> Vec<u8> {
 /// [`run_step`] on a document already known to be UTF-8 (the host guarantees it, so the
 /// module's export skips a check that costs a tenth of a step in wasm).
 pub fn run_step_str<S: Scenario>(input: &str) -> Vec<u8> {
-    if let Ok(input) = serde_json::from_str::<Input<Option<Envelope<S::State>>>>(input) {
-        return step_input::<S>(input.state, &input.event, &input.context);
+    if let Ok(input) = serde_json::from_str::<Input<Option<Stored<S::State>>>>(input) {
+        let env = input.state.map(Stored::into_envelope);
+        return step_input::<S>(env, &input.event, &input.context);
     }
     // The document is malformed, or its state is not this scenario's (another version
     // wrote it): the call goes on from the start rather than failing.
     match serde_json::from_str::<Input<&RawValue>>(input) {
         Ok(input) => {
-            let env = serde_json::from_str::<Envelope<S::State>>(input.state.get()).ok();
+            let env = serde_json::from_str::<Stored<S::State>>(input.state.get())
+                .ok()
+                .map(Stored::into_envelope);
             step_input::<S>(env, &input.event, &input.context)
         }
         Err(_) => unreadable(input.as_bytes()),
@@ -135,14 +122,45 @@ fn step_input<S: Scenario>(
     if !said.is_empty() {
         env.last_said = said;
     }
-    serde_json::to_vec(&Output {
-        state: &env,
-        actions: Actions {
-            record: changed.then_some(&env.record),
-            rest: &actions,
-        },
-    })
-    .unwrap_or_else(|_| INTERNAL.to_vec())
+    write_output(&env, changed, &actions).unwrap_or_else(|_| INTERNAL.to_vec())
+}
+
+/// Writes `{"state":{"record":…,"dialog":…},"actions":[…]}`. The record is serialised
+/// once; when the step changed it, the same text, tagged, leads the action list (the
+/// `qualification` action is the record's object with `type` first).
+fn write_output<S: Serialize>(
+    env: &Envelope<S>,
+    record_changed: bool,
+    actions: &[Action],
+) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(br#"{"state":{"record":"#);
+    let record_at = out.len();
+    serde_json::to_writer(&mut out, &env.record)?;
+    let record = record_at..out.len();
+    out.extend_from_slice(br#","dialog":"#);
+    serde_json::to_writer(&mut out, env)?;
+    out.extend_from_slice(br#"},"actions":["#);
+    if record_changed {
+        out.extend_from_slice(br#"{"type":"qualification""#);
+        // The record's members, after its `{`: `}` alone for an empty object.
+        let members = record.start + 1..record.end;
+        if out[members.start] != b'}' {
+            out.push(b',');
+        }
+        out.extend_from_within(members);
+        if !actions.is_empty() {
+            out.push(b',');
+        }
+    }
+    for (i, action) in actions.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, action)?;
+    }
+    out.extend_from_slice(b"]}");
+    Ok(out)
 }
 
 const INTERNAL: &[u8] = br#"{"state":null,"actions":[{"type":"hangup","reason":"internal"}]}"#;
@@ -288,4 +306,30 @@ pub fn manifest<S: Scenario>() -> i64 {
 fn leak(bytes: Vec<u8>) -> i64 {
     let bytes = bytes.leak();
     sva_abi::pack(bytes.as_ptr() as u32, bytes.len() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_output_carries_one_record_text_in_the_state_and_the_action() {
+        let mut env = Envelope::<()>::default();
+        env.record.score = 7;
+        for actions in [
+            vec![],
+            vec![Action::say("Да"), Action::Hangup { reason: "x".into() }],
+        ] {
+            let out = write_output(&env, true, &actions).unwrap();
+            let out: StepOutput = serde_json::from_slice(&out).expect("the output is JSON");
+            let kept: Qualification =
+                serde_json::from_value(out.state.to_value()["record"].clone()).unwrap();
+            assert_eq!(kept, env.record);
+            assert_eq!(out.actions[0], Action::Qualification(env.record.clone()));
+            assert_eq!(out.actions[1..], actions[..]);
+            let unchanged = write_output(&env, false, &actions).unwrap();
+            let unchanged: StepOutput = serde_json::from_slice(&unchanged).unwrap();
+            assert_eq!(unchanged.actions, actions);
+        }
+    }
 }

@@ -133,6 +133,10 @@ fn an_interrupt_resumes_in_its_reply_and_records_the_slot() {
         (q.score, q.slots["city"].utterance.as_str()),
         (50, "казань")
     );
+    // The state keeps the same record (written once, copied into the action).
+    let kept: sva_abi::Qualification =
+        serde_json::from_value(second.state.to_value()["record"].clone()).unwrap();
+    assert_eq!(&kept, q);
     // A step that leaves the record as it was sends no record.
     let sends_record = |out: &StepOutput| {
         out.actions

@@ -27,8 +27,7 @@ pub fn module() -> (String, Vec<u8>) {
 }
 
 /// A mid-call input: a caller utterance and a state of about 2 KB.
-pub fn input(state: serde_json::Value) -> StepInput {
-    let state = sva_abi::State::from(state);
+pub fn input(state: sva_abi::State) -> StepInput {
     let mut context = Context::default();
     context.tenant.id = "bench".into();
     context.tenant.company = "ТехноСклад".into();
@@ -51,11 +50,14 @@ pub fn input(state: serde_json::Value) -> StepInput {
 
 /// Plays the first turns of a call so the benchmark steps a realistic mid-call state,
 /// padded to about 2 KB when the scenario's own state is smaller.
+///
+/// The state stays the module's text, as the host keeps it: a trip through a
+/// `serde_json::Value` would sort its keys and hand the module a document it never wrote.
 pub fn mid_call_state(
     sandbox: &sva_sandbox::Sandbox,
     scenario: &sva_sandbox::Scenario,
-) -> serde_json::Value {
-    let mut state = serde_json::Value::Null;
+) -> sva_abi::State {
+    let mut state = sva_abi::State::null();
     let opening = [
         Event::CallStarted,
         Event::Utterance {
@@ -71,20 +73,23 @@ pub fn mid_call_state(
         let mut step = input(state.clone());
         step.event = event;
         match sandbox.step(scenario, &step) {
-            Ok(out) => state = out.state.to_value(),
+            Ok(out) => state = out.state,
             Err(_) => break,
         }
     }
-    let size = serde_json::to_string(&state).map_or(0, |s| s.len());
-    if size < 2000 {
-        if let serde_json::Value::Object(map) = &mut state {
-            map.insert(
-                "bench_padding".into(),
-                serde_json::Value::String("я".repeat((2000 - size) / 2)),
-            );
-        } else if state.is_null() {
-            state = serde_json::json!({ "bench_padding": "x".repeat(2000) });
+    let text = state.as_json();
+    let padded = match text.strip_prefix('{') {
+        Some(rest) if text.len() < 2000 => {
+            let padding = "я".repeat((2000 - text.len()) / 2);
+            let comma = if rest.trim_start().starts_with('}') {
+                ""
+            } else {
+                ","
+            };
+            format!(r#"{{"bench_padding":"{padding}"{comma}{rest}"#)
         }
-    }
-    state
+        Some(_) => return state,
+        None => format!(r#"{{"bench_padding":"{}"}}"#, "x".repeat(2000)),
+    };
+    serde_json::from_str(&padded).expect("the padded state is JSON")
 }
