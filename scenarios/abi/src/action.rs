@@ -153,13 +153,16 @@ impl Action {
 /// before it can look at `type`, then types the tree: for a qualification record that is
 /// most of what the host spends checking a step's output. Here the tag is read first and
 /// the rest of the object deserialises straight into the variant; an object whose tag
-/// comes later is buffered as a `serde_json` map and read the same way.
+/// comes later is buffered as a `serde_json` map and read the same way. An action is an
+/// object: the array form serde's derived reader also took (`["listen", 5000]`) is not
+/// part of the ABI and is refused.
 mod tag_first {
     use super::{Action, LogLevel, RetrieveRequest, Say, Transfer};
     use crate::Qualification;
     use serde::Deserialize;
-    use serde::de::value::MapAccessDeserializer;
-    use serde::de::{self, Deserializer, MapAccess, Visitor};
+    use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
 
     /// The `type` tags, as on the wire (read as a string, whatever the format).
     #[derive(Deserialize)]
@@ -197,25 +200,41 @@ mod tag_first {
         message: String,
     }
 
-    /// An object's first key: the tag, or another one kept for the buffered road.
-    enum FirstKey {
-        Type,
-        Other(String),
+    /// A key, borrowed from the input when it can be.
+    enum Key<'de> {
+        Borrowed(&'de str),
+        Owned(String),
     }
 
-    impl<'de> Deserialize<'de> for FirstKey {
-        fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    impl Key<'_> {
+        fn is_tag(&self) -> bool {
+            self.as_str() == "type"
+        }
+
+        fn as_str(&self) -> &str {
+            match self {
+                Key::Borrowed(key) => key,
+                Key::Owned(key) => key,
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             struct KeyVisitor;
-            impl Visitor<'_> for KeyVisitor {
-                type Value = FirstKey;
+            impl<'de> Visitor<'de> for KeyVisitor {
+                type Value = Key<'de>;
                 fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                     f.write_str("a field name")
                 }
-                fn visit_str<E: de::Error>(self, key: &str) -> Result<FirstKey, E> {
-                    Ok(match key {
-                        "type" => FirstKey::Type,
-                        other => FirstKey::Other(other.to_owned()),
-                    })
+                fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key::Borrowed(key))
+                }
+                fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                    Ok(Key::Owned(key.to_owned()))
+                }
+                fn visit_string<E: de::Error>(self, key: String) -> Result<Key<'de>, E> {
+                    Ok(Key::Owned(key))
                 }
             }
             deserializer.deserialize_identifier(KeyVisitor)
@@ -232,12 +251,47 @@ mod tag_first {
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Action, A::Error> {
-            let first = map.next_key::<FirstKey>()?;
-            let Some(FirstKey::Type) = first else {
-                return buffered(first, map);
-            };
-            let kind = map.next_value::<Kind>()?;
-            of_kind(kind, MapAccessDeserializer::new(map))
+            let first = map.next_key::<Key<'de>>()?;
+            match first {
+                Some(key) if key.is_tag() => {
+                    let kind = map.next_value::<Kind>()?;
+                    of_kind(kind, MapAccessDeserializer::new(AfterTag(map)))
+                }
+                _ => buffered(first, map),
+            }
+        }
+    }
+
+    /// The rest of an object after its `type`: another `type` is refused, as serde's
+    /// derived form refuses it.
+    struct AfterTag<A>(A);
+
+    impl<'de, A: MapAccess<'de>> MapAccess<'de> for AfterTag<A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: de::DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, A::Error> {
+            match self.0.next_key::<Key<'de>>()? {
+                None => Ok(None),
+                Some(key) if key.is_tag() => Err(de::Error::duplicate_field("type")),
+                Some(Key::Borrowed(key)) => seed
+                    .deserialize(BorrowedStrDeserializer::new(key))
+                    .map(Some),
+                Some(Key::Owned(key)) => seed.deserialize(StringDeserializer::new(key)).map(Some),
+            }
+        }
+
+        fn next_value_seed<V: de::DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, A::Error> {
+            self.0.next_value_seed(seed)
+        }
+
+        fn size_hint(&self) -> Option<usize> {
+            self.0.size_hint()
         }
     }
 
@@ -266,23 +320,92 @@ mod tag_first {
     }
 
     /// An object whose first key is not `type` (another SDK, or hand-written JSON):
-    /// buffered, then read the same way.
+    /// buffered, then read the same way. A key repeated at any depth is refused, as the
+    /// derived readers refuse a repeated field.
     fn buffered<'de, A: MapAccess<'de>>(
-        first: Option<FirstKey>,
+        first: Option<Key<'de>>,
         mut map: A,
     ) -> Result<Action, A::Error> {
         let mut object = serde_json::Map::new();
-        if let Some(FirstKey::Other(key)) = first {
-            object.insert(key, map.next_value()?);
-        }
-        while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
-            object.insert(key, value);
+        let mut key = first.map(|key| key.as_str().to_owned());
+        while let Some(name) = key {
+            let value = map.next_value_seed(Strict)?;
+            if object.contains_key(&name) {
+                return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
+            }
+            object.insert(name, value);
+            key = map.next_key::<String>()?;
         }
         let kind = object
             .remove("type")
             .ok_or_else(|| de::Error::missing_field("type"))?;
         let kind = Kind::deserialize(kind).map_err(de::Error::custom)?;
         of_kind(kind, serde_json::Value::Object(object)).map_err(de::Error::custom)
+    }
+
+    /// Reads any value as a `serde_json::Value`, refusing an object with a repeated key
+    /// (`serde_json::Value` would keep the last).
+    struct Strict;
+
+    impl<'de> de::DeserializeSeed<'de> for Strict {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Strict {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(Strict)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element_seed(Strict)? {
+                items.push(item);
+            }
+            Ok(Value::Array(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut object = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value_seed(Strict)?;
+                if object.contains_key(&key) {
+                    return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                }
+                object.insert(key, value);
+            }
+            Ok(Value::Object(object))
+        }
     }
 }
 
@@ -400,6 +523,36 @@ mod tests {
             (r#"{"type":"listen","timeout_ms":"soon"}"#, "soon"),
             (r#"{"type":7}"#, "7"),
             (r#"["say"]"#, "object"),
+            (r#"["listen",5000]"#, "object"),
+            // A repeated key, on both roads and at any depth.
+            (
+                r#"{"type":"hangup","type":"say"}"#,
+                "duplicate field `type`",
+            ),
+            (
+                r#"{"type":"say","text":"a","type":"say"}"#,
+                "duplicate field `type`",
+            ),
+            (
+                r#"{"reason":"x","type":"say","type":"hangup"}"#,
+                "duplicate field `type`",
+            ),
+            (
+                r#"{"type":"say","text":"a","text":"b"}"#,
+                "duplicate field `text`",
+            ),
+            (
+                r#"{"text":"a","text":"b","type":"say"}"#,
+                "duplicate field `text`",
+            ),
+            (
+                r#"{"score":1,"score":2,"type":"qualification"}"#,
+                "duplicate field `score`",
+            ),
+            (
+                r#"{"slots":{"b":{"value":1,"confidence":0.1,"confidence":0.2}},"type":"qualification"}"#,
+                "duplicate field `confidence`",
+            ),
             (r#""say""#, "object"),
         ];
         for (json, mentions) in refused {

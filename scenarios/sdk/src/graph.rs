@@ -93,6 +93,11 @@ impl<S> Graph<S> {
 
     /// A handler that runs before the current node sees the caller, from any node; the
     /// first that returns a flow takes over the turn.
+    ///
+    /// Handlers are called through function pointers, and in a fresh instance the first
+    /// such call to each function costs the host a lazy table initialisation (about
+    /// 0.2 µs). A scenario with many cases registers one handler that tries them in
+    /// order with direct calls, as the default scenario's `handlers::any` does.
     pub fn global(mut self, handler: Global<S>) -> Self {
         self.globals.push(handler);
         self
