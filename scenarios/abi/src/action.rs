@@ -320,8 +320,9 @@ mod tag_first {
     }
 
     /// An object whose first key is not `type` (another SDK, or hand-written JSON):
-    /// buffered, then read the same way. A key repeated at any depth is refused, as the
-    /// derived readers refuse a repeated field.
+    /// buffered, then read the same way. A repeated key is refused, as the derived
+    /// readers refuse a repeated field (at any depth: stricter than the tag-first road
+    /// inside free-form values such as a slot's `value`).
     fn buffered<'de, A: MapAccess<'de>>(
         first: Option<Key<'de>>,
         mut map: A,
@@ -329,11 +330,7 @@ mod tag_first {
         let mut object = serde_json::Map::new();
         let mut key = first.map(|key| key.as_str().to_owned());
         while let Some(name) = key {
-            let value = map.next_value_seed(Strict)?;
-            if object.contains_key(&name) {
-                return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
-            }
-            object.insert(name, value);
+            insert_once(&mut object, name, map.next_value_seed(Strict)?)?;
             key = map.next_key::<String>()?;
         }
         let kind = object
@@ -398,14 +395,23 @@ mod tag_first {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
             let mut object = serde_json::Map::new();
             while let Some(key) = map.next_key::<String>()? {
-                let value = map.next_value_seed(Strict)?;
-                if object.contains_key(&key) {
-                    return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
-                }
-                object.insert(key, value);
+                insert_once(&mut object, key, map.next_value_seed(Strict)?)?;
             }
             Ok(Value::Object(object))
         }
+    }
+
+    /// Adds `key` to a buffered object, refusing it the second time.
+    fn insert_once<E: de::Error>(
+        object: &mut serde_json::Map<String, Value>,
+        key: String,
+        value: Value,
+    ) -> Result<(), E> {
+        if object.contains_key(&key) {
+            return Err(E::custom(format_args!("duplicate field `{key}`")));
+        }
+        object.insert(key, value);
+        Ok(())
     }
 }
 

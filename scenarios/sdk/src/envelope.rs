@@ -28,9 +28,9 @@ pub struct Envelope<S> {
     /// Unintelligible answers in a row at the current node.
     #[serde(skip_serializing_if = "is_zero")]
     pub misses: u8,
-    /// The qualification record. Stored beside the envelope, not inside it: the state
-    /// keeps it in the form of its `qualification` action, so a step that changes it
-    /// writes it once and copies the text into the action list (see `glue`).
+    /// The qualification record. Stored beside the envelope, not inside it (the state
+    /// is `{"record": …, "dialog": …}`), so a step serialises it once and, when it
+    /// changed, copies that text into its `qualification` action (`glue::write_output`).
     #[serde(skip)]
     pub record: Qualification,
     /// The scenario's own state.
