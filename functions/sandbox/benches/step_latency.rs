@@ -2,6 +2,9 @@
 //! p50, p99 and the maximum (criterion reports means and medians, not tails).
 //! Run with `cargo bench -p sva-sandbox --bench step_latency`.
 //!
+//! `SVA_BENCH_CALL=long` steps a later turn of a longer call (four slots filled, the
+//! scenario's own state unpadded) instead of the budget turn with a 2 KB state.
+//!
 //! `SVA_BENCH_BASELINE=other.wasm` also steps another build of the scenario, alternating
 //! step by step with the first, so both meet the same machine: on a shared machine whose
 //! speed moves by half from minute to minute, separate runs cannot show a 10 % change.
@@ -72,7 +75,11 @@ fn subject(sandbox: &Sandbox, (name, wasm): (String, Vec<u8>)) -> Subject {
     let scenario = sandbox
         .load_bytes(ModuleKey::for_module("bench", &wasm), &wasm)
         .expect("module loads");
-    let input = common::input(common::mid_call_state(sandbox, &scenario));
+    let input = if std::env::var("SVA_BENCH_CALL").as_deref() == Ok("long") {
+        common::long_call_input(sandbox, &scenario)
+    } else {
+        common::input(common::mid_call_state(sandbox, &scenario))
+    };
     Subject {
         name,
         input: serde_json::to_string(&input).expect("json"),

@@ -93,3 +93,38 @@ pub fn mid_call_state(
     };
     serde_json::from_str(&padded).expect("the padded state is JSON")
 }
+
+/// A later step of a longer call, without padding (`SVA_BENCH_CALL=long`): need, budget,
+/// timeline and who decides are in the record, and the caller gives a name. The state is
+/// the scenario's own, at its natural size.
+// Each bench compiles this module on its own; only `step_latency` takes this step.
+#[allow(dead_code)]
+pub fn long_call_input(
+    sandbox: &sva_sandbox::Sandbox,
+    scenario: &sva_sandbox::Scenario,
+) -> StepInput {
+    let said = |text: &str| Event::Utterance {
+        text: text.into(),
+        confidence: 0.9,
+    };
+    let opening = [
+        Event::CallStarted,
+        said("здравствуйте нам нужна система учета для склада"),
+        said("где-то полтора миллиона рублей"),
+        said("хотим запустить в следующем месяце"),
+        said("нет решает генеральный директор"),
+    ];
+    let mut state = sva_abi::State::null();
+    for event in opening {
+        let mut step = input(state.clone());
+        step.event = event;
+        match sandbox.step(scenario, &step) {
+            Ok(out) => state = out.state,
+            Err(_) => break,
+        }
+    }
+    let mut step = input(state);
+    step.event = said("меня зовут ольга петровна");
+    step.context.turn = 5;
+    step
+}
