@@ -57,26 +57,15 @@ pub fn mid_call_state(
     sandbox: &sva_sandbox::Sandbox,
     scenario: &sva_sandbox::Scenario,
 ) -> sva_abi::State {
-    let mut state = sva_abi::State::null();
-    let opening = [
-        Event::CallStarted,
-        Event::Utterance {
-            text: "здравствуйте нам нужна система учета для склада".into(),
-            confidence: 0.9,
-        },
-        Event::Utterance {
-            text: "меня зовут ольга петровна".into(),
-            confidence: 0.9,
-        },
-    ];
-    for event in opening {
-        let mut step = input(state.clone());
-        step.event = event;
-        match sandbox.step(scenario, &step) {
-            Ok(out) => state = out.state,
-            Err(_) => break,
-        }
-    }
+    let state = played(
+        sandbox,
+        scenario,
+        [
+            Event::CallStarted,
+            said("здравствуйте нам нужна система учета для склада"),
+            said("меня зовут ольга петровна"),
+        ],
+    );
     let text = state.as_json();
     let padded = match text.strip_prefix('{') {
         Some(rest) if text.len() < 2000 => {
@@ -103,19 +92,39 @@ pub fn long_call_input(
     sandbox: &sva_sandbox::Sandbox,
     scenario: &sva_sandbox::Scenario,
 ) -> StepInput {
-    let said = |text: &str| Event::Utterance {
+    let state = played(
+        sandbox,
+        scenario,
+        [
+            Event::CallStarted,
+            said("здравствуйте нам нужна система учета для склада"),
+            said("где-то полтора миллиона рублей"),
+            said("хотим запустить в следующем месяце"),
+            said("нет решает генеральный директор"),
+        ],
+    );
+    let mut step = input(state);
+    step.event = said("меня зовут ольга петровна");
+    step.context.turn = 5;
+    step
+}
+
+/// The caller saying `text`.
+fn said(text: &str) -> Event {
+    Event::Utterance {
         text: text.into(),
         confidence: 0.9,
-    };
-    let opening = [
-        Event::CallStarted,
-        said("здравствуйте нам нужна система учета для склада"),
-        said("где-то полтора миллиона рублей"),
-        said("хотим запустить в следующем месяце"),
-        said("нет решает генеральный директор"),
-    ];
+    }
+}
+
+/// The state after `events`, stepped in turn from a call's start (as far as they go).
+fn played(
+    sandbox: &sva_sandbox::Sandbox,
+    scenario: &sva_sandbox::Scenario,
+    events: impl IntoIterator<Item = Event>,
+) -> sva_abi::State {
     let mut state = sva_abi::State::null();
-    for event in opening {
+    for event in events {
         let mut step = input(state.clone());
         step.event = event;
         match sandbox.step(scenario, &step) {
@@ -123,8 +132,5 @@ pub fn long_call_input(
             Err(_) => break,
         }
     }
-    let mut step = input(state);
-    step.event = said("меня зовут ольга петровна");
-    step.context.turn = 5;
-    step
+    state
 }
