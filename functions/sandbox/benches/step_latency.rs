@@ -8,6 +8,13 @@
 //! `SVA_BENCH_BASELINE=other.wasm` also steps another build of the scenario, alternating
 //! step by step with the first, so both meet the same machine: on a shared machine whose
 //! speed moves by half from minute to minute, separate runs cannot show a 10 % change.
+//!
+//! `SVA_BENCH_DUMP=file` writes the input document the (first) module steps;
+//! `SVA_BENCH_INPUT=file` steps a given document instead of building one through the
+//! module, for both modules and whatever `SVA_BENCH_CALL` says (to hold the input fixed
+//! while comparing builds that write their state differently, or builds cut short after
+//! one phase of a step; see docs/performance.md). Relative paths start from
+//! `functions/sandbox`, where cargo runs benchmarks.
 
 mod common;
 
@@ -34,6 +41,9 @@ fn main() {
     })
     .expect("engine");
     let mut subjects = vec![subject(&sandbox, common::module())];
+    if let Some(path) = std::env::var_os("SVA_BENCH_DUMP") {
+        std::fs::write(path, &subjects[0].input).expect("writing the input document");
+    }
     if let Some(path) = std::env::var_os("SVA_BENCH_BASELINE") {
         let wasm = std::fs::read(&path).expect("the baseline module");
         let name = format!("{} (baseline)", path.to_string_lossy());
@@ -75,14 +85,17 @@ fn subject(sandbox: &Sandbox, (name, wasm): (String, Vec<u8>)) -> Subject {
     let scenario = sandbox
         .load_bytes(ModuleKey::for_module("bench", &wasm), &wasm)
         .expect("module loads");
-    let input = if std::env::var("SVA_BENCH_CALL").as_deref() == Ok("long") {
-        common::long_call_input(sandbox, &scenario)
-    } else {
-        common::input(common::mid_call_state(sandbox, &scenario))
+    let input = match std::env::var_os("SVA_BENCH_INPUT") {
+        Some(path) => std::fs::read_to_string(path).expect("the input document"),
+        None if std::env::var("SVA_BENCH_CALL").as_deref() == Ok("long") => {
+            serde_json::to_string(&common::long_call_input(sandbox, &scenario)).expect("json")
+        }
+        None => serde_json::to_string(&common::input(common::mid_call_state(sandbox, &scenario)))
+            .expect("json"),
     };
     Subject {
         name,
-        input: serde_json::to_string(&input).expect("json"),
+        input,
         scenario,
         samples: Vec::new(),
     }

@@ -15,10 +15,6 @@ use serde::{Deserialize, Serialize};
 use sva_sdk::abi::Manifest;
 use sva_sdk::{Ctx, Graph, Scenario};
 
-fn is_false(flag: &bool) -> bool {
-    !flag
-}
-
 /// The default sales-qualification scenario.
 pub struct SalesQualification;
 
@@ -28,22 +24,22 @@ pub struct SalesQualification;
 #[serde(default)]
 pub struct Sales {
     /// The greeting was said.
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub greeted: bool,
     /// Slots the caller could not or would not give; not asked again.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<String>,
     /// The caller asked for something by e-mail.
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub wants_email: bool,
     /// The caller ID was offered as the contact number.
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub phone_offered: bool,
     /// A transfer to the manager was offered.
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub transfer_offered: bool,
     /// The soft retention question was asked after "not interested".
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub retention_asked: bool,
     /// The question being looked up in the knowledge base.
     #[serde(skip_serializing_if = "String::is_empty")]

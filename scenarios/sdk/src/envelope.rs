@@ -11,10 +11,10 @@ pub struct Envelope<S> {
     /// The node the call is at.
     pub node: String,
     /// Whether the node waits for the caller's reply (an interrupt).
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::is_false")]
     pub waiting: bool,
     /// Whether the node waits for the host's knowledge.
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::is_false")]
     pub asked: bool,
     /// Where a digression returns to.
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -35,10 +35,6 @@ pub struct Envelope<S> {
     pub record: Qualification,
     /// The scenario's own state.
     pub user: S,
-}
-
-fn is_false(flag: &bool) -> bool {
-    !flag
 }
 
 fn is_zero(n: &u8) -> bool {

@@ -52,6 +52,13 @@ pub trait Scenario {
 
 pub use glue::{run_step, run_step_str};
 
+/// Whether a flag is off: for `#[serde(skip_serializing_if = "sva_sdk::is_false")]`, which
+/// leaves a `false` field out of the state (every step reads and writes the state, so
+/// defaults left out make each step cheaper; `#[serde(default)]` reads them back).
+pub fn is_false(flag: &bool) -> bool {
+    !flag
+}
+
 /// Every step runs in a fresh instance, so the module's heap only moves forward
 /// (see `heap.rs`; the `step-heap` feature, on by default).
 #[cfg(all(target_arch = "wasm32", feature = "step-heap"))]
