@@ -87,11 +87,14 @@ fn subject(sandbox: &Sandbox, (name, wasm): (String, Vec<u8>)) -> Subject {
         .expect("module loads");
     let input = match std::env::var_os("SVA_BENCH_INPUT") {
         Some(path) => std::fs::read_to_string(path).expect("the input document"),
-        None if std::env::var("SVA_BENCH_CALL").as_deref() == Ok("long") => {
-            serde_json::to_string(&common::long_call_input(sandbox, &scenario)).expect("json")
+        None => {
+            let input = if std::env::var("SVA_BENCH_CALL").as_deref() == Ok("long") {
+                common::long_call_input(sandbox, &scenario)
+            } else {
+                common::input(common::mid_call_state(sandbox, &scenario))
+            };
+            serde_json::to_string(&input).expect("json")
         }
-        None => serde_json::to_string(&common::input(common::mid_call_state(sandbox, &scenario)))
-            .expect("json"),
     };
     Subject {
         name,
