@@ -2,16 +2,31 @@
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
-SCENARIO_WASM := target/$(WASM_TARGET)/wasm/sales_qualification.wasm
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+# What cargo links, and the module the product runs: the same, optimised by wasm-opt.
+SCENARIO_LINKED := $(TARGET_DIR)/$(WASM_TARGET)/wasm/sales_qualification.wasm
+SCENARIO_WASM := $(TARGET_DIR)/scenarios/sales_qualification.wasm
+# Binaryen's optimiser, pinned in scenarios/package-lock.json. It may use only what Rust's
+# wasm32 target already emits, all of which the sandbox accepts (docs/scenario-abi.md).
+WASM_OPT := scenarios/node_modules/.bin/wasm-opt
+WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+  --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types
 
-.PHONY: install wasm-target browser scenarios build test lint dev call load bench clean
+.PHONY: install wasm-target wasm-opt browser scenarios build test lint dev call load bench clean
 
 ## install: everything the build needs beyond the Rust toolchain (idempotent).
-install: wasm-target browser
+install: wasm-target wasm-opt browser
 
 ## wasm-target: the Rust target scenario modules are built for.
 wasm-target:
 	rustup target add $(WASM_TARGET)
+
+## wasm-opt: Binaryen's wasm-opt (an npm package) for the scenario modules.
+wasm-opt: $(WASM_OPT)
+
+$(WASM_OPT): scenarios/package.json scenarios/package-lock.json
+	npm ci --prefix scenarios --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## browser: a headless Chromium (Debian's package) for the HTML report's rendering test.
 browser:
@@ -20,9 +35,17 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
-## scenarios: compile the scenario modules to WebAssembly.
-scenarios: wasm-target
+## scenarios: compile the scenario modules to WebAssembly and optimise them with wasm-opt
+## (a step −4 % in time and fuel) into target/scenarios/, again whenever cargo relinks.
+## Cargo's own output is not rewritten in place: cargo links it anew on every build.
+scenarios: wasm-target $(WASM_OPT)
 	$(CARGO) build -p sales-qualification --target $(WASM_TARGET) --profile wasm
+	@if [ ! -e $(SCENARIO_WASM) ] || [ $(SCENARIO_LINKED) -nt $(SCENARIO_WASM) ]; then \
+	  echo "wasm-opt -O3 $(SCENARIO_LINKED) -o $(SCENARIO_WASM)"; \
+	  mkdir -p $(dir $(SCENARIO_WASM)) && \
+	  $(WASM_OPT) $(WASM_OPT_FLAGS) $(SCENARIO_LINKED) -o $(SCENARIO_WASM).tmp && \
+	  mv $(SCENARIO_WASM).tmp $(SCENARIO_WASM); \
+	fi
 
 ## build: the scenario modules and every binary.
 build: scenarios

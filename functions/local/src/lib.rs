@@ -144,7 +144,7 @@ impl Default for LocalOptions {
 }
 
 /// Where `make scenarios` puts the default scenario module.
-pub const DEFAULT_SCENARIO: &str = "target/wasm32-unknown-unknown/wasm/sales_qualification.wasm";
+pub const DEFAULT_SCENARIO: &str = "target/scenarios/sales_qualification.wasm";
 
 /// The running stack.
 pub struct LocalStack {

@@ -11,7 +11,7 @@ use sva_turn::wasm::WasmScenario;
 use sva_turn::{NoKnowledge, TurnOptions, run_turn};
 
 /// Where `make scenarios` puts the default scenario.
-const DEFAULT_MODULE: &str = "target/wasm32-unknown-unknown/wasm/sales_qualification.wasm";
+const DEFAULT_MODULE: &str = "target/scenarios/sales_qualification.wasm";
 
 /// The `scenario` subcommands.
 #[derive(clap::Subcommand)]

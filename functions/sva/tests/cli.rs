@@ -41,7 +41,7 @@ fn module(dir: &tempfile::TempDir, wat_path: &str) -> String {
 
 /// The default scenario, which `make test` builds before the tests run.
 fn default_scenario() -> String {
-    let path = workspace().join("target/wasm32-unknown-unknown/wasm/sales_qualification.wasm");
+    let path = workspace().join("target/scenarios/sales_qualification.wasm");
     assert!(
         path.exists(),
         "{} is missing: run `make test` (it builds the scenario modules first)",

@@ -11,7 +11,7 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 
 async function start() {
   const bin = process.env.SVA_BIN || path.join(ROOT, 'target', 'debug', 'sva');
-  const scenario = path.join(ROOT, 'target', 'wasm32-unknown-unknown', 'wasm', 'sales_qualification.wasm');
+  const scenario = path.join(ROOT, 'target', 'scenarios', 'sales_qualification.wasm');
   for (const [file, how] of [[bin, 'cargo build -p sva'], [scenario, 'make scenarios']]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`${how}\` first`);
   }

@@ -11,7 +11,7 @@ pub fn module() -> (String, Vec<u8>) {
         .unwrap_or_else(|| {
             PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../target/wasm32-unknown-unknown/wasm/sales_qualification.wasm"
+                "/../../target/scenarios/sales_qualification.wasm"
             ))
         });
     match std::fs::read(&path) {

@@ -22,7 +22,7 @@ pub fn hostile(name: &str) -> Vec<u8> {
 pub fn default_scenario_wasm() -> Vec<u8> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../target/wasm32-unknown-unknown/wasm/sales_qualification.wasm"
+        "/../../target/scenarios/sales_qualification.wasm"
     );
     std::fs::read(path).unwrap_or_else(|e| {
         panic!("{path}: {e} (run `make test`: it builds the scenario modules first)")
