@@ -16,6 +16,7 @@ mod event;
 mod limits;
 mod qualification;
 mod state;
+mod tagged;
 mod validate;
 
 pub use action::{Action, Directive, LogLevel, RetrieveRequest, Say, Transfer};
