@@ -9,10 +9,8 @@ use sva_local::{LocalOptions, LocalStack};
 
 /// The default scenario module built by `make scenarios`.
 pub fn scenario_module() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("scenarios/sales_qualification.wasm");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/scenarios/sales_qualification.wasm");
     assert!(
         path.exists(),
         "{} is missing: run `make scenarios` (make test does)",

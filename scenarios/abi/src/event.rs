@@ -388,28 +388,7 @@ mod tests {
 
     #[test]
     fn kind_is_the_wire_tag() {
-        let events = [
-            Event::CallStarted,
-            Event::Utterance {
-                text: "да".into(),
-                confidence: 0.9,
-            },
-            Event::BargeIn {
-                text: "стоп".into(),
-                confidence: 0.9,
-                heard: "Здравствуйте".into(),
-            },
-            Event::NoInput,
-            Event::Dtmf { digits: "1".into() },
-            Event::TransferFailed {
-                reason: "busy".into(),
-            },
-            Event::RetrieveResult {
-                id: "q".into(),
-                hits: Vec::new(),
-            },
-        ];
-        for event in events {
+        for event in every_event() {
             let wire = serde_json::to_value(&event).unwrap();
             assert_eq!(wire["type"], event.kind(), "{event:?}");
         }

@@ -7,7 +7,9 @@
 //! deserialises straight into the variant; an object whose tag comes later is buffered
 //! as a `serde_json` map and read the same way. A tagged value is an object: the array
 //! form serde's derived reader also takes (`["listen", 5000]`) is not part of the ABI
-//! and is refused.
+//! and is refused. In a format whose scalars are typed by guessing (YAML), a value
+//! buffered before the tag is typed by the guess (`digits: 1234` is a number), as it was
+//! under serde's derived reader; with the tag first it is typed by its field.
 
 use serde::Deserialize;
 use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
