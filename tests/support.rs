@@ -10,7 +10,8 @@ use sva_local::{LocalOptions, LocalStack};
 /// The default scenario module built by `make scenarios`.
 pub fn scenario_module() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/scenarios/sales_qualification.wasm");
+        .join("..")
+        .join(sva_local::DEFAULT_SCENARIO);
     assert!(
         path.exists(),
         "{} is missing: run `make scenarios` (make test does)",

@@ -10,9 +10,6 @@ use sva_script::default_context;
 use sva_turn::wasm::WasmScenario;
 use sva_turn::{NoKnowledge, TurnOptions, run_turn};
 
-/// Where `make scenarios` puts the default scenario.
-const DEFAULT_MODULE: &str = "target/scenarios/sales_qualification.wasm";
-
 /// The `scenario` subcommands.
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -24,7 +21,7 @@ pub enum Command {
     /// Hold a conversation with a module in the terminal.
     Run {
         /// The module (.wasm).
-        #[arg(default_value = DEFAULT_MODULE)]
+        #[arg(default_value = sva_local::DEFAULT_SCENARIO)]
         module: PathBuf,
         /// The caller's number; `none` for a hidden number.
         #[arg(long, default_value = "+79161234567")]
@@ -42,7 +39,7 @@ pub enum Command {
         #[arg(required = true)]
         scripts: Vec<PathBuf>,
         /// The module (.wasm).
-        #[arg(long, default_value = DEFAULT_MODULE)]
+        #[arg(long, default_value = sva_local::DEFAULT_SCENARIO)]
         module: PathBuf,
     },
     #[command(flatten)]

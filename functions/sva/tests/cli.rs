@@ -41,7 +41,7 @@ fn module(dir: &tempfile::TempDir, wat_path: &str) -> String {
 
 /// The default scenario, which `make test` builds before the tests run.
 fn default_scenario() -> String {
-    let path = workspace().join("target/scenarios/sales_qualification.wasm");
+    let path = workspace().join(sva_local::DEFAULT_SCENARIO);
     assert!(
         path.exists(),
         "{} is missing: run `make test` (it builds the scenario modules first)",
