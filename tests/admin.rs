@@ -713,6 +713,18 @@ async fn bad_settings_get_a_4xx_that_says_what_is_wrong() {
             "invalid_value",
             "client_id",
         ),
+        (
+            serde_json::json!({"calls": {"transfer_timeout_s": 600}}),
+            422,
+            "invalid_value",
+            "transfer_timeout_s",
+        ),
+        (
+            serde_json::json!({"calls": {"record": "yes"}}),
+            400,
+            "invalid_field",
+            "record",
+        ),
     ];
     let before = admin.tenant(DEMO).await.unwrap().settings;
     for (body, status, code, words) in cases {

@@ -112,7 +112,7 @@ async fn a_hot_lead_is_transferred_with_a_summary() {
     }
     assert!(call.heard().contains("оединить"), "{}", call.heard());
     call.say("да соедините").await.unwrap();
-    let Some(VoxAction::Transfer { to, summary }) = call.next_step().cloned() else {
+    let Some(VoxAction::Transfer { to, summary, .. }) = call.next_step().cloned() else {
         panic!("expected a transfer, got {:?}", call.last());
     };
     assert_eq!(to, "+74951234567");

@@ -25,7 +25,7 @@ pub use auth::Caller;
 pub use error::AdminError;
 pub use knowledge::{GapView, HitView, SourceView};
 pub use service::{
-    Admin, CreatedTenant, HistoryLine, IssuedKey, MIN_OPERATOR_KEY, NewKey, NewTenant,
+    Admin, CallsChange, CreatedTenant, HistoryLine, IssuedKey, MIN_OPERATOR_KEY, NewKey, NewTenant,
     RotatedSecret, ScenariosView, SettingsChange, SplitRequest, TenantSummary, TenantView,
     Uploaded, VersionView,
 };

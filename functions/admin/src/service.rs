@@ -131,6 +131,22 @@ pub struct SettingsChange {
     /// CRM secrets to set (`""` clears one); never returned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crm_secrets: Option<CrmSecrets>,
+    /// How VoxEngine handles calls: only the fields present change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls: Option<CallsChange>,
+}
+
+/// A change of how VoxEngine handles calls: only the fields present change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallsChange {
+    /// Record calls from their start (the first phrase is then the recording notice,
+    /// the text `recording_notice`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<bool>,
+    /// How long a manager's phone rings on a transfer, 5..=120 seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer_timeout_s: Option<u32>,
 }
 
 /// `Some(value)` for a field that is present, `null` included.
@@ -840,6 +856,7 @@ impl SettingsChange {
             ("crm", self.crm.is_some()),
             ("crm_secrets", self.crm_secrets.is_some()),
             ("prices", self.prices.is_some()),
+            ("calls", self.calls.is_some()),
         ];
         set.into_iter()
             .filter(|(_, s)| *s)
@@ -946,6 +963,21 @@ fn apply(
             .with_overrides(prices)
             .map_err(|e| AdminError::Invalid(format!("`prices`: {e}")))?;
         settings.prices = prices.clone();
+    }
+    if let Some(calls) = &change.calls {
+        if let Some(seconds) = calls.transfer_timeout_s {
+            if !sva_tenants::TRANSFER_TIMEOUT_S.contains(&seconds) {
+                return invalid(format!(
+                    "`calls.transfer_timeout_s` must be {}..={} seconds, not {seconds}",
+                    sva_tenants::TRANSFER_TIMEOUT_S.start(),
+                    sva_tenants::TRANSFER_TIMEOUT_S.end(),
+                ));
+            }
+            settings.calls.transfer_timeout_s = seconds;
+        }
+        if let Some(record) = calls.record {
+            settings.calls.record = record;
+        }
     }
     if let Some(crm) = &change.crm {
         if let Some(crm) = crm {

@@ -49,6 +49,19 @@ pub struct TurnResponse {
     pub token: String,
     /// What VoxEngine does now; the last is `listen`, `transfer` or `hangup`.
     pub actions: Vec<VoxAction>,
+    /// How VoxEngine handles this call: only in the answer to `call_started`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<CallOptions>,
+}
+
+/// How VoxEngine handles a call, from the tenant's settings; sent once, in the answer
+/// to `call_started`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallOptions {
+    /// Record the call from now on (`call.record`) and report where the recording is
+    /// (`recording_url` in the end report). The answer's first phrase is then the
+    /// recording notice.
+    pub record: bool,
 }
 
 /// An action VoxEngine carries out.
@@ -73,8 +86,12 @@ pub enum VoxAction {
     Transfer {
         /// E.164 number.
         to: String,
-        /// For the human.
+        /// For the human: spoken to the manager before the calls are bridged.
         summary: String,
+        /// How long the manager's phone may ring before the caller is brought back to
+        /// the assistant (a `transfer_failed` turn), in seconds.
+        #[serde(default = "default_transfer_timeout")]
+        timeout_s: u32,
     },
     /// End the call.
     Hangup {
@@ -179,4 +196,8 @@ pub struct CallEnded {
     pub record: String,
     /// `false` when the call had already been reported (nothing was written).
     pub created: bool,
+}
+
+fn default_transfer_timeout() -> u32 {
+    30
 }

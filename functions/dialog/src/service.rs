@@ -1,7 +1,7 @@
 //! `Dialog::turn`: verify, restore, step, record, sign — within the deadline.
 
 use crate::customer::CustomerLookup;
-use crate::protocol::{CallEnd, CallEnded, TurnRequest, TurnResponse, VoxAction};
+use crate::protocol::{CallEnd, CallEnded, CallOptions, TurnRequest, TurnResponse, VoxAction};
 use crate::token::{self, Claims, MAX_TURN_LOG, Records, TurnLog};
 use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory, signature};
 use std::sync::Arc;
@@ -539,6 +539,7 @@ impl Dialog {
                 Action::Transfer(t) => actions.push(VoxAction::Transfer {
                     to: t.to,
                     summary: t.summary,
+                    timeout_s: tenant.calls.transfer_timeout_s,
                 }),
                 Action::Hangup { reason } => actions.push(VoxAction::Hangup { reason }),
                 Action::Qualification(q) => claims.records.qualification = q,
@@ -551,6 +552,20 @@ impl Dialog {
                 ),
                 Action::Retrieve(_) => {}
             }
+        }
+        // A recorded call is announced before anything else is said.
+        let options = (request.seq == 0).then_some(CallOptions {
+            record: tenant.calls.record,
+        });
+        if tenant.calls.record && request.seq == 0 {
+            actions.insert(
+                0,
+                VoxAction::Say {
+                    text: tenant.recording_notice.clone(),
+                    barge_in: false,
+                    voice: tenant.voice.clone(),
+                },
+            );
         }
         if turn.failure.is_some() {
             claims.records.failures += 1;
@@ -595,6 +610,7 @@ impl Dialog {
             seq: request.seq,
             token: token::issue(&self.options.token_key, &claims),
             actions,
+            options,
         }
     }
 }

@@ -1,4 +1,9 @@
 //! Per-tenant request signatures: HMAC-SHA256 over `"{timestamp}.{body}"`.
+//!
+//! The signature is sent as `v1=` and the MAC in lowercase hex, as [`sign`] writes it.
+//! Voximplant documents `Crypto.hmac_sha256` without saying how its result is encoded,
+//! so [`verify`] also takes the MAC in uppercase hex and in base64 (standard or URL-safe,
+//! padded or not): only the encoding is lenient, never the MAC.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -47,12 +52,26 @@ pub fn verify(
     }
     let given = signature
         .and_then(|s| s.trim().strip_prefix(SCHEME))
-        .and_then(|h| hex::decode(h).ok())
+        .and_then(decode_mac)
         .ok_or(SignatureError::Missing)?;
     // Constant-time comparison.
     mac(secret, timestamp, body)
         .verify_slice(&given)
         .map_err(|_| SignatureError::Mismatch)
+}
+
+/// The MAC's 32 bytes from hex (either case) or base64 (either alphabet, padded or not).
+fn decode_mac(encoded: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    const MAC_LEN: usize = 32;
+    if encoded.len() == 2 * MAC_LEN {
+        return hex::decode(encoded).ok();
+    }
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(encoded).ok())
+        .filter(|mac| mac.len() == MAC_LEN)
 }
 
 fn mac(secret: &[u8], timestamp: u64, body: &[u8]) -> Hmac<Sha256> {
@@ -134,6 +153,55 @@ mod tests {
         assert_eq!(
             verify(b"s", None, Some(&sig), b"{}", NOW),
             Err(SignatureError::Stale)
+        );
+    }
+
+    #[test]
+    fn the_mac_may_come_in_hex_of_either_case_or_in_base64() {
+        use base64::Engine as _;
+        let body = r#"{"event":{"type":"utterance","text":"\u0434\u0430"}}"#.as_bytes();
+        let hex = sign(b"secret", NOW, body);
+        let mac = hex::decode(hex.strip_prefix(SCHEME).unwrap()).unwrap();
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ];
+        let mut encodings = vec![hex.clone(), format!("{SCHEME}{}", hex[3..].to_uppercase())];
+        encodings.extend(
+            engines
+                .iter()
+                .map(|e| format!("{SCHEME}{}", e.encode(&mac))),
+        );
+        for given in &encodings {
+            assert_eq!(
+                verify(b"secret", Some("1764072000"), Some(given), body, NOW),
+                Ok(()),
+                "{given}"
+            );
+        }
+        // Another MAC in base64 is a mismatch, a truncated one is no signature at all.
+        let other = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert_eq!(
+            verify(
+                b"secret",
+                Some("1764072000"),
+                Some(&format!("{SCHEME}{other}")),
+                body,
+                NOW
+            ),
+            Err(SignatureError::Mismatch)
+        );
+        let short = base64::engine::general_purpose::STANDARD.encode(&mac[..16]);
+        assert_eq!(
+            verify(
+                b"secret",
+                Some("1764072000"),
+                Some(&format!("{SCHEME}{short}")),
+                body,
+                NOW
+            ),
+            Err(SignatureError::Missing)
         );
     }
 }

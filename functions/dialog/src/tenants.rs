@@ -27,11 +27,16 @@ pub struct Tenant {
     pub routing: ScenarioRouting,
     /// The tenant's own prices over the operator's table.
     pub prices: sva_costs::Overrides,
+    /// How VoxEngine handles the tenant's calls (recording, transfer ring time).
+    pub calls: sva_tenants::CallSettings,
+    /// What callers of a recorded call hear first.
+    pub recording_notice: String,
 }
 
 impl Tenant {
     /// The dialog function's view of a stored tenant: its settings and signing secret.
     pub fn from_settings(settings: sva_tenants::TenantSettings, signing_secret: &str) -> Tenant {
+        let recording_notice = settings.recording_notice().to_owned();
         Tenant {
             context: settings.context(),
             signing_secret: signing_secret.as_bytes().to_vec(),
@@ -41,6 +46,8 @@ impl Tenant {
             voice: settings.voice,
             utc_offset_minutes: settings.utc_offset_minutes,
             routing: settings.scenario,
+            recording_notice,
+            calls: settings.calls,
             prices: settings.prices,
         }
     }

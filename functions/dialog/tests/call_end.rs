@@ -70,6 +70,8 @@ fn setup(store: Option<Arc<LocalDir>>) -> Dialog {
         utc_offset_minutes: 180,
         routing: ScenarioRouting::only("v1"),
         prices: Default::default(),
+        calls: Default::default(),
+        recording_notice: String::new(),
     });
     directory.put_scenario("demo", "v1", Arc::new(scenario));
     let dialog = Dialog::new(

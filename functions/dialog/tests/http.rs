@@ -25,6 +25,8 @@ async fn start() -> String {
         utc_offset_minutes: 180,
         routing: ScenarioRouting::only("v1"),
         prices: Default::default(),
+        calls: Default::default(),
+        recording_notice: String::new(),
     });
     let echo = |input: &StepInput| -> Result<StepOutput, StepFailure> {
         let n = input

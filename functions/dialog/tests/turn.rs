@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use sva_abi::{Action, Event, StepInput, StepOutput};
-use sva_dialog::protocol::{CallInfo, TurnRequest, TurnResponse, VoxAction};
+use sva_dialog::protocol::{CallInfo, CallOptions, TurnRequest, TurnResponse, VoxAction};
 use sva_dialog::{
     Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, ScenarioRouting, Tenant,
     signature,
@@ -67,6 +67,8 @@ fn tenant(id: &str) -> Tenant {
         utc_offset_minutes: 180,
         routing: ScenarioRouting::only("v1"),
         prices: Default::default(),
+        calls: Default::default(),
+        recording_notice: sva_tenants::DEFAULT_RECORDING_NOTICE.into(),
     }
 }
 
@@ -170,6 +172,66 @@ async fn a_call_carries_its_state_in_the_token() {
     .await
     .unwrap();
     assert!(matches!(third.actions.last(), Some(VoxAction::Hangup { reason }) if reason == "bye"));
+}
+
+#[tokio::test]
+async fn a_recorded_call_is_announced_and_transfers_ring_as_long_as_the_tenant_says() {
+    let (dialog, directory) = setup();
+    // Not recorded: VoxEngine is told so once, and nothing is added to the greeting.
+    let first = send(&dialog, &request(0, Event::CallStarted, None), NOW)
+        .await
+        .unwrap();
+    assert_eq!(first.options, Some(CallOptions { record: false }));
+    assert_eq!(said(&first), "v1: ход 1, 2025-11-25T12:00:00+03:00");
+    let second = send(
+        &dialog,
+        &request(1, utterance("да"), Some(&first.token)),
+        NOW + 2,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        second.options, None,
+        "only the answer to call_started has options"
+    );
+
+    let mut recorded = tenant("demo");
+    recorded.calls = sva_tenants::CallSettings {
+        record: true,
+        transfer_timeout_s: 45,
+    };
+    recorded.recording_notice = "Разговор записывается для контроля качества.".into();
+    directory.put_tenant(recorded);
+    directory.put_scenario(
+        "demo",
+        "v1",
+        Arc::new(|_: &StepInput| -> Result<StepOutput, StepFailure> {
+            Ok(StepOutput {
+                state: json!({}).into(),
+                actions: vec![
+                    Action::say("Соединяю."),
+                    Action::Transfer(sva_abi::Transfer {
+                        to: "+74951234567".into(),
+                        summary: "Горячий лид".into(),
+                    }),
+                ],
+            })
+        }),
+    );
+    let first = send(&dialog, &request(0, Event::CallStarted, None), NOW)
+        .await
+        .unwrap();
+    assert_eq!(first.options, Some(CallOptions { record: true }));
+    assert!(
+        matches!(&first.actions[0], VoxAction::Say { text, barge_in: false, .. }
+            if text == "Разговор записывается для контроля качества."),
+        "the notice comes first and cannot be talked over: {:?}",
+        first.actions
+    );
+    assert!(matches!(
+        first.actions.last(),
+        Some(VoxAction::Transfer { to, timeout_s: 45, .. }) if to == "+74951234567"
+    ));
 }
 
 #[tokio::test]

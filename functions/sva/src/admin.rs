@@ -162,9 +162,17 @@ pub struct SetArgs {
     /// Days call records are kept.
     #[arg(long)]
     retention_days: Option<u32>,
-    /// A scenario text, `key=value` ("key=" removes it); repeatable.
+    /// A scenario text, `key=value` ("key=" removes it); repeatable. The recording
+    /// notice is the text `recording_notice`.
     #[arg(long = "text", value_parser = key_value)]
     texts: Vec<(String, String)>,
+    /// Record calls from their start (`true`/`false`); callers first hear the
+    /// recording notice.
+    #[arg(long)]
+    record: Option<bool>,
+    /// How long a manager's phone rings on a transfer, seconds (5..=120).
+    #[arg(long)]
+    transfer_timeout: Option<u32>,
     /// The Bitrix24 portal, https://acme.bitrix24.ru (with --crm-webhook-user and
     /// --crm-webhook-code: an incoming webhook).
     #[arg(long)]
@@ -434,6 +442,12 @@ fn settings_change(args: &SetArgs) -> SettingsChange {
             webhook_code: Some(code.clone()),
             ..CrmSecrets::default()
         }),
+        calls: (args.record.is_some() || args.transfer_timeout.is_some()).then_some(
+            sva_admin::CallsChange {
+                record: args.record,
+                transfer_timeout_s: args.transfer_timeout,
+            },
+        ),
     }
 }
 

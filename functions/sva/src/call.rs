@@ -126,7 +126,7 @@ fn show(out: &mut impl Write, call: &Call) -> std::io::Result<()> {
     for action in &answer.actions {
         match action {
             VoxAction::Say { text, .. } => writeln!(out, "Ассистент: {text}")?,
-            VoxAction::Transfer { to, summary } => {
+            VoxAction::Transfer { to, summary, .. } => {
                 writeln!(out, "\n— перевод на {to}\n  для менеджера: {summary}")?
             }
             VoxAction::Hangup { reason } => {

@@ -29,7 +29,8 @@ pub use crm::{CrmAuth, CrmConnection, CrmSecrets};
 pub use keys::{ApiKeyInfo, ApiKeyRecord};
 pub use module::{DryRun, ModuleInfo};
 pub use settings::{
-    HISTORY_DEPTH, RoutingError, ScenarioRouting, Split, TenantSettings, validate_tenant_id,
+    CallSettings, DEFAULT_RECORDING_NOTICE, HISTORY_DEPTH, RECORDING_NOTICE_TEXT, RoutingError,
+    ScenarioRouting, Split, TRANSFER_TIMEOUT_S, TenantSettings, validate_tenant_id,
 };
 pub use store::{
     HistoryEntry, PreviousSecret, SIGNING_GRACE_S, TenantStore, TenantStoreError, module_version,

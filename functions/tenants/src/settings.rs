@@ -65,6 +65,58 @@ pub struct TenantSettings {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub prices: sva_costs::Overrides,
+    /// How VoxEngine handles the tenant's calls: recording, transfers.
+    #[serde(default)]
+    pub calls: CallSettings,
+}
+
+/// How VoxEngine handles a tenant's calls (sent to it in the answer to `call_started`
+/// and in each transfer, `docs/turn-protocol.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallSettings {
+    /// Record every call from its start. The first answer then begins with the
+    /// recording notice: the text `recording_notice` in `texts`, or
+    /// [`DEFAULT_RECORDING_NOTICE`].
+    #[serde(default)]
+    pub record: bool,
+    /// How long a manager's phone may ring on a transfer before the caller is brought
+    /// back to the assistant, in seconds (5..=120).
+    #[serde(default = "default_transfer_timeout")]
+    pub transfer_timeout_s: u32,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        CallSettings {
+            record: false,
+            transfer_timeout_s: default_transfer_timeout(),
+        }
+    }
+}
+
+/// The text key of the recording notice in a tenant's `texts`.
+pub const RECORDING_NOTICE_TEXT: &str = "recording_notice";
+
+/// What callers hear first when their call is recorded and the tenant has not written
+/// its own notice.
+pub const DEFAULT_RECORDING_NOTICE: &str = "Разговор записывается.";
+
+/// The shortest and longest a manager's phone may ring on a transfer, in seconds.
+pub const TRANSFER_TIMEOUT_S: std::ops::RangeInclusive<u32> = 5..=120;
+
+fn default_transfer_timeout() -> u32 {
+    30
+}
+
+impl TenantSettings {
+    /// What callers of a recorded call hear first.
+    pub fn recording_notice(&self) -> &str {
+        self.texts
+            .get(RECORDING_NOTICE_TEXT)
+            .map_or(DEFAULT_RECORDING_NOTICE, String::as_str)
+    }
 }
 
 /// Which scenario version a new call starts on.
@@ -214,6 +266,7 @@ impl TenantSettings {
             crm: None,
             secrets_changed_at: BTreeMap::new(),
             prices: sva_costs::Overrides::default(),
+            calls: CallSettings::default(),
         }
     }
 

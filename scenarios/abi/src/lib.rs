@@ -14,6 +14,7 @@ pub mod clock;
 mod context;
 mod event;
 mod limits;
+pub mod phone;
 mod qualification;
 mod state;
 mod tagged;

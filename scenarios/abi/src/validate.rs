@@ -124,7 +124,7 @@ fn check_action(i: usize, action: &Action, limits: &Limits) -> Result<(), Output
             }
         }
         Action::Transfer(t) => {
-            if !is_e164(&t.to) {
+            if !crate::phone::is_e164(&t.to) {
                 return Err(OutputError::action(
                     i,
                     format!("transfer target {:?} is not an E.164 number", t.to),
@@ -174,14 +174,6 @@ fn check_action(i: usize, action: &Action, limits: &Limits) -> Result<(), Output
         }
     }
     Ok(())
-}
-
-/// `+` followed by 8 to 15 digits.
-pub(crate) fn is_e164(s: &str) -> bool {
-    let Some(digits) = s.strip_prefix('+') else {
-        return false;
-    };
-    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `YYYY-MM-DDTHH:MM[:SS][.frac](Z|±HH:MM)`, checked by shape.
@@ -294,7 +286,7 @@ mod tests {
         assert!(looks_like_rfc3339("2026-11-25T15:00:00+03:00"));
         assert!(looks_like_rfc3339("2026-11-25T15:00:00Z"));
         assert!(!looks_like_rfc3339("2026-11-25 15:00"));
-        assert!(is_e164("+79161234567"));
-        assert!(!is_e164("+7916123456a"));
+        assert!(crate::phone::is_e164("+79161234567"));
+        assert!(!crate::phone::is_e164("+7916123456a"));
     }
 }
