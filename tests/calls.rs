@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 use sva_abi::{Direction, Event};
-use sva_dialog::protocol::VoxAction;
 use sva_tests::Stack;
+use sva_wire::turn::VoxAction;
 
 #[tokio::test]
 async fn a_full_qualification_is_recorded_with_its_scenario_version() {
@@ -208,9 +208,9 @@ async fn reporting_the_end_twice_changes_nothing() {
     let before = std::fs::read(stack.dir.path().join(&first.record)).unwrap();
 
     // The same report again, signed afresh (VoxEngine retrying after a lost answer).
-    let end = sva_dialog::protocol::CallEnd {
+    let end = sva_wire::turn::CallEnd {
         tenant: "demo".into(),
-        call: sva_dialog::protocol::CallInfo {
+        call: sva_wire::turn::CallContext {
             id: info_id.clone(),
             ..sva_caller::inbound("+79161234567")
         },

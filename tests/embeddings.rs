@@ -13,7 +13,7 @@ const QUERY: &str = "text-search-query/latest";
 
 /// A call that asks the price of the ТС-40, is answered from the price list, and hangs
 /// up; its end.
-async fn ask_the_price(stack: &Stack) -> sva_dialog::protocol::CallEnded {
+async fn ask_the_price(stack: &Stack) -> sva_wire::turn::CallEnded {
     let mut call = stack.call().await;
     let answer = said(
         call.say("сколько стоит терминал тэ эс сорок")

@@ -46,7 +46,7 @@ async fn signatures_and_timestamps() {
 
     // A body changed after signing.
     let ts = now();
-    let signature = sva_dialog::signature::sign(secret.as_bytes(), ts, &body);
+    let signature = sva_wire::signature::sign(secret.as_bytes(), ts, &body);
     let mut forged = body.clone();
     let at = forged.len() - 3;
     forged[at] = b' ';

@@ -105,7 +105,7 @@ impl Stack {
         secret: &[u8],
         timestamp: u64,
     ) -> (u16, serde_json::Value) {
-        let signature = sva_dialog::signature::sign(secret, timestamp, &body);
+        let signature = sva_wire::signature::sign(secret, timestamp, &body);
         self.post_raw(path, body, tenant, &timestamp.to_string(), &signature)
             .await
     }
@@ -161,12 +161,12 @@ pub fn options(dir: &tempfile::TempDir) -> LocalOptions {
 }
 
 /// What the assistant said in a turn, its phrases joined by spaces.
-pub fn said(answer: &sva_dialog::protocol::TurnResponse) -> String {
+pub fn said(answer: &sva_wire::turn::TurnResponse) -> String {
     answer
         .actions
         .iter()
         .filter_map(|a| match a {
-            sva_dialog::protocol::VoxAction::Say { text, .. } => Some(text.as_str()),
+            sva_wire::turn::VoxAction::Say { text, .. } => Some(text.as_str()),
             _ => None,
         })
         .collect::<Vec<_>>()
@@ -183,9 +183,7 @@ pub fn refusal(
 
 /// Unix seconds now.
 pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    sva_kit::unix_now()
 }
 
 /// The minimal ABI v1 module (`scenarios/abi/minimal.wat`): greets with «Здравствуйте!

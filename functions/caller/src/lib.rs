@@ -4,12 +4,13 @@
 //! end-of-call report. `sva call`, the end-to-end tests and the load generator use it, so
 //! they exercise the dialog function exactly as a real call does.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
-use sva_abi::{Direction, Event};
-use sva_dialog::protocol::{
-    CallEnd, CallEnded, CallInfo, TranscriptEntry, TurnRequest, TurnResponse, VoxAction,
+use std::time::Instant;
+use sva_abi::clock::{unix_now, unix_now_f64};
+use sva_abi::{CallContext, Direction, Event};
+use sva_wire::signature;
+use sva_wire::turn::{
+    AsrUsage, CallEnd, CallEnded, TranscriptEntry, TurnRequest, TurnResponse, VoxAction,
 };
-use sva_dialog::signature;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +60,7 @@ impl Phone {
     }
 
     /// Places a call: sends `call_started` and returns the call with its first answer.
-    pub async fn dial(&self, call: CallInfo) -> Result<Call, CallerError> {
+    pub async fn dial(&self, call: CallContext) -> Result<Call, CallerError> {
         let mut call = Call {
             phone: self.clone(),
             info: call,
@@ -84,9 +85,7 @@ impl Phone {
         path: &str,
         body: Vec<u8>,
     ) -> Result<T, CallerError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = unix_now();
         let response = self
             .http
             .post(format!("{}{path}", self.base))
@@ -145,7 +144,7 @@ const SILENCE_S: f64 = 5.0;
 #[derive(Debug)]
 pub struct Call {
     phone: Phone,
-    info: CallInfo,
+    info: CallContext,
     seq: u32,
     token: Option<String>,
     started: Instant,
@@ -237,7 +236,7 @@ impl Call {
             duration_s: self.duration_s(),
             telephony_cost: None,
             // As VoxEngine: one recognition session (one ASR object) for the call.
-            asr: Some(sva_dialog::protocol::AsrUsage {
+            asr: Some(AsrUsage {
                 sessions: u32::from(self.asr_sessions > 0),
                 session_seconds: match self.asr_seconds.is_empty() {
                     true => Vec::new(),
@@ -315,13 +314,11 @@ pub const QUALIFICATION: &[&str] = &[
 ];
 
 /// A fresh inbound call from `caller` with a unique id.
-pub fn inbound(caller: &str) -> CallInfo {
+pub fn inbound(caller: &str) -> CallContext {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    CallInfo {
+    let nanos = (unix_now_f64() * 1e9) as u128;
+    CallContext {
         id: format!("sim-{nanos:x}-{n}"),
         direction: Direction::Inbound,
         caller: Some(caller.to_owned()),
@@ -331,8 +328,5 @@ pub fn inbound(caller: &str) -> CallInfo {
 }
 
 fn rfc3339_now() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    sva_abi::clock::rfc3339(now as i64, 180)
+    sva_abi::clock::rfc3339(unix_now() as i64, 180)
 }

@@ -4,7 +4,8 @@
 
 use crate::cost::{PricingOptions, Usage, price};
 use crate::prices::PriceTable;
-use serde_json::json;
+use sva_abi::{Direction, Outcome, Qualification};
+use sva_wire::CallRecord;
 
 /// A small deterministic generator (xorshift64*).
 struct Rng(u64);
@@ -58,17 +59,17 @@ pub fn records(
         };
         let lead_chance = if b { 24 } else { 18 };
         let outcome = match () {
-            _ if !answered => "dropped",
+            _ if !answered => Outcome::Dropped,
             _ if rng.chance(lead_chance) => {
                 if rng.chance(40) {
-                    "transferred"
+                    Outcome::Transferred
                 } else {
-                    "qualified"
+                    Outcome::Qualified
                 }
             }
-            _ if rng.chance(15) => "callback",
-            _ if rng.chance(50) => "not_interested",
-            _ => "not_qualified",
+            _ if rng.chance(15) => Outcome::Callback,
+            _ if rng.chance(50) => Outcome::NotInterested,
+            _ => Outcome::NotQualified,
         };
         let turns = 1 + duration_s / 15;
         let usage = Usage {
@@ -95,22 +96,34 @@ pub fn records(
         };
         let cost = price(&usage, &table, PricingOptions::default()).ok();
         let id = format!("gen-{seed:x}-{i}");
-        let record = json!({
-            "v": 1,
-            "tenant": tenant,
-            "call": {"id": id, "direction": usage.direction},
-            "scenario_version": version,
-            "variant": variant,
-            "started_at": format!("{date}T{:02}:{:02}:00+03:00", 9 + rng.below(10), rng.below(60)),
-            "duration_s": duration_s,
-            "end_reason": "hangup",
-            "turns": turns,
-            "qualification": {"outcome": outcome, "score": rng.below(100), "slots": {}},
-            "usage": usage,
-            "cost": cost,
-        });
-        let key = format!("calls/{tenant}/{date}/{id}.json");
-        (key, serde_json::to_vec(&record).unwrap_or_default())
+        let mut record = CallRecord {
+            tenant: tenant.clone(),
+            scenario_version: version,
+            variant: Some(variant.to_owned()),
+            started_at: Some(format!(
+                "{date}T{:02}:{:02}:00+03:00",
+                9 + rng.below(10),
+                rng.below(60)
+            )),
+            duration_s,
+            end_reason: "hangup".into(),
+            turns,
+            qualification: Qualification {
+                outcome,
+                score: rng.below(100) as u8,
+                ..Qualification::default()
+            },
+            cost,
+            ..CallRecord::default()
+        };
+        record.call.id = id;
+        record.call.direction = match usage.direction.as_str() {
+            "outbound" => Direction::Outbound,
+            _ => Direction::Inbound,
+        };
+        record.usage = usage;
+        let key = sva_wire::key::call_record(&tenant, &date, &record.call.id);
+        (key, record.to_json().unwrap_or_default())
     })
 }
 

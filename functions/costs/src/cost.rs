@@ -5,24 +5,7 @@
 use crate::prices::{PriceError, PriceTable};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The items the cost model prices (a table must have them all).
-pub const ITEMS: [&str; 14] = [
-    "telephony.inbound.minute",
-    "telephony.outbound.minute",
-    "asr.unit",
-    "tts.v1.character",
-    "tts.v3.request",
-    "llm.input.1k_tokens",
-    "llm.output.1k_tokens",
-    "embeddings.1k_tokens",
-    "compute.invocation",
-    "compute.gb_hour",
-    "compute.vcpu_hour",
-    "gateway.request",
-    "storage.put",
-    "storage.get",
-];
+pub use sva_wire::usage::{CallCost, Component, Money, Usage};
 
 /// Seconds of audio in one recognition unit.
 pub const ASR_UNIT_S: f64 = 15.0;
@@ -30,56 +13,6 @@ pub const ASR_UNIT_S: f64 = 15.0;
 pub const TTS_V3_REQUEST_CHARS: u32 = 250;
 /// Serverless compute time is billed in steps of this many milliseconds.
 pub const COMPUTE_STEP_MS: u32 = 100;
-
-/// An amount the provider reported.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Money {
-    /// The amount.
-    pub amount: f64,
-    /// ISO 4217 code.
-    pub currency: String,
-}
-
-/// What a call consumed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Usage {
-    /// `inbound` or `outbound`.
-    pub direction: String,
-    /// Connected seconds.
-    pub duration_s: u32,
-    /// What Voximplant charged for the call, when VoxEngine reported it.
-    pub telephony_reported: Option<Money>,
-    /// What Voximplant charged for recognition (VoxEngine's ASR is billed by
-    /// Voximplant), when VoxEngine reported it.
-    pub asr_reported: Option<Money>,
-    /// Recognition sessions started.
-    pub asr_sessions: u32,
-    /// Audio seconds of each session, when known.
-    pub asr_session_seconds: Vec<f64>,
-    /// Audio seconds recognised in all (when the sessions' own are not known).
-    pub asr_seconds: f64,
-    /// Characters of each synthesis request (each phrase spoken).
-    pub tts_requests: Vec<u32>,
-    /// Language model input tokens.
-    pub llm_input_tokens: u64,
-    /// Language model output tokens.
-    pub llm_output_tokens: u64,
-    /// Embedding tokens (knowledge base queries).
-    pub embedding_tokens: u64,
-    /// Handler time of each function invocation, milliseconds.
-    pub invocation_ms: Vec<u32>,
-    /// The function instance's memory, MB.
-    pub memory_mb: u32,
-    /// The instance's CPU: cores × core fraction (1.0 = one full core).
-    pub vcpu: f64,
-    /// Object storage PUT/POST/LIST operations.
-    pub storage_puts: u32,
-    /// Object storage GET/HEAD operations.
-    pub storage_gets: u32,
-    /// API gateway requests.
-    pub gateway_requests: u32,
-}
 
 /// How synthesis is billed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,33 +33,6 @@ pub struct PricingOptions {
     pub tts: TtsBilling,
 }
 
-/// One component's cost.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Component {
-    /// Rubles, VAT included.
-    pub amount: f64,
-    /// `reported` (the provider said so) or `priced` (usage × the table).
-    pub basis: String,
-    /// Whether every price it used was confirmed.
-    pub confirmed: bool,
-}
-
-/// What a call cost, by component.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CallCost {
-    /// The currency (`RUB`).
-    pub currency: String,
-    /// Whether the amounts include VAT (they do).
-    pub vat_included: bool,
-    /// The sum of the components.
-    pub total: f64,
-    /// `telephony`, `recognition`, `synthesis`, `llm`, `embeddings`, `compute`,
-    /// `storage`, `gateway`.
-    pub components: BTreeMap<String, Component>,
-    /// The table it was priced with (`name@date`).
-    pub prices: String,
-}
-
 /// The billable units of the usage, after the providers' rounding.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Units {
@@ -140,31 +46,36 @@ pub struct Units {
     pub compute_s: f64,
 }
 
-impl Usage {
-    /// The billable units under `options`.
-    pub fn units(&self, options: PricingOptions) -> Units {
-        let minutes = u64::from(self.duration_s.div_ceil(60));
+impl Units {
+    /// The billable units of `usage` under `options`.
+    pub fn of(usage: &Usage, options: PricingOptions) -> Units {
+        let minutes = u64::from(usage.duration_s.div_ceil(60));
         // Each session is rounded up to whole units, and a session with no audio is
         // still one unit. Without per-session seconds: at least a unit per session,
         // and at least the total audio in units.
-        let asr_units = if self.asr_session_seconds.is_empty() {
-            let by_audio = (self.asr_seconds.max(0.0) / ASR_UNIT_S).ceil() as u64;
-            by_audio.max(u64::from(self.asr_sessions))
+        let asr_units = if usage.asr_session_seconds.is_empty() {
+            let by_audio = (usage.asr_seconds.max(0.0) / ASR_UNIT_S).ceil() as u64;
+            by_audio.max(u64::from(usage.asr_sessions))
         } else {
-            self.asr_session_seconds
+            usage
+                .asr_session_seconds
                 .iter()
                 .map(|s| ((s.max(0.0) / ASR_UNIT_S).ceil() as u64).max(1))
                 .sum()
         };
         let tts_units = match options.tts {
-            TtsBilling::V1 => self.tts_requests.iter().map(|&c| u64::from(c.max(1))).sum(),
-            TtsBilling::V3 => self
+            TtsBilling::V1 => usage
+                .tts_requests
+                .iter()
+                .map(|&c| u64::from(c.max(1)))
+                .sum(),
+            TtsBilling::V3 => usage
                 .tts_requests
                 .iter()
                 .map(|&c| u64::from(c.div_ceil(TTS_V3_REQUEST_CHARS).max(1)))
                 .sum(),
         };
-        let compute_ms: u64 = self
+        let compute_ms: u64 = usage
             .invocation_ms
             .iter()
             .map(|&ms| u64::from(ms.div_ceil(COMPUTE_STEP_MS).max(1)) * u64::from(COMPUTE_STEP_MS))
@@ -184,7 +95,7 @@ pub fn price(
     table: &PriceTable,
     options: PricingOptions,
 ) -> Result<CallCost, PriceError> {
-    let units = usage.units(options);
+    let units = Units::of(usage, options);
     let mut components = BTreeMap::new();
     let mut add = |name: &str, parts: &[(&str, f64)]| -> Result<(), PriceError> {
         let mut amount = 0.0;
@@ -326,15 +237,18 @@ mod tests {
     #[test]
     fn rounding_edges() {
         let u = usage();
-        let units = u.units(PricingOptions::default());
+        let units = Units::of(&u, PricingOptions::default());
         assert_eq!(units.minutes, 2, "61 s is two started minutes");
         // 1 s → 1 unit, 15 s → 1, 37 s → 3 (45 s).
         assert_eq!(units.asr_units, 1 + 1 + 3);
         // v1: an empty request is one character.
         assert_eq!(units.tts_units, 1 + 250 + 251);
-        let v3 = u.units(PricingOptions {
-            tts: TtsBilling::V3,
-        });
+        let v3 = Units::of(
+            &u,
+            PricingOptions {
+                tts: TtsBilling::V3,
+            },
+        );
         // v3: an empty request is one, 250 is one, 251 is two.
         assert_eq!(v3.tts_units, 1 + 1 + 2);
         // 1 ms → 100, 100 → 100, 101 → 200.
@@ -345,7 +259,7 @@ mod tests {
                 ..Usage::default()
             };
             assert_eq!(
-                u.units(PricingOptions::default()).minutes,
+                Units::of(&u, PricingOptions::default()).minutes,
                 minutes,
                 "{seconds} s"
             );
@@ -356,13 +270,13 @@ mod tests {
             asr_session_seconds: vec![0.0],
             ..Usage::default()
         };
-        assert_eq!(silent.units(PricingOptions::default()).asr_units, 1);
+        assert_eq!(Units::of(&silent, PricingOptions::default()).asr_units, 1);
         let summed = Usage {
             asr_sessions: 2,
             asr_seconds: 46.0,
             ..Usage::default()
         };
-        assert_eq!(summed.units(PricingOptions::default()).asr_units, 4);
+        assert_eq!(Units::of(&summed, PricingOptions::default()).asr_units, 4);
     }
 
     #[test]
@@ -407,7 +321,7 @@ mod tests {
             invocation_ms: vec![u32::MAX],
             ..Usage::default()
         };
-        assert!(huge.units(PricingOptions::default()).compute_s > 4.0e6);
+        assert!(Units::of(&huge, PricingOptions::default()).compute_s > 4.0e6);
     }
 
     #[test]

@@ -19,5 +19,5 @@ pub mod report;
 #[cfg(feature = "storage")]
 pub mod scan;
 
-pub use cost::{CallCost, Component, Money, PricingOptions, TtsBilling, Usage, price};
-pub use prices::{Overrides, PriceError, PriceTable};
+pub use cost::{CallCost, Component, Money, PricingOptions, TtsBilling, Units, Usage, price};
+pub use prices::{ITEMS, Overrides, PriceError, PriceTable};

@@ -6,6 +6,24 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The items the cost model prices (a table must have them all).
+pub const ITEMS: [&str; 14] = [
+    "telephony.inbound.minute",
+    "telephony.outbound.minute",
+    "asr.unit",
+    "tts.v1.character",
+    "tts.v3.request",
+    "llm.input.1k_tokens",
+    "llm.output.1k_tokens",
+    "embeddings.1k_tokens",
+    "compute.invocation",
+    "compute.gb_hour",
+    "compute.vcpu_hour",
+    "gateway.request",
+    "storage.put",
+    "storage.get",
+];
+
 /// The table shipped with the project.
 pub const DEFAULT_TABLE: &str = include_str!("../prices/default.json");
 
@@ -167,7 +185,7 @@ impl PriceTable {
             }
             self.rate(&item.id, &item.currency)?;
         }
-        for id in crate::cost::ITEMS {
+        for id in ITEMS {
             self.item(id)?;
         }
         Ok(())

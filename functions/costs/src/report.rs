@@ -2,73 +2,16 @@
 //! groups are kept, so memory depends on the number of days, versions and outcomes,
 //! never on the number of calls.
 
-use crate::cost::{CallCost, PricingOptions, Usage, price};
+use crate::cost::{CallCost, PricingOptions, price};
 use crate::prices::{PriceError, PriceTable};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
+use sva_abi::Outcome;
+pub use sva_wire::CallRecord;
 
-/// The part of a call record reports read.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct CallRecord {
-    /// The tenant.
-    pub tenant: String,
-    /// The call.
-    pub call: CallInfo,
-    /// The scenario version it ran.
-    pub scenario_version: String,
-    /// Its A/B variant, if any.
-    pub variant: Option<String>,
-    /// When it started (RFC 3339).
-    pub started_at: Option<String>,
-    /// Connected seconds.
-    pub duration_s: u32,
-    /// Why it ended.
-    pub end_reason: String,
-    /// What the scenario established.
-    pub qualification: Qualification,
-    /// What it consumed.
-    pub usage: Usage,
-    /// What it cost when it ended.
-    pub cost: Option<CallCost>,
-    /// Whether the CRM step has carried it into the tenant's CRM (set by the scan from
-    /// `crm/{tenant}/{day}/`, not read from the record).
-    #[serde(skip)]
-    pub in_crm: bool,
-}
-
-/// The call's identity in a record.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct CallInfo {
-    /// The call id.
-    pub id: String,
-    /// `inbound` or `outbound`.
-    pub direction: String,
-}
-
-/// The qualification's outcome in a record.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct Qualification {
-    /// `qualified`, `transferred`, `callback`, `not_interested`, …
-    pub outcome: String,
-}
-
-impl CallRecord {
-    /// A qualified lead: the scenario qualified it, or handed it to a human hot.
-    pub fn is_lead(&self) -> bool {
-        matches!(
-            self.qualification.outcome.as_str(),
-            "qualified" | "transferred"
-        )
-    }
-
-    /// Whether the record has usage to price (records written before costs were
-    /// recorded have neither usage nor cost).
-    pub fn has_usage(&self) -> bool {
-        self.cost.is_some() || self.usage != Usage::default()
-    }
+/// A qualified lead: the scenario qualified the caller, or handed a hot one to a human.
+pub fn is_lead(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::Qualified | Outcome::Transferred)
 }
 
 /// The shipped table, parsed once.
@@ -117,20 +60,21 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, record: &CallRecord, cost: &CallCost) {
+    fn add(&mut self, record: &CallRecord, cost: &CallCost, in_crm: bool) {
+        let outcome = record.outcome();
         self.calls += 1;
         self.answered += u64::from(record.duration_s > 0);
-        self.qualified += u64::from(record.qualification.outcome == "qualified");
-        self.leads += u64::from(record.is_lead());
-        self.transferred += u64::from(record.qualification.outcome == "transferred");
-        self.callbacks += u64::from(record.qualification.outcome == "callback");
+        self.qualified += u64::from(outcome == Outcome::Qualified);
+        self.leads += u64::from(is_lead(outcome));
+        self.transferred += u64::from(outcome == Outcome::Transferred);
+        self.callbacks += u64::from(outcome == Outcome::Callback);
         self.seconds += u64::from(record.duration_s);
         self.cost += cost.total;
         for (name, component) in &cost.components {
             *self.components.entry(name.clone()).or_default() += component.amount;
         }
         self.unconfirmed += u64::from(cost.components.values().any(|c| !c.confirmed));
-        self.in_crm += u64::from(record.in_crm);
+        self.in_crm += u64::from(in_crm);
     }
 
     /// Qualified leads per call.
@@ -216,7 +160,7 @@ impl Report {
             .filter(|d| day_number(d).is_some())
             .unwrap_or("unknown")
             .to_owned();
-        let mut record = match serde_json::from_slice::<CallRecord>(json) {
+        let record = match CallRecord::from_json(json) {
             Ok(record) => record,
             Err(e) => {
                 self.skip(key, &e.to_string());
@@ -227,7 +171,6 @@ impl Report {
             self.skip(key, "written before calls were costed: no usage to price");
             return None;
         }
-        record.in_crm = self.in_crm.contains(&record.call.id);
         match self.cost_of(&record) {
             Ok(cost) => {
                 self.add(&day, &record, &cost);
@@ -264,27 +207,25 @@ impl Report {
         }
     }
 
-    /// Adds a record with its cost, counted on `day`.
+    /// Adds a record with its cost, counted on `day` (whether it reached the CRM is
+    /// told by the last [`Report::reached_crm`]).
     pub fn add(&mut self, day: &str, record: &CallRecord, cost: &CallCost) {
-        self.total.add(record, cost);
+        let in_crm = self.in_crm.contains(&record.call.id);
+        self.total.add(record, cost, in_crm);
         let tenant = record.tenant.clone();
         self.by_day
             .entry((tenant.clone(), day.to_owned()))
             .or_default()
-            .add(record, cost);
+            .add(record, cost, in_crm);
         let variant = record.variant.clone().unwrap_or_else(|| "-".into());
         self.by_version
             .entry((tenant, record.scenario_version.clone(), variant))
             .or_default()
-            .add(record, cost);
-        let outcome = match record.qualification.outcome.as_str() {
-            "" => "unknown".to_owned(),
-            o => o.to_owned(),
-        };
+            .add(record, cost, in_crm);
         self.by_outcome
-            .entry(outcome)
+            .entry(record.outcome().as_str().to_owned())
             .or_default()
-            .add(record, cost);
+            .add(record, cost, in_crm);
     }
 
     /// The A/B comparisons: for each tenant with variants `a` and `b`, the test of

@@ -31,23 +31,26 @@ pub async fn scan(
     store: &DynStore,
     scope: &Scope,
     report: &mut Report,
-    mut each: impl FnMut(&crate::report::CallRecord, &crate::CallCost),
+    mut each: impl FnMut(&sva_wire::CallRecord, &crate::CallCost),
 ) -> Result<u64, StorageError> {
     let mut read = 0;
     for tenant in &scope.tenants {
         for day in days(&scope.from, &scope.to) {
-            let keys = store.list(&format!("calls/{tenant}/{day}/")).await?;
+            let keys = store
+                .list(&sva_wire::key::calls_prefix(tenant, &day))
+                .await?;
             if keys.is_empty() {
                 continue;
             }
             // The day's calls the CRM step has carried into the CRM: one listing.
-            let in_crm = store.list(&format!("crm/{tenant}/{day}/")).await?;
-            report.reached_crm(in_crm.iter().filter_map(|k| {
-                k.rsplit('/')
-                    .next()
-                    .and_then(|name| name.strip_suffix(".json"))
-                    .map(str::to_owned)
-            }));
+            let in_crm = store
+                .list(&sva_wire::key::crm_results_prefix(tenant, &day))
+                .await?;
+            report.reached_crm(
+                in_crm
+                    .iter()
+                    .filter_map(|k| sva_wire::key::call_of(k).map(str::to_owned)),
+            );
             for window in keys.chunks(WINDOW) {
                 let mut reads = JoinSet::new();
                 for (i, key) in window.iter().enumerate() {

@@ -1,9 +1,10 @@
 //! What a call becomes in Bitrix24: the fields of the contact, the lead or the deal, the
 //! transcript comment, the to-dos. Russian, because sales managers read them.
 
-use crate::record::CallRecord;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use sva_abi::Outcome;
+use sva_wire::CallRecord;
 
 /// `ORIGINATOR_ID` of everything the assistant creates: with `ORIGIN_ID` = our call id it
 /// is the key an interrupted attempt is reconciled by.
@@ -36,17 +37,16 @@ fn slot_title(slot: &str) -> &str {
 }
 
 /// The outcome in words.
-pub fn outcome_title(outcome: &str) -> &str {
+pub fn outcome_title(outcome: Outcome) -> &'static str {
     match outcome {
-        "qualified" => "квалифицирован",
-        "transferred" => "передан менеджеру",
-        "callback" => "просил перезвонить",
-        "not_qualified" => "не подходит",
-        "not_interested" => "не заинтересован",
-        "do_not_call" => "просил больше не звонить",
-        "dropped" => "разговор прерван",
-        "in_progress" => "разговор не завершён",
-        other => other,
+        Outcome::Qualified => "квалифицирован",
+        Outcome::Transferred => "передан менеджеру",
+        Outcome::Callback => "просил перезвонить",
+        Outcome::NotQualified => "не подходит",
+        Outcome::NotInterested => "не заинтересован",
+        Outcome::DoNotCall => "просил больше не звонить",
+        Outcome::Dropped => "разговор прерван",
+        Outcome::InProgress => "разговор не завершён",
     }
 }
 
@@ -59,11 +59,11 @@ pub fn marker(call_id: &str) -> String {
 /// A title: the need and who asked.
 pub fn title(record: &CallRecord) -> String {
     let who = record
-        .text("company")
-        .or_else(|| record.text("name"))
+        .slot_text("company")
+        .or_else(|| record.slot_text("name"))
         .or_else(|| record.phones().into_iter().next())
         .unwrap_or_else(|| "без номера".into());
-    let what = record.text("need").unwrap_or_else(|| {
+    let what = record.slot_text("need").unwrap_or_else(|| {
         if record.is_outbound() {
             "исходящий звонок".into()
         } else {
@@ -82,7 +82,7 @@ pub fn summary(record: &CallRecord) -> String {
     let q = &record.qualification;
     let mut lines = vec![format!(
         "Итог звонка: {} (оценка {} из 100).",
-        outcome_title(&q.outcome),
+        outcome_title(q.outcome),
         q.score
     )];
     for (slot, value) in &q.slots {
@@ -140,8 +140,8 @@ fn common(record: &CallRecord, mapping: &Mapping, assigned: Option<u64>) -> Map<
         let value = match (slot.as_str(), record.budget()) {
             ("budget", Some((amount, _))) => Some(json!(amount)),
             ("score", _) => Some(json!(record.qualification.score)),
-            ("outcome", _) => Some(json!(outcome_title(&record.qualification.outcome))),
-            _ => record.text(slot).map(Value::String),
+            ("outcome", _) => Some(json!(outcome_title(record.outcome()))),
+            _ => record.slot_text(slot).map(Value::String),
         };
         if let Some(value) = value {
             f.insert(field.clone(), value);
@@ -151,8 +151,8 @@ fn common(record: &CallRecord, mapping: &Mapping, assigned: Option<u64>) -> Map<
 }
 
 /// Whether the call ended in a way the lead should be closed as junk.
-fn is_junk(outcome: &str) -> bool {
-    matches!(outcome, "not_interested" | "do_not_call")
+fn is_junk(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::NotInterested | Outcome::DoNotCall)
 }
 
 /// A new contact for an unknown caller.
@@ -162,10 +162,10 @@ pub fn contact(record: &CallRecord, mapping: &Mapping) -> Value {
         f.remove(key);
     }
     // Bitrix24 wants a name or a last name on a contact.
-    let name = record.text("name").unwrap_or_else(|| "Клиент".into());
+    let name = record.slot_text("name").unwrap_or_else(|| "Клиент".into());
     f.insert("NAME".into(), json!(name));
     f.insert("PHONE".into(), multifield(record.phones()));
-    if let Some(email) = record.text("email") {
+    if let Some(email) = record.slot_text("email") {
         f.insert("EMAIL".into(), multifield([email]));
     }
     f.insert(
@@ -182,21 +182,21 @@ pub fn contact(record: &CallRecord, mapping: &Mapping) -> Value {
 pub fn lead(record: &CallRecord, mapping: &Mapping, contact_id: Option<u64>) -> Value {
     let mut f = common(record, mapping, None);
     f.insert("TITLE".into(), json!(title(record)));
-    if let Some(name) = record.text("name") {
+    if let Some(name) = record.slot_text("name") {
         f.insert("NAME".into(), json!(name));
     }
-    if let Some(company) = record.text("company") {
+    if let Some(company) = record.slot_text("company") {
         f.insert("COMPANY_TITLE".into(), json!(company));
     }
     f.insert("PHONE".into(), multifield(record.phones()));
-    if let Some(email) = record.text("email") {
+    if let Some(email) = record.slot_text("email") {
         f.insert("EMAIL".into(), multifield([email]));
     }
     f.insert("COMMENTS".into(), json!(summary(record)));
     if let Some(id) = contact_id {
         f.insert("CONTACT_ID".into(), json!(id));
     }
-    let outcome = record.qualification.outcome.as_str();
+    let outcome = record.outcome();
     if is_junk(outcome) {
         f.insert("STATUS_ID".into(), json!("JUNK"));
         f.insert(
@@ -224,7 +224,7 @@ pub fn minimal(record: &CallRecord, contact_id: Option<u64>, deal: bool) -> Valu
             f.insert("CONTACT_IDS".into(), json!([id]));
         }
     } else {
-        if let Some(name) = record.text("name") {
+        if let Some(name) = record.slot_text("name") {
             f.insert("NAME".into(), json!(name));
         }
         f.insert("PHONE".into(), multifield(record.phones()));
@@ -337,7 +337,7 @@ pub fn transcript_comment(record: &CallRecord) -> String {
     let mut text = format!(
         "[B]Разговор с голосовым ассистентом[/B] ({} с, {})\n",
         record.duration_s,
-        outcome_title(&record.qualification.outcome)
+        outcome_title(record.outcome())
     );
     for exchange in &record.transcript {
         if !exchange.caller.is_empty() {

@@ -48,7 +48,7 @@ async fn deliver(
     let mut sweep: Option<Sweep> = None;
     for message in batch.messages {
         if let Some(key) = message.details.get("object_id").and_then(Value::as_str) {
-            if !key.starts_with(crate::entry::OUTBOX_PREFIX) {
+            if !key.starts_with(sva_wire::key::OUTBOX_PREFIX) {
                 continue; // the trigger's prefix filter should not let others through
             }
             let outcome = outbox.process(key).await.map_err(ApiError::internal)?;

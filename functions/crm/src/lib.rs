@@ -2,11 +2,12 @@
 //! (`outbox/crm/{tenant}/{call_id}.json`); this crate carries it into the tenant's
 //! Bitrix24 portal.
 //!
-//! * [`record`] reads the call record; [`fields`] turns it into Bitrix24's fields, in
-//!   Russian.
+//! * [`fields`] turns the call record ([`sva_wire::CallRecord`]) into Bitrix24's fields,
+//!   in Russian.
 //! * [`step`] does the work one action at a time — the caller's contact, a lead (unknown
 //!   caller) or a deal (known contact), the transcript, the call history, callbacks —
-//!   and records each id Bitrix24 gives in the entry's [`entry::Progress`].
+//!   and records each id Bitrix24 gives in the entry's [`Progress`]
+//!   ([`sva_wire::outbox`]).
 //! * [`outbox`] runs attempts under a lease, backs off, and moves what cannot be done to
 //!   the dead letters with the reason; [`connect`] makes each tenant's client.
 //! * [`lookup`] tells the dialog function who is calling (name, open deal, manager).
@@ -16,15 +17,14 @@
 //! sweeps it every second.
 
 pub mod connect;
-pub mod entry;
 pub mod fields;
+mod find;
 pub mod http;
 pub mod lookup;
 pub mod outbox;
-pub mod record;
 pub mod step;
 
 pub use connect::{ConnectError, Connection, Connections};
-pub use entry::{OutboxEntry, Progress};
 pub use lookup::Customers;
 pub use outbox::{Outbox, OutboxConfig, OutboxError, Processed, Sweep, spawn_worker};
+pub use sva_wire::outbox::{OutboxEntry, Progress};

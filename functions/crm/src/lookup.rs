@@ -8,12 +8,13 @@
 //! dialog function bounds the whole lookup with its budget.
 
 use crate::connect::Connections;
-use crate::record::e164;
+use crate::find::contact_by_phone;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use sva_abi::CustomerProfile;
+use sva_abi::phone::to_e164;
 use sva_bitrix::{BitrixError, Client, Idempotency};
 
 /// How many answers the cache keeps before it starts over.
@@ -48,7 +49,7 @@ impl Customers {
     /// The customer with number `phone` in `tenant`'s CRM; `None` when unknown, when the
     /// tenant has no CRM, or when the CRM fails (logged, not cached).
     pub async fn lookup(&self, tenant: &str, phone: &str) -> Option<CustomerProfile> {
-        let phone = e164(phone)?;
+        let phone = to_e164(phone)?;
         let key = (tenant.to_owned(), phone.clone());
         if let Some((until, profile)) = self.lock().get(&key)
             && Instant::now() < *until
@@ -107,39 +108,6 @@ fn remember(
     cache.insert(key, (Instant::now() + ttl, profile));
 }
 
-/// The contact a caller's numbers belong to: the oldest contact `findbycomm` matches,
-/// with its record (`crm.contact.get`); `None` when no contact has them — or the one the
-/// duplicate index still names was deleted since.
-pub(crate) async fn contact_by_phone(
-    client: &Client,
-    phones: &[String],
-) -> Result<Option<(u64, Value)>, BitrixError> {
-    let found = client
-        .call(
-            "crm.duplicate.findbycomm",
-            json!({ "type": "PHONE", "values": phones, "entity_type": "CONTACT" }),
-            Idempotency::Safe,
-        )
-        .await?;
-    // No hit is `[]` (PHP's empty map); hits are `{"CONTACT": [ids]}`.
-    let Some(id) = found
-        .result
-        .get("CONTACT")
-        .and_then(Value::as_array)
-        .and_then(|ids| ids.iter().filter_map(crate::step::as_id).min())
-    else {
-        return Ok(None);
-    };
-    match client
-        .call("crm.contact.get", json!({ "id": id }), Idempotency::Safe)
-        .await
-    {
-        Ok(contact) => Ok(Some((id, contact.result))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 async fn find(client: &Client, phone: &str) -> Result<Option<CustomerProfile>, BitrixError> {
     use Idempotency::Safe;
     let Some((contact_id, contact)) = contact_by_phone(client, &[phone.to_owned()]).await? else {
@@ -186,7 +154,7 @@ async fn find(client: &Client, phone: &str) -> Result<Option<CustomerProfile>, B
                 profile.manager_phone = [&user["PERSONAL_MOBILE"], &user["WORK_PHONE"]]
                     .into_iter()
                     .filter_map(text)
-                    .find_map(|p| e164(&p));
+                    .find_map(|p| to_e164(&p));
             }
             Err(e) => tracing::debug!("the manager could not be read: {e}"),
         }

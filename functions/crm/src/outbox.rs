@@ -10,11 +10,6 @@
 //! exists (the end-of-call report was repeated after the CRM step finished) is done.
 
 use crate::connect::{ConnectError, Connections};
-use crate::entry::{
-    DEAD_PREFIX, EntryError, OUTBOX_PREFIX, OutboxEntry, dead_key, lease_key, lease_prefix,
-    outbox_key, result_key,
-};
-use crate::record::CallRecord;
 use crate::step::{Next, Step};
 use bytes::Bytes;
 use serde_json::json;
@@ -22,6 +17,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use sva_kit::storage::{DynStore, StorageError};
 use sva_kit::unix_now;
+use sva_wire::CallRecord;
+use sva_wire::key::{
+    self, DEAD_PREFIX, OUTBOX_PREFIX, crm_result, dead_letter, lease_prefix, outbox, parse_outbox,
+};
+use sva_wire::outbox::{EntryError, OutboxEntry};
 
 /// How the worker retries.
 #[derive(Debug, Clone)]
@@ -151,7 +151,9 @@ impl Outbox {
     /// Carries the entry at `key` (an `outbox/crm/{tenant}/{call}.json` key), if it is due
     /// and no other worker has it.
     pub async fn process(&self, key: &str) -> Result<Processed, OutboxError> {
-        let (tenant, call_id) = parse_key(key).ok_or_else(|| OutboxError::Key(key.into()))?;
+        let (tenant, call_id) = parse_outbox(key)
+            .map(|(t, c)| (t.to_owned(), c.to_owned()))
+            .ok_or_else(|| OutboxError::Key(key.into()))?;
         let now = unix_now();
         let Some(entry) = self.read(key).await? else {
             return Ok(Processed::Skipped("gone"));
@@ -162,13 +164,13 @@ impl Outbox {
         let Some(attempt) = self.claim(&tenant, &call_id, entry.attempts, now).await? else {
             return Ok(Processed::Skipped("leased"));
         };
-        let lease = lease_key(&tenant, &call_id, attempt);
+        let lease = key::lease(&tenant, &call_id, attempt);
         // Read again under the lease: another worker may have finished it meanwhile.
         let Some(mut entry) = self.read(key).await? else {
             self.store.delete(&lease).await?;
             return Ok(Processed::Skipped("gone"));
         };
-        let result = result_key(&tenant, &entry.record, &call_id);
+        let result = crm_result(&tenant, &entry.record, &call_id);
         if self.store.exists(&result).await? {
             // Done before: a repeated end-of-call report wrote the entry again.
             self.store.delete(key).await?;
@@ -228,12 +230,9 @@ impl Outbox {
             let message = format!("the call record {} is missing", entry.record);
             return Ok(Err(("record_missing".into(), message, false)));
         };
-        let record: CallRecord = match serde_json::from_slice(&bytes) {
+        let record = match CallRecord::from_json(&bytes) {
             Ok(r) => r,
-            Err(e) => {
-                let message = format!("the call record cannot be read: {e}");
-                return Ok(Err(("record_unreadable".into(), message, false)));
-            }
+            Err(e) => return Ok(Err((e.code().into(), e.to_string(), false))),
         };
         let simple = match connection.simple_mode().await {
             Ok(simple) => simple,
@@ -295,7 +294,7 @@ impl Outbox {
         let won = self
             .store
             .put_if_absent(
-                &lease_key(tenant, call_id, attempt),
+                &key::lease(tenant, call_id, attempt),
                 Bytes::from(lease.to_string()),
             )
             .await?;
@@ -305,7 +304,7 @@ impl Outbox {
     async fn finish(&self, key: &str, mut entry: OutboxEntry) -> Result<Processed, OutboxError> {
         entry.done_at = Some(sva_abi::clock::rfc3339(unix_now() as i64, 0));
         entry.next_attempt_at = None;
-        let result = result_key(&entry.tenant, &entry.record, &entry.call_id);
+        let result = crm_result(&entry.tenant, &entry.record, &entry.call_id);
         self.store.put(&result, to_bytes(&entry)).await?;
         self.store.delete(key).await?;
         self.drop_leases(&entry).await?;
@@ -320,7 +319,7 @@ impl Outbox {
         error: EntryError,
     ) -> Result<Processed, OutboxError> {
         entry.next_attempt_at = None;
-        let dead = dead_key(&entry.tenant, &entry.call_id);
+        let dead = dead_letter(&entry.tenant, &entry.call_id);
         self.store.put(&dead, to_bytes(&entry)).await?;
         self.store.delete(key).await?;
         self.drop_leases(&entry).await?;
@@ -368,7 +367,7 @@ pub async fn requeue(
     call_id: Option<&str>,
 ) -> Result<usize, OutboxError> {
     let prefix = match call_id {
-        Some(call) => dead_key(tenant, call),
+        Some(call) => dead_letter(tenant, call),
         None => format!("{DEAD_PREFIX}{tenant}/"),
     };
     let mut moved = 0;
@@ -379,7 +378,7 @@ pub async fn requeue(
         entry.next_attempt_at = None;
         entry.attempts = 0;
         store
-            .put(&outbox_key(&entry.tenant, &entry.call_id), to_bytes(&entry))
+            .put(&outbox(&entry.tenant, &entry.call_id), to_bytes(&entry))
             .await?;
         store.delete(&key).await?;
         moved += 1;
@@ -419,14 +418,6 @@ fn to_bytes(entry: &OutboxEntry) -> Bytes {
     Bytes::from(serde_json::to_vec_pretty(entry).unwrap_or_default())
 }
 
-/// `outbox/crm/{tenant}/{call}.json` → (tenant, call).
-fn parse_key(key: &str) -> Option<(String, String)> {
-    let rest = key.strip_prefix(OUTBOX_PREFIX)?.strip_suffix(".json")?;
-    let (tenant, call) = rest.split_once('/')?;
-    (!tenant.is_empty() && !call.is_empty() && !call.contains('/'))
-        .then(|| (tenant.to_owned(), call.to_owned()))
-}
-
 /// Runs [`Outbox::sweep`] every `interval` until the task is dropped (the local stack's
 /// stand-in for the cloud's trigger).
 pub fn spawn_worker(outbox: Arc<Outbox>, interval: Duration) -> tokio::task::JoinHandle<()> {
@@ -442,20 +433,4 @@ pub fn spawn_worker(outbox: Arc<Outbox>, interval: Duration) -> tokio::task::Joi
             tokio::time::sleep(interval).await;
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_parse() {
-        assert_eq!(
-            parse_key("outbox/crm/acme/c-1.json"),
-            Some(("acme".into(), "c-1".into()))
-        );
-        assert_eq!(parse_key("outbox/dead/crm/acme/c-1.json"), None);
-        assert_eq!(parse_key("outbox/crm/acme/x/c-1.json"), None);
-        assert_eq!(parse_key("outbox/crm//c-1.json"), None);
-    }
 }

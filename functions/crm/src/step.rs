@@ -16,11 +16,12 @@
 //! A portal in the simple CRM mode has no leads (Bitrix24 would turn each into a deal
 //! and a contact of its own): there every caller gets a deal on their contact.
 
-use crate::entry::{Progress, Telephony};
 use crate::fields::{self, Mapping, ORIGINATOR};
-use crate::record::CallRecord;
+use crate::find::{as_id, contact_by_phone};
 use serde_json::{Value, json};
 use sva_bitrix::{BitrixError, Client, Idempotency};
+use sva_wire::CallRecord;
+use sva_wire::outbox::{Progress, Telephony};
 
 /// Whether there is more to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,7 +185,7 @@ impl Step<'_> {
             p.contact_known = Some(false);
             return Ok(());
         }
-        match crate::lookup::contact_by_phone(self.client, phones).await? {
+        match contact_by_phone(self.client, phones).await? {
             Some((id, contact)) => {
                 p.manager_id = contact.get("ASSIGNED_BY_ID").and_then(as_id);
                 p.contact_id = Some(id);
@@ -198,7 +199,7 @@ impl Step<'_> {
     /// Gives a known contact the e-mail the caller dictated, if it lacks it. A new
     /// multifield entry is an add, so it is checked against the contact every time.
     async fn complete_contact(&self, p: &Progress) -> Result<(), BitrixError> {
-        let (Some(id), Some(email)) = (p.contact_id, self.record.text("email")) else {
+        let (Some(id), Some(email)) = (p.contact_id, self.record.slot_text("email")) else {
             return Ok(());
         };
         let contact = self
@@ -469,15 +470,6 @@ impl Step<'_> {
 
 fn telephony_done(p: &Progress) -> bool {
     p.telephony.as_ref().is_some_and(|t| t.transcript.is_some())
-}
-
-/// An id as Bitrix24 sends it: an integer from `add`, a string from `get` and `list`.
-pub(crate) fn as_id(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
 }
 
 /// The id of the row whose `field` holds `marker`.

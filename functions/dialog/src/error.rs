@@ -1,7 +1,7 @@
 //! The dialog function's refusals: an HTTP status, a machine-readable code, a sentence.
 
-use crate::signature::SignatureError;
 use crate::token::TokenError;
+use sva_wire::signature::SignatureError;
 
 /// Why a turn request was refused. Scenario failures are not here: they become the
 /// fallback phrase in a normal answer.

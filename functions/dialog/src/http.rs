@@ -1,7 +1,6 @@
 //! The dialog function's HTTP surface on the serverless kit: `POST /v1/turn` and
 //! `POST /v1/calls/{call_id}/end`.
 
-use crate::protocol::{CallEnded, TurnResponse};
 use crate::{Dialog, Headers};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -10,6 +9,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use std::sync::Arc;
 use sva_kit::ApiError;
+use sva_wire::turn::{CallEnded, TurnResponse};
 
 /// The routes of the dialog function; wrap with `sva_kit::serve::app` (or serve with
 /// `sva_kit::serve`) for health, limits, request ids and the error shape.

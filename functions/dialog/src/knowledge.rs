@@ -1,5 +1,6 @@
 //! The tenant's knowledge base answering the scenario's retrieve requests.
 
+use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -58,7 +59,7 @@ impl IndexKnowledge {
         self
     }
 
-    fn passages(&self, tenant: &str) -> Result<usize, KnowledgeError> {
+    async fn passages(&self, tenant: &str) -> Result<usize, KnowledgeError> {
         let cached = self
             .counts
             .lock()
@@ -71,6 +72,7 @@ impl IndexKnowledge {
         let count = self
             .index
             .count(tenant)
+            .await
             .map_err(|e| KnowledgeError(e.to_string()))?;
         // An empty knowledge base is asked again each time: its first upload must be
         // found at once, not a minute later.
@@ -84,11 +86,11 @@ impl IndexKnowledge {
 
     /// The question's embedding and its tokens; `None` without embeddings or when the
     /// service fails (logged).
-    fn embed(&self, tenant: &str, question: &str) -> (Option<Vec<f32>>, u64) {
+    async fn embed(&self, tenant: &str, question: &str) -> (Option<Vec<f32>>, u64) {
         let Some((embeddings, budget)) = &self.embeddings else {
             return (None, 0);
         };
-        match embeddings.question(question, *budget) {
+        match embeddings.question(question, *budget).await {
             Ok((vector, tokens)) => (Some(vector), tokens),
             Err(e) => {
                 tracing::warn!(
@@ -102,24 +104,26 @@ impl IndexKnowledge {
     }
 }
 
+#[async_trait]
 impl Knowledge for IndexKnowledge {
-    fn retrieve(
+    async fn retrieve(
         &self,
         tenant: &str,
         request: &RetrieveRequest,
     ) -> Result<Retrieved, KnowledgeError> {
         let limit = request.top_k.clamp(1, 10) as usize;
         // A tenant with no passages has nothing to find: no embedding paid for.
-        let passages = self.passages(tenant)?;
+        let passages = self.passages(tenant).await?;
         if passages == 0 {
             return Ok(Retrieved::default());
         }
-        let (vector, embedding_tokens) = self.embed(tenant, &request.query);
+        let (vector, embedding_tokens) = self.embed(tenant, &request.query).await;
         // Twice the passages asked for: the fused ranking may put a passage that does not
         // clear the bar before one that does, and only those that do are kept.
         let found = self
             .index
             .search(tenant, &request.query, vector.as_deref(), limit * 2)
+            .await
             .map_err(|e| KnowledgeError(e.to_string()))?;
         let bar = sva_retrieval::answer_bar(passages);
         let dense_bar = self
@@ -144,10 +148,6 @@ impl Knowledge for IndexKnowledge {
             embedding_tokens,
         })
     }
-
-    fn may_block(&self) -> bool {
-        self.index.may_block() || self.embeddings.is_some()
-    }
 }
 
 #[cfg(test)]
@@ -163,8 +163,9 @@ mod tests {
         searches: Mutex<usize>,
     }
 
+    #[async_trait]
     impl Index for Shelf {
-        fn replace(
+        async fn replace(
             &self,
             _: &str,
             _: &str,
@@ -175,7 +176,7 @@ mod tests {
             Ok(())
         }
 
-        fn search(
+        async fn search(
             &self,
             _: &str,
             _: &str,
@@ -191,13 +192,13 @@ mod tests {
                 .collect())
         }
 
-        fn count(&self, _: &str) -> Result<usize, IndexError> {
+        async fn count(&self, _: &str) -> Result<usize, IndexError> {
             Ok(self.passages.lock().unwrap().len())
         }
     }
 
-    #[test]
-    fn a_first_upload_is_found_at_once_and_an_empty_base_is_not_searched() {
+    #[tokio::test]
+    async fn a_first_upload_is_found_at_once_and_an_empty_base_is_not_searched() {
         let shelf = Arc::new(Shelf::default());
         let knowledge = IndexKnowledge::new(shelf.clone());
         let request = RetrieveRequest {
@@ -205,7 +206,14 @@ mod tests {
             query: "доставка".into(),
             top_k: 3,
         };
-        assert!(knowledge.retrieve("t", &request).unwrap().hits.is_empty());
+        assert!(
+            knowledge
+                .retrieve("t", &request)
+                .await
+                .unwrap()
+                .hits
+                .is_empty()
+        );
         assert_eq!(*shelf.searches.lock().unwrap(), 0, "nothing to search");
         let passage = Chunk {
             source: "delivery.md".into(),
@@ -213,8 +221,11 @@ mod tests {
             text: "Доставка за 2 дня.".into(),
             position: 0,
         };
-        shelf.replace("t", "delivery.md", &[passage], &[]).unwrap();
-        let found = knowledge.retrieve("t", &request).unwrap();
+        shelf
+            .replace("t", "delivery.md", &[passage], &[])
+            .await
+            .unwrap();
+        let found = knowledge.retrieve("t", &request).await.unwrap();
         assert_eq!(
             found.hits.len(),
             1,

@@ -3,16 +3,16 @@
 //!
 //! The function is stateless. The call's dialog state travels in a [`token`] signed with
 //! the service key and bound to tenant, call, scenario version and sequence number;
-//! requests are signed per tenant ([`signature`]). The protocol is `docs/turn-protocol.md`;
-//! [`Dialog::turn`] implements it independently of any HTTP framework, and [`http`]
-//! mounts it as `POST /v1/turn` on the serverless kit's router.
+//! requests are signed per tenant ([`sva_wire::signature`]). The protocol's documents are
+//! [`sva_wire::turn`] (`docs/turn-protocol.md`); [`Dialog::turn`] implements it
+//! independently of any HTTP framework, and [`http`] mounts it as `POST /v1/turn` on the
+//! serverless kit's router. The end of a call writes the documents of [`sva_wire`]: the
+//! call record, the CRM outbox entry and the unanswered questions.
 
 pub mod customer;
 pub mod http;
 pub mod knowledge;
-pub mod protocol;
-pub mod record;
-pub mod signature;
+mod record;
 pub mod token;
 
 mod error;

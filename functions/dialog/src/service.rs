@@ -1,13 +1,14 @@
 //! `Dialog::turn`: verify, restore, step, record, sign — within the deadline.
 
 use crate::customer::CustomerLookup;
-use crate::protocol::{CallEnd, CallEnded, CallOptions, TurnRequest, TurnResponse, VoxAction};
 use crate::token::{self, Claims, MAX_TURN_LOG, Records, TurnLog};
-use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory, signature};
+use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use sva_abi::{Action, CallContext, Context, CustomerProfile, Event, Limits};
-use sva_turn::{Knowledge, NoKnowledge, Turn, TurnOptions, run_turn};
+use sva_turn::{Knowledge, NoKnowledge, StepFailure, Turn, TurnOptions, run_turn};
+use sva_wire::signature;
+use sva_wire::turn::{CallEnd, CallEnded, CallOptions, TurnRequest, TurnResponse, VoxAction};
 
 /// The signature headers of a request.
 #[derive(Debug, Clone, Copy, Default)]
@@ -134,10 +135,7 @@ impl Dialog {
         headers: Headers<'_>,
         body: &[u8],
     ) -> Result<TurnResponse, DialogError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        self.turn_at(headers, body, now).await
+        self.turn_at(headers, body, sva_kit::unix_now()).await
     }
 
     /// Handles one `POST /v1/turn` as if the time were `now` (Unix seconds).
@@ -148,64 +146,61 @@ impl Dialog {
         now: u64,
     ) -> Result<TurnResponse, DialogError> {
         let (tenant, request) = self.authenticate(headers, body, now).await?;
-        let (mut claims, event) = self.restore(&tenant, &request, now)?;
+        // The request is taken apart: the call goes into the scenario's context as it is.
+        let TurnRequest {
+            call,
+            seq,
+            event,
+            token,
+            ..
+        } = request;
+        let mut claims = self.restore(&tenant, &call, seq, token.as_deref(), &event, now)?;
         if matches!(event, Event::CallStarted) {
-            claims.customer = self.customer(&tenant, &request).await;
+            claims.customer = self.customer(&tenant, &call).await;
         }
         let scenario = self
             .directory
             .scenario(&tenant, &claims.version)
             .await
             .map_err(DialogError::ScenarioUnavailable)?;
-        let context = Context {
-            tenant: tenant.context.clone(),
-            call: CallContext {
-                id: request.call.id.clone(),
-                direction: request.call.direction,
-                caller: request.call.caller.clone(),
-                callee: request.call.callee.clone(),
-                custom_data: request.call.custom_data.clone(),
-            },
-            now: sva_abi::clock::rfc3339(now as i64, tenant.utc_offset_minutes),
-            turn: request.seq,
-            variant: claims.variant.clone(),
-            customer: claims.customer.clone(),
-        };
         let log = TurnLog {
-            seq: request.seq,
+            seq,
             at: now,
             event: event.kind().to_owned(),
             text: event.text().map(str::to_owned),
-            said: Vec::new(),
-            then: String::new(),
-            steps: 0,
-            failure: None,
-            knowledge: Vec::new(),
+            ..TurnLog::default()
         };
-        // The state moves into the turn; the turn's state (or, on failure, this one)
-        // comes back and goes into the next token.
-        let state = std::mem::take(&mut claims.state);
+        let context = Context {
+            tenant: tenant.context.clone(),
+            call,
+            now: sva_abi::clock::rfc3339(now as i64, tenant.utc_offset_minutes),
+            turn: seq,
+            variant: claims.variant.clone(),
+            customer: claims.customer.clone(),
+        };
+        // The turn steps from the token's state; its state (or, on failure, that one)
+        // goes into the next token.
         let turn = self
-            .run_within_deadline(scenario, &tenant, state, event, context)
+            .run_in_time(scenario, &tenant, &claims.state, event, &context)
             .await;
         if let Some(failure) = &turn.failure {
             tracing::warn!(
                 tenant = %tenant.context.id,
-                call = %request.call.id,
-                seq = request.seq,
+                call = %context.call.id,
+                seq,
                 code = %failure.code,
                 "scenario failed the turn; the caller heard the fallback phrase"
             );
         }
-        Ok(self.answer(&tenant, &request, claims, turn, log, now))
+        Ok(self.answer(&tenant, &context.call.id, claims, turn, log, now))
     }
 
     /// The CRM's profile of the customer on the line, within the lookup budget.
-    async fn customer(&self, tenant: &Tenant, request: &TurnRequest) -> Option<CustomerProfile> {
+    async fn customer(&self, tenant: &Tenant, call: &CallContext) -> Option<CustomerProfile> {
         let customers = self.customers.as_ref()?;
-        let phone = match request.call.direction {
-            sva_abi::Direction::Inbound => request.call.caller.as_deref(),
-            sva_abi::Direction::Outbound => request.call.callee.as_deref(),
+        let phone = match call.direction {
+            sva_abi::Direction::Inbound => call.caller.as_deref(),
+            sva_abi::Direction::Outbound => call.callee.as_deref(),
         }?;
         let budget = self
             .options
@@ -216,7 +211,7 @@ impl Dialog {
             Err(_) => {
                 tracing::info!(
                     tenant = %tenant.context.id,
-                    call = %request.call.id,
+                    call = %call.id,
                     budget_ms = budget.as_millis() as u64,
                     "the CRM lookup took too long; the call goes on without it"
                 );
@@ -232,10 +227,8 @@ impl Dialog {
         call_id: &str,
         body: &[u8],
     ) -> Result<CallEnded, DialogError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        self.end_call_at(headers, call_id, body, now).await
+        self.end_call_at(headers, call_id, body, sva_kit::unix_now())
+            .await
     }
 
     /// Writes the call record and the CRM outbox entry (create-only: a repeated report
@@ -275,44 +268,50 @@ impl Dialog {
             .as_ref()
             .ok_or_else(|| DialogError::Storage("no object storage is configured".into()))?;
         let storage = |e: sva_kit::storage::StorageError| DialogError::Storage(e.to_string());
-        let id = &tenant.context.id;
-        let day = crate::record::date_of(&end, &tenant, now);
-        let key = crate::record::record_key(id, &day, call_id);
+        let id = tenant.context.id.clone();
+        let day = crate::record::day_of(&end, &tenant, now);
+        let key = sva_wire::key::call_record(&id, &day, call_id);
         // The questions nobody answered, for the tenant's `sva kb gaps` (none without a
         // knowledge base: nothing could have answered them).
-        let gaps = if self.has_knowledge {
-            crate::record::unanswered(&claims)
-        } else {
-            Vec::new()
+        let gaps = match self.has_knowledge {
+            true => sva_wire::record::unanswered(&claims.records.turns),
+            false => Vec::new(),
         };
         let record = crate::record::call_record(
-            &end,
-            &claims,
+            end,
+            claims,
             &tenant,
             now,
             &self.options.costing,
             !gaps.is_empty(),
         );
+        let body = record
+            .to_json()
+            .map_err(|e| DialogError::BadRequest(e.to_string()))?;
         let created = store
-            .put_if_absent(
-                &key,
-                bytes::Bytes::from(serde_json::to_vec(&record).unwrap_or_default()),
-            )
+            .put_if_absent(&key, bytes::Bytes::from(body))
             .await
             .map_err(storage)?;
         // Always (create-only): a report retried after the record was written but the
         // outbox entry was not completes the job; the CRM step is idempotent.
-        let entry = crate::record::outbox_entry(id, call_id, &key, now);
+        let entry =
+            sva_wire::OutboxEntry::new(&id, call_id, &key, sva_abi::clock::rfc3339(now as i64, 0));
         store
-            .put_if_absent(
-                &crate::record::outbox_key(id, call_id),
-                bytes::Bytes::from(serde_json::to_vec(&entry).unwrap_or_default()),
-            )
+            .put_if_absent(&sva_wire::key::outbox(&id, call_id), json_bytes(&entry))
             .await
             .map_err(storage)?;
         // Advice, not the record: a failure here is logged and the call still ends.
-        if let Err(e) = sva_retrieval::kb::record_gaps(store, id, &day, call_id, gaps).await {
-            tracing::warn!(tenant = %id, call = %call_id, "unanswered questions not kept: {e}");
+        if !gaps.is_empty() {
+            let gaps = sva_wire::CallGaps {
+                call: call_id.to_owned(),
+                questions: gaps,
+            };
+            let written = store
+                .put(&sva_wire::key::gaps(&id, &day, call_id), json_bytes(&gaps))
+                .await;
+            if let Err(e) = written {
+                tracing::warn!(tenant = %id, call = %call_id, "unanswered questions not kept: {e}");
+            }
         }
         tracing::info!(tenant = %id, call = %call_id, created, "call ended");
         Ok(CallEnded {
@@ -393,26 +392,28 @@ impl Dialog {
     fn restore(
         &self,
         tenant: &Tenant,
-        request: &TurnRequest,
+        call: &CallContext,
+        seq: u32,
+        token: Option<&str>,
+        event: &Event,
         now: u64,
-    ) -> Result<(Claims, Event), DialogError> {
-        let event = request.event.clone();
+    ) -> Result<Claims, DialogError> {
         if matches!(event, Event::CallStarted) {
-            if request.seq != 0 || request.token.is_some() {
+            if seq != 0 || token.is_some() {
                 return Err(DialogError::BadRequest(
                     "call_started must be turn 0 and carry no token".into(),
                 ));
             }
-            let (version, variant) = tenant.routing.assign(&request.call.id).ok_or_else(|| {
+            let (version, variant) = tenant.routing.assign(&call.id).ok_or_else(|| {
                 DialogError::ScenarioUnavailable(format!(
                     "tenant {} has no active scenario version",
                     tenant.context.id
                 ))
             })?;
-            let claims = Claims {
+            return Ok(Claims {
                 v: 1,
                 tenant: tenant.context.id.clone(),
-                call: request.call.id.clone(),
+                call: call.id.clone(),
                 version,
                 variant,
                 seq: 0,
@@ -420,100 +421,67 @@ impl Dialog {
                 state: sva_abi::State::null(),
                 records: Records::default(),
                 customer: None,
-            };
-            return Ok((claims, event));
+            });
         }
         if matches!(event, Event::RetrieveResult { .. }) {
             return Err(DialogError::BadRequest(
                 "retrieve_result is answered by the host, not sent by VoxEngine".into(),
             ));
         }
-        let token = request.token.as_deref().ok_or_else(|| {
+        let token = token.ok_or_else(|| {
             DialogError::BadRequest("every turn after call_started needs the token".into())
         })?;
         let claims = token::open(&self.options.token_key, token, now)?;
         if claims.tenant != tenant.context.id {
             return Err(DialogError::TokenMismatch("tenant"));
         }
-        if claims.call != request.call.id {
+        if claims.call != call.id {
             return Err(DialogError::TokenMismatch("call"));
         }
-        if request.seq != claims.seq + 1 {
+        if seq != claims.seq + 1 {
             return Err(DialogError::OutOfOrder {
                 last: claims.seq,
-                got: request.seq,
+                got: seq,
             });
         }
-        Ok((claims, event))
+        Ok(claims)
     }
 
-    /// Runs the turn in place when it is bounded, else on the blocking pool; past the
-    /// deadline, the fallback phrase.
-    async fn run_within_deadline(
+    /// Runs the turn under the turn deadline: the scenario's steps in place (each bounded
+    /// by the sandbox's fuel and epoch deadline), the capabilities it asks for awaited.
+    /// Past the deadline whatever is still awaited is dropped and the caller hears the
+    /// fallback phrase, with the state from before the turn.
+    async fn run_in_time(
         &self,
         scenario: ScenarioHandle,
         tenant: &Tenant,
-        state: sva_abi::State,
+        state: &sva_abi::State,
         event: Event,
-        context: Context,
+        context: &Context,
     ) -> Turn {
         let options = TurnOptions {
             limits: self.options.limits.clone(),
             fallback_phrase: tenant.fallback_phrase.clone(),
             ..TurnOptions::default()
         };
-        let knowledge = self.knowledge.clone();
-        // A turn whose every part is bounded well inside the deadline (sandbox steps
-        // under their epoch deadline, in-process knowledge) runs in place: handing ~100 µs
-        // of work to the blocking pool costs more than the work, and under load the
-        // queueing there dominated the tail. Anything else runs on the blocking pool
-        // under the turn deadline.
-        let bounded = scenario.step_time_bound().is_some_and(|step| {
-            step * (options.limits.max_steps_per_turn.clamp(1, 64) as u32)
-                < self.options.turn_deadline
-        }) && !knowledge.may_block();
-        let run = move |state| {
-            run_turn(
-                scenario.as_ref(),
-                knowledge.as_ref(),
-                &options,
-                state,
-                event,
-                &context,
-            )
-        };
-        if bounded {
-            return run(state);
-        }
-        // Off the hot path: what the caller hears if the deadline passes.
-        let kept_state = state.clone();
-        let fallback = TurnOptions {
-            fallback_phrase: tenant.fallback_phrase.clone(),
-            ..TurnOptions::default()
-        };
-        let work = tokio::task::spawn_blocking(move || run(state));
-        let failure = match tokio::time::timeout(self.options.turn_deadline, work).await {
-            Ok(Ok(turn)) => return turn,
-            Ok(Err(e)) => sva_turn::StepFailure::new("host_error", e.to_string()),
-            Err(_) => sva_turn::StepFailure::new(
-                "turn_deadline",
-                format!(
-                    "the turn took longer than {} ms",
-                    self.options.turn_deadline.as_millis()
-                ),
-            ),
-        };
-        Turn {
-            state: kept_state,
-            actions: vec![
-                Action::say(fallback.fallback_phrase),
-                Action::Listen {
-                    timeout_ms: fallback.fallback_listen_ms,
-                },
-            ],
-            steps: 0,
-            retrievals: Vec::new(),
-            failure: Some(failure),
+        let deadline = self.options.turn_deadline;
+        let turn = run_turn(
+            scenario.as_ref(),
+            self.knowledge.as_ref(),
+            &options,
+            state,
+            event,
+            context,
+        );
+        match tokio::time::timeout(deadline, turn).await {
+            Ok(turn) => turn,
+            Err(_) => {
+                let late = StepFailure::new(
+                    "turn_deadline",
+                    format!("the turn took longer than {} ms", deadline.as_millis()),
+                );
+                sva_turn::fallback(&options, state, 0, Vec::new(), late)
+            }
         }
     }
 
@@ -521,7 +489,7 @@ impl Dialog {
     fn answer(
         &self,
         tenant: &Tenant,
-        request: &TurnRequest,
+        call_id: &str,
         mut claims: Claims,
         turn: Turn,
         mut log: TurnLog,
@@ -546,7 +514,7 @@ impl Dialog {
                 Action::ScheduleCallback { at, note } => claims.records.callbacks.push((at, note)),
                 Action::Log { level, message } => tracing::info!(
                     tenant = %tenant.context.id,
-                    call = %request.call.id,
+                    call = %call_id,
                     level = ?level,
                     "scenario: {message}"
                 ),
@@ -554,10 +522,11 @@ impl Dialog {
             }
         }
         // A recorded call is announced before anything else is said.
-        let options = (request.seq == 0).then_some(CallOptions {
+        let seq = log.seq;
+        let options = (seq == 0).then_some(CallOptions {
             record: tenant.calls.record,
         });
-        if tenant.calls.record && request.seq == 0 {
+        if tenant.calls.record && seq == 0 {
             actions.insert(
                 0,
                 VoxAction::Say {
@@ -604,13 +573,17 @@ impl Dialog {
             claims.records.turns_dropped += excess as u32;
         }
         claims.state = turn.state;
-        claims.seq = request.seq;
+        claims.seq = seq;
         claims.exp = now + token::LIFETIME_S;
         TurnResponse {
-            seq: request.seq,
+            seq,
             token: token::issue(&self.options.token_key, &claims),
             actions,
             options,
         }
     }
+}
+
+fn json_bytes(value: &impl serde::Serialize) -> bytes::Bytes {
+    bytes::Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }

@@ -9,6 +9,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sva_abi::Qualification;
+pub use sva_wire::record::{Lookup, TurnLog};
 
 /// How long a token stays valid after it is issued, in seconds.
 pub const LIFETIME_S: u64 = 2 * 3600;
@@ -68,56 +69,6 @@ pub struct Records {
 
 /// How many turns a token keeps in its log.
 pub const MAX_TURN_LOG: usize = 64;
-
-/// One turn as the dialog function saw it: the event and what the caller was told.
-/// Deterministic for a given request (no measured times), so a retried turn gets a
-/// byte-identical answer; VoxEngine's transcript carries the latency it measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TurnLog {
-    /// The turn's sequence number.
-    pub seq: u32,
-    /// When the turn was taken, Unix seconds.
-    pub at: u64,
-    /// The event type (`utterance`, `no_input`, …).
-    pub event: String,
-    /// The caller's words, for utterances and barge-ins.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// The phrases of the answer.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub said: Vec<String>,
-    /// How the turn ended: `listen`, `transfer`, `hangup`.
-    pub then: String,
-    /// Scenario steps taken (retrievals add steps).
-    pub steps: u32,
-    /// The failure code when the caller heard the fallback phrase.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<String>,
-    /// What the knowledge base was asked during the turn, and where the answers came from.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub knowledge: Vec<Lookup>,
-}
-
-/// One question to the knowledge base, as the call record cites it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Lookup {
-    /// The question.
-    pub query: String,
-    /// The passages the scenario got, best first: document and heading.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<sva_abi::HitSource>,
-    /// Set when the knowledge base failed (the scenario then got no passages).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl Lookup {
-    /// A question the knowledge base had no answer to (as opposed to one it could not be
-    /// asked because it was down).
-    pub fn unanswered(&self) -> bool {
-        self.sources.is_empty() && self.error.is_none()
-    }
-}
 
 fn is_zero(n: &u32) -> bool {
     *n == 0

@@ -4,13 +4,13 @@
 use serde_json::{Value, json};
 use std::sync::Arc;
 use sva_abi::{Action, Outcome, Qualification, Slot, StepInput, StepOutput};
-use sva_dialog::protocol::{CallEnded, TurnResponse};
 use sva_dialog::{
     Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, ScenarioRouting, Tenant,
-    signature,
 };
 use sva_kit::storage::{LocalDir, ObjectStore};
 use sva_turn::StepFailure;
+use sva_wire::signature;
+use sva_wire::turn::{CallEnded, TurnResponse};
 
 const NOW: u64 = 1_764_061_200; // 2025-11-25T12:00:00+03:00
 const SECRET: &[u8] = b"demo-secret";

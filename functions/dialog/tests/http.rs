@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 use sva_abi::{Action, StepInput, StepOutput};
-use sva_dialog::{Dialog, DialogOptions, MemoryDirectory, ScenarioRouting, Tenant, signature};
+use sva_dialog::{Dialog, DialogOptions, MemoryDirectory, ScenarioRouting, Tenant};
 use sva_turn::StepFailure;
+use sva_wire::signature;
 
 const SECRET: &[u8] = b"demo-secret";
 
@@ -65,10 +65,7 @@ async fn post(base: &str, body: &Value, secret: &[u8]) -> (u16, Value) {
 
 async fn post_to(base: &str, path: &str, body: &Value, secret: &[u8]) -> (u16, Value) {
     let body = serde_json::to_vec(body).unwrap();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = sva_kit::unix_now();
     let response = reqwest::Client::new()
         .post(format!("{base}{path}"))
         .header("content-type", "application/json")

@@ -5,18 +5,18 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use sva_abi::{Action, Event, StepInput, StepOutput};
-use sva_dialog::protocol::{CallInfo, CallOptions, TurnRequest, TurnResponse, VoxAction};
 use sva_dialog::{
     Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, ScenarioRouting, Tenant,
-    signature,
 };
 use sva_turn::StepFailure;
+use sva_wire::signature;
+use sva_wire::turn::{CallContext, CallOptions, TurnRequest, TurnResponse, VoxAction};
 
 const NOW: u64 = 1_764_061_200; // 2025-11-25T09:00:00Z
 const SECRET: &[u8] = b"tenant-secret";
 
 /// Counts turns in its state and says which version it is; "сломайся" breaks it,
-/// "пока" hangs up.
+/// "думай долго" asks the (slow) knowledge base, "пока" hangs up.
 fn counter(version: &'static str) -> sva_dialog::ScenarioHandle {
     Arc::new(
         move |input: &StepInput| -> Result<StepOutput, StepFailure> {
@@ -32,8 +32,14 @@ fn counter(version: &'static str) -> sva_dialog::ScenarioHandle {
                     return Err(StepFailure::new("trap", "unreachable"));
                 }
                 Event::Utterance { text, .. } if text == "думай долго" => {
-                    std::thread::sleep(Duration::from_millis(500));
-                    Action::Listen { timeout_ms: 5000 }
+                    return Ok(StepOutput {
+                        state: input.state.clone(),
+                        actions: vec![Action::Retrieve(sva_abi::RetrieveRequest {
+                            id: "q1".into(),
+                            query: text.clone(),
+                            top_k: 1,
+                        })],
+                    });
                 }
                 Event::Utterance { text, .. } if text == "пока" => Action::Hangup {
                     reason: "bye".into(),
@@ -72,6 +78,22 @@ fn tenant(id: &str) -> Tenant {
     }
 }
 
+/// A knowledge base that takes half a second to answer: longer than the test's turn
+/// deadline.
+struct SlowKnowledge;
+
+#[async_trait::async_trait]
+impl sva_turn::Knowledge for SlowKnowledge {
+    async fn retrieve(
+        &self,
+        _: &str,
+        _: &sva_abi::RetrieveRequest,
+    ) -> Result<sva_turn::Retrieved, sva_turn::KnowledgeError> {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Ok(sva_turn::Retrieved::default())
+    }
+}
+
 fn setup() -> (Dialog, Arc<MemoryDirectory>) {
     let directory = Arc::new(MemoryDirectory::default());
     directory.put_tenant(tenant("demo"));
@@ -88,16 +110,17 @@ fn setup() -> (Dialog, Arc<MemoryDirectory>) {
         turn_deadline: Duration::from_millis(200),
         ..DialogOptions::default()
     };
-    (Dialog::new(directory.clone(), options), directory)
+    let dialog = Dialog::new(directory.clone(), options).with_knowledge(Arc::new(SlowKnowledge));
+    (dialog, directory)
 }
 
 fn request(seq: u32, event: Event, token: Option<&str>) -> Vec<u8> {
     serde_json::to_vec(&TurnRequest {
         tenant: "demo".into(),
-        call: CallInfo {
+        call: CallContext {
             id: "call-1".into(),
             caller: Some("+79161234567".into()),
-            ..CallInfo::default()
+            ..CallContext::default()
         },
         seq,
         event,
@@ -405,9 +428,14 @@ async fn a_failing_or_slow_scenario_costs_one_fallback_phrase_not_the_call() {
     )
     .await
     .unwrap();
+    // The knowledge base would have answered after the deadline: the caller hears the
+    // fallback phrase at the deadline instead, and the state from before is kept.
     assert_eq!(said(&slow), "Извините, повторите, пожалуйста.");
     let claims = sva_dialog::token::open(b"service-key", &slow.token, NOW).unwrap();
     assert_eq!(claims.records.failures, 2);
+    assert_eq!(claims.state, serde_json::json!({ "n": 2 }));
+    let last = claims.records.turns.last().unwrap();
+    assert_eq!(last.failure.as_deref(), Some("turn_deadline"));
 }
 
 #[tokio::test]

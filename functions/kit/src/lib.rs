@@ -31,9 +31,4 @@ pub use error::ApiError;
 pub use json::Json;
 pub use serve::{serve, serve_on};
 
-/// Seconds since the Unix epoch, now (0 if the clock is before it).
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
+pub use sva_abi::clock::unix_now;

@@ -185,11 +185,7 @@ pub async fn seed_knowledge(kb: &KnowledgeBase) -> Result<(), KbError> {
         }
         return Ok(());
     }
-    let index = kb.index();
-    let empty = tokio::task::spawn_blocking(move || index.count(DEMO_TENANT))
-        .await
-        .map_err(|e| sva_retrieval::IndexError::Unavailable(e.to_string()))??
-        == 0;
+    let empty = kb.index().count(DEMO_TENANT).await? == 0;
     if empty {
         kb.reindex(DEMO_TENANT).await?;
     }

@@ -1,17 +1,12 @@
 //! Portal time: the clock, ISO-8601 rendering in the portal's time zone (Moscow, `+03:00`)
 //! and a lenient parser for the date formats Bitrix24 accepts.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 /// The portal's UTC offset in seconds (`+03:00`, a Russian portal).
 pub(crate) const OFFSET_SECS: i64 = 3 * 3600;
 
 /// Seconds since the Unix epoch, with a fraction.
 pub(crate) fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    sva_abi::clock::unix_now_f64()
 }
 
 /// Whole seconds since the Unix epoch.
@@ -21,27 +16,13 @@ pub(crate) fn unix_now() -> i64 {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    sva_abi::clock::days_from_civil(y, m as u32, d as u32)
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01.
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let (y, m, d) = sva_abi::clock::civil_from_days(z);
+    (y, i64::from(m), i64::from(d))
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {

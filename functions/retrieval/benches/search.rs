@@ -132,14 +132,19 @@ fn measure(label: &str, index: &EdgeIndex, sources: &[(String, Vec<Chunk>)], den
             .map(|i| vector((source * 100 + i) as u64))
             .collect()
     };
+    // The index is async (the turn awaits it); the in-process engine searches in place,
+    // so a current-thread runtime measures the search and little else.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
     let started = Instant::now();
     for (at, (name, chunks)) in sources.iter().enumerate() {
-        index
-            .replace("bench", name, chunks, &vectors_of(chunks, at))
+        runtime
+            .block_on(index.replace("bench", name, chunks, &vectors_of(chunks, at)))
             .expect("indexed");
     }
     let took = started.elapsed();
-    let count = index.count("bench").expect("counted");
+    let count = runtime.block_on(index.count("bench")).expect("counted");
     assert_eq!(count, PASSAGES);
     println!(
         "{label} — ingestion: {PASSAGES} passages in {} sources in {:.1} s — {:.0} passages/s",
@@ -154,7 +159,9 @@ fn measure(label: &str, index: &EdgeIndex, sources: &[(String, Vec<Chunk>)], den
     let search = |i: usize| {
         let q = &questions[i % questions.len()];
         let v = dense.then(|| query_vectors[i % questions.len()].as_slice());
-        index.search("bench", q, v, 3).expect("searched")
+        runtime
+            .block_on(index.search("bench", q, v, 3))
+            .expect("searched")
     };
     // Warm up, then measure each search on its own.
     for i in 0..questions.len() {
@@ -179,8 +186,8 @@ fn measure(label: &str, index: &EdgeIndex, sources: &[(String, Vec<Chunk>)], den
     // Re-ingesting one source while the index is full (what an upload costs).
     let (name, chunks) = &sources[0];
     let t = Instant::now();
-    index
-        .replace("bench", name, chunks, &vectors_of(chunks, 0))
+    runtime
+        .block_on(index.replace("bench", name, chunks, &vectors_of(chunks, 0)))
         .expect("indexed");
     println!(
         "{label} — re-ingesting one source of {} passages into the full index: {:.0} ms",

@@ -29,7 +29,17 @@ use std::sync::{Arc, Mutex, RwLock};
 const UPSERT_BATCH: usize = 256;
 
 /// The in-process index under a directory.
+///
+/// Searches and counts run in place (a search is well under a millisecond at the sizes a
+/// tenant keeps, `docs/performance.md`); writes, which index and flush a whole source, run
+/// on the blocking pool when there is a runtime.
+#[derive(Clone)]
 pub struct EdgeIndex {
+    engine: Arc<Engine>,
+}
+
+/// The shards and what every operation needs.
+struct Engine {
     root: PathBuf,
     bm25: Bm25,
     /// The dense vectors' size, when passages carry them.
@@ -79,8 +89,8 @@ fn guarded<T>(work: impl FnOnce() -> Result<T, IndexError>) -> Result<T, IndexEr
 impl std::fmt::Debug for EdgeIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EdgeIndex")
-            .field("root", &self.root)
-            .field("dense", &self.dense)
+            .field("root", &self.engine.root)
+            .field("dense", &self.engine.dense)
             .finish()
     }
 }
@@ -93,18 +103,66 @@ impl EdgeIndex {
     /// An index keeping its shards under `root` (created on first use), BM25 only.
     pub fn open(root: impl Into<PathBuf>) -> EdgeIndex {
         EdgeIndex {
-            root: root.into(),
-            bm25: Bm25::russian(),
-            dense: None,
-            shards: RwLock::new(HashMap::new()),
+            engine: Arc::new(Engine::new(root.into())),
         }
     }
 
     /// The same index with dense vectors of `dimensions` numbers beside BM25 (in shards
     /// of their own).
-    pub fn with_dense(mut self, dimensions: usize) -> EdgeIndex {
-        self.dense = Some(dimensions);
-        self
+    pub fn with_dense(self, dimensions: usize) -> EdgeIndex {
+        EdgeIndex {
+            engine: Arc::new(Engine {
+                dense: Some(dimensions),
+                ..Engine::new(self.engine.root.clone())
+            }),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Index for EdgeIndex {
+    async fn replace(
+        &self,
+        tenant: &str,
+        source: &str,
+        chunks: &[Chunk],
+        dense: &[Vec<f32>],
+    ) -> Result<(), IndexError> {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return self.engine.replace(tenant, source, chunks, dense);
+        };
+        let engine = self.engine.clone();
+        let (tenant, source) = (tenant.to_owned(), source.to_owned());
+        let (chunks, dense) = (chunks.to_vec(), dense.to_vec());
+        runtime
+            .spawn_blocking(move || engine.replace(&tenant, &source, &chunks, &dense))
+            .await
+            .map_err(|e| IndexError::Unavailable(format!("the index task failed: {e}")))?
+    }
+
+    async fn search(
+        &self,
+        tenant: &str,
+        query: &str,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
+        self.engine.search(tenant, query, dense, limit)
+    }
+
+    async fn count(&self, tenant: &str) -> Result<usize, IndexError> {
+        self.engine.count(tenant)
+    }
+}
+
+impl Engine {
+    fn new(root: PathBuf) -> Engine {
+        Engine {
+            root,
+            bm25: Bm25::russian(),
+            dense: None,
+            shards: RwLock::new(HashMap::new()),
+        }
     }
 
     fn config(&self) -> EdgeConfig {
@@ -186,7 +244,7 @@ impl EdgeIndex {
     }
 }
 
-impl Index for EdgeIndex {
+impl Engine {
     fn replace(
         &self,
         tenant: &str,
@@ -255,13 +313,9 @@ impl Index for EdgeIndex {
                 .map_err(unavailable)
         })
     }
-
-    fn may_block(&self) -> bool {
-        false
-    }
 }
 
-impl EdgeIndex {
+impl Engine {
     /// Writes `chunks`, with their `dense` vectors when given, over the source's earlier
     /// passages (the ids are stable, so a position overwrites itself), then deletes those
     /// past the new count: a search never finds the source without passages (the shard's

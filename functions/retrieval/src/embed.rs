@@ -16,7 +16,6 @@
 //! configuration and the API key never leaves [`Embeddings`] — not in `Debug`, not in
 //! errors, not in logs.
 
-use crate::bridge::{Bridge, Stopped};
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -228,7 +227,6 @@ impl EmbedError {
 pub struct Embeddings {
     service: Arc<Service>,
     client: reqwest::Client,
-    bridge: Bridge,
 }
 
 /// What every request needs: the configuration, the `Authorization` header (marked
@@ -366,8 +364,6 @@ impl Embeddings {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| EmbedError::Config(format!("the HTTP client: {e}")))?;
-        let bridge = Bridge::new("sva-embeddings")
-            .map_err(|e| EmbedError::Unavailable(format!("the client's runtime: {e}")))?;
         let pace = Pace {
             interval: Duration::from_secs_f64(1.0 / config.requests_per_second),
             next: tokio::sync::Mutex::new(None),
@@ -379,7 +375,6 @@ impl Embeddings {
                 pace,
             }),
             client,
-            bridge,
         })
     }
 
@@ -391,8 +386,14 @@ impl Embeddings {
     }
 
     /// One question's vector and the tokens it cost, within `budget`, tried once.
-    pub fn question(&self, text: &str, budget: Duration) -> Result<(Vec<f32>, u64), EmbedError> {
-        let embedded = self.embed(&[text.to_owned()], Purpose::Query, budget)?;
+    pub async fn question(
+        &self,
+        text: &str,
+        budget: Duration,
+    ) -> Result<(Vec<f32>, u64), EmbedError> {
+        let embedded = self
+            .embed(&[text.to_owned()], Purpose::Query, budget)
+            .await?;
         let vector = embedded
             .vectors
             .into_iter()
@@ -430,8 +431,8 @@ impl Embeddings {
 
     /// Embeds `texts` as `purpose`, waiting at most `budget` in all. Passages go at the
     /// configured pace and are tried again when the service is overloaded; questions go at
-    /// once, tried once. Blocks; async callers run it on the blocking pool.
-    pub fn embed(
+    /// once, tried once. Past `budget` the requests in flight are cancelled.
+    pub async fn embed(
         &self,
         texts: &[String],
         purpose: Purpose,
@@ -466,23 +467,14 @@ impl Embeddings {
             }
             Ok(Embedded { vectors, tokens })
         };
-        let deadline = async move {
-            tokio::time::timeout(budget, work)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(EmbedError::Unavailable(format!(
-                        "no answer within {} ms",
-                        budget.as_millis()
-                    )))
-                })
-        };
-        self.bridge.run(budget, deadline).unwrap_or_else(|stopped| {
-            Err(EmbedError::Unavailable(match stopped {
-                Stopped::ShutDown => "the client is shut down".into(),
-                Stopped::TimedOut => format!("no answer within {} ms", budget.as_millis()),
-                Stopped::Lost => "the request stopped before answering".into(),
-            }))
-        })
+        tokio::time::timeout(budget, work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(EmbedError::Unavailable(format!(
+                    "no answer within {} ms",
+                    budget.as_millis()
+                )))
+            })
     }
 }
 

@@ -140,8 +140,11 @@ impl IndexError {
 
 /// A tenant-isolated passage index.
 ///
-/// Calls block (the in-process engine works in place, the server client waits for its
-/// answer); async callers run them on the blocking pool.
+/// Async: the server back end waits on the network without holding a thread, and a
+/// caller's deadline cancels a request by dropping its future. The in-process engine
+/// searches in place (a search is well under a millisecond) and writes on the blocking
+/// pool.
+#[async_trait::async_trait]
 pub trait Index: Send + Sync {
     /// Makes `chunks` the only passages of `source` for `tenant`: they are written over
     /// the source's earlier passages (a passage's id is [`point_id`] of its source and
@@ -149,7 +152,7 @@ pub trait Index: Send + Sync {
     /// replacement never finds the source empty. An empty `chunks` removes the source.
     /// `dense` is empty, or holds each chunk's embedding in order (an index built with
     /// dense vectors needs them).
-    fn replace(
+    async fn replace(
         &self,
         tenant: &str,
         source: &str,
@@ -160,7 +163,7 @@ pub trait Index: Send + Sync {
     /// The best passages of `tenant` for `query`, best first, at most `limit`: by BM25,
     /// fused ([`fuse`]) with the nearest passages to `dense` (the question's embedding)
     /// when given.
-    fn search(
+    async fn search(
         &self,
         tenant: &str,
         query: &str,
@@ -169,12 +172,7 @@ pub trait Index: Send + Sync {
     ) -> Result<Vec<Found>, IndexError>;
 
     /// How many passages `tenant` has.
-    fn count(&self, tenant: &str) -> Result<usize, IndexError>;
-
-    /// Whether calls wait on the network (a server); the in-process engine returns `false`.
-    fn may_block(&self) -> bool {
-        true
-    }
+    async fn count(&self, tenant: &str) -> Result<usize, IndexError>;
 }
 
 /// Checks that a tenant id is safe as a directory or collection name: `a-z`, `0-9`, `-`,

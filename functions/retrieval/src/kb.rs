@@ -6,11 +6,12 @@
 //! ```text
 //! tenants/{tenant}/kb/sources/{name}          the file as uploaded
 //! tenants/{tenant}/kb/indexed/{name}.json     what the index holds of it (hash, passages)
-//! kb-gaps/{tenant}/{day}/{call}.json          questions a call could not get answered
 //! ```
 //!
-//! The gaps grow with calls, so they live beside `calls/`, not under `tenants/` (which
-//! the tenant listing reads).
+//! The questions a call could not get answered are written by the dialog function at the
+//! end of the call ([`sva_wire::CallGaps`] at [`sva_wire::key::gaps`]): they grow with
+//! calls, so they live beside `calls/`, not under `tenants/` (which the tenant listing
+//! reads). [`KnowledgeBase::gaps`] reads them.
 //!
 //! The stored files are the truth; the index can be rebuilt from them ([`KnowledgeBase::reindex`]).
 
@@ -148,12 +149,6 @@ pub struct Gap {
     pub last_call: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct CallGaps {
-    call: String,
-    questions: Vec<String>,
-}
-
 /// The knowledge base of every tenant.
 #[derive(Clone)]
 pub struct KnowledgeBase {
@@ -178,35 +173,6 @@ fn source_key(tenant: &str, name: &str) -> String {
 
 fn indexed_key(tenant: &str, name: &str) -> String {
     format!("{}indexed/{name}.json", prefix(tenant))
-}
-
-/// Where a tenant's unanswered questions are kept, a day a folder.
-pub fn gaps_prefix(tenant: &str) -> String {
-    format!("kb-gaps/{tenant}/")
-}
-
-/// The object a call's unanswered questions are kept in.
-pub fn gaps_key(tenant: &str, day: &str, call: &str) -> String {
-    format!("{}{day}/{call}.json", gaps_prefix(tenant))
-}
-
-/// Runs an index call on the blocking pool (the engine works in place or waits on the
-/// network; neither belongs on an async worker).
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, IndexError> + Send + 'static,
-) -> Result<T, IndexError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| IndexError::Unavailable(format!("the index task failed: {e}")))?
-}
-
-/// Runs a call to the embeddings service (which blocks) off the async workers.
-async fn embedding<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, EmbedError> + Send + 'static,
-) -> Result<T, EmbedError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| EmbedError::Unavailable(format!("the embedding task failed: {e}")))?
 }
 
 impl KnowledgeBase {
@@ -244,8 +210,7 @@ impl KnowledgeBase {
         };
         let texts: Vec<String> = chunks.iter().map(Chunk::indexed_text).collect();
         let budget = embeddings.budget_for(texts.len());
-        let embedded =
-            embedding(move || embeddings.embed(&texts, Purpose::Document, budget)).await?;
+        let embedded = embeddings.embed(&texts, Purpose::Document, budget).await?;
         Ok(embedded.vectors)
     }
 
@@ -260,8 +225,7 @@ impl KnowledgeBase {
         dense: Vec<Vec<f32>>,
     ) -> Result<Indexed, KbError> {
         let passages = chunks.len() as u32;
-        let (index, t, n) = (self.index.clone(), tenant.to_owned(), name.to_owned());
-        blocking(move || index.replace(&t, &n, &chunks, &dense)).await?;
+        self.index.replace(tenant, name, &chunks, &dense).await?;
         let indexed = Indexed {
             sha256: hex::encode(Sha256::digest(body)),
             bytes: body.len() as u64,
@@ -359,8 +323,7 @@ impl KnowledgeBase {
         if !stored && self.indexed(tenant, &name).await?.is_none() {
             return Err(KbError::NotFound(name));
         }
-        let (index, t, n) = (self.index.clone(), tenant.to_owned(), name.clone());
-        blocking(move || index.replace(&t, &n, &[], &[])).await?;
+        self.index.replace(tenant, &name, &[], &[]).await?;
         self.store.delete(&indexed_key(tenant, &name)).await?;
         self.store.delete(&source_key(tenant, &name)).await?;
         Ok(())
@@ -407,9 +370,8 @@ impl KnowledgeBase {
             return Err(KbError::BadQuery);
         }
         let (mut vector, mut embedding_tokens, mut dense_error) = (None, 0, None);
-        if let Some(embeddings) = self.embeddings.clone() {
-            let text = query.to_owned();
-            match embedding(move || embeddings.question(&text, EMBED_QUESTION_BUDGET)).await {
+        if let Some(embeddings) = &self.embeddings {
+            match embeddings.question(query, EMBED_QUESTION_BUDGET).await {
                 Ok((question, tokens)) => {
                     embedding_tokens = tokens;
                     vector = Some(question);
@@ -417,9 +379,10 @@ impl KnowledgeBase {
                 Err(e) => dense_error = Some(format!("{}: {e}", e.code())),
             }
         }
-        let (index, t, q) = (self.index.clone(), tenant.to_owned(), query.to_owned());
-        let found =
-            blocking(move || index.search(&t, &q, vector.as_deref(), limit.clamp(1, 50))).await?;
+        let found = self
+            .index
+            .search(tenant, query, vector.as_deref(), limit.clamp(1, 50))
+            .await?;
         Ok(Search {
             found,
             bar: self.answer_bar(tenant).await?,
@@ -433,8 +396,7 @@ impl KnowledgeBase {
     /// ([`crate::answer_bar`] of the tenant's passage count).
     pub async fn answer_bar(&self, tenant: &str) -> Result<f32, KbError> {
         check_tenant(tenant)?;
-        let (index, t) = (self.index.clone(), tenant.to_owned());
-        let passages = blocking(move || index.count(&t)).await?;
+        let passages = self.index.count(tenant).await?;
         Ok(crate::answer_bar(passages))
     }
 
@@ -471,7 +433,7 @@ impl KnowledgeBase {
     /// no answer, most asked first.
     pub async fn gaps(&self, tenant: &str, since_day: &str) -> Result<Vec<Gap>, KbError> {
         check_tenant(tenant)?;
-        let root = gaps_prefix(tenant);
+        let root = sva_wire::key::gaps_prefix(tenant);
         let mut by_question: BTreeMap<String, Gap> = BTreeMap::new();
         for key in self.store.list(&root).await? {
             let day = key[root.len()..]
@@ -486,7 +448,7 @@ impl KnowledgeBase {
                 continue;
             };
             // An unreadable object is skipped, not fatal: gaps are advice.
-            let Ok(call) = serde_json::from_slice::<CallGaps>(&body) else {
+            let Ok(call) = serde_json::from_slice::<sva_wire::CallGaps>(&body) else {
                 continue;
             };
             for question in call.questions {
@@ -517,25 +479,6 @@ impl KnowledgeBase {
             .await?
             .and_then(|b| serde_json::from_slice(&b).ok()))
     }
-}
-
-/// Keeps a call's unanswered questions for [`KnowledgeBase::gaps`]. Called once at the
-/// end of a call that had any.
-pub async fn record_gaps(
-    store: &DynStore,
-    tenant: &str,
-    day: &str,
-    call: &str,
-    questions: Vec<String>,
-) -> Result<(), StorageError> {
-    if questions.is_empty() {
-        return Ok(());
-    }
-    let body = json_bytes(&CallGaps {
-        call: call.to_owned(),
-        questions,
-    });
-    store.put(&gaps_key(tenant, day, call), body).await
 }
 
 /// A question's identity for counting: lowercase words, no punctuation, `ё` as `е`.

@@ -14,7 +14,6 @@
 
 #[cfg(feature = "edge")]
 pub mod bm25;
-mod bridge;
 pub mod chunk;
 #[cfg(feature = "edge")]
 pub mod edge;

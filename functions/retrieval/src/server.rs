@@ -19,15 +19,15 @@
 //! search with the question's embedding sends the BM25 query and the nearest-vector query
 //! in one batch and fuses the two rankings by reciprocal rank ([`crate::index::fuse`]).
 //!
-//! The [`Index`] trait is synchronous and the client is async: a [`ServerIndex`] runs its
-//! requests on a bridge (`crate::bridge`), a small runtime of its own. Every request has a
-//! deadline.
+//! Every request has a deadline of its own, and every operation a budget over its
+//! requests; an operation whose future is dropped (the turn's deadline passed) cancels
+//! its request.
 
-use crate::bridge::{Bridge, GRACE, Stopped};
 use crate::chunk::Chunk;
 use crate::index::{
     Found, Index, IndexError, check_dense, check_tenant, fuse, payload, point_id, vectors,
 };
+use async_trait::async_trait;
 use qdrant_client::qdrant::{
     Condition, CountPoints, CreateCollection, CreateFieldIndexCollection, DeletePoints,
     DenseVector, Distance, Document, FieldCondition, FieldType, Filter, Match, Modifier,
@@ -151,8 +151,7 @@ impl ServerConfig {
 
 /// The knowledge base on a Qdrant server.
 ///
-/// Holds one client (its connections are shared by all calls) and a one-thread tokio
-/// runtime the calls run on.
+/// Holds one client: its connections are shared by all calls.
 pub struct ServerIndex {
     client: Qdrant,
     url: String,
@@ -161,8 +160,11 @@ pub struct ServerIndex {
     write_timeout: Duration,
     /// The dense vectors' size, when passages carry them.
     dense: Option<usize>,
-    bridge: Bridge,
 }
+
+/// Extra time an operation may take beyond its requests' own deadlines before it is
+/// given up (it should never be needed: each request has its deadline).
+const GRACE: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for ServerIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -181,8 +183,7 @@ impl ServerIndex {
     /// the first call (as [`IndexError::Unavailable`]), not here.
     ///
     /// Fails with [`IndexError::Unexpected`] for a malformed URL, API key, prefix, a zero
-    /// deadline or a dense vector size of zero, and with [`IndexError::Unavailable`] when
-    /// the runtime cannot start.
+    /// deadline or a dense vector size of zero.
     pub fn new(config: ServerConfig) -> Result<ServerIndex, IndexError> {
         let ServerConfig {
             url,
@@ -226,8 +227,6 @@ impl ServerIndex {
             .map_err(|e| {
                 IndexError::Unexpected(format!("the Qdrant URL {url:?}: {}", describe(&e)))
             })?;
-        let bridge = Bridge::new("sva-qdrant")
-            .map_err(|e| IndexError::Unavailable(format!("the Qdrant client's runtime: {e}")))?;
         Ok(ServerIndex {
             client,
             url,
@@ -235,7 +234,6 @@ impl ServerIndex {
             search_timeout,
             write_timeout,
             dense,
-            bridge,
         })
     }
 
@@ -250,7 +248,7 @@ impl ServerIndex {
     }
 
     /// Asks the server whether it is up (its health check), within the search deadline.
-    pub fn ping(&self) -> Result<(), IndexError> {
+    pub async fn ping(&self) -> Result<(), IndexError> {
         let client = self.client.clone();
         let limit = self.search_timeout;
         self.run(limit, async move {
@@ -259,31 +257,30 @@ impl ServerIndex {
                 .map(drop)
                 .map_err(|e| failure("health check", &e))
         })
+        .await
     }
 
-    /// Runs `operation` on the index's runtime and waits for it, at most `budget` (plus a
-    /// grace period: the operation enforces its own deadlines).
-    fn run<T: Send + 'static>(
+    /// Waits for `operation`, at most `budget` (plus a grace period: the operation
+    /// enforces its own requests' deadlines).
+    async fn run<T>(
         &self,
         budget: Duration,
-        operation: impl Future<Output = Result<T, IndexError>> + Send + 'static,
+        operation: impl Future<Output = Result<T, IndexError>>,
     ) -> Result<T, IndexError> {
-        self.bridge
-            .run(budget, operation)
-            .unwrap_or_else(|stopped| {
-                Err(IndexError::Unavailable(match stopped {
-                    Stopped::ShutDown => "the Qdrant client is shut down".into(),
-                    Stopped::TimedOut => {
-                        format!("Qdrant did not answer within {} ms", budget.as_millis())
-                    }
-                    Stopped::Lost => "the Qdrant request stopped before answering".into(),
-                }))
+        tokio::time::timeout(budget.saturating_add(GRACE), operation)
+            .await
+            .unwrap_or_else(|_| {
+                Err(IndexError::Unavailable(format!(
+                    "Qdrant did not answer within {} ms",
+                    budget.as_millis()
+                )))
             })
     }
 }
 
+#[async_trait]
 impl Index for ServerIndex {
-    fn replace(
+    async fn replace(
         &self,
         tenant: &str,
         source: &str,
@@ -359,9 +356,10 @@ impl Index for ServerIndex {
                 Err(e) => Err(failure("delete", &e)),
             }
         })
+        .await
     }
 
-    fn search(
+    async fn search(
         &self,
         tenant: &str,
         query: &str,
@@ -412,13 +410,15 @@ impl Index for ServerIndex {
             let Some(by_words) = by_words else {
                 return Ok(Vec::new());
             };
-            return self.run(deadline, async move {
-                match within(deadline, "query", client.query(by_words)).await? {
-                    Ok(answer) => answer.result.into_iter().map(found).collect(),
-                    Err(e) if code(&e) == Some(Code::NotFound) => Ok(Vec::new()),
-                    Err(e) => Err(failure("query", &e)),
-                }
-            });
+            return self
+                .run(deadline, async move {
+                    match within(deadline, "query", client.query(by_words)).await? {
+                        Ok(answer) => answer.result.into_iter().map(found).collect(),
+                        Err(e) if code(&e) == Some(Code::NotFound) => Ok(Vec::new()),
+                        Err(e) => Err(failure("query", &e)),
+                    }
+                })
+                .await;
         };
         // Both rankings in one request (one round trip, one deadline); the nearest passages
         // alone when the question has no words to score.
@@ -452,9 +452,10 @@ impl Index for ServerIndex {
             let by_words = rankings.pop().unwrap_or_default();
             Ok(fuse(by_words, by_meaning, limit))
         })
+        .await
     }
 
-    fn count(&self, tenant: &str) -> Result<usize, IndexError> {
+    async fn count(&self, tenant: &str) -> Result<usize, IndexError> {
         let collection = self.collection(tenant)?;
         let client = self.client.clone();
         let deadline = self.search_timeout;
@@ -478,10 +479,7 @@ impl Index for ServerIndex {
                 Err(e) => Err(failure("count", &e)),
             }
         })
-    }
-
-    fn may_block(&self) -> bool {
-        true
+        .await
     }
 }
 

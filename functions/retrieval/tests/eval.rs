@@ -24,7 +24,7 @@ fn demo() -> PathBuf {
 
 /// The demo tenant's knowledge base in a fresh in-process index; with `embeddings`, its
 /// passages carry their dense vectors too.
-fn demo_index(dir: &std::path::Path, embeddings: Option<&Embeddings>) -> EdgeIndex {
+async fn demo_index(dir: &std::path::Path, embeddings: Option<&Embeddings>) -> EdgeIndex {
     let index = match embeddings {
         Some(e) => EdgeIndex::open(dir).with_dense(e.dimensions()),
         None => EdgeIndex::open(dir),
@@ -41,12 +41,13 @@ fn demo_index(dir: &std::path::Path, embeddings: Option<&Embeddings>) -> EdgeInd
             Some(e) => {
                 let texts: Vec<String> = chunks.iter().map(|c| c.indexed_text()).collect();
                 e.embed(&texts, Purpose::Document, Duration::from_secs(120))
+                    .await
                     .unwrap()
                     .vectors
             }
             None => Vec::new(),
         };
-        index.replace("demo", &name, &chunks, &dense).unwrap();
+        index.replace("demo", &name, &chunks, &dense).await.unwrap();
     }
     index
 }
@@ -101,23 +102,28 @@ impl Figures {
 
 /// Asks every question as the turn does: embedded when `embeddings` are given, kept if
 /// the passage clears the BM25 bar (or the similarity bar).
-fn evaluate(index: &EdgeIndex, embeddings: Option<&Embeddings>) -> Figures {
-    let bar = answer_bar(index.count("demo").unwrap());
+async fn evaluate(index: &EdgeIndex, embeddings: Option<&Embeddings>) -> Figures {
+    let bar = answer_bar(index.count("demo").await.unwrap());
     let dense_bar = embeddings.and_then(|e| e.answer_similarity());
     let mut figures = Figures::default();
     for question in &questions() {
-        let vector = embeddings.map(|e| {
-            e.embed(
-                std::slice::from_ref(&question.q),
-                Purpose::Query,
-                Duration::from_secs(10),
-            )
-            .unwrap()
-            .vectors
-            .remove(0)
-        });
+        let vector = match embeddings {
+            Some(e) => Some(
+                e.embed(
+                    std::slice::from_ref(&question.q),
+                    Purpose::Query,
+                    Duration::from_secs(10),
+                )
+                .await
+                .unwrap()
+                .vectors
+                .remove(0),
+            ),
+            None => None,
+        };
         let found = index
             .search("demo", &question.q, vector.as_deref(), 3)
+            .await
             .unwrap();
         let kept: Vec<_> = found.iter().filter(|f| f.answers(bar, dense_bar)).collect();
         match (&question.source, &question.heading) {
@@ -153,17 +159,17 @@ fn evaluate(index: &EdgeIndex, embeddings: Option<&Embeddings>) -> Figures {
     figures
 }
 
-#[test]
-fn the_demo_questions_find_their_passages() {
+#[tokio::test]
+async fn the_demo_questions_find_their_passages() {
     let dir = tempfile::tempdir().unwrap();
-    let index = demo_index(dir.path(), None);
+    let index = demo_index(dir.path(), None).await;
     let questions = questions();
-    let figures = evaluate(&index, None);
+    let figures = evaluate(&index, None).await;
     // How the answer bar trades answers for silence.
     for bar in [4.0f32, 5.0, 6.0, 7.0, 8.0] {
         let (mut right, mut wrong, mut silent_ok) = (0, 0, 0);
         for question in &questions {
-            let found = index.search("demo", &question.q, None, 1).unwrap();
+            let found = index.search("demo", &question.q, None, 1).await.unwrap();
             let top = found.first().filter(|f| f.score >= bar);
             match (&question.source, top) {
                 (Some(s), Some(f))
@@ -214,16 +220,16 @@ fn check(figures: &Figures) {
 /// ```
 ///
 /// It costs about 250 requests (the passages and the questions).
-#[test]
+#[tokio::test]
 #[ignore = "calls Yandex Cloud: needs SVA_EMBEDDINGS_FOLDER and SVA_EMBEDDINGS_API_KEY"]
-fn the_demo_questions_with_yandex_embeddings() {
+async fn the_demo_questions_with_yandex_embeddings() {
     let config = EmbeddingsConfig::from_env()
         .unwrap()
         .expect("SVA_EMBEDDINGS_FOLDER and SVA_EMBEDDINGS_API_KEY are set");
     let embeddings = Embeddings::new(config).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let index = demo_index(dir.path(), Some(&embeddings));
-    let figures = evaluate(&index, Some(&embeddings));
+    let index = demo_index(dir.path(), Some(&embeddings)).await;
+    let figures = evaluate(&index, Some(&embeddings)).await;
     figures.print("BM25 fused with Yandex embeddings");
     check(&figures);
 }

@@ -55,25 +55,28 @@ fn index(standin: &StandIn) -> ServerIndex {
 }
 
 /// A stand-in with tenant `a`'s two sources.
-fn with_tenant_a() -> (StandIn, ServerIndex) {
+async fn with_tenant_a() -> (StandIn, ServerIndex) {
     let standin = StandIn::start();
     let index = index(&standin);
     index
         .replace("a", "delivery.md", &passages("delivery.md", DELIVERY), &[])
+        .await
         .expect("delivery indexed");
     index
         .replace("a", "warranty.md", &passages("warranty.md", WARRANTY), &[])
+        .await
         .expect("warranty indexed");
     (standin, index)
 }
 
-#[test]
-fn russian_questions_find_the_right_passage() {
-    let (standin, index) = with_tenant_a();
-    assert_eq!(index.count("a").expect("counted"), 4);
+#[tokio::test]
+async fn russian_questions_find_the_right_passage() {
+    let (standin, index) = with_tenant_a().await;
+    assert_eq!(index.count("a").await.expect("counted"), 4);
 
     let found = index
         .search("a", "Сколько идёт доставка в регионы?", None, 3)
+        .await
         .expect("searched");
     let best = &found.first().expect("something found").chunk;
     assert_eq!(best.source, "delivery.md");
@@ -86,6 +89,7 @@ fn russian_questions_find_the_right_passage() {
 
     let found = index
         .search("a", "можно ли вернуть смартфон", None, 2)
+        .await
         .expect("searched");
     let best = &found.first().expect("something found").chunk;
     assert_eq!(
@@ -97,12 +101,14 @@ fn russian_questions_find_the_right_passage() {
     assert!(
         index
             .search("a", "а и но", None, 5)
+            .await
             .expect("searched")
             .is_empty()
     );
     assert!(
         index
             .search("a", "доставка", None, 0)
+            .await
             .expect("searched")
             .is_empty()
     );
@@ -127,22 +133,24 @@ fn russian_questions_find_the_right_passage() {
     );
 }
 
-#[test]
-fn replacing_a_source_leaves_no_stale_passages() {
-    let (standin, index) = with_tenant_a();
-    assert_eq!(index.count("a").expect("counted"), 4);
+#[tokio::test]
+async fn replacing_a_source_leaves_no_stale_passages() {
+    let (standin, index) = with_tenant_a().await;
+    assert_eq!(index.count("a").await.expect("counted"), 4);
 
     let shorter = "# Доставка\n\nТолько самовывоз из магазина на Тверской.\n";
     standin.clear_calls();
     index
         .replace("a", "delivery.md", &passages("delivery.md", shorter), &[])
+        .await
         .expect("replaced");
     // The new passages first, then the old ones past them: the source is never empty.
     let methods: Vec<&str> = standin.calls().iter().map(|c| c.method).collect();
     assert_eq!(methods, ["upsert", "delete"]);
-    assert_eq!(index.count("a").expect("counted"), 3);
+    assert_eq!(index.count("a").await.expect("counted"), 3);
     let found = index
         .search("a", "доставка в регионы СДЭК", None, 10)
+        .await
         .expect("searched");
     assert!(
         found.iter().all(|f| !f.chunk.text.contains("СДЭК")),
@@ -155,10 +163,12 @@ fn replacing_a_source_leaves_no_stale_passages() {
 
     index
         .replace("a", "delivery.md", &[], &[])
+        .await
         .expect("removed");
-    assert_eq!(index.count("a").expect("counted"), 2);
+    assert_eq!(index.count("a").await.expect("counted"), 2);
     let found = index
         .search("a", "доставка самовывоз", None, 10)
+        .await
         .expect("searched");
     assert!(
         found.iter().all(|f| f.chunk.source == "warranty.md"),
@@ -166,17 +176,19 @@ fn replacing_a_source_leaves_no_stale_passages() {
     );
 }
 
-#[test]
-fn tenants_are_kept_apart() {
-    let (standin, index) = with_tenant_a();
+#[tokio::test]
+async fn tenants_are_kept_apart() {
+    let (standin, index) = with_tenant_a().await;
     standin.clear_calls();
 
     index
         .replace("b", "prices.md", &passages("prices.md", PRICES), &[])
+        .await
         .expect("indexed");
-    assert_eq!(index.count("b").expect("counted"), 1);
+    assert_eq!(index.count("b").await.expect("counted"), 1);
     let found = index
         .search("b", "доставка в регионы гарантия смартфон", None, 10)
+        .await
         .expect("searched");
     assert!(
         found.iter().all(|f| f.chunk.source == "prices.md"),
@@ -185,6 +197,7 @@ fn tenants_are_kept_apart() {
     assert!(
         index
             .search("b", "СДЭК курьер", None, 10)
+            .await
             .expect("searched")
             .is_empty()
     );
@@ -200,41 +213,45 @@ fn tenants_are_kept_apart() {
         ["sva_kb_a".to_owned(), "sva_kb_b".to_owned()].into()
     );
     // A is untouched.
-    assert_eq!(index.count("a").expect("counted"), 4);
+    assert_eq!(index.count("a").await.expect("counted"), 4);
 }
 
-#[test]
-fn a_prefix_names_the_collections() {
+#[tokio::test]
+async fn a_prefix_names_the_collections() {
     let standin = StandIn::start();
     let mut config = config(&standin);
     config.collection_prefix = "stage_kb_".into();
     let index = ServerIndex::new(config).expect("valid");
     index
         .replace("a", "prices.md", &passages("prices.md", PRICES), &[])
+        .await
         .expect("indexed");
     assert_eq!(standin.collections(), ["stage_kb_a".to_owned()].into());
     assert_eq!(
         index
             .search("a", "скидка", None, 1)
+            .await
             .expect("searched")
             .len(),
         1
     );
 }
 
-#[test]
-fn an_unknown_tenant_has_nothing_and_gets_no_collection() {
+#[tokio::test]
+async fn an_unknown_tenant_has_nothing_and_gets_no_collection() {
     let standin = StandIn::start();
     let index = index(&standin);
     assert!(
         index
             .search("nobody", "доставка", None, 5)
+            .await
             .expect("searched")
             .is_empty()
     );
-    assert_eq!(index.count("nobody").expect("counted"), 0);
+    assert_eq!(index.count("nobody").await.expect("counted"), 0);
     index
         .replace("nobody", "x.md", &[], &[])
+        .await
         .expect("nothing to remove");
     assert!(standin.collections().is_empty());
     let calls = standin.calls();
@@ -248,29 +265,30 @@ fn an_unknown_tenant_has_nothing_and_gets_no_collection() {
     );
 }
 
-#[test]
-fn a_server_that_is_down_is_unavailable() {
-    let (standin, index) = with_tenant_a();
+#[tokio::test]
+async fn a_server_that_is_down_is_unavailable() {
+    let (standin, index) = with_tenant_a().await;
     standin.set_mode(Mode::Unavailable);
     for result in [
-        index.search("a", "доставка", None, 3).map(drop),
-        index.count("a").map(drop),
+        index.search("a", "доставка", None, 3).await.map(drop),
+        index.count("a").await.map(drop),
         index
             .replace("a", "prices.md", &passages("prices.md", PRICES), &[])
+            .await
             .map(drop),
-        index.ping(),
+        index.ping().await,
     ] {
         let error = result.expect_err("the server is down");
         assert!(matches!(error, IndexError::Unavailable(_)), "{error:?}");
         assert_eq!(error.code(), "index_unavailable");
     }
     standin.set_mode(Mode::Serve);
-    assert_eq!(index.count("a").expect("back up"), 4);
-    index.ping().expect("back up");
+    assert_eq!(index.count("a").await.expect("back up"), 4);
+    index.ping().await.expect("back up");
 }
 
-#[test]
-fn nobody_listening_is_unavailable() {
+#[tokio::test]
+async fn nobody_listening_is_unavailable() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
         listener.local_addr().expect("the port").port()
@@ -279,32 +297,31 @@ fn nobody_listening_is_unavailable() {
         .expect("connects lazily");
     let error = index
         .search("a", "доставка", None, 3)
+        .await
         .expect_err("nobody there");
     assert_eq!(error.code(), "index_unavailable", "{error:?}");
 }
 
-#[test]
-fn a_server_that_hangs_times_out() {
-    let (standin, _) = with_tenant_a();
+#[tokio::test]
+async fn a_server_that_hangs_times_out() {
+    let (standin, _) = with_tenant_a().await;
     let mut config = config(&standin);
     config.search_timeout = Duration::from_millis(300);
     config.write_timeout = Duration::from_millis(300);
     let index = ServerIndex::new(config).expect("valid");
     standin.set_mode(Mode::Hang);
-    for (what, call) in [
-        (
-            "search",
-            Box::new(|| index.search("a", "доставка", None, 3).map(drop))
-                as Box<dyn Fn() -> Result<(), IndexError>>,
-        ),
-        ("count", Box::new(|| index.count("a").map(drop))),
-        (
-            "replace",
-            Box::new(|| index.replace("a", "prices.md", &passages("prices.md", PRICES), &[])),
-        ),
-    ] {
+    for what in ["search", "count", "replace"] {
         let started = Instant::now();
-        let error = call().expect_err(what);
+        let result = match what {
+            "search" => index.search("a", "доставка", None, 3).await.map(drop),
+            "count" => index.count("a").await.map(drop),
+            _ => {
+                index
+                    .replace("a", "prices.md", &passages("prices.md", PRICES), &[])
+                    .await
+            }
+        };
+        let error = result.expect_err(what);
         assert_eq!(error.code(), "index_unavailable", "{what}: {error:?}");
         assert!(
             started.elapsed() < Duration::from_secs(5),
@@ -314,18 +331,19 @@ fn a_server_that_hangs_times_out() {
     }
 }
 
-#[test]
-fn a_bad_tenant_is_refused_without_a_request() {
+#[tokio::test]
+async fn a_bad_tenant_is_refused_without_a_request() {
     let standin = StandIn::start();
     let index = index(&standin);
     for tenant in ["", "../a", "A", "a/b", "-a"] {
         let errors = [
-            index.search(tenant, "доставка", None, 3).map(drop),
-            index.count(tenant).map(drop),
+            index.search(tenant, "доставка", None, 3).await.map(drop),
+            index.count(tenant).await.map(drop),
             index
                 .replace(tenant, "prices.md", &passages("prices.md", PRICES), &[])
+                .await
                 .map(drop),
-            index.replace(tenant, "prices.md", &[], &[]),
+            index.replace(tenant, "prices.md", &[], &[]).await,
         ];
         for error in errors {
             let error = error.expect_err(tenant);
@@ -335,47 +353,55 @@ fn a_bad_tenant_is_refused_without_a_request() {
     assert_eq!(standin.calls(), []);
 }
 
-#[test]
-fn calls_work_from_a_plain_thread_and_the_blocking_pool() {
-    let (_standin, index) = with_tenant_a();
-    let index = std::sync::Arc::new(index);
-
-    let from_thread = {
-        let index = index.clone();
-        std::thread::spawn(move || index.search("a", "гарантия", None, 1))
-            .join()
-            .expect("the thread finished")
-    };
-    assert_eq!(from_thread.expect("searched").len(), 1);
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let from_pool = runtime.block_on({
-        let index = index.clone();
-        async move {
-            tokio::task::spawn_blocking(move || index.search("a", "гарантия", None, 1))
-                .await
-                .expect("the blocking task finished")
-        }
-    });
-    assert_eq!(from_pool.expect("searched").len(), 1);
-    assert!(index.may_block());
-}
-
 #[tokio::test]
-async fn a_call_inside_an_async_task_does_not_panic() {
-    let (_standin, index) = with_tenant_a();
-    // Blocks this (current-thread) runtime's only worker, which is why callers should use
-    // the blocking pool — but the call runs on the index's own runtime, so it completes.
+async fn a_search_given_up_by_its_caller_ends_at_the_callers_deadline() {
+    // The turn bounds everything it awaits with one deadline and drops what is left:
+    // a hanging server costs the caller that deadline, not the index's own.
+    let (standin, index) = with_tenant_a().await;
+    standin.set_mode(Mode::Hang);
+    let started = Instant::now();
+    let given_up = tokio::time::timeout(
+        Duration::from_millis(100),
+        index.search("a", "гарантия", None, 1),
+    )
+    .await;
+    assert!(given_up.is_err(), "the search was still waiting");
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+    // The client is not poisoned by the dropped request.
+    standin.set_mode(Mode::Serve);
     let found = index
         .search("a", "гарантия на смартфон", None, 2)
+        .await
         .expect("searched");
     assert_eq!(found.first().expect("found").chunk.source, "warranty.md");
-    // And the index may be dropped here too.
-    drop(index);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_calls_share_one_client_at_once() {
+    let (_standin, index) = with_tenant_a().await;
+    let index = std::sync::Arc::new(index);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..32 {
+        let index = index.clone();
+        tasks.spawn(async move {
+            let question = if i % 2 == 0 {
+                "гарантия на смартфон"
+            } else {
+                "доставка в регионы"
+            };
+            index.search("a", question, None, 1).await
+        });
+    }
+    let mut answered = 0;
+    while let Some(done) = tasks.join_next().await {
+        assert_eq!(done.expect("the task finished").expect("searched").len(), 1);
+        answered += 1;
+    }
+    assert_eq!(answered, 32);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -386,7 +412,7 @@ async fn the_stand_in_refuses_what_a_real_server_would() {
         SparseVectorsConfigBuilder, VectorInput,
     };
 
-    let (standin, _index) = with_tenant_a();
+    let (standin, _index) = with_tenant_a().await;
     let client = Qdrant::from_url(standin.url())
         .skip_compatibility_check()
         .build()
@@ -477,21 +503,22 @@ fn dense_index(standin: &StandIn) -> ServerIndex {
 }
 
 /// Indexes a source with its passages' made-up embeddings.
-fn replace_with_vectors(index: &ServerIndex, tenant: &str, name: &str, text: &str) {
+async fn replace_with_vectors(index: &ServerIndex, tenant: &str, name: &str, text: &str) {
     let chunks = passages(name, text);
     let vectors: Vec<Vec<f32>> = chunks.iter().map(embedding).collect();
     index
         .replace(tenant, name, &chunks, &vectors)
+        .await
         .expect("indexed with vectors");
 }
 
 /// A stand-in with tenant `a`'s three sources and their embeddings.
-fn with_dense_tenant_a() -> (StandIn, ServerIndex) {
+async fn with_dense_tenant_a() -> (StandIn, ServerIndex) {
     let standin = StandIn::start();
     let index = dense_index(&standin);
-    replace_with_vectors(&index, "a", "delivery.md", DELIVERY);
-    replace_with_vectors(&index, "a", "warranty.md", WARRANTY);
-    replace_with_vectors(&index, "a", "prices.md", PRICES);
+    replace_with_vectors(&index, "a", "delivery.md", DELIVERY).await;
+    replace_with_vectors(&index, "a", "warranty.md", WARRANTY).await;
+    replace_with_vectors(&index, "a", "prices.md", PRICES).await;
     (standin, index)
 }
 
@@ -499,11 +526,11 @@ fn headings(found: &[sva_retrieval::Found]) -> Vec<&str> {
     found.iter().map(|f| f.chunk.heading.as_str()).collect()
 }
 
-#[test]
-fn a_dense_index_has_collections_of_its_own_with_both_vectors() {
-    let (standin, bm25_only) = with_tenant_a();
+#[tokio::test]
+async fn a_dense_index_has_collections_of_its_own_with_both_vectors() {
+    let (standin, bm25_only) = with_tenant_a().await;
     let dense = dense_index(&standin);
-    replace_with_vectors(&dense, "a", "prices.md", PRICES);
+    replace_with_vectors(&dense, "a", "prices.md", PRICES).await;
 
     // The stand-in refuses any shape but the sparse BM25 vector beside one cosine
     // vector named `dense`.
@@ -519,16 +546,19 @@ fn a_dense_index_has_collections_of_its_own_with_both_vectors() {
     );
     assert_eq!(dense.collection("a").expect("valid"), "sva_kb_a_dense4");
     // Neither sees the other's passages.
-    assert_eq!(dense.count("a").expect("counted"), 1);
-    assert_eq!(bm25_only.count("a").expect("counted"), 4);
+    assert_eq!(dense.count("a").await.expect("counted"), 1);
+    assert_eq!(bm25_only.count("a").await.expect("counted"), 4);
 }
 
-#[test]
-fn dense_vectors_find_a_passage_that_shares_no_word_with_the_question() {
-    let (standin, index) = with_dense_tenant_a();
-    assert_eq!(index.count("a").expect("counted"), 5);
+#[tokio::test]
+async fn dense_vectors_find_a_passage_that_shares_no_word_with_the_question() {
+    let (standin, index) = with_dense_tenant_a().await;
+    assert_eq!(index.count("a").await.expect("counted"), 5);
     let question = "хочу отказаться от покупки";
-    let by_words = index.search("a", question, None, 5).expect("searched");
+    let by_words = index
+        .search("a", question, None, 5)
+        .await
+        .expect("searched");
     assert!(
         by_words
             .iter()
@@ -540,6 +570,7 @@ fn dense_vectors_find_a_passage_that_shares_no_word_with_the_question() {
     let meaning = [0.0, 0.0, 0.0, 1.0];
     let found = index
         .search("a", question, Some(&meaning), 5)
+        .await
         .expect("searched");
     let best = found.first().expect("something found");
     assert_eq!(best.chunk.heading, "Гарантия / Возврат", "{found:?}");
@@ -562,6 +593,7 @@ fn dense_vectors_find_a_passage_that_shares_no_word_with_the_question() {
     // Stop words only: nothing for BM25 to score, the nearest passages still found.
     let found = index
         .search("a", "а и но", Some(&meaning), 2)
+        .await
         .expect("searched");
     assert_eq!(headings(&found), ["Гарантия / Возврат", "Цены"]);
     assert!(
@@ -571,12 +603,15 @@ fn dense_vectors_find_a_passage_that_shares_no_word_with_the_question() {
     );
 }
 
-#[test]
-fn a_passage_both_rankings_agree_on_ranks_first() {
-    let (_standin, index) = with_dense_tenant_a();
+#[tokio::test]
+async fn a_passage_both_rankings_agree_on_ranks_first() {
+    let (_standin, index) = with_dense_tenant_a().await;
     let question = "доставка в регионы";
     // By words: "По России" (both words), then "По Москве" (one).
-    let by_words = index.search("a", question, None, 5).expect("searched");
+    let by_words = index
+        .search("a", question, None, 5)
+        .await
+        .expect("searched");
     assert_eq!(
         headings(&by_words),
         ["Доставка / По России", "Доставка / По Москве"]
@@ -588,6 +623,7 @@ fn a_passage_both_rankings_agree_on_ranks_first() {
     let meaning = [0.6, 0.0, 0.0, 0.8];
     let found = index
         .search("a", question, Some(&meaning), 5)
+        .await
         .expect("searched");
     assert_eq!(
         headings(&found),
@@ -608,14 +644,15 @@ fn a_passage_both_rankings_agree_on_ranks_first() {
     assert_eq!(
         index
             .search("a", question, Some(&meaning), 2)
+            .await
             .expect("searched")
             .len(),
         2
     );
 }
 
-#[test]
-fn wrong_dense_vectors_are_refused_before_any_request() {
+#[tokio::test]
+async fn wrong_dense_vectors_are_refused_before_any_request() {
     let standin = StandIn::start();
     let dense = dense_index(&standin);
     let bm25_only = index(&standin);
@@ -623,21 +660,27 @@ fn wrong_dense_vectors_are_refused_before_any_request() {
     assert_eq!(chunks.len(), 2);
     let errors = [
         // None, too few, too short.
-        dense.replace("a", "delivery.md", &chunks, &[]),
-        dense.replace("a", "delivery.md", &chunks, &[vec![1.0; SIZE]]),
-        dense.replace(
-            "a",
-            "delivery.md",
-            &chunks,
-            &[vec![1.0; SIZE], vec![1.0; SIZE - 1]],
-        ),
+        dense.replace("a", "delivery.md", &chunks, &[]).await,
+        dense
+            .replace("a", "delivery.md", &chunks, &[vec![1.0; SIZE]])
+            .await,
+        dense
+            .replace(
+                "a",
+                "delivery.md",
+                &chunks,
+                &[vec![1.0; SIZE], vec![1.0; SIZE - 1]],
+            )
+            .await,
         // Vectors for an index without them.
-        bm25_only.replace(
-            "a",
-            "delivery.md",
-            &chunks,
-            &[vec![1.0; SIZE], vec![1.0; SIZE]],
-        ),
+        bm25_only
+            .replace(
+                "a",
+                "delivery.md",
+                &chunks,
+                &[vec![1.0; SIZE], vec![1.0; SIZE]],
+            )
+            .await,
     ];
     for error in errors {
         let error = error.expect_err("refused");
@@ -647,18 +690,22 @@ fn wrong_dense_vectors_are_refused_before_any_request() {
     assert!(standin.collections().is_empty());
 }
 
-#[test]
-fn a_bm25_only_index_is_untouched_by_dense_vectors() {
-    let (standin, index) = with_tenant_a();
+#[tokio::test]
+async fn a_bm25_only_index_is_untouched_by_dense_vectors() {
+    let (standin, index) = with_tenant_a().await;
     assert_eq!(standin.collections(), ["sva_kb_a".to_owned()].into());
     assert_eq!(standin.dense_size("sva_kb_a"), None);
     standin.clear_calls();
 
     // A question's embedding is ignored: BM25 alone, one plain query.
     let question = "Сколько идёт доставка в регионы?";
-    let plain = index.search("a", question, None, 3).expect("searched");
+    let plain = index
+        .search("a", question, None, 3)
+        .await
+        .expect("searched");
     let given = index
         .search("a", question, Some(&[0.6, 0.8, 0.0, 0.0]), 3)
+        .await
         .expect("searched");
     assert_eq!(plain, given);
     assert!(!given.is_empty());
@@ -674,10 +721,11 @@ fn a_bm25_only_index_is_untouched_by_dense_vectors() {
     );
 
     // So is an embedding of another size on a dense index (a misconfiguration).
-    let (standin, dense) = with_dense_tenant_a();
+    let (standin, dense) = with_dense_tenant_a().await;
     standin.clear_calls();
     let found = dense
         .search("a", question, Some(&[1.0, 0.0, 0.0]), 3)
+        .await
         .expect("searched");
     assert_eq!(
         found.first().expect("found").chunk.heading,
@@ -693,15 +741,16 @@ fn a_bm25_only_index_is_untouched_by_dense_vectors() {
     );
 }
 
-#[test]
-fn a_dense_search_of_an_unknown_tenant_finds_nothing() {
+#[tokio::test]
+async fn a_dense_search_of_an_unknown_tenant_finds_nothing() {
     let standin = StandIn::start();
     let index = dense_index(&standin);
     let found = index
         .search("nobody", "доставка", Some(&[1.0, 0.0, 0.0, 0.0]), 5)
+        .await
         .expect("searched");
     assert!(found.is_empty());
-    assert_eq!(index.count("nobody").expect("counted"), 0);
+    assert_eq!(index.count("nobody").await.expect("counted"), 0);
     assert!(standin.collections().is_empty());
 }
 
@@ -715,7 +764,7 @@ async fn the_stand_in_checks_dense_vectors_as_a_real_server_would() {
     };
     use std::collections::HashMap;
 
-    let (standin, index) = with_dense_tenant_a();
+    let (standin, index) = with_dense_tenant_a().await;
     let client = Qdrant::from_url(standin.url())
         .skip_compatibility_check()
         .build()
@@ -807,12 +856,12 @@ async fn the_stand_in_checks_dense_vectors_as_a_real_server_would() {
         tonic::Code::InvalidArgument
     );
     // The dense collection still holds the three sources' five passages.
-    assert_eq!(index.count("a").expect("counted"), 5);
+    assert_eq!(index.count("a").await.expect("counted"), 5);
 }
 
-#[test]
-fn a_dense_search_keeps_the_deadline_and_reports_outages() {
-    let (standin, _) = with_dense_tenant_a();
+#[tokio::test]
+async fn a_dense_search_keeps_the_deadline_and_reports_outages() {
+    let (standin, _) = with_dense_tenant_a().await;
     let mut config = config(&standin);
     config.dense = Some(SIZE);
     config.search_timeout = Duration::from_millis(300);
@@ -822,6 +871,7 @@ fn a_dense_search_keeps_the_deadline_and_reports_outages() {
     standin.set_mode(Mode::Unavailable);
     let error = index
         .search("a", "доставка", Some(&meaning), 3)
+        .await
         .expect_err("the server is down");
     assert_eq!(error.code(), "index_unavailable", "{error:?}");
 
@@ -829,6 +879,7 @@ fn a_dense_search_keeps_the_deadline_and_reports_outages() {
     let started = Instant::now();
     let error = index
         .search("a", "доставка", Some(&meaning), 3)
+        .await
         .expect_err("the server hangs");
     assert_eq!(error.code(), "index_unavailable", "{error:?}");
     assert!(
@@ -841,6 +892,7 @@ fn a_dense_search_keeps_the_deadline_and_reports_outages() {
     assert_eq!(
         index
             .search("a", "доставка", Some(&meaning), 3)
+            .await
             .expect("back up")
             .len(),
         3

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use sva_abi::{Direction, Event};
 use sva_caller::{Call, Phone};
-use sva_dialog::protocol::VoxAction;
+use sva_wire::turn::VoxAction;
 
 /// `sva call` arguments.
 #[derive(Args)]

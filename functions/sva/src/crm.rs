@@ -6,7 +6,8 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use sva_crm::entry::{DEAD_PREFIX, OUTBOX_PREFIX, OutboxEntry};
+use sva_wire::key::{DEAD_PREFIX, OUTBOX_PREFIX};
+use sva_wire::outbox::OutboxEntry;
 
 /// `sva crm` commands.
 #[derive(Subcommand)]

@@ -153,11 +153,11 @@ async fn report(args: ReportArgs) -> anyhow::Result<()> {
                     record.call.id.clone(),
                     record.tenant.clone(),
                     record.started_at.clone().unwrap_or_default(),
-                    record.call.direction.clone(),
+                    direction(record).to_owned(),
                     record.duration_s.to_string(),
                     record.scenario_version.clone(),
                     record.variant.clone().unwrap_or_default(),
-                    record.qualification.outcome.clone(),
+                    record.outcome().as_str().to_owned(),
                     format!("{:.6}", cost.total),
                 ];
                 for c in render::COMPONENTS {
@@ -175,7 +175,7 @@ async fn report(args: ReportArgs) -> anyhow::Result<()> {
                 record.started_at.as_deref().unwrap_or("—"),
                 record.call.id,
                 record.duration_s,
-                record.qualification.outcome,
+                record.outcome().as_str(),
                 cost.total,
                 record
                     .scenario_version
@@ -208,4 +208,12 @@ async fn report(args: ReportArgs) -> anyhow::Result<()> {
         eprintln!("отчёт записан в {}", path.display());
     }
     Ok(())
+}
+
+/// `inbound` or `outbound`.
+fn direction(record: &sva_wire::CallRecord) -> &'static str {
+    match record.is_outbound() {
+        true => "outbound",
+        false => "inbound",
+    }
 }

@@ -8,7 +8,7 @@ use sva_abi::{Action, Direction, Event, Qualification};
 use sva_sandbox::{Sandbox, SandboxConfig};
 use sva_script::default_context;
 use sva_turn::wasm::WasmScenario;
-use sva_turn::{NoKnowledge, TurnOptions, run_turn};
+use sva_turn::{NoKnowledge, TurnOptions, run_turn_now};
 
 /// The `scenario` subcommands.
 #[derive(clap::Subcommand)]
@@ -147,7 +147,11 @@ fn converse(
     writeln!(out, "{HELP}\n")?;
     let mut event = Event::CallStarted;
     loop {
-        let turn = run_turn(&scenario, &NoKnowledge, &options, state, event, &context);
+        // No knowledge base here: nothing to wait for.
+        let Some(turn) = run_turn_now(&scenario, &NoKnowledge, &options, &state, event, &context)
+        else {
+            anyhow::bail!("the turn waited for a knowledge base, which this runner does not have");
+        };
         context.turn += 1;
         state = turn.state;
         if let Some(failure) = &turn.failure {
@@ -233,10 +237,7 @@ fn print_changes(
 
 /// The current time in Moscow (UTC+3, no daylight saving), RFC 3339.
 fn moscow_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    sva_abi::clock::rfc3339(secs, 180)
+    sva_abi::clock::rfc3339(sva_abi::clock::unix_now() as i64, 180)
 }
 
 #[cfg(test)]

@@ -1,22 +1,21 @@
-//! Answers to a scenario's `retrieve` requests.
+//! Answers to a scenario's `retrieve` requests: a host capability a turn awaits.
 
+use async_trait::async_trait;
 use sva_abi::{Hit, RetrieveRequest};
 
 /// A tenant's knowledge base, as the turn sees it.
-pub trait Knowledge {
+///
+/// Async, like every capability a turn calls: a network search waits without holding a
+/// thread, and the turn's one deadline cancels it by dropping the future.
+#[async_trait]
+pub trait Knowledge: Send + Sync {
     /// The best passages for the request, best first (empty when nothing fits), and what
     /// finding them cost.
-    fn retrieve(
+    async fn retrieve(
         &self,
         tenant: &str,
         request: &RetrieveRequest,
     ) -> Result<Retrieved, KnowledgeError>;
-
-    /// Whether `retrieve` may wait on I/O (a network search). In-process knowledge
-    /// returns `false`, which lets a turn run in place.
-    fn may_block(&self) -> bool {
-        true
-    }
 }
 
 /// What the knowledge base answered a request with.
@@ -47,26 +46,9 @@ pub struct KnowledgeError(pub String);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoKnowledge;
 
+#[async_trait]
 impl Knowledge for NoKnowledge {
-    fn retrieve(&self, _: &str, _: &RetrieveRequest) -> Result<Retrieved, KnowledgeError> {
+    async fn retrieve(&self, _: &str, _: &RetrieveRequest) -> Result<Retrieved, KnowledgeError> {
         Ok(Retrieved::default())
-    }
-
-    fn may_block(&self) -> bool {
-        false
-    }
-}
-
-impl<K: Knowledge + ?Sized> Knowledge for &K {
-    fn retrieve(
-        &self,
-        tenant: &str,
-        request: &RetrieveRequest,
-    ) -> Result<Retrieved, KnowledgeError> {
-        (**self).retrieve(tenant, request)
-    }
-
-    fn may_block(&self) -> bool {
-        (**self).may_block()
     }
 }

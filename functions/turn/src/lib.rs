@@ -19,4 +19,4 @@ pub mod wasm;
 
 pub use knowledge::{Knowledge, KnowledgeError, NoKnowledge, Retrieved};
 pub use stepper::{StepFailure, Stepper};
-pub use turn::{Retrieval, Turn, TurnOptions, run_turn};
+pub use turn::{Retrieval, Turn, TurnOptions, fallback, run_turn, run_turn_now};

@@ -6,16 +6,13 @@ use sva_abi::{StepInput, StepOutput};
 ///
 /// Implemented by the wasm sandbox in production and by any
 /// `Fn(&StepInput) -> Result<StepOutput, E>` (with `E: Into<StepFailure>`) in tests.
+///
+/// A step is synchronous and runs in place on the turn's task: it is pure computation,
+/// bounded by the sandbox's fuel and epoch deadline (tens of microseconds in practice),
+/// so handing it to another thread would cost more than it takes.
 pub trait Stepper {
     /// Steps the scenario once.
     fn step(&self, input: &StepInput) -> Result<StepOutput, StepFailure>;
-
-    /// The longest a step can take, if the stepper enforces a bound itself (the wasm
-    /// sandbox does, with its epoch deadline). Callers may then run a turn in place
-    /// instead of on a blocking thread. `None`: no bound is known.
-    fn step_time_bound(&self) -> Option<std::time::Duration> {
-        None
-    }
 }
 
 impl<F, E> Stepper for F

@@ -1,6 +1,7 @@
 //! The step loop of one turn.
 
 use crate::{Knowledge, Retrieved, StepFailure, Stepper};
+use std::future::Future as _;
 use sva_abi::{ABI_VERSION, Action, Context, Event, Hit, Limits, RetrieveRequest, StepInput};
 
 /// How a turn behaves when things go wrong.
@@ -56,15 +57,24 @@ pub struct Retrieval {
 }
 
 /// Runs one turn: steps the scenario with `event`, answers its requests, and returns
-/// the actions to carry out. Never fails: a broken step turns into the fallback phrase.
-pub fn run_turn(
-    stepper: &(impl Stepper + ?Sized),
-    knowledge: &(impl Knowledge + ?Sized),
+/// the actions to carry out. Never fails: a broken step turns into the fallback phrase
+/// and `state` is kept.
+///
+/// Steps run in place (see [`Stepper`]); the turn awaits only the capabilities the
+/// scenario asks for. The caller bounds the whole turn with one deadline: dropping the
+/// future cancels a request in flight.
+pub async fn run_turn<S, K>(
+    stepper: &S,
+    knowledge: &K,
     options: &TurnOptions,
-    state: sva_abi::State,
+    state: &sva_abi::State,
     event: Event,
     context: &Context,
-) -> Turn {
+) -> Turn
+where
+    S: Stepper + Sync + ?Sized,
+    K: Knowledge + ?Sized,
+{
     let mut actions = Vec::new();
     let mut retrievals = Vec::new();
     let mut input = StepInput {
@@ -84,7 +94,7 @@ pub fn run_turn(
             Some(Action::Retrieve(request)) => {
                 actions.extend(step_actions);
                 let (hits, error, embedding_tokens) =
-                    match knowledge.retrieve(&context.tenant.id, &request) {
+                    match knowledge.retrieve(&context.tenant.id, &request).await {
                         Ok(Retrieved {
                             mut hits,
                             embedding_tokens,
@@ -137,15 +147,39 @@ pub fn run_turn(
     fallback(options, state, max_steps, retrievals, failure)
 }
 
-fn fallback(
+/// Runs a turn whose knowledge base answers without waiting (canned passages, or none):
+/// scripted dialogs and the CLI's scenario runner, which have no async runtime. `None`
+/// when the knowledge base did wait (it is not one of those).
+pub fn run_turn_now<S, K>(
+    stepper: &S,
+    knowledge: &K,
     options: &TurnOptions,
-    state: sva_abi::State,
+    state: &sva_abi::State,
+    event: Event,
+    context: &Context,
+) -> Option<Turn>
+where
+    S: Stepper + Sync + ?Sized,
+    K: Knowledge + ?Sized,
+{
+    let turn = std::pin::pin!(run_turn(stepper, knowledge, options, state, event, context));
+    match turn.poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+        std::task::Poll::Ready(turn) => Some(turn),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// The answer to a turn that did not come off: the fallback phrase, a `listen`, and the
+/// state from before the turn. Also what a host answers when the turn's deadline passes.
+pub fn fallback(
+    options: &TurnOptions,
+    state: &sva_abi::State,
     steps: usize,
     retrievals: Vec<Retrieval>,
     failure: StepFailure,
 ) -> Turn {
     Turn {
-        state,
+        state: state.clone(),
         actions: vec![
             Action::say(options.fallback_phrase.clone()),
             Action::Listen {
@@ -198,8 +232,9 @@ mod tests {
     }
 
     struct OneFact;
+    #[async_trait::async_trait]
     impl Knowledge for OneFact {
-        fn retrieve(
+        async fn retrieve(
             &self,
             tenant: &str,
             request: &RetrieveRequest,
@@ -250,14 +285,15 @@ mod tests {
     #[test]
     fn a_retrieve_is_answered_within_the_turn() {
         let opts = TurnOptions::default();
-        let turn = run_turn(
+        let turn = run_turn_now(
             &asking,
             &OneFact,
             &opts,
-            json!(null).into(),
+            &json!(null).into(),
             utterance("а доставка"),
             &context(),
-        );
+        )
+        .expect("nothing waits");
         assert_eq!(turn.steps, 2);
         assert_eq!(says(&turn), ["Секунду.", "Доставка бесплатная."]);
         assert_eq!(turn.retrievals[0].hits.len(), 1, "top_k is honoured");
@@ -273,14 +309,15 @@ mod tests {
     #[test]
     fn a_failing_knowledge_base_means_no_hits_not_a_failed_turn() {
         let opts = TurnOptions::default();
-        let turn = run_turn(
+        let turn = run_turn_now(
             &asking,
             &OneFact,
             &opts,
-            json!(null).into(),
+            &json!(null).into(),
             utterance("цены"),
             &context(),
-        );
+        )
+        .expect("nothing waits");
         assert_eq!(says(&turn), ["Секунду.", "Не знаю."]);
         assert_eq!(
             turn.retrievals[0].error.as_deref(),
@@ -298,14 +335,15 @@ mod tests {
             fallback_phrase: "Минутку.".into(),
             ..TurnOptions::default()
         };
-        let turn = run_turn(
+        let turn = run_turn_now(
             &broken,
             &NoKnowledge,
             &opts,
-            json!({"keep": 1}).into(),
+            &json!({"keep": 1}).into(),
             utterance("да"),
             &context(),
-        );
+        )
+        .expect("nothing waits");
         assert_eq!(says(&turn), ["Минутку."]);
         assert_eq!(turn.state, json!({"keep": 1}));
         assert_eq!(turn.failure.map(|f| f.code), Some("out_of_fuel".to_owned()));
@@ -324,20 +362,47 @@ mod tests {
             })
         };
         let opts = TurnOptions::default();
-        let turn = run_turn(
+        let turn = run_turn_now(
             &greedy,
             &NoKnowledge,
             &opts,
-            json!(null).into(),
+            &json!(null).into(),
             utterance("да"),
             &context(),
-        );
+        )
+        .expect("nothing waits");
         assert_eq!(turn.steps, opts.limits.max_steps_per_turn);
         assert_eq!(
             turn.failure.map(|f| f.code),
             Some("too_many_steps".to_owned())
         );
         assert!(matches!(turn.actions.last(), Some(Action::Listen { .. })));
+    }
+
+    #[test]
+    fn a_knowledge_base_that_waits_is_not_run_in_place() {
+        struct Waits;
+        #[async_trait::async_trait]
+        impl Knowledge for Waits {
+            async fn retrieve(
+                &self,
+                _: &str,
+                _: &RetrieveRequest,
+            ) -> Result<Retrieved, KnowledgeError> {
+                std::future::pending().await
+            }
+        }
+        let opts = TurnOptions::default();
+        let state = json!(null).into();
+        let turn = run_turn_now(
+            &asking,
+            &Waits,
+            &opts,
+            &state,
+            utterance("а доставка"),
+            &context(),
+        );
+        assert!(turn.is_none(), "the caller needs a runtime for this one");
     }
 
     #[test]
@@ -348,14 +413,15 @@ mod tests {
                 actions: vec![Action::say("а дальше?")],
             })
         };
-        let turn = run_turn(
+        let turn = run_turn_now(
             &mute,
             &NoKnowledge,
             &TurnOptions::default(),
-            json!(null).into(),
+            &json!(null).into(),
             Event::CallStarted,
             &context(),
-        );
+        )
+        .expect("nothing waits");
         assert_eq!(turn.failure.map(|f| f.code), Some("bad_output".to_owned()));
     }
 }

@@ -36,12 +36,4 @@ impl Stepper for WasmScenario {
             .step(&self.scenario, input)
             .map_err(|e| StepFailure::new(e.code(), e.to_string()))
     }
-
-    fn step_time_bound(&self) -> Option<std::time::Duration> {
-        // The epoch deadline, plus one tick of resolution and the fixed cost around it.
-        let limits = self.sandbox.limits();
-        Some(std::time::Duration::from_millis(
-            limits.step_deadline_ms + 5,
-        ))
-    }
 }

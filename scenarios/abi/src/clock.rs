@@ -1,4 +1,20 @@
-//! Formatting the context's `now`: RFC 3339 with the tenant's UTC offset.
+//! Time: the context's `now` as RFC 3339 with the tenant's UTC offset, civil dates, and
+//! (on the host only) the wall clock.
+
+/// Seconds since the Unix epoch, now (0 if the clock is before it). The host's clock: a
+/// scenario module has none, and reads the time from its context.
+#[cfg(not(target_family = "wasm"))]
+pub fn unix_now() -> u64 {
+    unix_now_f64() as u64
+}
+
+/// [`unix_now`] with the fraction of a second.
+#[cfg(not(target_family = "wasm"))]
+pub fn unix_now_f64() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
 
 /// Formats Unix time `unix_s` as RFC 3339 in a zone `offset_minutes` east of UTC,
 /// e.g. `2026-11-25T12:00:00+03:00`.

@@ -51,3 +51,46 @@ pub enum Outcome {
     /// The caller hung up, or never said anything useful.
     Dropped,
 }
+
+impl Outcome {
+    /// Every outcome, in the order above.
+    pub const ALL: [Outcome; 8] = [
+        Outcome::InProgress,
+        Outcome::Qualified,
+        Outcome::Transferred,
+        Outcome::Callback,
+        Outcome::NotQualified,
+        Outcome::NotInterested,
+        Outcome::DoNotCall,
+        Outcome::Dropped,
+    ];
+
+    /// The outcome's name on the wire (`in_progress`, `qualified`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::InProgress => "in_progress",
+            Outcome::Qualified => "qualified",
+            Outcome::Transferred => "transferred",
+            Outcome::Callback => "callback",
+            Outcome::NotQualified => "not_qualified",
+            Outcome::NotInterested => "not_interested",
+            Outcome::DoNotCall => "do_not_call",
+            Outcome::Dropped => "dropped",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outcome_is_named_as_it_is_written() {
+        for outcome in Outcome::ALL {
+            assert_eq!(
+                serde_json::to_value(outcome).unwrap(),
+                serde_json::Value::from(outcome.as_str())
+            );
+        }
+    }
+}

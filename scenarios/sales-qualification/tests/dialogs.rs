@@ -34,14 +34,15 @@ fn state_stays_small() {
     for (i, turn) in script.turns.iter().enumerate() {
         let mut context = script.context.clone();
         context.turn = i as u32;
-        let t = sva_turn::run_turn(
+        let t = sva_turn::run_turn_now(
             &native,
             &sva_turn::NoKnowledge,
             &Default::default(),
-            state,
+            &state,
             turn.event.clone(),
             &context,
-        );
+        )
+        .expect("no knowledge to wait for");
         state = t.state;
         largest = largest.max(state.as_json().len());
     }

@@ -1,7 +1,14 @@
-//! The wire documents of `docs/turn-protocol.md`.
+//! The turn protocol between VoxEngine and the dialog function (`docs/turn-protocol.md`):
+//! `POST /v1/turn` and `POST /v1/calls/{call_id}/end`, their bodies and answers.
+//!
+//! Requests are strict (an unknown field is refused: a typo in the VoxEngine script
+//! shows at once); the call is the scenario ABI's own [`CallContext`], so a turn hands
+//! it to the scenario without a copy.
 
+use crate::usage::Money;
 use serde::{Deserialize, Serialize};
-use sva_abi::{Direction, Event};
+pub use sva_abi::CallContext;
+use sva_abi::Event;
 
 /// `POST /v1/turn` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -10,7 +17,7 @@ pub struct TurnRequest {
     /// The tenant (must match the `X-SVA-Tenant` header).
     pub tenant: String,
     /// The call.
-    pub call: CallInfo,
+    pub call: CallContext,
     /// 0 for `call_started`, then +1 per turn.
     pub seq: u32,
     /// What happened.
@@ -18,26 +25,6 @@ pub struct TurnRequest {
     /// The token of the previous answer; absent on `call_started`.
     #[serde(default)]
     pub token: Option<String>,
-}
-
-/// The call, as VoxEngine knows it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CallInfo {
-    /// Stable id of the call.
-    pub id: String,
-    /// Inbound or outbound.
-    #[serde(default)]
-    pub direction: Direction,
-    /// Caller number, E.164 when known.
-    #[serde(default)]
-    pub caller: Option<String>,
-    /// Called number, E.164 when known.
-    #[serde(default)]
-    pub callee: Option<String>,
-    /// Campaign data for outbound calls.
-    #[serde(default)]
-    pub custom_data: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `POST /v1/turn` answer.
@@ -108,7 +95,7 @@ pub struct CallEnd {
     /// The tenant (must match the header).
     pub tenant: String,
     /// The call (its id must match the path).
-    pub call: CallInfo,
+    pub call: CallContext,
     /// The token of the last answer.
     pub token: String,
     /// When the call was answered, RFC 3339.
@@ -119,7 +106,7 @@ pub struct CallEnd {
     pub duration_s: u32,
     /// What Voximplant charged for the call, when it reported it.
     #[serde(default)]
-    pub telephony_cost: Option<Cost>,
+    pub telephony_cost: Option<Money>,
     /// Recognition usage.
     #[serde(default)]
     pub asr: Option<AsrUsage>,
@@ -140,16 +127,6 @@ pub struct CallEnd {
     pub end_reason: String,
 }
 
-/// An amount in a currency.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Cost {
-    /// The amount.
-    pub amount: f64,
-    /// ISO 4217 code.
-    pub currency: String,
-}
-
 /// Speech recognition usage of a call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,7 +143,7 @@ pub struct AsrUsage {
     pub session_seconds: Vec<f64>,
     /// What Voximplant charged, when reported.
     #[serde(default)]
-    pub cost: Option<Cost>,
+    pub cost: Option<Money>,
 }
 
 /// One exchange as VoxEngine saw it.

@@ -3,10 +3,10 @@
 use crate::expect::{directive_name, spoken};
 use crate::{Failure, Report, Script, TranscriptLine};
 use sva_abi::{Action, Qualification};
-use sva_turn::{Stepper, TurnOptions, run_turn};
+use sva_turn::{Stepper, TurnOptions, run_turn_now};
 
 /// Runs `script` against `stepper` with the default turn options.
-pub fn run(script: &Script, stepper: &(impl Stepper + ?Sized)) -> Report {
+pub fn run(script: &Script, stepper: &(impl Stepper + Sync + ?Sized)) -> Report {
     run_with(script, stepper, &TurnOptions::default())
 }
 
@@ -17,7 +17,7 @@ pub fn run(script: &Script, stepper: &(impl Stepper + ?Sized)) -> Report {
 /// turn ends the call (transfer or hangup) before the script does, that is a failure.
 pub fn run_with(
     script: &Script,
-    stepper: &(impl Stepper + ?Sized),
+    stepper: &(impl Stepper + Sync + ?Sized),
     options: &TurnOptions,
 ) -> Report {
     let mut state = sva_abi::State::null();
@@ -43,14 +43,22 @@ pub fn run_with(
         }
         let mut context = script.context.clone();
         context.turn = index as u32;
-        let turn = run_turn(
+        // A script's knowledge is its own canned passages: the turn never waits.
+        let Some(turn) = run_turn_now(
             stepper,
             &script.knowledge,
             options,
-            state,
+            &state,
             spec.event.clone(),
             &context,
-        );
+        ) else {
+            failures.push(Failure {
+                turn: Some(index),
+                problem: "the turn waited for its knowledge base, which a script answers at once"
+                    .to_owned(),
+            });
+            break;
+        };
         if let Some(q) = turn.actions.iter().rev().find_map(|a| match a {
             Action::Qualification(q) => Some(q.clone()),
             _ => None,

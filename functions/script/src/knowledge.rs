@@ -28,8 +28,9 @@ fn default_document() -> String {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SnippetKnowledge(pub Vec<Snippet>);
 
+#[async_trait::async_trait]
 impl Knowledge for SnippetKnowledge {
-    fn retrieve(
+    async fn retrieve(
         &self,
         _tenant: &str,
         request: &RetrieveRequest,

@@ -105,8 +105,8 @@ impl Expect {
         {
             problems.push(format!(
                 "outcome should be {}, is {}",
-                outcome_name(outcome),
-                outcome_name(record.outcome)
+                outcome.as_str(),
+                record.outcome.as_str()
             ));
         }
         if let Some(min) = self.score_at_least
@@ -256,13 +256,6 @@ fn slot_matches(expected: &serde_json::Value, slot: Option<&Slot>) -> Result<(),
 }
 
 /// The snake_case name of an outcome, as written in scripts.
-pub(crate) fn outcome_name(outcome: Outcome) -> String {
-    serde_json::to_value(outcome)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

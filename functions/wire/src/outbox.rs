@@ -1,63 +1,15 @@
-//! The outbox entry (`outbox/crm/{tenant}/{call_id}.json`): the call's pending CRM work
-//! and, as it goes, what has been done — the ids Bitrix24 gave — so an attempt that
-//! fails half-way is resumed by the next one instead of repeated.
+//! The CRM outbox entry: `outbox/crm/{tenant}/{call}.json` ([`crate::key::outbox`]).
+//!
+//! The dialog function creates it (create-only) at the end of a call; the CRM step
+//! carries it into Bitrix24 and records in it, as it goes, what has been done — the ids
+//! Bitrix24 gave — so an attempt that fails half-way is resumed by the next one instead
+//! of repeated. When the work is done the entry moves to [`crate::key::crm_result`];
+//! when it cannot be done, to [`crate::key::dead_letter`] with the reason.
 
 use serde::{Deserialize, Serialize};
 
-/// The key of a call's pending CRM work.
-pub fn outbox_key(tenant: &str, call_id: &str) -> String {
-    format!("{OUTBOX_PREFIX}{tenant}/{call_id}.json")
-}
-
-/// Where pending entries are.
-pub const OUTBOX_PREFIX: &str = "outbox/crm/";
-
-/// Where entries that could not be carried out are moved, with the reason.
-pub const DEAD_PREFIX: &str = "outbox/dead/crm/";
-
-/// The key of a dead letter.
-pub fn dead_key(tenant: &str, call_id: &str) -> String {
-    format!("{DEAD_PREFIX}{tenant}/{call_id}.json")
-}
-
-/// The key of what the CRM step did for a call (written when it is done), filed under
-/// the call record's day (`crm/{tenant}/{yyyy-mm-dd}/{call_id}.json`) so a report lists
-/// a day's calls that reached the CRM with one listing.
-pub fn result_key(tenant: &str, record_key: &str, call_id: &str) -> String {
-    format!(
-        "{}{call_id}.json",
-        result_prefix(tenant, &day_of(record_key))
-    )
-}
-
-/// Where the results of a tenant's day are.
-pub fn result_prefix(tenant: &str, day: &str) -> String {
-    format!("crm/{tenant}/{day}/")
-}
-
-/// The day of a call record's key (`calls/{tenant}/{day}/{call}.json`); `undated` for a
-/// key of another shape.
-fn day_of(record_key: &str) -> String {
-    let mut parts = record_key.split('/');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("calls"), Some(_), Some(day))
-            if day.len() == 10 && day.bytes().all(|b| b.is_ascii_digit() || b == b'-') =>
-        {
-            day.to_owned()
-        }
-        _ => "undated".to_owned(),
-    }
-}
-
-/// The key of the lease on attempt `attempt` of a call: only one worker can create it.
-pub fn lease_key(tenant: &str, call_id: &str, attempt: u32) -> String {
-    format!("{}{attempt:06}.json", lease_prefix(tenant, call_id))
-}
-
-/// Where a call's leases are.
-pub fn lease_prefix(tenant: &str, call_id: &str) -> String {
-    format!("outbox/lease/crm/{tenant}/{call_id}/")
-}
+/// The entry format this crate writes.
+pub const OUTBOX_VERSION: u32 = 1;
 
 /// One call's CRM work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,6 +114,24 @@ pub struct Telephony {
     /// looked up, and the timeline comment already holds it: it is not sent twice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<String>,
+}
+
+impl OutboxEntry {
+    /// The entry the dialog function creates at the end of a call: nothing done yet.
+    pub fn new(tenant: &str, call_id: &str, record: &str, created_at: String) -> OutboxEntry {
+        OutboxEntry {
+            v: OUTBOX_VERSION,
+            tenant: tenant.to_owned(),
+            call_id: call_id.to_owned(),
+            record: record.to_owned(),
+            created_at,
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+            progress: Progress::default(),
+            done_at: None,
+        }
+    }
 }
 
 impl Progress {
