@@ -345,7 +345,7 @@ impl AdminClient {
     /// passages now in the index.
     pub async fn reindex_knowledge(&self, tenant: &str) -> Result<usize, ClientError> {
         let path = Self::tenant_path(tenant, "/kb/reindex");
-        let done: crate::http::Reindexed = self.send(self.request(Method::POST, &path)).await?;
+        let done: crate::Reindexed = self.send(self.request(Method::POST, &path)).await?;
         Ok(done.passages)
     }
 

@@ -28,9 +28,9 @@ pub enum AdminError {
     /// A field's value is not acceptable.
     #[error("{0}")]
     Invalid(String),
-    /// An outbound URL was refused.
+    /// A change of settings was refused.
     #[error("{0}")]
-    Url(#[from] sva_kit::outbound::OutboundError),
+    Settings(#[from] sva_tenants::SettingsError),
     /// The module was refused by validation or its dry run.
     #[error("the module was refused: {0}")]
     Module(SandboxError),
@@ -74,7 +74,7 @@ impl AdminError {
             AdminError::TenantExists(_) | AdminError::AmbiguousVersion(_) => StatusCode::CONFLICT,
             AdminError::Routing(RoutingError::BadPercent(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             AdminError::Routing(_) => StatusCode::CONFLICT,
-            AdminError::Invalid(_) | AdminError::Url(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AdminError::Invalid(_) | AdminError::Settings(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AdminError::Module(SandboxError::ModuleTooLarge { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -110,7 +110,7 @@ impl AdminError {
             AdminError::NotFound(_) => "not_found",
             AdminError::TenantExists(_) => "tenant_exists",
             AdminError::Invalid(_) => "invalid_value",
-            AdminError::Url(e) => e.code(),
+            AdminError::Settings(e) => e.code(),
             AdminError::Module(e) => e.code(),
             AdminError::AmbiguousVersion(_) => "ambiguous_version",
             AdminError::Routing(e) => match e {

@@ -1,9 +1,15 @@
 //! The tenant's knowledge base through the admin API: upload, list and delete sources,
 //! search them as the assistant would, and see the questions nobody answered.
 
+use crate::openapi::ErrorBody;
 use crate::{Admin, AdminError, Caller};
-use bytes::Bytes;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use sva_kit::{ApiError, Json};
 use sva_retrieval::kb::{Gap, KbError, SourceInfo};
 
 /// A source as the API shows it.
@@ -94,10 +100,6 @@ impl From<Gap> for GapView {
 }
 
 impl Admin {
-    fn knowledge(&self) -> Result<&sva_retrieval::KnowledgeBase, AdminError> {
-        self.knowledge_base().ok_or(AdminError::NoKnowledgeBase)
-    }
-
     /// Adds or replaces a knowledge source of the tenant.
     pub async fn put_source(
         &self,
@@ -200,4 +202,166 @@ impl From<KbError> for AdminError {
     fn from(e: KbError) -> Self {
         AdminError::Knowledge(e)
     }
+}
+
+type Answer<T> = Result<Json<T>, AdminError>;
+
+/// The tenant's knowledge sources.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/kb/sources", tag = "knowledge",
+    params(("tenant" = String, Path, description = "The tenant id")),
+    responses(
+        (status = 200, description = "The sources, by name", body = Vec<SourceView>),
+        (status = 404, description = "No such tenant for this key", body = ErrorBody),
+    ))]
+pub async fn sources(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+) -> Answer<Vec<SourceView>> {
+    admin.sources(&caller, &tenant).await.map(Json)
+}
+
+/// Adds or replaces a knowledge source: the body is the file (Markdown, plain text,
+/// HTML or CSV, UTF-8, at most 2 MiB); its name says its kind. Its passages replace the
+/// ones of the same name; the same bytes again change nothing.
+#[utoipa::path(put, path = "/v1/tenants/{tenant}/kb/sources/{name}", tag = "knowledge",
+    params(
+        ("tenant" = String, Path, description = "The tenant id"),
+        ("name" = String, Path, description = "The file name: letters, digits, '.', '-', '_'; ends in .md, .txt, .html or .csv"),
+    ),
+    request_body(content = String, description = "The file", content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "Stored and indexed", body = SourceView),
+        (status = 404, description = "No such tenant for this key", body = ErrorBody),
+        (status = 409, description = "The tenant has the most sources allowed", body = ErrorBody),
+        (status = 413, description = "Larger than 2 MiB", body = ErrorBody),
+        (status = 422, description = "Not a usable source: name, kind, encoding or no text", body = ErrorBody),
+        (status = 503, description = "The index or storage is unavailable; nothing was lost, try again", body = ErrorBody),
+    ))]
+pub async fn put_source(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<SourceView>, ApiError> {
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::payload_too_large(Some(sva_retrieval::source::MAX_SOURCE_BYTES))
+        }
+        _ => ApiError::bad_request(format!(
+            "Could not read the file: {}",
+            rejection.body_text()
+        )),
+    })?;
+    Ok(Json(admin.put_source(&caller, &tenant, &name, body).await?))
+}
+
+/// Removes a knowledge source and its passages.
+#[utoipa::path(delete, path = "/v1/tenants/{tenant}/kb/sources/{name}", tag = "knowledge",
+    params(
+        ("tenant" = String, Path, description = "The tenant id"),
+        ("name" = String, Path, description = "The file name"),
+    ),
+    responses(
+        (status = 200, description = "Removed", body = Deleted),
+        (status = 404, description = "No such tenant or source", body = ErrorBody),
+    ))]
+pub async fn delete_source(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path((tenant, name)): Path<(String, String)>,
+) -> Answer<Deleted> {
+    admin.delete_source(&caller, &tenant, &name).await?;
+    Ok(Json(Deleted { source: name }))
+}
+
+/// A source that was removed.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Deleted {
+    /// Its name.
+    pub source: String,
+}
+
+/// A question and how many passages to show.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// The question, as a caller would ask it.
+    pub q: String,
+    /// How many passages, 1–50 (default 5).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// Searches the knowledge base as the assistant does during a call.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/kb/search", tag = "knowledge",
+    params(("tenant" = String, Path, description = "The tenant id"), SearchParams),
+    responses(
+        (status = 200, description = "Passages, best first", body = Vec<HitView>),
+        (status = 404, description = "No such tenant for this key", body = ErrorBody),
+        (status = 422, description = "An empty or overlong question", body = ErrorBody),
+    ))]
+pub async fn search_knowledge(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+    Query(params): Query<SearchParams>,
+) -> Answer<Vec<HitView>> {
+    admin
+        .search_knowledge(&caller, &tenant, &params.q, params.limit.unwrap_or(5))
+        .await
+        .map(Json)
+}
+
+/// Since when to collect unanswered questions.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GapsParams {
+    /// The first day, YYYY-MM-DD.
+    pub since: String,
+}
+
+/// Questions callers asked that the knowledge base did not answer, most asked first:
+/// what to add to it.
+#[utoipa::path(get, path = "/v1/tenants/{tenant}/kb/gaps", tag = "knowledge",
+    params(("tenant" = String, Path, description = "The tenant id"), GapsParams),
+    responses(
+        (status = 200, description = "The questions", body = Vec<GapView>),
+        (status = 404, description = "No such tenant for this key", body = ErrorBody),
+        (status = 422, description = "`since` is not a day", body = ErrorBody),
+    ))]
+pub async fn knowledge_gaps(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+    Query(params): Query<GapsParams>,
+) -> Answer<Vec<GapView>> {
+    admin
+        .knowledge_gaps(&caller, &tenant, &params.since)
+        .await
+        .map(Json)
+}
+
+/// How many passages a re-indexing wrote.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Reindexed {
+    /// Passages now in the index.
+    pub passages: usize,
+}
+
+/// Puts every stored source into the index again (after the index lost them: a new
+/// Qdrant cluster, a new local data directory).
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/kb/reindex", tag = "knowledge",
+    params(("tenant" = String, Path, description = "The tenant id")),
+    responses(
+        (status = 200, description = "Re-indexed", body = Reindexed),
+        (status = 404, description = "No such tenant for this key", body = ErrorBody),
+    ))]
+pub async fn reindex_knowledge(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+) -> Answer<Reindexed> {
+    let passages = admin.reindex_knowledge(&caller, &tenant).await?;
+    Ok(Json(Reindexed { passages }))
 }

@@ -40,10 +40,6 @@ async fn main() -> anyhow::Result<()> {
             sva_retrieval::KnowledgeBase::new(store, index).with_embeddings(embeddings),
         );
     }
-    sva_kit::serve(
-        sva_admin::http::router(Arc::new(admin)),
-        &config.serve_config(),
-    )
-    .await?;
+    sva_kit::serve(sva_admin::router(Arc::new(admin)), &config.serve_config()).await?;
     Ok(())
 }

@@ -1,8 +1,10 @@
-//! The OpenAPI document of the admin API, generated from the handlers and types
-//! (`utoipa`), served at `GET /openapi.json` and kept in `docs/admin-api.openapi.json`
-//! (a test fails when the two differ).
+//! What the OpenAPI document has besides its operations: the API's description and
+//! tags, the bearer scheme and the 401 every operation answers, and the schemas of the
+//! error shape and of a module's bytes. The operations come from the handlers as the
+//! router lists them; the whole document is served at
+//! `GET /openapi.json` and kept in `docs/admin-api.openapi.json` (a test fails when the
+//! two differ).
 
-use crate::http;
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
@@ -36,16 +38,6 @@ pub struct WasmModule(pub Vec<u8>);
         version = "1.0.0",
         description = "Tenants, API keys, settings, scenario uploads, activation, rollback and A/B splits. Every request carries `Authorization: Bearer <key>`: the operator key (from configuration) or a tenant's API key. A tenant key sees only its tenant: anything else answers 404, exactly like a tenant that does not exist. Errors are `{\"error\": {\"code\", \"message\"}}`."
     ),
-    paths(
-        http::create_tenant, http::list_tenants, http::tenant, http::change_settings,
-        http::disable, http::enable, http::history, http::rotate_secret,
-        http::keys, http::issue_key, http::revoke_key,
-        http::upload, http::scenarios, http::version, http::activate, http::roll_back,
-        http::split, http::end_split, http::report,
-        http::sources, http::put_source, http::delete_source, http::search_knowledge,
-        http::knowledge_gaps, http::reindex_knowledge,
-    ),
-    modifiers(&Bearer),
     security(("bearer" = [])),
     tags(
         (name = "tenants", description = "Tenants and their settings"),
@@ -94,9 +86,13 @@ impl Modify for Bearer {
     }
 }
 
-/// The document as pretty JSON.
-pub fn document() -> String {
+/// The document's description, tags and security, without operations.
+pub(crate) fn base() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Completes a document whose operations are in: the bearer scheme, and the 401 on
+/// every operation.
+pub(crate) fn finish(openapi: &mut utoipa::openapi::OpenApi) {
+    Bearer.modify(openapi);
 }

@@ -1,6 +1,6 @@
 //! A Bitrix24 REST client for the CRM step.
 //!
-//! [`Client::call`] sends one method to one portal, the way `shared/reference/bitrix24.md`
+//! [`Client::call`] sends one method to one portal, the way `docs/bitrix24-rest.md`
 //! says a careful client must:
 //!
 //! * **Authentication** ([`Credentials`]): an incoming webhook

@@ -26,7 +26,7 @@ const COUNT_TTL: Duration = Duration::from_secs(60);
 
 /// The longest a question's embedding may take, whatever the turn's deadline: the service
 /// answers in well under it, and the search and the scenario need the rest.
-const MAX_EMBEDDING_WAIT: Duration = Duration::from_millis(400);
+pub const MAX_EMBEDDING_WAIT: Duration = Duration::from_millis(400);
 
 impl std::fmt::Debug for IndexKnowledge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

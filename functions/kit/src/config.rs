@@ -31,12 +31,8 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::logging::LogFormat;
-use crate::serve::{Adapter, ServeConfig};
-
-/// The default HTTP port.
-pub const DEFAULT_PORT: u16 = 8080;
-/// The default request body limit: 1 MiB.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+use crate::serve::{Adapter, MissingLambdaVar, ServeConfig};
+pub use crate::serve::{DEFAULT_BODY_LIMIT, DEFAULT_PORT};
 /// The default local storage root, relative to the working directory.
 pub const DEFAULT_DATA_DIR: &str = ".sva/data";
 /// Yandex Object Storage's S3 endpoint, the default for the `s3` back end.
@@ -296,7 +292,12 @@ impl Config {
         };
         let storage = storage_config(&var, file.storage)?;
         Ok(Self {
-            adapter: Adapter::from_env(&lookup)?,
+            adapter: Adapter::from_env(&lookup).map_err(|MissingLambdaVar(name)| {
+                ConfigError::Missing {
+                    name,
+                    why: "the Lambda runtime needs it when AWS_LAMBDA_RUNTIME_API is set",
+                }
+            })?,
             host,
             port,
             body_limit,

@@ -26,7 +26,11 @@ use tokio::net::TcpListener;
 
 pub use app::{HEALTHZ_PATH, REQUEST_ID_HEADER, app, healthz};
 
-use crate::config::{ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_PORT};
+/// The default HTTP port.
+pub const DEFAULT_PORT: u16 = 8080;
+
+/// The default request body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// The variable whose presence selects the Lambda runtime loop.
 pub const LAMBDA_RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
@@ -54,22 +58,25 @@ impl Adapter {
     /// [`Adapter::Lambda`] when `AWS_LAMBDA_RUNTIME_API` is set (non-empty), and then
     /// the function name, memory size and version must be set too; otherwise
     /// [`Adapter::Http`].
-    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, MissingLambdaVar> {
         let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
         if !set(LAMBDA_RUNTIME_API) {
             return Ok(Self::Http);
         }
         for name in LAMBDA_REQUIRED_VARS {
             if !set(name) {
-                return Err(ConfigError::Missing {
-                    name,
-                    why: "the Lambda runtime needs it when AWS_LAMBDA_RUNTIME_API is set",
-                });
+                return Err(MissingLambdaVar(name));
             }
         }
         Ok(Self::Lambda)
     }
 }
+
+/// A variable the Lambda runtime needs is missing although `AWS_LAMBDA_RUNTIME_API` is
+/// set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is required: the Lambda runtime needs it when AWS_LAMBDA_RUNTIME_API is set")]
+pub struct MissingLambdaVar(pub &'static str);
 
 /// The serving settings (see [`Config::serve_config`](crate::Config::serve_config)).
 #[derive(Clone, Debug, PartialEq, Eq)]

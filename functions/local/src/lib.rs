@@ -281,7 +281,7 @@ impl LocalStack {
                 IndexKnowledge::new(index).with_embeddings(embeddings, options.turn_deadline),
             ));
         let routes = sva_dialog::http::router(Arc::new(dialog))
-            .merge(sva_admin::http::router(Arc::new(admin)))
+            .merge(sva_admin::router(Arc::new(admin)))
             .merge(portal.router());
         let router = sva_kit::serve::app(routes, &Default::default());
         let server = tokio::spawn(async move {

@@ -1,11 +1,11 @@
-//! `batch` (reference §7): up to 50 `"method?query"` commands run in order, later ones
+//! `batch` (`docs/bitrix24-rest.md` §7): up to 50 `"method?query"` commands run in order, later ones
 //! referring to earlier results with `$result[key][FIELD]`; `halt=1` stops at the first error.
 
 use serde_json::{Map, Value, json};
 
 use crate::clock;
+use crate::ctx::{Ctx, Reply};
 use crate::error::ApiError;
-use crate::methods::{self, Ctx, Reply};
 use crate::params::{self, Param};
 
 /// The most commands a batch runs.
@@ -112,7 +112,11 @@ fn parse_command(cmd: &str) -> (String, Param) {
 }
 
 /// `batch`.
-pub(crate) fn batch(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
+pub(crate) fn batch(
+    ctx: &Ctx<'_>,
+    p: &Param,
+    call: fn(&Ctx<'_>, &str, &Param) -> Result<Reply, ApiError>,
+) -> Result<Reply, ApiError> {
     let halt = p.get("halt").is_some_and(Param::flag);
     let commands: Vec<(String, String)> = p
         .get("cmd")
@@ -142,7 +146,7 @@ pub(crate) fn batch(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
         } else {
             let (method, params) = parse_command(cmd);
             let params = substitute_all(&params, &results);
-            methods::call(&sub, &method, &params)
+            call(&sub, &method, &params)
         };
         match outcome {
             Ok(reply) => {

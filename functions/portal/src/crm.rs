@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::ctx::{Ctx, Reply};
 use crate::error::ApiError;
 use crate::fields;
 use crate::list::{Query, Schema};
-use crate::methods::{Ctx, Reply};
 use crate::params::Param;
 use crate::phone::{normalize_email, normalize_phone};
 use crate::store::{Kind, Record, Store};

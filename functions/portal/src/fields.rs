@@ -397,7 +397,7 @@ fn default_value_type(name: &str) -> &'static str {
     if name == "IM" { "OTHER" } else { "WORK" }
 }
 
-/// Applies a multifield input to a record's values (reference §3): an entry without `ID`
+/// Applies a multifield input to a record's values (`docs/bitrix24-rest.md` §3): an entry without `ID`
 /// adds; `{ID, VALUE}` replaces; `{ID, DELETE:"Y"}`, `{ID, VALUE:""}` or `{ID}` deletes.
 fn apply_multi(
     name: &str,

@@ -1,13 +1,13 @@
 //! A Bitrix24-compatible sandbox portal.
 //!
 //! [`Portal`] is an in-process HTTP server (axum) that answers the REST methods our Bitrix24
-//! client and CRM step use the way a real portal does (`shared/reference/bitrix24.md`):
+//! client and CRM step use the way a real portal does (`docs/bitrix24-rest.md`):
 //!
 //! * **Routes**: `/rest/{user_id}/{code}/{method}[.json][/]` (incoming webhook) and
 //!   `/rest/{method}` with `auth=<access_token>` (OAuth app); `/oauth/token/` (refresh with
 //!   rotation); `/_sandbox/…` (state, faults, and a page in Russian for people).
 //! * **Encodings**: JSON bodies, form bodies and query strings with PHP bracket rules
-//!   ([`params`]), merged; method names are case-insensitive.
+//!   (the `params` module), merged; method names are case-insensitive.
 //! * **Shapes**: ids from `add` as integers, records from `get`/`list` as strings, `[]` for
 //!   empty maps, `time` on success only, `next`/`total` on lists, empty-code 400 errors for
 //!   legacy CRM validation.
@@ -18,6 +18,7 @@
 mod batch;
 mod clock;
 mod crm;
+mod ctx;
 mod error;
 mod faults;
 mod fields;

@@ -1,4 +1,4 @@
-//! The portal's leaky bucket (reference §8): every `/rest/` request (a batch counts once)
+//! The portal's leaky bucket (`docs/bitrix24-rest.md` §8): every `/rest/` request (a batch counts once)
 //! adds one unit; the bucket drains at `per_second`; a request that would overflow
 //! `burst` is refused with 503 `QUERY_LIMIT_EXCEEDED`.
 

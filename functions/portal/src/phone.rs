@@ -1,4 +1,4 @@
-//! Communication matching for `crm.duplicate.findbycomm` (reference §5): phone numbers are
+//! Communication matching for `crm.duplicate.findbycomm` (`docs/bitrix24-rest.md` §5): phone numbers are
 //! normalised on both sides, e-mails lower-cased. List filters never use this (exact match).
 
 /// Normalises a phone number the way the portal indexes it; `None` if nothing is left.

@@ -12,8 +12,9 @@ use axum::routing::{any, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::ctx::{Auth, Ctx, Reply};
 use crate::error::ApiError;
-use crate::methods::{self, Auth, Ctx, Reply};
+use crate::methods;
 use crate::net::Conn;
 use crate::params::{self, BodyKind, Param};
 use crate::{Counters, Fault, Portal, clock, oauth, page, telephony};

@@ -6,8 +6,8 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::crm::{inner_phone, insert, user_exists};
+use crate::ctx::{Ctx, Reply};
 use crate::error::ApiError;
-use crate::methods::{Ctx, Reply};
 use crate::params::Param;
 use crate::phone::normalize_phone;
 use crate::store::{Call, Kind, Store};

@@ -4,9 +4,9 @@
 use serde_json::{Map, Value, json};
 
 use crate::clock;
+use crate::ctx::{Ctx, Reply};
 use crate::error::ApiError;
 use crate::list::{Query, Schema};
-use crate::methods::{Ctx, Reply};
 use crate::params::Param;
 use crate::store::{Kind, Store};
 

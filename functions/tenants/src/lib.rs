@@ -18,6 +18,7 @@
 //! their history entries (create-only writes), so two admin instances never lose each
 //! other's change.
 
+mod change;
 pub mod crm;
 pub mod keys;
 mod module;
@@ -25,6 +26,9 @@ pub mod secret;
 mod settings;
 mod store;
 
+pub use change::{
+    CallsChange, MAX_SETTINGS_BYTES, MAX_SETTINGS_DEPTH, SettingsChange, SettingsError,
+};
 pub use crm::{CrmAuth, CrmConnection, CrmSecrets};
 pub use keys::{ApiKeyInfo, ApiKeyRecord};
 pub use module::{DryRun, ModuleInfo};
