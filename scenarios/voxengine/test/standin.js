@@ -424,7 +424,9 @@ function encodeMac(mac, output) {
  */
 function load(opts) {
   const o = Object.assign({ asrStoppedDelayMs: 1000, disconnectDelayMs: 300, crypto: {} }, opts || {});
-  const cryptoOpts = Object.assign({ input: 'bytes', output: 'hex' }, o.crypto);
+  // SVA_STANDIN_HMAC_INPUT=utf8 is a diagnostic knob: it hashes text as UTF-8 by default,
+  // so an older script's other faults show without the signature fault in front of them.
+  const cryptoOpts = Object.assign({ input: process.env.SVA_STANDIN_HMAC_INPUT || 'bytes', output: 'hex' }, o.crypto);
   const env = {
     options: o,
     // The fake clock starts 200 s in the past so that a few minutes of fake time stay
@@ -855,7 +857,11 @@ function load(opts) {
     }
   };
   /** Plays out what the customer hears now (phrases chain through the scenario). */
-  env.playOut = async (limitMs) => env.runUntil(() => !(env.customer.source && env.customer.source.kind === 'say'), 'the phrases to end', limitMs);
+  env.playOut = async (limitMs) => {
+    const soon = () => env.items.some((i) => i.kind === 'platform' && i.at <= env.now + 200);
+    const saying = () => env.customer.source && env.customer.source.kind === 'say';
+    await env.runUntil(() => !saying() && !soon(), 'the phrases to end', limitMs);
+  };
   env.turns = () => env.requests.filter((r) => r.url.endsWith('/v1/turn'));
   env.lastTurn = () => env.turns()[env.turns().length - 1];
   /** The request made in AppEvents.Terminating, after it finished: {code, text, body}. */
