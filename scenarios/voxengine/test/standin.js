@@ -126,6 +126,7 @@ class Call extends Emitter {
     this._callerid = callerid;
     this._incoming = incoming;
     this._state = incoming ? 'ALERTING' : 'PROGRESSING';
+    this.createdAt = env.now;
     this.said = []; // {text, parameters, at}: every say() the scenario made
     this.stopped = []; // texts cut by stopPlayback()
     this.records = []; // parameters of record()
