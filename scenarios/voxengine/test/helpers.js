@@ -11,8 +11,15 @@ const { load } = require('./standin');
 /** Starts the real local stack for this test file (fresh data directory). */
 function useStack() {
   const local = {};
-  before(async () => Object.assign(local, await stack.start()));
-  after(() => local.stop && local.stop());
+  // Top-level hooks start at once in Node 20: the stack starts here and later hooks
+  // await `ready`.
+  local.ready = stack.start().then((started) => Object.assign(local, started));
+  local.ready.catch(() => {}); // reported by the hook below
+  before(() => local.ready);
+  after(async () => {
+    await local.ready;
+    if (local.stop) await local.stop();
+  });
   return local;
 }
 
