@@ -900,6 +900,7 @@ var SVA = (function () {
           S.transfer.agent.hangup();
         } catch (e) {}
       }
+      S.transfer = null; // the manager leg's later events are stale
     }
     stopRecognition();
     if (S.callLive) {

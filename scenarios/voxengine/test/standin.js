@@ -858,10 +858,12 @@ function load(opts) {
     }
   };
   /** Plays out what the customer hears now (phrases chain through the scenario). */
+  /** Runs until the customer hears no phrase, no request is pending and no event is imminent. */
   env.playOut = async (limitMs) => {
     const soon = () => env.items.some((i) => i.kind === 'platform' && i.at <= env.now + 200);
     const saying = () => env.customer.source && env.customer.source.kind === 'say';
-    await env.runUntil(() => !saying() && !soon(), 'the phrases to end', limitMs);
+    const pending = () => env.http.active.length + env.http.queued.length > 0 && env.phase === 'running';
+    await env.runUntil(() => !saying() && !soon() && !pending(), 'the phrases to end', limitMs);
   };
   env.turns = () => env.requests.filter((r) => r.url.endsWith('/v1/turn'));
   env.lastTurn = () => env.turns()[env.turns().length - 1];
