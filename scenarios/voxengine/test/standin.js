@@ -88,7 +88,7 @@ class Emitter {
     this.known = new Set(Object.values(events));
     this.listeners = {};
   }
-  // [T:2466-2470] and alike: "Use only functions as handlers; anything except a function
+  // [T:3502], [T:2326], [T:2356], [T:10102]: "Use only functions as handlers; anything except a function
   // leads to the error and scenario termination". An unknown event name is refused too [S]
   // (so `ASREvents.Error`, which is undefined, cannot be listened to by mistake).
   addEventListener(event, fn) {
