@@ -769,11 +769,24 @@ var SVA = (function () {
       t.player = VoxEngine.createToneScriptPlayer(CONFIG.ringbackTone, { loop: true });
       t.player.sendMediaTo(S.call);
     } catch (e) {
-      log('ringback failed: ' + e);
+      log('ringback player failed: ' + e + ' — the platform progress tone instead');
+      t.player = null;
+      try {
+        S.call.playProgressTone('RU');
+        t.progressTone = true;
+      } catch (e2) {
+        log('progress tone failed: ' + e2);
+      }
     }
   }
 
   function stopRingback(t) {
+    if (t.progressTone) {
+      t.progressTone = false;
+      try {
+        S.call.stopPlayback();
+      } catch (e) {}
+    }
     if (!t.player) return;
     try {
       t.player.stop();

@@ -89,7 +89,7 @@ test('silence becomes a no_input turn when the listen timeout fires', async () =
   const call = await answered(env);
   await env.playOut();
   const before = call.said.length;
-  await env.advance(7000);
+  await env.advance(7100);
   assert.equal(env.turns().length, 2);
   assert.deepEqual(env.turns()[1].body.event, { type: 'no_input' });
   assert.equal(env.turns()[1].code, 200);

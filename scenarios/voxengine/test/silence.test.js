@@ -114,7 +114,7 @@ test('a malformed answer is no answer: the local phrase, and the next turn repea
 test('say() throwing inside an answer does not stop the call: the next phrase and a listening timer follow', async () => {
   const env = session(local, { sayThrows: (text) => /Алло/.test(text) });
   const call = await listening(env);
-  await env.advance(7000); // no_input: «Алло, вы меня слышите?» throws, the question follows
+  await env.advance(7100); // no_input: «Алло, вы меня слышите?» throws, the question follows
   await env.playOut();
   assert.ok(env.log.some((m) => /say failed: .*TTS is unavailable/.test(m)), env.log.join('\n'));
   assert.match(call.said[call.said.length - 1].text, /задачу/, 'the next phrase of the answer played');
@@ -126,7 +126,7 @@ test('say() throwing inside an answer does not stop the call: the next phrase an
 test('a phrase that fails to play (PlaybackFinished with an error) is skipped, not waited for', async () => {
   const env = session(local, { sayError: (text) => (/Алло/.test(text) ? 'TTS error 400' : null) });
   const call = await listening(env);
-  await env.advance(7000); // no_input: «Алло, вы меня слышите?» fails, the question plays
+  await env.advance(7100); // no_input: «Алло, вы меня слышите?» fails, the question plays
   await env.playOut();
   assert.ok(call.said.some((s) => /Алло/.test(s.text)));
   assert.match(call.said[call.said.length - 1].text, /задачу/, 'the next phrase of the answer played');

@@ -255,7 +255,7 @@ class Call extends Emitter {
   stopPlayback() {
     this.env.apiCall();
     if (this.source && this.source.kind === 'say') this.stopped.push(this.source.text);
-    if (this.source && (this.source.kind === 'say' || this.source.kind === 'player')) this.setSource(null);
+    if (this.source && this.source.kind !== 'call') this.setSource(null);
   }
   /** The text playing now, or null. */
   playing() {
@@ -294,10 +294,12 @@ class Call extends Emitter {
   startEarlyMedia() {
     this.env.apiCall();
   }
-  playProgressTone() {
-    this.env.apiCall();
+  // [T:3623-3627]: country-specific tones played to the call; stopPlayback ends them [S].
+  playProgressTone(country) {
+    this.env.apiCall('playProgressTone');
     this.requireConnected('playProgressTone');
-    this.setSource({ kind: 'tone', text: 'progress' });
+    if (country !== 'US' && country !== 'RU') throw new Error('playProgressTone: US or RU only');
+    this.setSource({ kind: 'tone', text: 'progress:' + country });
   }
 
   // ---- test side --------------------------------------------------------------------
@@ -421,10 +423,11 @@ function encodeMac(mac, output) {
  *   network(url, options) → 'pass' | 'hang' | 'refuse' | {delayMs} | {respond: {code, text}},
  *   sayError(text, parameters) → error text or null, sayThrows(text) → bool, recordError (string),
  *   createAsrError() → error text or null, apiError(name) → error text or null,
- *   asrStoppedDelayMs (default 1000), disconnectDelayMs (default 300), dropDisconnected.
+ *   asrStoppedDelayMs (default 1000), disconnectDelayMs (default 300), timerLateMs (default 30),
+ *   dropDisconnected.
  */
 function load(opts) {
-  const o = Object.assign({ asrStoppedDelayMs: 1000, disconnectDelayMs: 300, crypto: {} }, opts || {});
+  const o = Object.assign({ asrStoppedDelayMs: 1000, disconnectDelayMs: 300, timerLateMs: 30, crypto: {} }, opts || {});
   // SVA_STANDIN_HMAC_INPUT=utf8 is a diagnostic knob: it hashes text as UTF-8 by default,
   // so an older script's other faults show without the signature fault in front of them.
   const cryptoOpts = Object.assign({ input: process.env.SVA_STANDIN_HMAC_INPUT || 'bytes', output: 'hex' }, o.crypto);
@@ -548,7 +551,8 @@ function load(opts) {
     // Terminating/Terminated runs, so a timer set then never fires.
     if (env.terminateCalled) return env.timerIds++;
     if (env.items.filter((i) => i.kind === 'timer').length >= MAX_TIMERS) throw new Error('Too many timers (100)');
-    const item = env.schedule(ms, () => {
+    // [T:21125-21130]: "the actual delay may be longer" — timers fire timerLateMs late.
+    const item = env.schedule((Number(ms) || 0) + o.timerLateMs, () => {
       try {
         fn();
       } catch (e) {

@@ -122,3 +122,15 @@ test('the manager hangs up during the summary: transfer_failed, the caller stays
   assert.deepEqual(env.bridged, []);
   assert.equal(call.state(), 'CONNECTED');
 });
+
+test('the ringback player cannot be made: the platform progress tone plays instead', async () => {
+  const env = session(local, { apiError: (name) => (name === 'createToneScriptPlayer' ? 'Too many players' : null) });
+  const { call, agent } = await transferring(env);
+  assert.equal(call.source && call.source.text, 'progress:RU', 'the caller hears a ringing tone');
+  await env.advance(3000);
+  await env.press('1');
+  assert.deepEqual(env.lastTurn().body.event, { type: 'transfer_failed', reason: 'cancelled' });
+  assert.ok(env.hungUp.includes(agent));
+  await env.settle();
+  assert.ok(call.playing(), 'the tone gave way to the scenario');
+});
