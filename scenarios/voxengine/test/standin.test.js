@@ -123,7 +123,7 @@ test('say() over 1500 characters ends in PlaybackFinished with an error; stopPla
 });
 
 test('Crypto.hmac_sha256: the configured output encoding; non-ASCII text is not hashed as UTF-8 by default', () => {
-  const env = scenario(`out.push(Crypto.hmac_sha256('Jefe', 'what do ya want for nothing?'), Crypto.hmac_sha256('k', 'я'));`, { crypto: { output: 'base64' } });
+  const env = scenario(`out.push(Crypto.hmac_sha256('Jefe', 'what do ya want for nothing?'), Crypto.hmac_sha256('k', 'я'));`, { crypto: { output: 'base64', input: 'bytes' } });
   const utf8 = require('node:crypto').createHmac('sha256', 'k').update('я', 'utf8').digest('base64');
   assert.equal(out(env)[0], 'W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=');
   assert.notEqual(out(env)[1], utf8);
