@@ -115,6 +115,7 @@ var SVA = (function () {
     recordingUrl: null,
     bridged: false,
     ending: null, // {reason}
+    endReason: null, // what the end report says: 'hangup', 'caller_hangup', 'transfer', …
     terminated: false,
     reported: false,
     recovering: false,
