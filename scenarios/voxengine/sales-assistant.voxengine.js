@@ -7,6 +7,15 @@
  * actions in the answer: say, listen, transfer to a human, hang up. At the end of the
  * session it reports the call (`POST /v1/calls/{id}/end`) from AppEvents.Terminating.
  *
+ * Rules it keeps (docs/voximplant.md):
+ *   - never dead air: every wait has a timer; every failure ends in speech, listening
+ *     with a timer, a transfer or a hang-up;
+ *   - input is never lost: speech and keys that arrive while a turn is pending are
+ *     queued and sent as the next turn;
+ *   - the call ends in one place, endCall(reason), which waits for Disconnected and
+ *     ASR.Stopped (with a safety timer) before VoxEngine.terminate(), so cost, duration
+ *     and recognition usage reach the end report.
+ *
  * Configuration (application Secrets, VoxEngine.getSecretValue):
  *   SVA_FUNCTION_URL     the dialog function's base URL (API Gateway)
  *   SVA_TENANT           the tenant id
@@ -16,66 +25,116 @@
  * Outbound calls: Management API StartScenarios with script_custom_data
  *   {"phone": "+7…", "data": {…campaign fields…}}.
  *
- * Runs on SpiderMonkey (ES2017+). Tested with Node against a stand-in of the VoxEngine
- * globals (scenarios/voxengine/test/).
+ * Runs on SpiderMonkey (ES2017+), no modules. Tested with Node against a stand-in of the
+ * VoxEngine globals (scenarios/voxengine/test/).
  */
 require(Modules.ASR);
 
 var SVA = (function () {
   'use strict';
 
+  function secret(name) {
+    return VoxEngine.getSecretValue(name) || '';
+  }
+
   var CONFIG = {
-    url: (VoxEngine.getSecretValue('SVA_FUNCTION_URL') || '').replace(/\/+$/, ''),
-    tenant: VoxEngine.getSecretValue('SVA_TENANT') || '',
-    secret: VoxEngine.getSecretValue('SVA_SIGNING_SECRET') || '',
-    callerId: VoxEngine.getSecretValue('SVA_CALLER_ID') || '',
-    fallbackNumber: VoxEngine.getSecretValue('SVA_FALLBACK_NUMBER') || '',
-    // Seconds; VoxEngine's default is 90 and can only be lowered.
-    requestTimeoutS: 3,
-    connectionTimeoutS: 2,
-    // What the caller hears when the function does not answer (never dead air).
+    url: secret('SVA_FUNCTION_URL').replace(/\/+$/, ''),
+    tenant: secret('SVA_TENANT'),
+    secret: secret('SVA_SIGNING_SECRET'),
+    callerId: secret('SVA_CALLER_ID'),
+    fallbackNumber: secret('SVA_FALLBACK_NUMBER'),
+    // A turn: the caller hears the answer, or the local fallback phrase, at most this
+    // long after the recogniser's result (the function's own deadline is 1.2 s).
+    turnBudgetMs: 2300,
+    // Net.httpRequestAsync timeouts are in seconds (default 90, can only be lowered).
+    requestTimeoutS: 2,
+    connectionTimeoutS: 1,
+    // A request that failed this fast (refused, 5xx) is retried once, with this timeout.
+    retryWithinMs: 1000,
+    retryTimeoutS: 1,
+    reportTimeoutS: 10,
+    // Listening: silence → no_input. Speech that started but brought no result within
+    // captureTimeoutMs → the recogniser is replaced and the turn is no_input. Noise (an
+    // empty result) resumes listening for what is left, at least resumeListenMinMs.
+    listenTimeoutMs: 7000,
+    captureTimeoutMs: 10000,
+    resumeListenMinMs: 2000,
+    maxAsrRestarts: 5,
+    // Transfers: the manager's phone rings this long unless the answer says otherwise;
+    // the whisper to the manager may take at most whisperTimeoutMs.
+    transferTimeoutS: 30,
+    whisperTimeoutMs: 20000,
+    // Russian ringback (425 Hz, 0.8 s on, 3.2 s off), looped.
+    ringbackTone: '425@-19;4(.8/3.2/1)',
+    // The end: how long to wait for Disconnected and ASR.Stopped before terminate().
+    endWaitMs: 5000,
+    // Disconnected.cost is in the account's currency; ASR.Stopped.cost too.
+    currency: 'RUB',
+    // After this many turns the function failed in a row, give up gracefully.
+    maxFailures: 2,
+    defaultVoice: 'ru_RU_alena',
+    // What the caller hears from the script itself.
     fallbackPhrase: 'Извините, связь с системой прервалась. Повторите, пожалуйста.',
     goodbyePhrase: 'Извините, сейчас не могу продолжить разговор. Мы вам перезвоним. До свидания!',
     transferPhrase: 'Соединяю с менеджером.',
-    defaultVoice: 'ru_RU_alena',
-    listenTimeoutMs: 7000,
-    // After this many turns the function failed in a row, give up gracefully.
-    maxFailures: 2,
+    transferHint: 'Чтобы отменить соединение, скажите «не надо» или нажмите любую клавишу.',
+    transferFailedPhrase: 'К сожалению, соединить не удалось. Мы вам перезвоним. До свидания!',
+    whisperPrefix: 'Звонок от голосового ассистента. ',
+    // What the caller may say while the manager's phone rings to go back.
+    cancelWords: ['не надо', 'не нужно', 'не соединяйте', 'не хочу', 'отмена', 'отмените', 'отменить', 'стоп', 'хватит', 'передумал', 'передумала'],
   };
 
-  var call = null; // the customer's call
-  var agent = null; // the human, once a transfer is dialled
-  var asr = null;
-  var info = null; // {id, direction, caller, callee, custom_data}
-  var seq = 0; // the seq of the next request
-  var token = null; // the token of the last answer
-  var busy = false; // a turn request is in flight
-  var failures = 0;
-  var ended = false;
-  var reported = false;
-  var startedAt = null;
-  var connectedAtMs = 0;
-  var endReason = 'caller_hangup';
-  var transcript = [];
-  // A recognition session is one ASR object's life (it recognises utterance after utterance):
-  // SpeechKit bills each session in 15-second units, so each session's audio seconds are kept.
-  var usage = { ttsChars: 0, ttsRequests: [], asrSessions: 0, asrSeconds: 0, asrSessionSeconds: [], asrOpenedAtMs: null, asrCost: null, callCost: null, duration: 0 };
-  var recordingUrl = null;
+  // RFC 4231, test case 2: what Crypto.hmac_sha256 must return (hex or base64).
+  var HMAC_VECTOR = {
+    key: 'Jefe',
+    data: 'what do ya want for nothing?',
+    hex: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    base64: 'W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=',
+  };
 
-  // Playback: phrases of the current answer, played one after another.
-  var queue = [];
-  var playing = null; // {text, bargeIn}
-  var heard = []; // phrases the caller heard in full during the current answer
-  var after = null; // what to do when the queue is empty: {type: 'listen'|'transfer'|'hangup', …}
-  var listenTimer = null;
-  var interrupted = null; // the phrase cut short by the caller
+  // ---- the call's state: one object ----------------------------------------------------
+  var S = {
+    call: null, // the customer's call
+    callLive: false, // between Connected and Disconnected/Failed
+    info: null, // {id, direction, caller, callee, custom_data}
+    sessionId: null,
+    seq: 0, // the seq of the next request
+    token: null, // the token of the last answer
+    failures: 0, // turns in a row the function did not answer
+    requests: 0,
+    request: null, // the turn in flight: {id, event, said, sentAt, body, pendingFinal}
+    answer: null, // the answer playing: {phrases, final, heard, current, interrupted, interruptible}
+    listening: null, // {deadline, capturing}
+    transfer: null, // {to, summary, timeoutS, local, phase, agent, player}
+    queue: { digits: '', texts: [], confidence: 1 }, // input that came during a turn
+    finalBargedIn: false, // a goodbye or transfer phrase was talked over once already
+    asr: null,
+    asrRestarts: 0,
+    asrStopping: 0, // stopped recognisers whose ASR.Stopped has not come yet
+    recording: false,
+    recordingUrl: null,
+    bridged: false,
+    ending: null, // {reason}
+    endReason: null, // what the end report says: 'hangup', 'caller_hangup', 'transfer', …
+    terminated: false,
+    reported: false,
+    recovering: false,
+    timers: {},
+    connectedAtMs: 0,
+    startedAt: null,
+    transcript: [],
+    usage: { ttsChars: 0, ttsRequests: [], asrSessions: [], asrCost: null, callCost: null, duration: null },
+    hmacEncoding: null,
+  };
+
+  // ---- small helpers ------------------------------------------------------------------
 
   function log(message) {
-    Logger.write('[sva] ' + message);
+    Logger.write('[sva] ' + String(message).slice(0, 4000));
   }
 
-  function nowS() {
-    return Math.floor(Date.now() / 1000);
+  function nowMs() {
+    return Date.now();
   }
 
   function rfc3339(ms) {
@@ -89,13 +148,90 @@ var SVA = (function () {
     return n > 1 ? Math.min(n / 100, 1) : n;
   }
 
+  /** Caller ids come as 7XXXXXXXXXX, 8XXXXXXXXXX or +7…: E.164 for the function. */
+  function normaliseNumber(n) {
+    var digits = String(n).replace(/[^\d]/g, '');
+    if (digits.length === 11 && digits[0] === '8') digits = '7' + digits.slice(1);
+    return digits ? '+' + digits : null;
+  }
+
   function voiceOf(name) {
     var neural = VoiceList.Yandex && VoiceList.Yandex.Neural;
     return (neural && (neural[name] || neural[CONFIG.defaultVoice])) || name;
   }
 
-  function sign(body) {
-    var ts = nowS();
+  /** Runs fn; an exception is logged and recovered from, never left to the platform. */
+  function guard(where, fn) {
+    return function (e) {
+      try {
+        return fn(e);
+      } catch (err) {
+        recover(where, err);
+      }
+    };
+  }
+
+  function startTimer(name, ms, fn) {
+    stopTimer(name);
+    S.timers[name] = setTimeout(
+      guard('timer ' + name, function () {
+        S.timers[name] = null;
+        fn();
+      }),
+      ms
+    );
+  }
+
+  function stopTimer(name) {
+    if (S.timers[name]) {
+      clearTimeout(S.timers[name]);
+      S.timers[name] = null;
+    }
+  }
+
+  function stopAllTimers() {
+    for (var name in S.timers) stopTimer(name);
+  }
+
+  // ---- signing ------------------------------------------------------------------------
+
+  /**
+   * JSON with every non-ASCII character escaped as \uXXXX: the signed text is ASCII, so
+   * it is the same bytes whatever encoding Crypto.hmac_sha256 applies to strings.
+   */
+  function asciiJson(value) {
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, function (c) {
+      return '\\u' + ('0000' + c.charCodeAt(0).toString(16)).slice(-4);
+    });
+  }
+
+  /**
+   * Checks Crypto.hmac_sha256 against RFC 4231 case 2 and learns its output encoding.
+   * The signature header carries whatever the platform produces: the function accepts
+   * hex of either case and base64 (standard or URL-safe, padded or not).
+   */
+  function checkHmac() {
+    var got;
+    try {
+      got = String(Crypto.hmac_sha256(HMAC_VECTOR.key, HMAC_VECTOR.data));
+    } catch (e) {
+      got = 'exception: ' + e;
+    }
+    var unpadded = got.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+    if (got.toLowerCase() === HMAC_VECTOR.hex) S.hmacEncoding = 'hex';
+    else if (unpadded === HMAC_VECTOR.base64.replace(/=+$/, '')) S.hmacEncoding = 'base64';
+    if (S.hmacEncoding) {
+      log('Crypto.hmac_sha256 self-test passed: the platform returns ' + S.hmacEncoding);
+      return;
+    }
+    log(
+      'ERROR: Crypto.hmac_sha256 self-test FAILED (RFC 4231 case 2, key "Jefe"): got "' + got + '", expected hex ' + HMAC_VECTOR.hex + ' or base64 ' + HMAC_VECTOR.base64 +
+        '. The dialog function will refuse every turn (bad_signature); the caller hears only local phrases.'
+    );
+  }
+
+  function headers(body) {
+    var ts = Math.floor(nowMs() / 1000);
     return {
       'Content-Type': 'application/json',
       'X-SVA-Tenant': CONFIG.tenant,
@@ -104,304 +240,792 @@ var SVA = (function () {
     };
   }
 
-  async function post(path, body) {
-    var result;
+  /** One signed POST; network failures come back as {code <= 0}, never as an exception. */
+  async function post(path, body, timeoutS) {
     try {
-      result = await Net.httpRequestAsync(CONFIG.url + path, {
+      return await Net.httpRequestAsync(CONFIG.url + path, {
         method: 'POST',
-        headers: sign(body),
+        headers: headers(body),
         postData: body,
-        timeout: CONFIG.requestTimeoutS,
+        timeout: timeoutS,
         connectionTimeout: CONFIG.connectionTimeoutS,
       });
     } catch (e) {
       return { code: -1, error: String(e) };
     }
+  }
+
+  // ---- turns --------------------------------------------------------------------------
+
+  /** Sends one event to the function; the answer (or the local fallback) follows. */
+  function sendTurn(event, said, pendingFinal) {
+    if (S.ending) return;
+    stopTimer('listen');
+    stopTimer('capture');
+    S.listening = null;
+    var request = { tenant: CONFIG.tenant, call: S.info, seq: S.seq, event: event };
+    if (S.token) request.token = S.token;
+    var req = { id: ++S.requests, event: event, said: said || '', sentAt: nowMs(), body: asciiJson(request), pendingFinal: pendingFinal || null };
+    S.request = req;
+    startTimer('turn', CONFIG.turnBudgetMs, function () {
+      onTurnResult(req, { code: -7, error: 'no answer within ' + CONFIG.turnBudgetMs + ' ms' });
+    });
+    exchange(req).then(
+      guard('turn answer', function (result) {
+        onTurnResult(req, result);
+      }),
+      guard('turn failure', function (e) {
+        onTurnResult(req, { code: -1, error: String(e) });
+      })
+    );
+  }
+
+  /** The request, and one quick retry with the same seq and token if it failed fast. */
+  async function exchange(req) {
+    var result = await post('/v1/turn', req.body, CONFIG.requestTimeoutS);
+    var failed = !(result.code > 0 && result.code < 500);
+    if (failed && S.request === req && nowMs() - req.sentAt < CONFIG.retryWithinMs) {
+      log('turn ' + req.event.type + ' failed fast (' + result.code + '), retrying once');
+      result = await post('/v1/turn', req.body, CONFIG.retryTimeoutS);
+    }
     return result;
   }
 
-  /** Sends one event; plays the answer or, if there is none, the local fallback. */
-  async function turn(event, said) {
-    if (ended || busy) {
-      log('event ' + event.type + ' dropped: ' + (ended ? 'call ended' : 'a turn is in flight'));
+  function parseAnswer(result) {
+    if (!result || result.code !== 200) return null;
+    var answer;
+    try {
+      answer = JSON.parse(result.text);
+    } catch (e) {
+      return null;
+    }
+    if (!answer || typeof answer.token !== 'string' || typeof answer.seq !== 'number' || !Array.isArray(answer.actions)) return null;
+    // An answer that cannot be carried out in full counts as no answer: the caller hears
+    // the local phrase and the next turn repeats this seq.
+    var whole = answer.actions.length > 0 && answer.actions.every(function (a) {
+      return a && typeof a === 'object' && typeof a.type === 'string';
+    });
+    return whole ? answer : null;
+  }
+
+  function onTurnResult(req, result) {
+    if (S.request !== req) {
+      log('late answer to turn ' + req.event.type + ' ignored (HTTP ' + (result && result.code) + ')');
       return;
     }
-    busy = true;
-    clearListenTimer();
-    var request = { tenant: CONFIG.tenant, call: info, seq: seq, event: event };
-    if (token) request.token = token;
-    var body = JSON.stringify(request);
-    var sent = Date.now();
-    var result = await post('/v1/turn', body);
-    if (result.code <= 0 || result.code >= 500) {
-      // Network trouble or a server fault: one retry with the same seq and token —
-      // the function answers a repeated turn exactly as the first time.
-      result = await post('/v1/turn', body);
+    S.request = null;
+    stopTimer('turn');
+    if (S.ending) return;
+    var latency = Math.max(0, nowMs() - req.sentAt);
+    var answer = parseAnswer(result);
+    if (!answer) {
+      S.failures += 1;
+      log('turn ' + S.seq + ' (' + req.event.type + ') failed: HTTP ' + result.code + ' ' + (result.text || result.error || ''));
+      S.transcript.push({ seq: S.seq, at_ms: Math.max(0, req.sentAt - S.connectedAtMs), caller: req.said, assistant: [], latency_ms: latency });
+      return fallback(req);
     }
-    busy = false;
-    if (ended) return;
-    var answer = null;
-    if (result.code === 200) {
-      try {
-        answer = JSON.parse(result.text);
-      } catch (e) {
-        answer = null;
-      }
-    }
-    if (!answer || !Array.isArray(answer.actions) || typeof answer.token !== 'string') {
-      failures += 1;
-      log('turn ' + seq + ' failed: HTTP ' + result.code + ' ' + (result.text || result.error || ''));
-      transcript.push({ seq: seq, at_ms: sent - connectedAtMs, caller: said || '', assistant: [], latency_ms: Date.now() - sent });
-      return fallback();
-    }
-    failures = 0;
-    token = answer.token;
-    seq = answer.seq + 1;
-    var says = [];
-    answer.actions.forEach(function (a) {
-      if (a.type === 'say') says.push(a.text);
-    });
-    transcript.push({ seq: answer.seq, at_ms: sent - connectedAtMs, caller: said || '', assistant: says, latency_ms: Date.now() - sent });
+    S.failures = 0;
+    S.token = answer.token;
+    S.seq = answer.seq + 1;
+    var says = answer.actions
+      .filter(function (a) {
+        return a.type === 'say';
+      })
+      .map(function (a) {
+        return String(a.text);
+      });
+    S.transcript.push({ seq: answer.seq, at_ms: Math.max(0, req.sentAt - S.connectedAtMs), caller: req.said, assistant: says, latency_ms: latency });
+    if (answer.options && answer.options.record === true) startRecording();
     perform(answer.actions);
   }
 
-  /** No answer from the function: never dead air. */
-  function fallback() {
-    if (failures >= CONFIG.maxFailures || !token) {
-      if (CONFIG.fallbackNumber) {
-        return perform([
-          { type: 'say', text: CONFIG.transferPhrase, barge_in: false, voice: CONFIG.defaultVoice },
-          { type: 'transfer', to: CONFIG.fallbackNumber, summary: 'Ассистент недоступен' },
-        ]);
-      }
-      return perform([
-        { type: 'say', text: CONFIG.goodbyePhrase, barge_in: false, voice: CONFIG.defaultVoice },
-        { type: 'hangup', reason: 'function_unavailable' },
-      ]);
+  /** No usable answer: never dead air. */
+  function fallback(req) {
+    if (req && req.pendingFinal) {
+      // The caller talked over a goodbye or a transfer phrase and the function did not
+      // answer: what was decided still happens.
+      log('no answer to the interruption: carrying out the pending ' + req.pendingFinal.type);
+      return perform([], req.pendingFinal);
     }
-    perform([
-      { type: 'say', text: CONFIG.fallbackPhrase, barge_in: true, voice: CONFIG.defaultVoice },
-      { type: 'listen', timeout_ms: CONFIG.listenTimeoutMs },
-    ]);
+    if (S.failures >= CONFIG.maxFailures || !S.token) {
+      if (CONFIG.fallbackNumber) {
+        return perform([{ type: 'say', text: CONFIG.transferPhrase, barge_in: false }], { type: 'transfer', to: CONFIG.fallbackNumber, summary: 'Ассистент недоступен, звонок переведён автоматически.', local: true });
+      }
+      return perform([{ type: 'say', text: CONFIG.goodbyePhrase, barge_in: false }], { type: 'hangup', reason: 'function_unavailable', local: true });
+    }
+    perform([{ type: 'say', text: CONFIG.fallbackPhrase, barge_in: true }], { type: 'listen', timeout_ms: CONFIG.listenTimeoutMs });
   }
 
-  function perform(actions) {
-    queue = [];
-    heard = [];
-    interrupted = null;
-    after = { type: 'listen', timeout_ms: CONFIG.listenTimeoutMs };
+  /** Something threw: log it and go on with the local phrase (or end, if that fails too). */
+  function recover(where, err) {
+    log('ERROR in ' + where + ': ' + ((err && err.stack) || err));
+    if (S.ending) return maybeTerminate();
+    if (S.recovering) return endCall('script_error');
+    S.recovering = true;
+    try {
+      S.request = null;
+      S.answer = null;
+      S.listening = null;
+      stopTimer('turn');
+      stopTimer('listen');
+      stopTimer('capture');
+      if (S.transfer) cancelTransfer(S.transfer, 'failed:script');
+      else perform([{ type: 'say', text: CONFIG.fallbackPhrase, barge_in: true }], { type: 'listen', timeout_ms: CONFIG.listenTimeoutMs });
+    } catch (e) {
+      log('ERROR while recovering: ' + e);
+      endCall('script_error');
+    } finally {
+      S.recovering = false;
+    }
+  }
+
+  // ---- the answer: phrases one after another, then listen / transfer / hang up --------
+
+  var FINALS = { listen: true, transfer: true, hangup: true, ringback: true };
+
+  function isFinalOfCall(action) {
+    return action.type === 'hangup' || action.type === 'transfer';
+  }
+
+  /** Plays the `say` actions in order, then carries out the last action (or `final`). */
+  function perform(actions, final) {
+    var answer = { phrases: [], final: final || null, heard: [], current: null, interrupted: null, interruptible: true };
     actions.forEach(function (a) {
-      if (a.type === 'say') queue.push({ text: String(a.text).slice(0, 1500), bargeIn: !!a.barge_in, voice: a.voice });
-      else after = a;
+      if (a.type === 'say') {
+        var text = String(a.text === undefined || a.text === null ? '' : a.text).slice(0, 1500);
+        if (text.trim()) answer.phrases.push({ text: text, bargeIn: !!a.barge_in, voice: a.voice });
+      } else if (!answer.final) {
+        answer.final = a;
+      } else {
+        log('action ' + a.type + ' after the final one ignored');
+      }
     });
+    if (!answer.final || !FINALS[answer.final.type]) {
+      if (answer.final) log('unknown final action ' + answer.final.type + ': listening instead');
+      answer.final = { type: 'listen', timeout_ms: CONFIG.listenTimeoutMs };
+    }
+    // A goodbye is talked over at most once: the next one plays to the end.
+    if (isFinalOfCall(answer.final) && S.finalBargedIn) answer.interruptible = false;
+    S.answer = answer;
     playNext();
   }
 
   function playNext() {
-    if (ended) return;
-    var next = queue.shift();
+    var a = S.answer;
+    if (!a || S.ending) return;
+    var next = a.phrases.shift();
     if (!next) {
-      playing = null;
-      return finishAnswer();
+      S.answer = null;
+      return carryOut(a.final);
     }
-    playing = next;
-    usage.ttsChars += next.text.length;
-    usage.ttsRequests.push(next.text.length); // each phrase is one synthesis request
-    call.say(next.text, { voice: voiceOf(next.voice || CONFIG.defaultVoice) });
+    a.current = next;
+    S.usage.ttsChars += next.text.length;
+    S.usage.ttsRequests.push(next.text.length); // each phrase is one synthesis request
+    try {
+      S.call.say(next.text, { voice: voiceOf(next.voice || CONFIG.defaultVoice) });
+    } catch (e) {
+      log('say failed: ' + e);
+      a.current = null;
+      playNext();
+    }
   }
 
-  function onPlaybackFinished() {
-    if (!playing) return;
-    heard.push(playing.text);
+  function onPlaybackFinished(e) {
+    var a = S.answer;
+    if (!a || !a.current) return;
+    if (e && e.error) log('phrase not played: ' + e.error + ' — ' + a.current.text.slice(0, 80));
+    else a.heard.push(a.current.text);
+    a.current = null;
     playNext();
   }
 
-  function finishAnswer() {
-    var a = after;
-    after = null;
-    if (!a) return;
-    if (a.type === 'listen') {
-      clearListenTimer();
-      listenTimer = setTimeout(function () {
-        listenTimer = null;
-        turn({ type: 'no_input' }, '');
-      }, a.timeout_ms || CONFIG.listenTimeoutMs);
-    } else if (a.type === 'transfer') {
-      transfer(a.to, a.summary);
-    } else if (a.type === 'hangup') {
-      endReason = 'hangup';
-      hangUp();
+  function carryOut(final) {
+    if (final.type === 'listen') {
+      if (hasQueued()) return sendQueued();
+      return listen(final.timeout_ms);
+    }
+    if (final.type === 'ringback') return startRingback();
+    dropQueued(final.type);
+    if (final.type === 'transfer') return startTransfer(final);
+    endCall(final.local ? final.reason : 'hangup');
+  }
+
+  // ---- listening ----------------------------------------------------------------------
+
+  function listen(timeoutMs) {
+    var ms = timeoutMs > 0 ? timeoutMs : CONFIG.listenTimeoutMs;
+    S.listening = { deadline: nowMs() + ms, capturing: false };
+    startTimer('listen', ms, onSilence);
+  }
+
+  function onSilence() {
+    sendTurn({ type: 'no_input' }, '');
+  }
+
+  /** After noise: listen for what is left of the wait, but at least a short while. */
+  function resumeListening() {
+    if (!S.listening) return listen(CONFIG.listenTimeoutMs);
+    S.listening.capturing = false;
+    startTimer('listen', Math.max(S.listening.deadline - nowMs(), CONFIG.resumeListenMinMs), onSilence);
+  }
+
+  function canInterrupt(a) {
+    return !!(a && a.current && a.interruptible && a.current.bargeIn);
+  }
+
+  /** Caller speech stops the phrase; PlaybackFinished does not fire after stopPlayback. */
+  function interrupt(a) {
+    a.interrupted = a.current;
+    a.current = null;
+    try {
+      S.call.stopPlayback();
+    } catch (e) {
+      log('stopPlayback failed: ' + e);
     }
   }
 
-  function clearListenTimer() {
-    if (listenTimer) {
-      clearTimeout(listenTimer);
-      listenTimer = null;
-    }
+  /** Noise stopped a phrase: it is said again, and the rest of the answer plays through. */
+  function resumeAfterNoise(a) {
+    log('no words after an interruption: the phrase is repeated');
+    a.phrases.unshift(a.interrupted);
+    a.interrupted = null;
+    a.interruptible = false;
+    playNext();
   }
 
-  // --- the caller speaks -------------------------------------------------------------
+  function bargeIn(a, event, said) {
+    var heard = a.heard.concat(a.interrupted ? [a.interrupted.text] : []);
+    var pendingFinal = isFinalOfCall(a.final) ? a.final : null;
+    if (pendingFinal) S.finalBargedIn = true;
+    S.answer = null;
+    if (event.type === 'barge_in') event.heard = heard.join(' ');
+    sendTurn(event, said, pendingFinal);
+  }
 
-  function onCaptureStarted() {
-    clearListenTimer();
-    if (playing && playing.bargeIn) {
-      // Caller speech stops playback; PlaybackFinished does not fire after stopPlayback.
-      interrupted = playing.text;
-      playing = null;
-      queue = [];
-      call.stopPlayback();
+  function onCaptureStarted(e) {
+    if (e.asr !== S.asr || S.ending || S.transfer || S.request) return;
+    var a = S.answer;
+    if (a) {
+      if (!canInterrupt(a)) return;
+      interrupt(a);
+      startTimer('capture', CONFIG.captureTimeoutMs, onCaptureTimeout);
+      return;
+    }
+    if (S.listening) {
+      stopTimer('listen');
+      S.listening.capturing = true;
+      startTimer('capture', CONFIG.captureTimeoutMs, onCaptureTimeout);
     }
   }
 
   function onResult(e) {
+    if (e.asr !== S.asr) return;
+    stopTimer('capture');
+    if (S.ending) return;
     var text = String(e.text || '').trim();
-    if (busy || ended) return;
-    if (playing && !playing.bargeIn) return; // not to be interrupted: ignore
-    if (!text) return;
     var confidence = normaliseConfidence(e.confidence);
-    if (interrupted !== null) {
-      var h = heard.concat([interrupted]);
-      interrupted = null;
-      after = null;
-      turn({ type: 'barge_in', text: text, confidence: confidence, heard: h.join(' ') }, text);
+    if (S.transfer) return onSpeechDuringTransfer(S.transfer, text);
+    if (S.request) {
+      if (text) enqueueSpeech(text, confidence);
       return;
     }
-    after = null;
-    turn({ type: 'utterance', text: text, confidence: confidence }, text);
+    var a = S.answer;
+    if (a) {
+      if (a.interrupted) {
+        if (!text) return resumeAfterNoise(a);
+        return bargeIn(a, { type: 'barge_in', text: text, confidence: confidence }, text);
+      }
+      if (text && canInterrupt(a)) {
+        interrupt(a);
+        return bargeIn(a, { type: 'barge_in', text: text, confidence: confidence }, text);
+      }
+      if (text) log('speech over a phrase that cannot be interrupted, not sent: ' + text);
+      return;
+    }
+    if (S.listening) {
+      if (!text) return resumeListening();
+      return sendTurn({ type: 'utterance', text: text, confidence: confidence }, text);
+    }
+    if (text) log('speech ignored (not listening): ' + text);
+  }
+
+  /** Started speaking, no result came: replace the recogniser and move on. */
+  function onCaptureTimeout() {
+    log('speech started but no result in ' + CONFIG.captureTimeoutMs + ' ms');
+    replaceRecogniser();
+    var a = S.answer;
+    if (a && a.interrupted) return resumeAfterNoise(a);
+    if (S.listening) sendTurn({ type: 'no_input' }, '');
+  }
+
+  function onAsrError(e) {
+    if (e.asr !== S.asr) return;
+    log('recogniser error: ' + e.error);
+    var session = sessionOf(e.asr);
+    if (session) session.dead = true;
+    stopTimer('capture');
+    replaceRecogniser();
+    if (S.ending || S.transfer || S.request) return;
+    var a = S.answer;
+    if (a && a.interrupted) return resumeAfterNoise(a);
+    if (S.listening && S.listening.capturing) resumeListening();
   }
 
   function onTone(e) {
-    if (busy || ended) return;
-    after = null;
-    turn({ type: 'dtmf', digits: String(e.tone) }, '');
-  }
-
-  // --- transfer, hang-up, the report -------------------------------------------------
-
-  function stopRecognition() {
-    if (asr) {
-      try {
-        call.stopMediaTo(asr);
-      } catch (e) {}
-      asr.stop();
-      asr = null;
+    if (S.ending) return;
+    var tone = String(e.tone);
+    if (S.transfer) {
+      log('key ' + tone + ' during the transfer: cancelled');
+      return cancelTransfer(S.transfer, 'cancelled');
     }
+    if (S.request) return enqueueDigits(tone);
+    var a = S.answer;
+    if (a) {
+      if (canInterrupt(a) || a.interrupted) {
+        if (!a.interrupted) interrupt(a);
+        stopTimer('capture');
+        return bargeIn(a, { type: 'dtmf', digits: tone }, '');
+      }
+      return enqueueDigits(tone); // over a phrase that cannot be interrupted: sent after it
+    }
+    if (S.listening) return sendTurn({ type: 'dtmf', digits: tone }, '');
+    enqueueDigits(tone);
   }
 
-  function transfer(to, summary) {
-    log('transfer to a manager: ' + summary);
-    stopRecognition();
-    agent = VoxEngine.callPSTN(to, CONFIG.callerId || (info && info.callee) || '');
-    agent.addEventListener(CallEvents.Connected, function () {
-      endReason = 'transfer';
-      VoxEngine.sendMediaBetween(call, agent);
-    });
-    agent.addEventListener(CallEvents.Failed, function (e) {
-      agent = null;
-      startRecognition();
-      turn({ type: 'transfer_failed', reason: String(e.code || e.reason || 'failed') }, '');
-    });
-    agent.addEventListener(CallEvents.Disconnected, function () {
-      hangUp();
-    });
+  // ---- input that arrives while a turn is pending -----------------------------------
+
+  function enqueueDigits(digits) {
+    S.queue.digits += digits;
+    log('key ' + digits + ' queued for the next turn (queued: ' + S.queue.digits + ')');
   }
 
-  function hangUp() {
-    if (ended) return;
-    ended = true;
-    clearListenTimer();
-    stopRecognition();
-    if (agent) agent.hangup();
-    if (call) call.hangup();
-    VoxEngine.terminate();
+  function enqueueSpeech(text, confidence) {
+    S.queue.texts.push(text);
+    S.queue.confidence = Math.min(S.queue.confidence, confidence);
+    log('speech queued for the next turn: ' + text);
   }
 
-  function report() {
-    if (reported || !token) return null;
-    reported = true;
-    closeRecognitionSession(null);
-    var end = {
-      tenant: CONFIG.tenant,
-      call: info,
-      token: token,
-      started_at: startedAt,
-      duration_s: Math.round(usage.duration || (connectedAtMs ? (Date.now() - connectedAtMs) / 1000 : 0)),
-      asr: { sessions: usage.asrSessions, seconds: Math.round(usage.asrSeconds), session_seconds: usage.asrSessionSeconds },
-      tts_chars: usage.ttsChars,
-      tts_requests: usage.ttsRequests,
-      transcript: transcript,
-      end_reason: endReason,
-    };
-    if (usage.callCost !== null) end.telephony_cost = { amount: usage.callCost, currency: 'RUB' };
-    if (usage.asrCost !== null) end.asr.cost = { amount: usage.asrCost, currency: 'RUB' };
-    if (recordingUrl) end.recording_url = recordingUrl;
-    // The one request allowed during Terminating.
-    return post('/v1/calls/' + encodeURIComponent(info.id) + '/end', JSON.stringify(end));
+  function hasQueued() {
+    return !!(S.queue.digits || S.queue.texts.length);
   }
 
-  // --- the call's life -----------------------------------------------------------------
+  /** The next turn carries the queue: all keys as one dtmf event, then the speech. */
+  function sendQueued() {
+    var q = S.queue;
+    if (q.digits) {
+      var digits = q.digits;
+      q.digits = '';
+      return sendTurn({ type: 'dtmf', digits: digits }, '');
+    }
+    var text = q.texts.join(' ');
+    var confidence = q.confidence;
+    q.texts = [];
+    q.confidence = 1;
+    sendTurn({ type: 'utterance', text: text, confidence: confidence }, text);
+  }
 
-  // A session is counted when it opens (audio streams to it from then on, playback
-  // included: that is what makes barge-in possible) and closed with the duration
-  // Stopped reports, or with the time it was open when the call ends first.
-  function closeRecognitionSession(seconds) {
-    if (usage.asrOpenedAtMs === null) return;
-    var open = (Date.now() - usage.asrOpenedAtMs) / 1000;
-    usage.asrOpenedAtMs = null;
-    var s = seconds === null ? open : seconds;
-    usage.asrSeconds += s;
-    usage.asrSessionSeconds.push(s);
+  function dropQueued(why) {
+    if (!hasQueued()) return;
+    log('queued input not sent (' + why + '): keys "' + S.queue.digits + '", speech "' + S.queue.texts.join(' ') + '"');
+    S.queue = { digits: '', texts: [], confidence: 1 };
+  }
+
+  // ---- recognition ----------------------------------------------------------------------
+
+  // A recognition session is one ASR object's life (it recognises utterance after
+  // utterance); SpeechKit bills each session in 15-second units, so each one is kept.
+  function sessionOf(asr) {
+    for (var i = 0; i < S.usage.asrSessions.length; i++) if (S.usage.asrSessions[i].asr === asr) return S.usage.asrSessions[i];
+    return null;
   }
 
   function startRecognition() {
-    usage.asrSessions += 1;
-    usage.asrOpenedAtMs = Date.now();
-    asr = VoxEngine.createASR({ profile: ASRProfileList.Yandex.ru_RU, singleUtterance: true });
-    asr.addEventListener(ASREvents.CaptureStarted, onCaptureStarted);
-    asr.addEventListener(ASREvents.Result, onResult);
-    asr.addEventListener(ASREvents.Stopped, function (e) {
-      if (e && typeof e.cost === 'number') usage.asrCost = (usage.asrCost || 0) + e.cost;
-      closeRecognitionSession(e && typeof e.duration === 'number' ? e.duration : null);
-    });
+    if (!S.call || !S.callLive || S.ending || S.asr) return;
+    var asr;
+    try {
+      asr = VoxEngine.createASR({ profile: ASRProfileList.Yandex.ru_RU, singleUtterance: true });
+    } catch (e) {
+      log('createASR failed: ' + e + ' — keys and timers still work');
+      return;
+    }
+    S.asr = asr;
+    S.usage.asrSessions.push({ asr: asr, openedAtMs: nowMs(), stoppedAtMs: null, seconds: null, dead: false, awaited: false });
+    asr.addEventListener(ASREvents.CaptureStarted, guard('ASR.CaptureStarted', onCaptureStarted));
+    asr.addEventListener(ASREvents.Result, guard('ASR.Result', onResult));
+    asr.addEventListener(ASREvents.ASRError, guard('ASR.Error', onAsrError));
+    asr.addEventListener(ASREvents.Stopped, guard('ASR.Stopped', onAsrStopped));
     // Recognition runs during playback too: that is what makes barge-in possible.
-    call.sendMediaTo(asr);
+    try {
+      S.call.sendMediaTo(asr);
+    } catch (e) {
+      log('sendMediaTo(asr) failed: ' + e);
+    }
   }
 
-  function attach(c) {
-    call = c;
-    call.addEventListener(CallEvents.Connected, function () {
-      connectedAtMs = Date.now();
-      startedAt = rfc3339(connectedAtMs);
-      call.handleTones(true);
-      startRecognition();
-      turn({ type: 'call_started' }, '');
+  function stopRecognition() {
+    var asr = S.asr;
+    S.asr = null;
+    if (!asr) return;
+    var session = sessionOf(asr);
+    session.stoppedAtMs = nowMs();
+    if (!session.dead) {
+      session.awaited = true;
+      S.asrStopping += 1;
+    }
+    try {
+      if (S.callLive) S.call.stopMediaTo(asr);
+    } catch (e) {}
+    try {
+      asr.stop();
+    } catch (e) {
+      log('asr.stop failed: ' + e);
+      if (session.awaited) {
+        session.awaited = false;
+        S.asrStopping -= 1;
+      }
+    }
+  }
+
+  function replaceRecogniser() {
+    stopRecognition();
+    if (S.asrRestarts >= CONFIG.maxAsrRestarts) {
+      log('the recogniser failed ' + S.asrRestarts + ' times: going on without it (keys and timers still work)');
+      return;
+    }
+    S.asrRestarts += 1;
+    startRecognition();
+  }
+
+  // ASR.Stopped: cost is a string in the account's currency, duration a number of seconds.
+  function onAsrStopped(e) {
+    var session = sessionOf(e.asr);
+    if (!session || session.seconds !== null) return;
+    var duration = Number(e.duration);
+    session.seconds = isFinite(duration) && duration >= 0 ? duration : ((session.stoppedAtMs || nowMs()) - session.openedAtMs) / 1000;
+    var cost = parseFloat(e.cost);
+    if (isFinite(cost)) S.usage.asrCost = (S.usage.asrCost || 0) + cost;
+    if (session.awaited) {
+      session.awaited = false;
+      S.asrStopping -= 1;
+    }
+    maybeTerminate();
+  }
+
+  // ---- recording --------------------------------------------------------------------------
+
+  function startRecording() {
+    if (S.recording || !S.callLive) return;
+    S.recording = true;
+    try {
+      S.call.record({});
+      log('recording the call');
+    } catch (e) {
+      log('record() failed: ' + e);
+    }
+  }
+
+  // ---- transfer to a manager ----------------------------------------------------------------
+
+  function startTransfer(action) {
+    var t = {
+      to: action.to,
+      summary: String(action.summary || ''),
+      timeoutS: action.timeout_s > 0 ? action.timeout_s : CONFIG.transferTimeoutS,
+      local: !!action.local,
+      phase: 'ringing',
+      agent: null,
+      player: null,
+    };
+    S.transfer = t;
+    log('transfer to ' + t.to + ' (rings at most ' + t.timeoutS + ' s): ' + t.summary);
+    try {
+      t.agent = VoxEngine.callPSTN(t.to, CONFIG.callerId || (S.info && S.info.callee) || '');
+    } catch (e) {
+      log('dialling the manager failed: ' + e);
+      return transferFailed(t, 'failed:dial');
+    }
+    t.agent.addEventListener(CallEvents.Connected, guard('agent Connected', function () {
+      onAgentConnected(t);
+    }));
+    t.agent.addEventListener(CallEvents.Failed, guard('agent Failed', function (e) {
+      if (S.transfer === t) transferFailed(t, failReason(e.code));
+    }));
+    t.agent.addEventListener(CallEvents.Disconnected, guard('agent Disconnected', function () {
+      onAgentDisconnected(t);
+    }));
+    t.agent.addEventListener(CallEvents.PlaybackFinished, guard('agent PlaybackFinished', function () {
+      if (S.transfer === t && t.phase === 'whisper') bridge(t);
+    }));
+    startTimer('transfer', t.timeoutS * 1000, function () {
+      cancelTransfer(t, 'no_answer');
     });
-    call.addEventListener(CallEvents.PlaybackFinished, onPlaybackFinished);
-    call.addEventListener(CallEvents.ToneReceived, onTone);
-    call.addEventListener(CallEvents.RecordStarted, function (e) {
-      recordingUrl = e.url || recordingUrl;
-    });
-    call.addEventListener(CallEvents.Disconnected, function (e) {
-      if (e && typeof e.cost === 'number') usage.callCost = e.cost;
-      if (e && typeof e.duration === 'number') usage.duration = e.duration;
-      if (!ended && endReason !== 'transfer') endReason = endReason === 'hangup' ? 'hangup' : 'caller_hangup';
-      ended = true;
-      clearListenTimer();
-      if (agent) agent.hangup();
-      VoxEngine.terminate();
-    });
-    call.addEventListener(CallEvents.Failed, function (e) {
-      log('outbound call failed: ' + e.code + ' ' + e.reason);
-      ended = true;
-      VoxEngine.terminate();
+    // The caller learns how to go back, then hears ringback until the manager answers.
+    perform([{ type: 'say', text: CONFIG.transferHint, barge_in: false }], { type: 'ringback' });
+  }
+
+  function startRingback() {
+    var t = S.transfer;
+    if (!t || t.phase === 'bridged' || t.player) return;
+    try {
+      t.player = VoxEngine.createToneScriptPlayer(CONFIG.ringbackTone, { loop: true });
+      t.player.sendMediaTo(S.call);
+    } catch (e) {
+      log('ringback player failed: ' + e + ' — the platform progress tone instead');
+      t.player = null;
+      try {
+        S.call.playProgressTone('RU');
+        t.progressTone = true;
+      } catch (e2) {
+        log('progress tone failed: ' + e2);
+      }
+    }
+  }
+
+  function stopRingback(t) {
+    if (t.progressTone) {
+      t.progressTone = false;
+      try {
+        S.call.stopPlayback();
+      } catch (e) {}
+    }
+    if (!t.player) return;
+    try {
+      t.player.stop();
+    } catch (e) {}
+    t.player = null;
+  }
+
+  function onAgentConnected(t) {
+    if (S.transfer !== t) {
+      // A leg that answered after the transfer was given up.
+      try {
+        t.agent.hangup();
+      } catch (e) {}
+      return;
+    }
+    stopTimer('transfer');
+    t.phase = 'whisper';
+    if (!t.summary.trim()) return bridge(t);
+    var text = (CONFIG.whisperPrefix + t.summary).slice(0, 1500);
+    S.usage.ttsChars += text.length;
+    S.usage.ttsRequests.push(text.length);
+    try {
+      t.agent.say(text, { voice: voiceOf(CONFIG.defaultVoice) });
+    } catch (e) {
+      log('whisper failed: ' + e);
+      return bridge(t);
+    }
+    startTimer('whisper', CONFIG.whisperTimeoutMs, function () {
+      bridge(t);
     });
   }
 
-  var sessionId = null;
+  function bridge(t) {
+    if (S.transfer !== t || t.phase === 'bridged') return;
+    stopTimer('whisper');
+    t.phase = 'bridged';
+    stopRingback(t);
+    S.answer = null;
+    stopRecognition();
+    VoxEngine.sendMediaBetween(S.call, t.agent);
+    S.bridged = true;
+    log('the caller and the manager are connected');
+  }
 
-  VoxEngine.addEventListener(AppEvents.Started, function (e) {
-    sessionId = String(e.sessionId);
+  function onAgentDisconnected(t) {
+    if (S.transfer !== t) return;
+    if (t.phase === 'bridged') return endCall('transfer');
+    transferFailed(t, 'agent_hangup');
+  }
+
+  function onSpeechDuringTransfer(t, text) {
+    if (!text || t.phase === 'bridged') return;
+    var said = ' ' + text.toLowerCase().replace(/ё/g, 'е').replace(/[^a-zа-я0-9]+/g, ' ') + ' ';
+    for (var i = 0; i < CONFIG.cancelWords.length; i++) {
+      if (said.indexOf(' ' + CONFIG.cancelWords[i] + ' ') >= 0) {
+        log('the caller cancelled the transfer: ' + text);
+        return cancelTransfer(t, 'cancelled');
+      }
+    }
+    log('speech during the transfer, not a cancel: ' + text);
+  }
+
+  function cancelTransfer(t, reason) {
+    if (S.transfer !== t) return;
+    if (t.agent) {
+      try {
+        t.agent.hangup();
+      } catch (e) {}
+    }
+    transferFailed(t, reason);
+  }
+
+  /** The transfer did not happen: back to the scenario as a transfer_failed turn. */
+  function transferFailed(t, reason) {
+    if (S.transfer !== t) return;
+    log('transfer failed: ' + reason);
+    S.transfer = null;
+    stopTimer('transfer');
+    stopTimer('whisper');
+    stopRingback(t);
+    if (S.answer) {
+      S.answer = null;
+      try {
+        S.call.stopPlayback();
+      } catch (e) {}
+    }
+    if (!S.asr) startRecognition();
+    if (t.local || !S.token) {
+      return perform([{ type: 'say', text: CONFIG.transferFailedPhrase, barge_in: false }], { type: 'hangup', reason: 'transfer_failed', local: true });
+    }
+    sendTurn({ type: 'transfer_failed', reason: reason }, '');
+  }
+
+  /** Call.Failed codes [T:2555-2571] as the protocol's reasons. */
+  function failReason(code) {
+    if (code === 486 || code === 600) return 'busy';
+    if (code === 408 || code === 480 || code === 487) return 'no_answer';
+    if (code === 603) return 'rejected';
+    return 'failed:' + code;
+  }
+
+  // ---- the end --------------------------------------------------------------------------------
+
+  /**
+   * The call ends here, whatever the reason ('hangup', 'caller_hangup', 'transfer',
+   * 'function_unavailable', 'transfer_failed', 'call_failed', 'script_error'). Hangs
+   * everything up, then waits for Disconnected and ASR.Stopped (at most endWaitMs)
+   * before terminate(): after terminate() no other event arrives.
+   */
+  function endCall(reason) {
+    if (S.ending) return;
+    S.ending = { reason: reason };
+    S.endReason = S.bridged ? 'transfer' : reason;
+    log('the call ends: ' + S.endReason);
+    stopAllTimers();
+    S.request = null;
+    S.answer = null;
+    S.listening = null;
+    dropQueued('the call ends');
+    if (S.transfer) {
+      stopRingback(S.transfer);
+      if (S.transfer.agent) {
+        try {
+          S.transfer.agent.hangup();
+        } catch (e) {}
+      }
+      S.transfer = null; // the manager leg's later events are stale
+    }
+    stopRecognition();
+    if (S.callLive) {
+      try {
+        S.call.hangup();
+      } catch (e) {
+        log('hangup failed: ' + e);
+      }
+    }
+    startTimer('end', CONFIG.endWaitMs, function () {
+      log('the end events did not all arrive (Disconnected: ' + !S.callLive + ', recognisers still stopping: ' + S.asrStopping + '); ending anyway');
+      terminate();
+    });
+    maybeTerminate();
+  }
+
+  function maybeTerminate() {
+    if (!S.ending || S.terminated || S.callLive || S.asrStopping > 0) return;
+    terminate();
+  }
+
+  function terminate() {
+    if (S.terminated) return;
+    S.terminated = true;
+    stopAllTimers();
+    VoxEngine.terminate();
+  }
+
+  function onDisconnected(e) {
+    S.callLive = false;
+    var cost = e ? Number(e.cost) : NaN;
+    if (e && e.cost !== undefined && e.cost !== null && isFinite(cost)) S.usage.callCost = cost;
+    var duration = e ? Number(e.duration) : NaN;
+    if (e && e.duration !== undefined && isFinite(duration)) S.usage.duration = duration;
+    if (S.ending) return maybeTerminate();
+    endCall(S.bridged ? 'transfer' : 'caller_hangup');
+  }
+
+  function onCallFailed(e) {
+    S.callLive = false;
+    log('the call failed: ' + e.code + ' ' + e.reason);
+    if (S.ending) return maybeTerminate();
+    endCall('call_failed');
+  }
+
+  /** The end report: the one request VoxEngine allows during Terminating. */
+  function report() {
+    if (S.reported || !S.token || !S.info) return null;
+    S.reported = true;
+    var now = nowMs();
+    var sessionSeconds = S.usage.asrSessions.map(function (s) {
+      var seconds = s.seconds !== null ? s.seconds : ((s.stoppedAtMs || now) - s.openedAtMs) / 1000;
+      return Math.round(seconds * 10) / 10;
+    });
+    var total = sessionSeconds.reduce(function (sum, s) {
+      return sum + s;
+    }, 0);
+    var duration = S.usage.duration !== null ? S.usage.duration : S.connectedAtMs ? (now - S.connectedAtMs) / 1000 : 0;
+    var end = {
+      tenant: CONFIG.tenant,
+      call: S.info,
+      token: S.token,
+      started_at: S.startedAt,
+      duration_s: Math.max(0, Math.round(duration)),
+      asr: { sessions: sessionSeconds.length, seconds: Math.round(total), session_seconds: sessionSeconds },
+      tts_chars: S.usage.ttsChars,
+      tts_requests: S.usage.ttsRequests,
+      transcript: S.transcript,
+      end_reason: S.endReason || 'caller_hangup',
+    };
+    if (S.usage.callCost !== null) end.telephony_cost = { amount: S.usage.callCost, currency: CONFIG.currency };
+    if (S.usage.asrCost !== null) end.asr.cost = { amount: Math.round(S.usage.asrCost * 10000) / 10000, currency: CONFIG.currency };
+    if (S.recordingUrl) end.recording_url = S.recordingUrl;
+    return post('/v1/calls/' + encodeURIComponent(S.info.id) + '/end', asciiJson(end), CONFIG.reportTimeoutS);
+  }
+
+  // ---- the call's life --------------------------------------------------------------------
+
+  function onConnected() {
+    S.callLive = true;
+    S.connectedAtMs = nowMs();
+    S.startedAt = rfc3339(S.connectedAtMs);
+    try {
+      S.call.handleTones(true);
+    } catch (e) {
+      log('handleTones failed: ' + e);
+    }
+    startRecognition();
+    sendTurn({ type: 'call_started' }, '');
+  }
+
+  function attach(call) {
+    S.call = call;
+    call.addEventListener(CallEvents.Connected, guard('Connected', onConnected));
+    call.addEventListener(CallEvents.PlaybackFinished, guard('PlaybackFinished', onPlaybackFinished));
+    call.addEventListener(CallEvents.ToneReceived, guard('ToneReceived', onTone));
+    call.addEventListener(CallEvents.RecordStarted, guard('RecordStarted', function (e) {
+      S.recordingUrl = e.url || S.recordingUrl;
+    }));
+    call.addEventListener(CallEvents.RecordStopped, guard('RecordStopped', function (e) {
+      S.recordingUrl = S.recordingUrl || e.url || null;
+    }));
+    call.addEventListener(CallEvents.RecordError, guard('RecordError', function (e) {
+      log('recording failed: ' + e.error);
+    }));
+    call.addEventListener(CallEvents.Disconnected, guard('Disconnected', onDisconnected));
+    call.addEventListener(CallEvents.Failed, guard('Failed', onCallFailed));
+  }
+
+  VoxEngine.addEventListener(AppEvents.Started, guard('Started', function (e) {
+    S.sessionId = String(e.sessionId);
     var raw = VoxEngine.customData();
     var campaign = null;
     try {
@@ -410,14 +1034,14 @@ var SVA = (function () {
       campaign = null;
     }
     if (campaign && campaign.phone) {
-      info = { id: 'vox-' + sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: campaign.phone, custom_data: campaign.data || {} };
+      S.info = { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: campaign.phone, custom_data: campaign.data || {} };
       attach(VoxEngine.callPSTN(campaign.phone, CONFIG.callerId));
     }
-  });
+  }));
 
-  VoxEngine.addEventListener(AppEvents.CallAlerting, function (e) {
-    info = {
-      id: 'vox-' + (sessionId || String(Date.now())),
+  VoxEngine.addEventListener(AppEvents.CallAlerting, guard('CallAlerting', function (e) {
+    S.info = {
+      id: 'vox-' + (S.sessionId || String(nowMs())),
       direction: 'inbound',
       caller: e.callerid ? normaliseNumber(e.callerid) : null,
       callee: e.destination ? normaliseNumber(e.destination) : null,
@@ -425,18 +1049,19 @@ var SVA = (function () {
     };
     attach(e.call);
     e.call.answer();
-  });
+  }));
 
+  // The request must start inside the handler: report() calls Net.httpRequestAsync
+  // before its first await.
   VoxEngine.addEventListener(AppEvents.Terminating, function () {
-    return report();
+    try {
+      report();
+    } catch (e) {
+      log('ERROR in the end report: ' + e);
+    }
   });
 
-  /** Caller ids come as 7XXXXXXXXXX, 8XXXXXXXXXX or +7…: E.164 for the function. */
-  function normaliseNumber(n) {
-    var digits = String(n).replace(/[^\d]/g, '');
-    if (digits.length === 11 && digits[0] === '8') digits = '7' + digits.slice(1);
-    return digits ? '+' + digits : null;
-  }
+  checkHmac();
 
-  return { config: CONFIG, normaliseConfidence: normaliseConfidence, normaliseNumber: normaliseNumber };
+  return { config: CONFIG, normaliseConfidence: normaliseConfidence, normaliseNumber: normaliseNumber, asciiJson: asciiJson, state: S };
 })();
