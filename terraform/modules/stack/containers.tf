@@ -73,7 +73,8 @@ resource "yandex_serverless_container" "fn" {
     }
   }
 
-  # A revision is checked against these when it is made: image pull, secrets, network.
+  # A revision is checked against these when it is made: image pull, secrets, network
+  # (which must have subnets in every zone and at least one address in use: the VM).
   depends_on = [
     yandex_container_registry_iam_binding.puller,
     yandex_lockbox_secret_iam_member.reader,
@@ -81,6 +82,7 @@ resource "yandex_serverless_container" "fn" {
     yandex_storage_bucket_iam_binding.editor,
     yandex_kms_symmetric_key_iam_member.data,
     yandex_vpc_subnet.zone,
+    yandex_compute_instance.qdrant,
   ]
 }
 

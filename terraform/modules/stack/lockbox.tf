@@ -62,7 +62,9 @@ resource "yandex_iam_service_account_api_key" "embeddings" {
 
   service_account_id = yandex_iam_service_account.sa["embeddings"].id
   description        = "Embeddings (text-search-doc/query) for the ${local.names.registry} knowledge bases."
-  scopes             = ["yc.ai.foundationModels.execute"]
+  # AI Studio's scope, and the older one some of Yandex's pages still name for the
+  # embeddings endpoint (llm.api.cloud.yandex.net/foundationModels/v1/textEmbedding).
+  scopes = ["yc.ai.foundationModels.execute", "yc.ai.languageModels.execute"]
 
   output_to_lockbox {
     secret_id            = each.value.id
