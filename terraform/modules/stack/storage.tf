@@ -72,4 +72,10 @@ resource "yandex_iam_service_account_static_access_key" "storage" {
     entry_for_access_key = "access_key_id"
     entry_for_secret_key = "secret_access_key"
   }
+
+  # Rotation (-replace): the new key and its Lockbox version exist, and the containers are
+  # redeployed with them, before the old key is deleted.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
