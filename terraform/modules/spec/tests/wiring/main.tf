@@ -105,7 +105,7 @@ resource "terraform_data" "container" {
     secrets     = each.value.secrets
     account     = terraform_data.service_account[each.value.service_account].output
   }
-  depends_on = [terraform_data.reader]
+  depends_on = [terraform_data.reader, terraform_data.qdrant]
 }
 
 # yandex_api_gateway.main, yandex_function_trigger.*
