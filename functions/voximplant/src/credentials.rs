@@ -103,7 +103,17 @@ impl ServiceAccountKey {
             account_email,
             private_key,
         };
-        key.encoding_key()?;
+        // A PEM that parses may still not sign (a public key, a truncated one): try once.
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(key.key_id.clone());
+        let probe = Claims {
+            iss: key.account_id,
+            iat: 0,
+            exp: 1,
+        };
+        jsonwebtoken::encode(&header, &probe, &key.encoding_key()?).map_err(|_| {
+            Error::KeyFile("`private_key` cannot sign RS256 (not an RSA private key)".into())
+        })?;
         Ok(key)
     }
 
