@@ -2,7 +2,7 @@
 //! official Node client's request mappers and structures
 //! (voximplant/apiclient-nodejs@281e5c4199b6a7ed9bf3d7c880729306dffe82a3, cited as
 //! `index.ts:line`, `Interfaces.ts:line`, `Structures.ts:line`) and the reference pages at
-//! https://voximplant.com/docs/references/httpapi/ (applications, scenarios, rules).
+//! <https://voximplant.com/docs/references/httpapi/> (applications, scenarios, rules).
 //!
 //! Every method is one [`Client::call`] with a [`Params`] list and a `Deserialize` answer:
 //! the call-list methods (CreateCallList, AppendToCallList, GetCallListDetails, …) are

@@ -1,14 +1,14 @@
 //! The transport: one POST per method, the way the official clients send it, and the
 //! response envelope.
 //!
-//! * **Request.** `POST https://api.voximplant.com/platform_api` with the method name in
+//! * **Request.** `POST <https://api.voximplant.com/platform_api>` with the method name in
 //!   the form field `cmd` and every parameter as a form field; the body is
 //!   `application/x-www-form-urlencoded`, UTF-8 (the Python client:
 //!   voximplant/apiclient-python@5df85174a3e8b0c09ced19867bd097af8233cbfc
 //!   src/voximplant/apiclient/client.py:50-63; the Node client sends the same fields as
 //!   multipart, voximplant/apiclient-nodejs@281e5c4199b6a7ed9bf3d7c880729306dffe82a3
 //!   src/index.ts:568-590). The docs ask for this content type for `scenario_script`
-//!   (https://voximplant.com/docs/references/httpapi/scenarios, AddScenario).
+//!   (<https://voximplant.com/docs/references/httpapi/scenarios>, AddScenario).
 //! * **Auth.** `Authorization: Bearer <RS256 JWT>`, a fresh token per request
 //!   ([`crate::credentials`]).
 //! * **Answer.** Success: a JSON object whose top-level fields are the method's outputs

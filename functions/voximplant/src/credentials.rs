@@ -1,6 +1,6 @@
 //! The service-account key file and the short-lived RS256 JWT made from it.
 //!
-//! Voximplant's guide (https://voximplant.com/docs/guides/managementapi/jwt): "form a JWT
+//! Voximplant's guide (<https://voximplant.com/docs/guides/managementapi/jwt>): "form a JWT
 //! using RS256. The required fields are: kid – key_id to be specified in the header
 //! section; iat – start date … (UNIX timestamp); iss – account_id; exp – end date, up to
 //! iat+3600 seconds." The key file is the JSON the control panel hands out when a

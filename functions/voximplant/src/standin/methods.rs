@@ -3,8 +3,8 @@
 //! (voximplant/apiclient-nodejs@281e5c4199b6a7ed9bf3d7c880729306dffe82a3 src/index.ts, the
 //! line cited at each method); required ones and limits are from the request interface
 //! (src/Interfaces.ts) and the reference pages
-//! (https://voximplant.com/docs/references/httpapi/applications, …/scenarios, …/rules,
-//! and the secrets methods of https://voximplant.com/docs/guides/voxengine/secrets).
+//! (<https://voximplant.com/docs/references/httpapi/applications>, …/scenarios, …/rules,
+//! and the secrets methods of <https://voximplant.com/docs/guides/voxengine/secrets>).
 //! Answers follow the response interfaces and src/Structures.ts.
 
 use std::collections::BTreeMap;

@@ -5,9 +5,9 @@
 //! BindScenario, GetRules, AddRule, SetRuleInfo, GetSecrets, GetSecretValue, AddSecret,
 //! SetSecretInfo, DelSecret — written from the platform's reference (the official Node
 //! client's request mappers and types, voximplant/apiclient-nodejs@281e5c4199b6a7ed9bf3d7c880729306dffe82a3,
-//! and https://voximplant.com/docs/references/httpapi/), not from this crate's client:
+//! and <https://voximplant.com/docs/references/httpapi/>), not from this crate's client:
 //!
-//! * **Auth** like https://voximplant.com/docs/guides/managementapi/jwt: a Bearer RS256
+//! * **Auth** like <https://voximplant.com/docs/guides/managementapi/jwt:> a Bearer RS256
 //!   JWT whose header `kid` is a registered key, signed by that key, with `iss` the
 //!   account id, `iat` not in the future, `exp` after now and at most `iat + 3600`.
 //!   Anything else: error 100 "Authorization failed".
@@ -17,7 +17,7 @@
 //!   number or boolean, both halves of an id-or-name pair, a repeated field, a documented
 //!   limit broken: 101 "Invalid arguments" (an application name off its format: 107
 //!   "Invalid application name"). Codes and messages are those of
-//!   https://voximplant.com/docs/references/httpapi/errors; which code the platform uses
+//!   <https://voximplant.com/docs/references/httpapi/errors;> which code the platform uses
 //!   for a missing object or a duplicate name is not documented, so the stand-in refuses
 //!   those with 101 too. The reason of every refusal is kept in [`StandIn::requests`].
 //! * **State** in memory; a test reads it with [`StandIn::state`] and changes it (drift)
@@ -395,17 +395,17 @@ fn refusal(code: i64, msg: &str, detail: impl Into<String>) -> Refusal {
     }
 }
 
-/// Error 100 (https://voximplant.com/docs/references/httpapi/errors).
+/// Error 100 (<https://voximplant.com/docs/references/httpapi/errors>).
 fn auth_failed(detail: impl Into<String>) -> Refusal {
     refusal(100, "Authorization failed", detail)
 }
 
-/// Error 101 (https://voximplant.com/docs/references/httpapi/errors).
+/// Error 101 (<https://voximplant.com/docs/references/httpapi/errors>).
 pub(crate) fn invalid(detail: impl Into<String>) -> Refusal {
     refusal(101, "Invalid arguments", detail)
 }
 
-/// Error 107 (https://voximplant.com/docs/references/httpapi/errors).
+/// Error 107 (<https://voximplant.com/docs/references/httpapi/errors>).
 pub(crate) fn invalid_application_name(detail: impl Into<String>) -> Refusal {
     refusal(107, "Invalid application name", detail)
 }
@@ -417,7 +417,7 @@ struct Claims {
     exp: serde_json::Value,
 }
 
-/// The JWT rules of https://voximplant.com/docs/guides/managementapi/jwt.
+/// The JWT rules of <https://voximplant.com/docs/guides/managementapi/jwt>.
 fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Refusal> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)
