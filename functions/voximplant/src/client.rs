@@ -1,7 +1,7 @@
 //! The transport: one POST per method, the way the official clients send it, and the
 //! response envelope.
 //!
-//! * **Request.** `POST <https://api.voximplant.com/platform_api>` with the method name in
+//! * **Request.** `POST https://api.voximplant.com/platform_api` with the method name in
 //!   the form field `cmd` and every parameter as a form field; the body is
 //!   `application/x-www-form-urlencoded`, UTF-8 (the Python client:
 //!   voximplant/apiclient-python@5df85174a3e8b0c09ced19867bd097af8233cbfc

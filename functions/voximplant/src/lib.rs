@@ -20,7 +20,7 @@
 //!     "acme",
 //!     std::fs::read_to_string("scenarios/voxengine/sales-assistant.voxengine.js")?,
 //!     SvaSecrets {
-//!         function_url: Secret::new("<https://fn.example.com">),
+//!         function_url: Secret::new("https://fn.example.com"),
 //!         tenant: Secret::new("acme"),
 //!         signing_secret: Secret::new("…"),
 //!         caller_id: Secret::new("+74950000000"),

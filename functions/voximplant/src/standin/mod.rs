@@ -7,7 +7,7 @@
 //! client's request mappers and types, voximplant/apiclient-nodejs@281e5c4199b6a7ed9bf3d7c880729306dffe82a3,
 //! and <https://voximplant.com/docs/references/httpapi/>), not from this crate's client:
 //!
-//! * **Auth** like <https://voximplant.com/docs/guides/managementapi/jwt:> a Bearer RS256
+//! * **Auth** like <https://voximplant.com/docs/guides/managementapi/jwt>: a Bearer RS256
 //!   JWT whose header `kid` is a registered key, signed by that key, with `iss` the
 //!   account id, `iat` not in the future, `exp` after now and at most `iat + 3600`.
 //!   Anything else: error 100 "Authorization failed".
@@ -17,7 +17,7 @@
 //!   number or boolean, both halves of an id-or-name pair, a repeated field, a documented
 //!   limit broken: 101 "Invalid arguments" (an application name off its format: 107
 //!   "Invalid application name"). Codes and messages are those of
-//!   <https://voximplant.com/docs/references/httpapi/errors;> which code the platform uses
+//!   <https://voximplant.com/docs/references/httpapi/errors>; which code the platform uses
 //!   for a missing object or a duplicate name is not documented, so the stand-in refuses
 //!   those with 101 too. The reason of every refusal is kept in [`StandIn::requests`].
 //! * **State** in memory; a test reads it with [`StandIn::state`] and changes it (drift)
