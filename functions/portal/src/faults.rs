@@ -1,7 +1,10 @@
 //! The fault switch: makes `/rest/` requests fail the ways a real portal and the network
-//! between fail, either for the next `n` requests or at random with a fixed seed.
+//! between fail, either for the next `n` requests or at random with a fixed seed, and
+//! makes every request (`/rest/` and `/oauth/token/`) take as long as one to a real
+//! portal does (latency).
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +48,7 @@ struct State {
     next: u32,
     next_fault: Option<Fault>,
     random: Option<(f64, Vec<Fault>, SplitMix64)>,
+    latency: Duration,
 }
 
 /// The fault switch of a portal. It applies to `/rest/…` requests only.
@@ -73,9 +77,20 @@ impl Faults {
             .then(|| (ratio.min(1.0), kinds.to_vec(), SplitMix64(seed)));
     }
 
-    /// Turns every fault off.
+    /// Turns every fault off, and the latency.
     pub fn clear(&self) {
         *self.lock() = State::default();
+    }
+
+    /// From now on every request is answered no sooner than `latency` after it arrived
+    /// (a portal across the internet answers in 50–300 ms); zero turns it off.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// The injected latency.
+    pub fn latency(&self) -> Duration {
+        self.lock().latency
     }
 
     /// The fault for the request arriving now, if any.
