@@ -260,15 +260,22 @@ struct StoredRefreshToken {
 
 #[async_trait]
 impl TokenSink for StoredRefreshToken {
-    async fn current(&self) -> Result<Option<String>, String> {
+    async fn current(&self) -> Result<Option<sva_bitrix::StoredTokens>, String> {
         self.tenants
             .crm_secrets(&self.tenant)
             .await
-            .map(|s| s.refresh_token)
+            .map(|s| {
+                s.refresh_token.map(|refresh_token| sva_bitrix::StoredTokens {
+                    refresh_token,
+                    access_token: None,
+                    expires_at: None,
+                })
+            })
             .map_err(|e| e.to_string())
     }
 
-    async fn rotated(&self, refresh_token: &str) -> Result<(), String> {
+    async fn rotated(&self, tokens: &sva_bitrix::StoredTokens) -> Result<(), String> {
+        let refresh_token = &tokens.refresh_token;
         let current = self
             .tenants
             .crm_secrets(&self.tenant)
