@@ -122,13 +122,9 @@ pub async fn connect_sandbox(
     }
     let config = portal.config();
     let connection = sva_tenants::CrmConnection {
-        portal: url.to_owned(),
-        auth: sva_tenants::CrmAuth::Oauth,
-        webhook_user_id: None,
         client_id: Some(config.client_id.clone()),
         responsible_user_id: Some(1),
-        deal_category_id: None,
-        fields: Default::default(),
+        ..sva_tenants::CrmConnection::new(url, sva_tenants::CrmAuth::Oauth)
     };
     let (_access, refresh) = portal.install_app();
     tenants
@@ -137,7 +133,7 @@ pub async fn connect_sandbox(
             &sva_tenants::CrmSecrets {
                 client_secret: Some(config.client_secret.clone()),
                 refresh_token: Some(refresh),
-                webhook_code: None,
+                ..sva_tenants::CrmSecrets::default()
             },
         )
         .await?;

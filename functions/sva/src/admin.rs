@@ -417,13 +417,8 @@ async fn tenant_async(command: TenantCommand) -> anyhow::Result<()> {
 fn settings_change(args: &SetArgs) -> SettingsChange {
     let crm = args.crm_portal.as_ref().map(|portal| {
         (!portal.is_empty()).then(|| CrmConnection {
-            portal: portal.clone(),
-            auth: CrmAuth::Webhook,
             webhook_user_id: args.crm_webhook_user,
-            client_id: None,
-            responsible_user_id: None,
-            deal_category_id: None,
-            fields: Default::default(),
+            ..CrmConnection::new(portal, CrmAuth::Webhook)
         })
     });
     SettingsChange {
