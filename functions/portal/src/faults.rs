@@ -45,6 +45,7 @@ impl SplitMix64 {
 
 #[derive(Debug, Default)]
 struct State {
+    skip: u32,
     next: u32,
     next_fault: Option<Fault>,
     random: Option<(f64, Vec<Fault>, SplitMix64)>,
@@ -64,7 +65,14 @@ impl Faults {
 
     /// The next `n` REST requests fail with `fault` (before any random fault).
     pub fn fail_next(&self, n: u32, fault: Fault) {
+        self.fail_after(0, n, fault);
+    }
+
+    /// After `skip` more REST requests pass, the `n` following fail with `fault`: one
+    /// chosen request of a known sequence can be failed.
+    pub fn fail_after(&self, skip: u32, n: u32, fault: Fault) {
         let mut s = self.lock();
+        s.skip = skip;
         s.next = n;
         s.next_fault = Some(fault);
     }
@@ -96,6 +104,10 @@ impl Faults {
     /// The fault for the request arriving now, if any.
     pub(crate) fn draw(&self) -> Option<Fault> {
         let mut s = self.lock();
+        if s.next > 0 && s.skip > 0 {
+            s.skip -= 1;
+            return None;
+        }
         if s.next > 0 {
             s.next -= 1;
             return s.next_fault;
@@ -121,6 +133,11 @@ mod tests {
         assert_eq!(f.draw(), Some(Fault::Hang));
         assert_eq!(f.draw(), Some(Fault::Hang));
         assert_eq!(f.draw(), None);
+        f.fail_after(2, 1, Fault::Unavailable);
+        assert_eq!(
+            [f.draw(), f.draw(), f.draw(), f.draw()],
+            [None, None, Some(Fault::Unavailable), None]
+        );
         f.fail_randomly(1.0, &[Fault::Unavailable], 7);
         assert_eq!(f.draw(), Some(Fault::Unavailable));
         f.clear();

@@ -277,14 +277,10 @@ fn check_crm(crm: &CrmConnection, allowed_hosts: &[String]) -> Result<(), Settin
             crm.portal
         ));
     }
-    match crm.auth {
-        CrmAuth::Webhook if crm.webhook_user_id.is_none() => {
-            return invalid("a webhook connection needs `webhook_user_id`".into());
-        }
-        CrmAuth::Oauth if crm.client_id.is_none() => {
-            return invalid("an OAuth connection needs `client_id`".into());
-        }
-        _ => {}
+    // An OAuth connection may come before its `client_id`: a local application shows
+    // its id only once saved, which is when the portal installs it.
+    if crm.auth == CrmAuth::Webhook && crm.webhook_user_id.is_none() {
+        return invalid("a webhook connection needs `webhook_user_id`".into());
     }
     for (slot, field) in &crm.fields {
         if !field.starts_with("UF_CRM_") {
@@ -501,11 +497,6 @@ mod tests {
                 json!({"crm": {"portal": "https://acme.bitrix24.ru/rest/1/x/", "auth": "webhook", "webhook_user_id": 1}}),
                 "invalid_value",
                 "address only",
-            ),
-            (
-                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "oauth"}}),
-                "invalid_value",
-                "client_id",
             ),
             (
                 json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook"}}),
