@@ -31,6 +31,11 @@ pub struct ApiArgs {
 }
 
 impl ApiArgs {
+    /// The admin API's address.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     pub(crate) fn client(&self) -> anyhow::Result<AdminClient> {
         let key = match &self.key {
             Some(key) => key.clone(),
