@@ -209,16 +209,30 @@ mod tests {
             )
             .add("mode", "crm.settings.mode.get", &json!({}));
         let form = batch.form();
+        let keys: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
-            form,
-            [
-                ("halt".to_owned(), "0".to_owned()),
-                ("cmd[find]".to_owned(), "crm.duplicate.findbycomm?type=PHONE&values%5B0%5D=%2B79161234567&values%5B1%5D=8%20%28916%29%20123-45-67".to_owned()),
-                ("cmd[deal]".to_owned(), "crm.deal.list?filter%5BCLOSED%5D=N&filter%5BCONTACT_ID%5D=%24result%5Bfind%5D%5BCONTACT%5D%5B0%5D&start=-1".to_owned()),
-                ("cmd[mode]".to_owned(), "crm.settings.mode.get".to_owned()),
-            ],
+            keys,
+            ["halt", "cmd[find]", "cmd[deal]", "cmd[mode]"],
             "in the order they were added"
         );
+        assert_eq!(
+            form[1].1,
+            "crm.duplicate.findbycomm?type=PHONE&values%5B0%5D=%2B79161234567&values%5B1%5D=8%20%28916%29%20123-45-67"
+        );
+        // A command's own parameters keep the order of its JSON object, whatever that is.
+        let (method, query) = form[2].1.split_once('?').unwrap();
+        assert_eq!(method, "crm.deal.list");
+        let mut pairs: Vec<&str> = query.split('&').collect();
+        pairs.sort_unstable();
+        assert_eq!(
+            pairs,
+            [
+                "filter%5BCLOSED%5D=N",
+                "filter%5BCONTACT_ID%5D=%24result%5Bfind%5D%5BCONTACT%5D%5B0%5D",
+                "start=-1",
+            ]
+        );
+        assert_eq!(form[3].1, "crm.settings.mode.get");
     }
 
     #[test]

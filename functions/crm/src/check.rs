@@ -146,9 +146,10 @@ pub async fn problems(
     let mut out = Vec::new();
     fields(&reply, crm, classic, &mut out)?;
     lists(&reply, crm, &stages, &mut out)?;
-    if !users.is_empty() {
-        let active: BTreeSet<u64> = reply
-            .take("users")?
+    // Without the `user` scope nobody's activity can be asked: not a problem of the
+    // settings.
+    if let Ok(rows) = reply.take("users") {
+        let active: BTreeSet<u64> = rows
             .as_array()
             .map(|rows| {
                 rows.iter()

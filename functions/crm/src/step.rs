@@ -166,8 +166,7 @@ impl<'a> Step<'a> {
         let found = matching::find(self.client(), phones).await?;
         let known = matching::look(self.client(), &found, &routing.candidates()).await?;
         let decision = matching::decide(&known, self.simple);
-        let creates = decision.attach.is_none();
-        let turn = if creates && routing.needs_turn(decision.own_manager, &known.active) {
+        let turn = if routing.needs_turn(decision.own_manager, &known.active) {
             Some(self.rotation.turn(&self.record.tenant).await)
         } else {
             None
@@ -349,7 +348,9 @@ impl<'a> Step<'a> {
                 .client()
                 .call(
                     "crm.timeline.comment.list",
-                    json!({ "filter": { "ENTITY_ID": owner_id, "ENTITY_TYPE": owner_type }, "select": ["ID", "COMMENT"] }),
+                    // The newest first: a record the call was attached to may have pages
+                    // of older comments.
+                    json!({ "filter": { "ENTITY_ID": owner_id, "ENTITY_TYPE": owner_type }, "select": ["ID", "COMMENT"], "order": { "ID": "DESC" } }),
                     Safe,
                 )
                 .await?;
@@ -398,6 +399,7 @@ impl<'a> Step<'a> {
                     json!({
                         "filter": { "OWNER_TYPE_ID": owner_type_id, "OWNER_ID": owner_id, "PROVIDER_ID": "CRM_TODO" },
                         "select": ["ID", "DESCRIPTION"],
+                        "order": { "ID": "DESC" },
                     }),
                     Safe,
                 )

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 use sva_crm::{Connections, Outbox, OutboxConfig, Processed};
-use sva_portal::{Fault, PortalConfig};
+use sva_portal::Fault;
 use sva_tenants::{CrmAuth, CrmSecrets};
 
 #[tokio::test]
@@ -761,49 +761,4 @@ async fn what_the_portal_refuses_never_costs_the_lead() {
         leads[0]
     );
     assert_eq!(result["progress"]["todo_ids"].as_array().unwrap().len(), 1);
-}
-
-#[tokio::test]
-async fn a_portal_in_the_simple_crm_mode_gets_a_contact_named_by_the_number_and_a_deal() {
-    let rig = rig_with(
-        CrmAuth::Webhook,
-        PortalConfig {
-            simple_crm: true,
-            ..fast_portal()
-        },
-        |_, _| {},
-    )
-    .await;
-    record_call(
-        &rig.store,
-        "s-1",
-        "+79160000008",
-        json!({ "slots": { "name": null } }),
-    )
-    .await;
-    drain(&rig.outbox, &rig.store).await;
-    assert!(rig.portal.leads().is_empty(), "{:#?}", rig.portal.leads());
-    let deals = rig.portal.deals();
-    assert_eq!(deals.len(), 1);
-    let contacts = rig.portal.contacts();
-    assert_eq!(contacts.len(), 1);
-    assert_eq!(
-        contacts[0]["NAME"], "+79160000008",
-        "no «Клиент» placeholder"
-    );
-    assert!(
-        deals[0]["CONTACT_IDS"]
-            .to_string()
-            .contains(contacts[0]["ID"].as_str().unwrap())
-    );
-    assert_eq!(deals[0]["ORIGIN_ID"], "s-1");
-    // The same caller again: the deal is open, the call goes onto it.
-    record_call(&rig.store, "s-2", "+79160000008", json!({})).await;
-    drain(&rig.outbox, &rig.store).await;
-    assert_eq!(rig.portal.deals().len(), 1);
-    assert_eq!(rig.portal.contacts().len(), 1);
-    assert_eq!(
-        crm_result(&rig.store, "s-2").await["progress"]["rule"],
-        "open_deal"
-    );
 }

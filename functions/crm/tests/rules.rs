@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use sva_portal::{Entity, UserFieldType};
+use sva_portal::{Entity, PortalConfig, UserFieldType};
 use sva_tenants::{CrmAuth, OutcomeKind, OutcomeStatus, Utm};
 
 /// Runs one call from `number` and returns its result's progress.
@@ -17,7 +17,7 @@ async fn call(rig: &Rig, id: &str, number: &str, extra: Value) -> Value {
 }
 
 #[tokio::test]
-async fn row_1_a_new_caller_becomes_a_lead_alone() {
+async fn row_5_a_new_caller_becomes_a_lead_alone() {
     let rig = rig(CrmAuth::Oauth).await;
     let p = call(&rig, "n-1", "+79160001001", json!({})).await;
     assert_eq!(p["rule"], "new_lead");
@@ -84,7 +84,7 @@ async fn row_2_an_open_lead_of_a_manager_keeps_its_manager_and_gets_the_todo() {
 }
 
 #[tokio::test]
-async fn row_3_a_customer_with_an_open_deal_gets_the_call_on_it() {
+async fn row_1_a_contact_with_an_open_deal_gets_the_call_on_it() {
     let rig = rig(CrmAuth::Oauth).await;
     let contact = rig
         .portal
@@ -144,7 +144,7 @@ async fn row_3_a_customer_with_an_open_deal_gets_the_call_on_it() {
 }
 
 #[tokio::test]
-async fn row_4_a_known_contact_without_an_open_deal_gets_a_deal_for_their_manager() {
+async fn row_3_a_known_contact_without_an_open_deal_gets_a_deal_for_their_manager() {
     let rig = rig(CrmAuth::Oauth).await;
     let contact = rig
         .portal
@@ -168,7 +168,7 @@ async fn row_4_a_known_contact_without_an_open_deal_gets_a_deal_for_their_manage
 }
 
 #[tokio::test]
-async fn row_4_a_dismissed_manager_hands_over_to_the_rotation_in_turn_then_the_default() {
+async fn routing_a_dismissed_manager_hands_over_to_the_rotation_in_turn_then_the_default() {
     let rig = rig_with(CrmAuth::Oauth, fast_portal(), |crm, portal| {
         crm.rotation = vec![11, 12, 13];
         portal.set_user_active(7, false);
@@ -204,7 +204,7 @@ async fn row_4_a_dismissed_manager_hands_over_to_the_rotation_in_turn_then_the_d
 }
 
 #[tokio::test]
-async fn row_5_a_company_with_an_open_deal_gets_the_call_on_it() {
+async fn row_1_a_company_with_an_open_deal_gets_the_call_on_it() {
     let rig = rig(CrmAuth::Oauth).await;
     let company = rig
         .portal
@@ -228,7 +228,7 @@ async fn row_5_a_company_with_an_open_deal_gets_the_call_on_it() {
 }
 
 #[tokio::test]
-async fn row_6_a_known_company_without_an_open_deal_gets_a_deal() {
+async fn row_4_a_known_company_without_an_open_deal_gets_a_deal() {
     let rig = rig(CrmAuth::Oauth).await;
     let company = rig
         .portal
@@ -243,7 +243,7 @@ async fn row_6_a_known_company_without_an_open_deal_gets_a_deal() {
 }
 
 #[tokio::test]
-async fn row_7_a_closed_lead_does_not_take_the_call_a_new_lead_does() {
+async fn row_5_a_closed_lead_does_not_take_the_call_a_new_lead_does() {
     let rig = rig(CrmAuth::Oauth).await;
     let junk = rig.portal.seed_lead(
         json!({"TITLE": "Отказ", "STATUS_ID": "JUNK", "PHONE": [{"VALUE": "+79160001012"}]}),
@@ -383,4 +383,49 @@ async fn custom_fields_go_in_their_type_and_one_deleted_later_is_reported() {
         .find(|l| l["ORIGIN_ID"] == "u-2")
         .unwrap();
     assert!(lead["COMMENTS"].as_str().unwrap().contains("оценка 85"));
+}
+
+#[tokio::test]
+async fn row_6_a_new_caller_on_a_simple_crm_portal_gets_a_contact_named_by_the_number_and_a_deal() {
+    let rig = rig_with(
+        CrmAuth::Webhook,
+        PortalConfig {
+            simple_crm: true,
+            ..fast_portal()
+        },
+        |_, _| {},
+    )
+    .await;
+    record_call(
+        &rig.store,
+        "s-1",
+        "+79160000008",
+        json!({ "slots": { "name": null } }),
+    )
+    .await;
+    drain(&rig.outbox, &rig.store).await;
+    assert!(rig.portal.leads().is_empty(), "{:#?}", rig.portal.leads());
+    let deals = rig.portal.deals();
+    assert_eq!(deals.len(), 1);
+    let contacts = rig.portal.contacts();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(
+        contacts[0]["NAME"], "+79160000008",
+        "no «Клиент» placeholder"
+    );
+    assert!(
+        deals[0]["CONTACT_IDS"]
+            .to_string()
+            .contains(contacts[0]["ID"].as_str().unwrap())
+    );
+    assert_eq!(deals[0]["ORIGIN_ID"], "s-1");
+    // The same caller again: the deal is open, the call goes onto it.
+    record_call(&rig.store, "s-2", "+79160000008", json!({})).await;
+    drain(&rig.outbox, &rig.store).await;
+    assert_eq!(rig.portal.deals().len(), 1);
+    assert_eq!(rig.portal.contacts().len(), 1);
+    assert_eq!(
+        crm_result(&rig.store, "s-2").await["progress"]["rule"],
+        "open_deal"
+    );
 }
