@@ -26,6 +26,15 @@ pub struct StoredDirectory {
     ttl: Duration,
     artifacts: Option<PathBuf>,
     cache: Mutex<LruCache<String, Cached>>,
+    default: Option<DefaultScenario>,
+}
+
+/// The module a tenant runs until it activates one of its own (the deployment's
+/// default scenario, shipped in the dialog function's image).
+struct DefaultScenario {
+    /// Its version: the sha256 of its bytes, as if it had been uploaded.
+    version: String,
+    wasm: bytes::Bytes,
 }
 
 /// A tenant as read at an instant (`None`: it did not exist then).
@@ -40,7 +49,19 @@ impl StoredDirectory {
             ttl: DEFAULT_TENANT_TTL,
             artifacts: None,
             cache: Mutex::new(LruCache::new(TENANT_CACHE_CAPACITY)),
+            default: None,
         }
+    }
+
+    /// Serves `wasm` to every tenant that has no active version of its own, so a new
+    /// tenant takes calls at once. Its version is its content hash, as an upload of the
+    /// same bytes would have; it is validated when first stepped, like any module.
+    pub fn with_default_scenario(mut self, wasm: Vec<u8>) -> StoredDirectory {
+        self.default = Some(DefaultScenario {
+            version: sva_tenants::module_version(&wasm),
+            wasm: bytes::Bytes::from(wasm),
+        });
+        self
     }
 
     /// How long settings are cached (an activation reaches new calls within it).
@@ -95,6 +116,11 @@ impl StoredDirectory {
             .await
             .map_err(|e| e.to_string())?;
         let mut tenant = Tenant::from_settings(settings, &secret);
+        if tenant.routing.active.is_none()
+            && let Some(default) = &self.default
+        {
+            tenant.routing = sva_tenants::ScenarioRouting::only(&default.version);
+        }
         tenant.previous_secrets = previous
             .into_iter()
             .map(|p| (p.secret.into_bytes(), p.valid_until))
@@ -134,12 +160,16 @@ impl TenantDirectory for StoredDirectory {
         if let Some(loaded) = self.sandbox.cached(&key) {
             return Ok(Arc::new(WasmScenario::new(self.sandbox.clone(), loaded)));
         }
-        let wasm = self
-            .tenants
-            .module(id, version)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("tenant {id} has no scenario version {version}"))?;
+        let shipped = self.default.as_ref().filter(|d| d.version == version);
+        let wasm = match shipped {
+            Some(default) => default.wasm.clone(),
+            None => self
+                .tenants
+                .module(id, version)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("tenant {id} has no scenario version {version}"))?,
+        };
         // The artifact the admin function precompiled at upload for this engine, if
         // any: mapping it is what keeps a cold start from compiling.
         let stored_artifact = match &self.artifacts {
