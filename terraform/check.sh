@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Offline checks of terraform/: formatting, the environments' sameness, `terraform test` of
+# Offline checks of terraform/: formatting, the environments' settings, `terraform test` of
 # every provider-free module, and checkov. Needs python3 (with venv) and, the first time,
 # PyPI; nothing else (the Yandex provider is never downloaded).
 #
@@ -95,15 +95,28 @@ if "$TERRAFORM" fmt -check -recursive -diff -no-color .; then pass; else
   fail
 fi
 
-# --- 2. environments differ only in the state key and their tfvars -------------------
-say "diff envs/dev envs/prod (main.tf, variables.tf, outputs.tf: only the state key may differ)"
+# --- 2. every environment is settings for the one root module -------------------------
+# envs/<env>/backend.hcl names the state key sva/<env>.tfstate, envs/<env>/terraform.tfvars
+# says environment = "<env>" and sets only variables root/variables.tf declares.
+say "envs/*: backend.hcl and terraform.tfvars fit root/"
 envs_ok=1
-for f in main.tf variables.tf outputs.tf; do
-  if ! diff <(sed 's|sva/dev.tfstate|sva/ENV.tfstate|' "envs/dev/$f") \
-    <(sed 's|sva/prod.tfstate|sva/ENV.tfstate|' "envs/prod/$f"); then
-    echo "check.sh: envs/dev/$f and envs/prod/$f drifted apart" >&2
+declared=$(sed -n 's/^variable "\([a-z_0-9]*\)".*/\1/p' root/variables.tf)
+for dir in envs/*/; do
+  env=$(basename "$dir")
+  if ! grep -qx "key = \"sva/$env.tfstate\"" "$dir/backend.hcl" 2>/dev/null; then
+    echo "check.sh: $dir/backend.hcl must say key = \"sva/$env.tfstate\"" >&2
     envs_ok=0
   fi
+  if ! grep -Eq "^environment[[:space:]]*=[[:space:]]*\"$env\"" "$dir/terraform.tfvars" 2>/dev/null; then
+    echo "check.sh: $dir/terraform.tfvars must say environment = \"$env\"" >&2
+    envs_ok=0
+  fi
+  for name in $(sed -n 's/^\([a-z_0-9]*\)[[:space:]]*=.*/\1/p' "$dir/terraform.tfvars"); do
+    if ! grep -qx "$name" <<<"$declared"; then
+      echo "check.sh: $dir/terraform.tfvars sets $name, which root/variables.tf does not declare" >&2
+      envs_ok=0
+    fi
+  done
 done
 if [ "$envs_ok" -eq 1 ]; then pass; else fail; fi
 

@@ -3,58 +3,13 @@
 //! Yandex Object Storage in the cloud. Tenants, modules, call records and the CRM outbox
 //! all go through `aws-sdk-s3`.
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder as ConnBuilder;
-use s3s::auth::SimpleAuth;
-use s3s::service::S3ServiceBuilder;
-use std::sync::Arc;
-use sva_kit::config::{S3Config, S3Credentials, Secret};
-use sva_kit::storage::{DynStore, S3Store};
+use sva_kit::storage::test_server::S3TestServer;
 use sva_local::LocalStack;
-
-const ACCESS_KEY: &str = "AKIDSVAE2E";
-const SECRET_KEY: &str = "sva-e2e-secret-key";
-const BUCKET: &str = "sva-e2e";
 
 #[tokio::test]
 async fn a_call_over_s3_leaves_its_record_and_outbox_entry_in_the_bucket() {
-    // The S3 server.
-    let root = tempfile::tempdir().unwrap();
-    let mut builder = S3ServiceBuilder::new(s3s_fs::FileSystem::new(root.path()).unwrap());
-    builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-    let service = builder.build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let service = service.clone();
-            tokio::spawn(async move {
-                let _ = ConnBuilder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(socket), service)
-                    .await;
-            });
-        }
-    });
-
-    let config = S3Config {
-        bucket: BUCKET.into(),
-        endpoint: Some(endpoint),
-        region: "ru-central1".into(),
-        force_path_style: true,
-        credentials: Some(S3Credentials {
-            access_key_id: ACCESS_KEY.into(),
-            secret_access_key: Secret::new(SECRET_KEY),
-        }),
-        conditional_put: true,
-    };
-    let s3 = S3Store::from_config(&config).await.unwrap();
-    s3.client()
-        .create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .unwrap();
-    let store: DynStore = Arc::new(s3);
+    let s3 = S3TestServer::start().await;
+    let store = s3.store.clone();
 
     // The stack over the bucket (its directory keeps only precompiled artifacts).
     let dir = tempfile::tempdir().unwrap();
@@ -139,5 +94,4 @@ async fn a_call_over_s3_leaves_its_record_and_outbox_entry_in_the_bucket() {
         admin.scenarios("demo").await.unwrap().routing.active,
         Some(version)
     );
-    server.abort();
 }

@@ -5,7 +5,10 @@
 //! Besides the kit's `SVA_*` variables (`docs/runbook.md`) it reads `SVA_TOKEN_KEY` (the
 //! service key that signs state tokens; required), `SVA_TURN_DEADLINE_MS` (default
 //! 1200), `SVA_ARTIFACT_DIR` (precompiled modules; default `/tmp/sva-artifacts`),
-//! `SVA_WARM_TENANTS` (comma-separated tenants whose scenarios load at start), and for
+//! `SVA_WARM_TENANTS` (comma-separated tenants whose scenarios load at start),
+//! `SVA_DEFAULT_SCENARIO` (a module file every tenant without an active version of its
+//! own runs: the image ships the default scenario at
+//! `/opt/sva/scenarios/sales_qualification.wasm`), and for
 //! pricing calls `SVA_PRICE_TABLE` (a price table file replacing the shipped one),
 //! `SVA_TTS_BILLING` (`v1` per character, or `v3` per request), `SVA_MEMORY_MB` and
 //! `SVA_VCPU` (the container's size, as deployed). The caller is looked up in the
@@ -38,9 +41,13 @@ async fn main() -> anyhow::Result<()> {
         std::env::var("SVA_ARTIFACT_DIR").unwrap_or_else(|_| "/tmp/sva-artifacts".into());
     let store = sva_kit::storage::open(&config.storage).await?;
     let sandbox = Arc::new(Sandbox::new(SandboxConfig::default())?);
-    let directory = Arc::new(
-        StoredDirectory::new(TenantStore::new(store.clone()), sandbox).with_artifacts(artifacts),
-    );
+    let mut directory =
+        StoredDirectory::new(TenantStore::new(store.clone()), sandbox).with_artifacts(artifacts);
+    if let Ok(path) = std::env::var("SVA_DEFAULT_SCENARIO") {
+        let wasm = std::fs::read(&path).with_context(|| format!("SVA_DEFAULT_SCENARIO {path}"))?;
+        directory = directory.with_default_scenario(wasm);
+    }
+    let directory = Arc::new(directory);
     for tenant in std::env::var("SVA_WARM_TENANTS")
         .unwrap_or_default()
         .split(',')

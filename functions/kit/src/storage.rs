@@ -18,6 +18,8 @@ mod local;
 #[cfg(feature = "s3")]
 mod s3;
 mod scoped;
+#[cfg(feature = "s3-test-server")]
+pub mod test_server;
 
 use std::sync::Arc;
 

@@ -10,18 +10,9 @@ use std::any::Any;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder as ConnBuilder;
-use s3s::auth::SimpleAuth;
-use s3s::service::S3ServiceBuilder;
-use sva_kit::config::{S3Config, S3Credentials, Secret};
+use sva_kit::config::{S3Credentials, Secret};
+use sva_kit::storage::test_server::{ACCESS_KEY, BUCKET, S3TestServer};
 use sva_kit::storage::{DynStore, LocalDir, ObjectStore, S3Store, Scoped, StorageError};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
-
-const ACCESS_KEY: &str = "AKIDSVATEST";
-const SECRET_KEY: &str = "sva-test-secret-key";
-const BUCKET: &str = "sva-test";
 /// Small pages, so that listing more than a handful of keys takes several requests.
 const PAGE_SIZE: i32 = 5;
 
@@ -29,15 +20,6 @@ const PAGE_SIZE: i32 = 5;
 struct Harness {
     store: DynStore,
     _guards: Vec<Box<dyn Any + Send>>,
-}
-
-/// Stops the in-process S3 server when dropped.
-struct ServerTask(JoinHandle<()>);
-
-impl Drop for ServerTask {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 fn local() -> Harness {
@@ -48,64 +30,17 @@ fn local() -> Harness {
     }
 }
 
-/// Starts s3s-fs on a free loopback port; returns its endpoint and guards.
-async fn start_s3_server() -> (String, Vec<Box<dyn Any + Send>>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let fs = s3s_fs::FileSystem::new(dir.path()).expect("s3s-fs root");
-    let mut builder = S3ServiceBuilder::new(fs);
-    builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-    let service = builder.build();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                continue;
-            };
-            let service = service.clone();
-            tokio::spawn(async move {
-                let _ = ConnBuilder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(socket), service)
-                    .await;
-            });
-        }
-    });
-    (
-        format!("http://{addr}"),
-        vec![Box::new(ServerTask(task)), Box::new(dir)],
-    )
-}
-
-fn s3_config(endpoint: &str) -> S3Config {
-    S3Config {
-        bucket: BUCKET.into(),
-        endpoint: Some(endpoint.to_owned()),
-        region: "us-east-1".into(),
-        force_path_style: true,
-        credentials: Some(S3Credentials {
-            access_key_id: ACCESS_KEY.into(),
-            secret_access_key: Secret::new(SECRET_KEY),
-        }),
-        conditional_put: true,
-    }
-}
-
+/// A store over the bucket of a fresh in-process S3 server (`sva_kit::storage::
+/// test_server`), in small pages.
 async fn s3_store(conditional_put: bool) -> (S3Store, Vec<Box<dyn Any + Send>>) {
-    let (endpoint, guards) = start_s3_server().await;
-    let mut config = s3_config(&endpoint);
+    let server = S3TestServer::start().await;
+    let mut config = server.config();
     config.conditional_put = conditional_put;
     let store = S3Store::from_config(&config)
         .await
         .expect("s3 store")
         .with_page_size(PAGE_SIZE);
-    store
-        .client()
-        .create_bucket()
-        .bucket(BUCKET)
-        .send()
-        .await
-        .expect("create bucket");
-    (store, guards)
+    (store, vec![Box::new(server)])
 }
 
 async fn s3() -> Harness {
@@ -340,8 +275,8 @@ async fn s3_head_then_put_fallback() {
 
 #[tokio::test]
 async fn s3_wrong_credentials_fail_cleanly() {
-    let (endpoint, _guards) = start_s3_server().await;
-    let mut config = s3_config(&endpoint);
+    let server = S3TestServer::start().await;
+    let mut config = server.config();
     config.credentials = Some(S3Credentials {
         access_key_id: ACCESS_KEY.into(),
         secret_access_key: Secret::new("wrong"),
@@ -480,8 +415,8 @@ async fn open_builds_the_configured_store() {
     store.put("x", b("1")).await.unwrap();
     assert!(dir.path().join("x").is_file());
 
-    let (endpoint, _guards) = start_s3_server().await;
-    let store = sva_kit::storage::open(&sva_kit::config::StorageConfig::S3(s3_config(&endpoint)))
+    let server = S3TestServer::start().await;
+    let store = sva_kit::storage::open(&sva_kit::config::StorageConfig::S3(server.config()))
         .await
         .unwrap();
     store.put("x", b("1")).await.unwrap();

@@ -10,6 +10,7 @@
 mod admin;
 mod call;
 mod crm;
+mod deploy;
 mod dev;
 mod kb;
 mod load;
@@ -57,6 +58,9 @@ enum Command {
     /// The knowledge base: upload sources, search as the assistant does, unanswered questions.
     #[command(subcommand)]
     Kb(kb::Command),
+    /// Deployment: the tenant's Voximplant application (scenario, rule, secrets).
+    #[command(subcommand)]
+    Deploy(deploy::Command),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Crm(command) => crm::run(command),
         Command::Kb(command) => kb::run(command),
+        Command::Deploy(command) => deploy::run(command),
     };
     match result {
         Ok(code) => code,

@@ -217,3 +217,91 @@ fn nlu_extract_refuses_a_bad_now() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--now"), "{}", text(&out.stderr));
 }
+
+/// `sva deploy voximplant` against the Voximplant Management API's stand-in: the first
+/// run creates the application, scenario, rule and secrets; the second changes nothing;
+/// no secret is ever printed.
+#[test]
+fn deploy_voximplant_creates_then_changes_nothing() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let standin = runtime
+        .block_on(sva_voximplant::standin::StandIn::start())
+        .expect("the stand-in starts");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("voximplant-key.json");
+    std::fs::write(
+        &key,
+        sva_voximplant::standin::TestKey::primary().key_file_json(),
+    )
+    .unwrap();
+    let deploy = || {
+        Command::new(env!("CARGO_BIN_EXE_sva"))
+            .args(["deploy", "voximplant"])
+            .current_dir(workspace())
+            .env("VOXIMPLANT_KEY", &key)
+            .env("VOXIMPLANT_API_URL", standin.base_url())
+            .env("SVA_TENANT", "acme")
+            .env("SVA_FUNCTION_URL", "https://d5d.apigw.yandexcloud.net/")
+            .env("SVA_SIGNING_SECRET", "signing-secret-never-printed")
+            .env("SVA_CALLER_ID", "+74950000000")
+            .env_remove("SVA_FALLBACK_NUMBER")
+            .output()
+            .expect("sva runs")
+    };
+    let first = deploy();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let said = text(&first.stdout);
+    assert!(said.contains("created"), "{said}");
+    assert!(!said.contains("signing-secret-never-printed"), "{said}");
+    let state = standin.state();
+    let application = state
+        .applications
+        .iter()
+        .find(|a| a.name.starts_with("sva-acme"))
+        .expect("the application");
+    let stored = state
+        .secret(application.id, "SVA_SIGNING_SECRET")
+        .expect("the signing secret");
+    assert_eq!(stored.value.expose(), "signing-secret-never-printed");
+    assert_eq!(
+        state
+            .secret(application.id, "SVA_FUNCTION_URL")
+            .map(|s| s.value.expose().to_owned()),
+        Some("https://d5d.apigw.yandexcloud.net".to_owned()),
+        "stored without the trailing slash"
+    );
+
+    standin.clear_requests();
+    let second = deploy();
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(
+        standin.requests().iter().all(|r| !r.is_write()),
+        "a second run writes nothing: {:?}",
+        standin.requests()
+    );
+    assert!(
+        !text(&second.stdout).contains("created"),
+        "{}",
+        text(&second.stdout)
+    );
+
+    // A caller id that is not a number is refused before anything is sent.
+    standin.clear_requests();
+    let refused = Command::new(env!("CARGO_BIN_EXE_sva"))
+        .args(["deploy", "voximplant", "--caller-id", "84950000000"])
+        .current_dir(workspace())
+        .env("VOXIMPLANT_KEY", &key)
+        .env("VOXIMPLANT_API_URL", standin.base_url())
+        .env("SVA_TENANT", "acme")
+        .env("SVA_FUNCTION_URL", "https://d5d.apigw.yandexcloud.net")
+        .env("SVA_SIGNING_SECRET", "x")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("E.164"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(standin.requests().is_empty());
+}

@@ -1,6 +1,6 @@
 # Set in terraform.tfvars (this environment's settings) and images.auto.tfvars.json
 # (written by the deploy step after make push). Descriptions of the rest:
-# ../../modules/stack/variables.tf.
+# ../modules/stack/variables.tf.
 
 variable "cloud_id" {
   description = "Yandex Cloud id (yc config get cloud-id)."

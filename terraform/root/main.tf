@@ -1,9 +1,13 @@
-# Environment root: the state's place, the provider, and the stack with this environment's
-# settings (terraform.tfvars). envs/dev and envs/prod differ only in the state key and
-# terraform.tfvars (terraform/check.sh checks that).
+# The root module every environment applies: the provider, the state's place and the stack.
+# An environment is a folder of settings, not a copy of this: envs/<env>/backend.hcl (the
+# state key), envs/<env>/terraform.tfvars (sizes, levels) and, after a push,
+# envs/<env>/images.tfvars.json (the images' digests). `make deploy ENV=dev` runs it, with
+# TF_DATA_DIR=.terraform-<env> so environments never share an init:
 #
-#   terraform init -backend-config="bucket=<state bucket>"   # terraform/README.md, step 3
-#   terraform apply
+#   TF_DATA_DIR=.terraform-dev terraform -chdir=terraform/root init \
+#     -backend-config=../envs/dev/backend.hcl -backend-config="bucket=<state bucket>"
+#   TF_DATA_DIR=.terraform-dev terraform -chdir=terraform/root apply \
+#     -var-file=../envs/dev/terraform.tfvars -var-file=../envs/dev/images.tfvars.json
 
 terraform {
   required_version = ">= 1.10" # use_lockfile
@@ -18,8 +22,8 @@ terraform {
   # State in Object Storage (the bucket made by terraform/bootstrap), locked with a lock
   # object (If-None-Match). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the
   # state account's key, from Lockbox (README).
+  # The key (sva/<env>.tfstate) and the bucket come from -backend-config.
   backend "s3" {
-    key    = "sva/prod.tfstate"
     region = "ru-central1"
     endpoints = {
       s3 = "https://storage.yandexcloud.net"
@@ -40,7 +44,7 @@ provider "yandex" {
 }
 
 module "stack" {
-  source = "../../modules/stack"
+  source = "../modules/stack"
 
   environment          = var.environment
   folder_id            = var.folder_id

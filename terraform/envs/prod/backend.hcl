@@ -1,0 +1,3 @@
+# The prod environment's state: its key in the state bucket (terraform/bootstrap made the
+# bucket; its name is passed as -backend-config="bucket=…" by make deploy).
+key = "sva/prod.tfstate"
