@@ -1,13 +1,14 @@
 //! Who is calling, at the start of a call: the name, the open deal and the manager who
-//! still works there, in one request with the stored access token — within the call's
-//! 400 ms with a portal's latency.
+//! still works there, in one request with the stored access token: one round trip to
+//! the portal, which is what keeps it within the call's 400 ms (timed by
+//! `benches/lookup.rs`, not here: a timed test measures the machine).
 
 mod common;
 
 use common::*;
 use serde_json::json;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use sva_crm::{Connections, Customers};
 use sva_tenants::{CrmAuth, CrmSecrets};
 
@@ -39,7 +40,7 @@ fn customers(rig: &Rig) -> Customers {
 }
 
 #[tokio::test]
-async fn the_caller_is_known_by_name_open_deal_and_manager_in_one_request_within_400_ms() {
+async fn the_caller_is_known_by_name_open_deal_and_manager_in_one_request() {
     let rig = warm_rig().await;
     let contact = rig.portal.seed_contact(json!({
         "NAME": "Иван",
@@ -55,19 +56,16 @@ async fn the_caller_is_known_by_name_open_deal_and_manager_in_one_request_within
     rig.portal.faults().set_latency(Duration::from_millis(120));
     let customers = customers(&rig);
     let before = rig.portal.stats().requests;
-    let started = Instant::now();
     let profile = customers
         .lookup("acme", "+79167654321")
         .await
         .expect("a known contact");
-    let took = started.elapsed();
     assert_eq!(rig.portal.stats().requests, before + 1, "one request");
     assert_eq!(
         rig.tenants.crm_secrets("acme").await.unwrap(),
         secrets,
         "no refresh: the stored access token was used"
     );
-    assert!(took < Duration::from_millis(400), "{took:?}");
     assert_eq!(profile.name.as_deref(), Some("Иван"));
     assert_eq!(profile.deal.as_deref(), Some("Поставка стеллажей"));
     assert_eq!(profile.manager_phone.as_deref(), Some("+74955550007"));
