@@ -1,7 +1,7 @@
 //! Actions: what a scenario asks the host and the telephony to do.
 
-use crate::Qualification;
 use crate::tagged::TaggedVisitor;
+use crate::{LlmRequest, Qualification};
 use serde::{Deserialize, Serialize};
 
 /// One action, tagged by `type` on the wire.
@@ -30,6 +30,9 @@ pub enum Action {
     /// Ask the host for knowledge; the host answers with a `retrieve_result` event in the
     /// same turn. A directive.
     Retrieve(RetrieveRequest),
+    /// Ask the host's language model; the host answers with an `llm_result` event in the
+    /// same turn. A directive, for modules given the `llm` capability.
+    Llm(LlmRequest),
     /// Replace the call's qualification record (slots, score, outcome).
     Qualification(Qualification),
     /// Book a call back to the customer.
@@ -124,6 +127,16 @@ pub enum Directive {
     Hangup,
     /// [`Action::Retrieve`]: the host steps the scenario again with the result.
     Retrieve,
+    /// [`Action::Llm`]: the host steps the scenario again with the result.
+    Llm,
+}
+
+impl Directive {
+    /// Whether it is a request the host answers within the turn (`retrieve`, `llm`)
+    /// rather than the end of the turn (`listen`, `transfer`, `hangup`).
+    pub fn is_request(self) -> bool {
+        matches!(self, Directive::Retrieve | Directive::Llm)
+    }
 }
 
 impl Action {
@@ -134,6 +147,7 @@ impl Action {
             Action::Transfer(_) => Some(Directive::Transfer),
             Action::Hangup { .. } => Some(Directive::Hangup),
             Action::Retrieve(_) => Some(Directive::Retrieve),
+            Action::Llm(_) => Some(Directive::Llm),
             _ => None,
         }
     }
@@ -151,8 +165,8 @@ impl Action {
 /// How an [`Action`] is read: its tags and the fields of its struct variants.
 mod read {
     use super::{Action, LogLevel, RetrieveRequest, Say, Transfer};
-    use crate::Qualification;
     use crate::tagged::Tagged;
+    use crate::{LlmRequest, Qualification};
     use serde::{Deserialize, Deserializer};
 
     /// The `type` tags, as on the wire (read as a string, whatever the format).
@@ -164,6 +178,7 @@ mod read {
         Transfer,
         Hangup,
         Retrieve,
+        Llm,
         Qualification,
         ScheduleCallback,
         Log,
@@ -206,6 +221,7 @@ mod read {
                     reason: HangupBody::deserialize(body)?.reason,
                 },
                 Kind::Retrieve => Action::Retrieve(RetrieveRequest::deserialize(body)?),
+                Kind::Llm => Action::Llm(LlmRequest::deserialize(body)?),
                 Kind::Qualification => Action::Qualification(Qualification::deserialize(body)?),
                 Kind::ScheduleCallback => {
                     let CallbackBody { at, note } = CallbackBody::deserialize(body)?;

@@ -22,6 +22,11 @@ pub struct Context {
     pub variant: Option<String>,
     /// What the CRM already knows about the caller, when the host could look it up.
     pub customer: Option<CustomerProfile>,
+    /// The host capabilities this module may use on this call (`llm`): those its
+    /// manifest declares that the host and the tenant have. Absent from the document
+    /// when empty, so a module that declares none never sees the field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
 }
 
 /// The tenant settings a scenario uses.

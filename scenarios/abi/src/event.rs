@@ -1,5 +1,6 @@
 //! Events: what happened on the call since the previous step.
 
+use crate::LlmResult;
 use crate::tagged::{NoFields, Tagged, TaggedVisitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -52,6 +53,9 @@ pub enum Event {
         /// Best first; empty when the knowledge base had nothing good.
         hits: Vec<Hit>,
     },
+    /// The host's answer to a [`crate::Action::Llm`] request (and to a `retrieve` asked
+    /// in the same step, inside it).
+    LlmResult(LlmResult),
 }
 
 fn full_confidence() -> f32 {
@@ -75,6 +79,7 @@ pub(crate) enum Kind {
     Dtmf,
     TransferFailed,
     RetrieveResult,
+    LlmResult,
 }
 
 /// The fields of the variants, with their defaults.
@@ -152,6 +157,7 @@ impl Tagged for Event {
                 let RetrieveResultBody { id, hits } = RetrieveResultBody::deserialize(body)?;
                 Event::RetrieveResult { id, hits }
             }
+            Kind::LlmResult => Event::LlmResult(LlmResult::deserialize(body)?),
         })
     }
 }
@@ -190,6 +196,7 @@ impl Event {
             Event::Dtmf { .. } => "dtmf",
             Event::TransferFailed { .. } => "transfer_failed",
             Event::RetrieveResult { .. } => "retrieve_result",
+            Event::LlmResult(_) => "llm_result",
         }
     }
 
@@ -236,6 +243,7 @@ mod tests {
             id: String,
             hits: Vec<Hit>,
         },
+        LlmResult(LlmResult),
     }
 
     impl From<Derived> for Event {
@@ -256,6 +264,7 @@ mod tests {
                 Derived::Dtmf { digits } => Event::Dtmf { digits },
                 Derived::TransferFailed { reason } => Event::TransferFailed { reason },
                 Derived::RetrieveResult { id, hits } => Event::RetrieveResult { id, hits },
+                Derived::LlmResult(result) => Event::LlmResult(result),
             }
         }
     }
@@ -288,6 +297,11 @@ mod tests {
                     },
                 }],
             },
+            Event::LlmResult(LlmResult {
+                text: Some("Доставка по Москве занимает один день.".into()),
+                ..LlmResult::failed("p1", crate::LlmStatus::Ok)
+            }),
+            Event::LlmResult(LlmResult::failed("p2", crate::LlmStatus::Timeout)),
         ]
     }
 

@@ -14,6 +14,7 @@ pub mod clock;
 mod context;
 mod event;
 mod limits;
+mod llm;
 pub mod phone;
 mod qualification;
 mod state;
@@ -24,6 +25,10 @@ pub use action::{Action, Directive, LogLevel, RetrieveRequest, Say, Transfer};
 pub use context::{CallContext, Context, CustomerProfile, Direction, TenantContext};
 pub use event::{Event, Hit, HitSource};
 pub use limits::Limits;
+pub use llm::{
+    Command, LLM_CAPABILITY, LlmRequest, LlmResult, LlmStatus, LlmTask, ModelTier, Phrase,
+    RetrieveAnswer, Understand, bounds as llm_bounds,
+};
 pub use qualification::{Outcome, Qualification, Slot};
 pub use state::State;
 pub use validate::{OutputError, validate_output};
@@ -89,6 +94,10 @@ pub struct Manifest {
     /// The tenant text keys the scenario reads (so an admin UI can list them).
     #[serde(default)]
     pub texts: Vec<String>,
+    /// The host capabilities the module can use (`llm`); the host offers each one in
+    /// `context.capabilities` only to a module that declares it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
 }
 
 /// Packs a guest pointer and length into the `i64` that `sva_step` and `sva_manifest` return.

@@ -1,6 +1,6 @@
 //! Validation of a module's output against the ABI: the host never trusts guest bytes.
 
-use crate::{Action, Limits, StepOutput};
+use crate::{Action, Directive, Limits, StepOutput};
 
 /// Why a module's output was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -35,8 +35,12 @@ pub enum OutputError {
         /// What is wrong.
         reason: String,
     },
-    /// The list does not end in exactly one directive.
-    #[error("the actions must end with exactly one listen, transfer, hangup or retrieve")]
+    /// The list does not end in exactly one directive, or in one or two requests of
+    /// different kinds (`retrieve`, `llm`) the host answers together.
+    #[error(
+        "the actions must end with exactly one listen, transfer, hangup, retrieve or llm, \
+         or with one retrieve and one llm"
+    )]
     NoDirective,
 }
 
@@ -89,13 +93,34 @@ fn check_actions(actions: &[Action], limits: &Limits) -> Result<(), OutputError>
         .filter(|(_, a)| a.directive().is_some())
         .map(|(i, _)| i)
         .collect();
-    if directives.len() != 1 || directives[0] + 1 != actions.len() {
+    if !ends_in_directives(actions, &directives) {
         return Err(OutputError::NoDirective);
     }
     for (i, action) in actions.iter().enumerate() {
         check_action(i, action, limits)?;
     }
     Ok(())
+}
+
+/// The directives (by index) close the list: one terminal directive, or one or two
+/// requests of different kinds, last.
+fn ends_in_directives(actions: &[Action], directives: &[usize]) -> bool {
+    let kinds: Vec<Directive> = directives
+        .iter()
+        .filter_map(|&i| actions[i].directive())
+        .collect();
+    let last = match directives.last() {
+        Some(&last) => last,
+        None => return false,
+    };
+    if last + 1 != actions.len() || directives[0] + directives.len() != actions.len() {
+        return false;
+    }
+    match kinds.as_slice() {
+        [_] => true,
+        [a, b] => a.is_request() && b.is_request() && a != b,
+        _ => false,
+    }
 }
 
 fn check_action(i: usize, action: &Action, limits: &Limits) -> Result<(), OutputError> {
@@ -135,6 +160,11 @@ fn check_action(i: usize, action: &Action, limits: &Limits) -> Result<(), Output
             }
         }
         Action::Hangup { .. } | Action::Log { .. } => {}
+        Action::Llm(request) => {
+            request
+                .check()
+                .map_err(|reason| OutputError::action(i, reason))?;
+        }
         Action::Retrieve(r) => {
             if r.query.trim().is_empty() || r.query.chars().count() > 500 {
                 return Err(OutputError::action(
@@ -227,6 +257,45 @@ mod tests {
         assert_eq!(
             check(r#"{"state":null,"actions":[{"type":"hangup"},{"type":"hangup"}]}"#),
             Err(OutputError::NoDirective)
+        );
+    }
+
+    #[test]
+    fn a_retrieve_and_an_llm_request_may_end_a_list_together() {
+        let llm = r#"{"type":"llm","id":"q1","task":"phrase","text":"Ответ","facts":["f"]}"#;
+        let retrieve = r#"{"type":"retrieve","id":"r1","query":"доставка","top_k":3}"#;
+        let listen = r#"{"type":"listen","timeout_ms":5000}"#;
+        let list = |items: &[&str]| format!(r#"{{"state":null,"actions":[{}]}}"#, items.join(","));
+        assert!(check(&list(&[llm])).is_ok(), "{:?}", check(&list(&[llm])));
+        assert!(
+            check(&list(&[retrieve, llm])).is_ok(),
+            "{:?}",
+            check(&list(&[retrieve, llm]))
+        );
+        assert!(
+            check(&list(&[llm, retrieve])).is_ok(),
+            "{:?}",
+            check(&list(&[llm, retrieve]))
+        );
+        for refused in [
+            list(&[llm, llm]),
+            list(&[retrieve, retrieve]),
+            list(&[llm, listen]),
+            list(&[listen, llm]),
+            list(&[llm, r#"{"type":"say","text":"a"}"#, retrieve]),
+            list(&[llm, retrieve, llm]),
+        ] {
+            assert_eq!(check(&refused), Err(OutputError::NoDirective), "{refused}");
+        }
+    }
+
+    #[test]
+    fn an_llm_request_out_of_bounds_is_refused() {
+        let out = r#"{"state":null,"actions":[{"type":"llm","id":"q1","task":"phrase","text":"x","facts":[],"max_ms":50}]}"#;
+        assert!(
+            matches!(check(out), Err(OutputError::BadAction { .. })),
+            "{:?}",
+            check(out)
         );
     }
 
