@@ -10,9 +10,15 @@
 pub mod answer;
 pub mod grounding;
 pub mod guard;
+pub mod host;
 pub mod prompt;
+pub mod provider;
+#[cfg(feature = "standin")]
+pub mod standin;
 
 pub use answer::Invalid;
 pub use grounding::Ungrounded;
 pub use guard::{Guards, Limits, Outcome, Pass, Refusal};
+pub use host::{Answered, Ask, Models, Usage};
 pub use prompt::{Prompt, Templates};
+pub use provider::{AuthScheme, Completion, Provider, ProviderConfig, ProviderError};

@@ -33,6 +33,8 @@ pub struct Prompt {
     pub schema: Value,
     /// The schema's name, for the provider.
     pub schema_name: &'static str,
+    /// Sampling temperature: 0 to understand, a little more to phrase.
+    pub temperature: f32,
 }
 
 const UNDERSTAND: &str = "Ты помогаешь голосовому ассистенту отдела продаж понять, что сказал \
@@ -96,6 +98,7 @@ fn understand(u: &Understand, wording: Option<&str>) -> Prompt {
             "additionalProperties": false,
         }),
         schema_name: "understand",
+        temperature: 0.0,
     }
 }
 
@@ -121,6 +124,7 @@ fn phrase(p: &Phrase, wording: Option<&str>) -> Prompt {
             "additionalProperties": false,
         }),
         schema_name: "phrase",
+        temperature: 0.3,
     }
 }
 

@@ -1,0 +1,163 @@
+//! The host side of one `llm` request: the guards, the prompt, one bounded attempt at
+//! the provider, the answer checked. Whatever happens the scenario gets an `llm_result`
+//! — `ok`, or the reason it has to do without (`timeout`, `invalid`, `over_budget`,
+//! `unavailable`) — never an error that could end the turn.
+
+use crate::answer;
+use crate::guard::{Guards, Limits, Outcome, Refusal};
+use crate::prompt::{self, Templates};
+use crate::provider::{Provider, ProviderError};
+use std::time::Duration;
+use sva_abi::{LlmRequest, LlmResult, LlmStatus};
+
+/// What is kept of the turn's remaining time for stepping the scenario again and
+/// answering VoxEngine after the model.
+pub const TURN_MARGIN: Duration = Duration::from_millis(150);
+
+/// The shortest wait worth sending a request for.
+pub const MIN_WAIT: Duration = Duration::from_millis(100);
+
+/// One request, with what the host knows around it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    /// The tenant.
+    pub tenant: &'a str,
+    /// The scenario's request.
+    pub request: &'a LlmRequest,
+    /// Tokens this call has used so far.
+    pub call_tokens: u32,
+    /// What is left of the turn's deadline.
+    pub turn_left: Duration,
+    /// The tenant's wording of the prompts.
+    pub templates: &'a Templates,
+    /// The tenant's limits.
+    pub limits: Limits,
+    /// Today, as days since the Unix epoch (UTC).
+    pub day: u64,
+}
+
+/// What a request used, for the call record and the bill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage {
+    /// The model asked.
+    pub model: String,
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Completion tokens.
+    pub completion_tokens: u32,
+    /// How long the provider took, in milliseconds.
+    pub latency_ms: u32,
+}
+
+/// The answer for the scenario, what it cost, and why it is not `ok` (for the log).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    /// The `llm_result` the scenario is stepped with.
+    pub result: LlmResult,
+    /// Tokens and latency when the provider was asked.
+    pub usage: Option<Usage>,
+    /// Why the result is not `ok`, in words for the operator's log (no caller's words).
+    pub why: Option<String>,
+}
+
+/// The language model of a deployment, shared by every tenant it serves.
+#[derive(Debug)]
+pub struct Models {
+    provider: Provider,
+    guards: Guards,
+}
+
+impl Models {
+    /// The models behind `provider`.
+    pub fn new(provider: Provider) -> Self {
+        Models {
+            provider,
+            guards: Guards::new(),
+        }
+    }
+
+    /// Runs one request to its answer, within `min(max_ms, turn_left − margin)`.
+    pub async fn ask(&self, ask: Ask<'_>) -> Answered {
+        let id = ask.request.id.as_str();
+        let failed = |status, why: String| Answered {
+            result: LlmResult::failed(id, status),
+            usage: None,
+            why: Some(why),
+        };
+        if let Err(e) = answer::check_schema(&ask.request.task) {
+            return failed(LlmStatus::Invalid, e.to_string());
+        }
+        let wait = Duration::from_millis(u64::from(ask.request.max_ms))
+            .min(ask.turn_left.saturating_sub(TURN_MARGIN));
+        if wait < MIN_WAIT {
+            return failed(
+                LlmStatus::Timeout,
+                format!("only {wait:?} left of the turn"),
+            );
+        }
+        let pass = match self.guards.admit(
+            ask.tenant,
+            ask.limits,
+            ask.call_tokens,
+            ask.request.max_tokens,
+            ask.day,
+        ) {
+            Ok(pass) => pass,
+            Err(Refusal::OverBudget) => {
+                return failed(LlmStatus::OverBudget, Refusal::OverBudget.to_string());
+            }
+            Err(refusal) => return failed(LlmStatus::Unavailable, refusal.to_string()),
+        };
+        let prompt = prompt::build(&ask.request.task, ask.templates);
+        let model = self.provider.config().model(ask.request.tier).to_owned();
+        match self
+            .provider
+            .complete(&prompt, ask.request.tier, ask.request.max_tokens, wait)
+            .await
+        {
+            Ok(completion) => {
+                let tokens = completion.prompt_tokens + completion.completion_tokens;
+                pass.finish(Outcome::Answered, tokens);
+                let usage = Some(Usage {
+                    model,
+                    prompt_tokens: completion.prompt_tokens,
+                    completion_tokens: completion.completion_tokens,
+                    latency_ms: u32::try_from(completion.latency.as_millis()).unwrap_or(u32::MAX),
+                });
+                match answer::read(id, &ask.request.task, &completion.content) {
+                    Ok(result) => Answered {
+                        result,
+                        usage,
+                        why: None,
+                    },
+                    Err(invalid) => Answered {
+                        result: LlmResult::failed(id, LlmStatus::Invalid),
+                        usage,
+                        why: Some(invalid.to_string()),
+                    },
+                }
+            }
+            Err(e) => {
+                let (outcome, status) = match &e {
+                    ProviderError::Timeout(_) => (Outcome::Failed, LlmStatus::Timeout),
+                    ProviderError::SlowDown(after) => {
+                        (Outcome::SlowDown(*after), LlmStatus::Unavailable)
+                    }
+                    ProviderError::BadAnswer(_) => (Outcome::Failed, LlmStatus::Invalid),
+                    ProviderError::Refused { .. } | ProviderError::Unreachable(_) => {
+                        (Outcome::Failed, LlmStatus::Unavailable)
+                    }
+                };
+                // A timed-out request may still be billed: its tokens are not known, the
+                // budget counts the most it could have used.
+                let spent = if status == LlmStatus::Timeout {
+                    ask.request.max_tokens
+                } else {
+                    0
+                };
+                pass.finish(outcome, spent);
+                failed(status, e.to_string())
+            }
+        }
+    }
+}
