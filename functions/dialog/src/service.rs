@@ -6,7 +6,7 @@ use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory};
 use std::sync::Arc;
 use std::time::Duration;
 use sva_abi::{Action, CallContext, Context, CustomerProfile, Event, Limits};
-use sva_turn::{Knowledge, NoKnowledge, StepFailure, Turn, TurnOptions, run_turn};
+use sva_turn::{Knowledge, NoKnowledge, NoLanguage, StepFailure, Turn, TurnOptions, run_turn};
 use sva_wire::signature;
 use sva_wire::turn::{CallEnd, CallEnded, CallOptions, TurnRequest, TurnResponse, VoxAction};
 
@@ -177,6 +177,8 @@ impl Dialog {
             turn: seq,
             variant: claims.variant.clone(),
             customer: claims.customer.clone(),
+            // No capability is granted until the dialog function has a model.
+            capabilities: Vec::new(),
         };
         // The turn steps from the token's state; its state (or, on failure, that one)
         // goes into the next token.
@@ -468,6 +470,7 @@ impl Dialog {
         let turn = run_turn(
             scenario.as_ref(),
             self.knowledge.as_ref(),
+            &NoLanguage,
             &options,
             state,
             event,
@@ -518,7 +521,8 @@ impl Dialog {
                     level = ?level,
                     "scenario: {message}"
                 ),
-                Action::Retrieve(_) => {}
+                // Requests are answered inside the turn and never reach VoxEngine.
+                Action::Retrieve(_) | Action::Llm(_) => {}
             }
         }
         // A recorded call is announced before anything else is said.

@@ -47,6 +47,7 @@ pub fn run_with(
         let Some(turn) = run_turn_now(
             stepper,
             &script.knowledge,
+            &sva_turn::NoLanguage,
             options,
             &state,
             spec.event.clone(),

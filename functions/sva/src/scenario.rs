@@ -8,7 +8,7 @@ use sva_abi::{Action, Direction, Event, Qualification};
 use sva_sandbox::{Sandbox, SandboxConfig};
 use sva_script::default_context;
 use sva_turn::wasm::WasmScenario;
-use sva_turn::{NoKnowledge, TurnOptions, run_turn_now};
+use sva_turn::{NoKnowledge, NoLanguage, TurnOptions, run_turn_now};
 
 /// The `scenario` subcommands.
 #[derive(clap::Subcommand)]
@@ -148,8 +148,15 @@ fn converse(
     let mut event = Event::CallStarted;
     loop {
         // No knowledge base here: nothing to wait for.
-        let Some(turn) = run_turn_now(&scenario, &NoKnowledge, &options, &state, event, &context)
-        else {
+        let Some(turn) = run_turn_now(
+            &scenario,
+            &NoKnowledge,
+            &NoLanguage,
+            &options,
+            &state,
+            event,
+            &context,
+        ) else {
             anyhow::bail!("the turn waited for a knowledge base, which this runner does not have");
         };
         context.turn += 1;
@@ -170,7 +177,10 @@ fn converse(
                 }
                 Action::Transfer(t) => ended = Some(format!("перевод на {} — {}", t.to, t.summary)),
                 Action::Hangup { reason } => ended = Some(format!("звонок завершён ({reason})")),
-                Action::Listen { .. } | Action::Retrieve(_) | Action::Log { .. } => {}
+                Action::Listen { .. }
+                | Action::Retrieve(_)
+                | Action::Llm(_)
+                | Action::Log { .. } => {}
             }
         }
         if let Some(end) = ended {

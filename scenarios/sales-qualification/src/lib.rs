@@ -84,6 +84,7 @@ impl Scenario for SalesQualification {
                 .iter()
                 .map(|(k, _)| (*k).to_owned())
                 .collect(),
+            capabilities: Vec::new(),
         }
     }
 

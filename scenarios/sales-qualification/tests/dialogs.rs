@@ -37,6 +37,7 @@ fn state_stays_small() {
         let t = sva_turn::run_turn_now(
             &native,
             &sva_turn::NoKnowledge,
+            &sva_turn::NoLanguage,
             &Default::default(),
             &state,
             turn.event.clone(),

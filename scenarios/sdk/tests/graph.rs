@@ -74,6 +74,7 @@ impl Scenario for Toy {
             description: String::new(),
             slots: vec!["city".into()],
             texts: vec![],
+            capabilities: vec![],
         }
     }
 
