@@ -38,9 +38,16 @@ pub struct Scenario {
     pub(crate) alloc: ModuleExport,
     pub(crate) step: ModuleExport,
     pub(crate) manifest: Option<ModuleExport>,
+    capabilities: Vec<String>,
 }
 
 impl Scenario {
+    /// The host capabilities its manifest declares (`llm`), read once at load; empty
+    /// without a manifest or with one that cannot be read.
+    pub fn capabilities(&self) -> &[String] {
+        &self.capabilities
+    }
+
     /// Its tenant and version.
     pub fn key(&self) -> &ModuleKey {
         &self.key
@@ -171,7 +178,7 @@ impl Sandbox {
             .linker
             .instantiate_pre(module)
             .map_err(|e| SandboxError::InvalidModule(format!("{e:#}")))?;
-        let scenario = Scenario {
+        let mut scenario = Scenario {
             key,
             pre,
             memory: index(exports::MEMORY)?,
@@ -182,6 +189,7 @@ impl Sandbox {
             } else {
                 None
             },
+            capabilities: Vec::new(),
         };
         let found = self.abi_version(&scenario)?;
         if found != sva_abi::ABI_VERSION {
@@ -190,6 +198,11 @@ impl Sandbox {
                 expected: sva_abi::ABI_VERSION,
             });
         }
+        // One more instance at load, so that no turn has to ask.
+        scenario.capabilities = match self.manifest(&scenario) {
+            Ok(Some(manifest)) => manifest.capabilities,
+            _ => Vec::new(),
+        };
         Ok(scenario)
     }
 

@@ -19,6 +19,32 @@ fn the_minimal_module_steps_and_describes_itself() {
 }
 
 #[test]
+fn the_capabilities_a_manifest_declares_are_read_at_load() {
+    let sandbox = sandbox();
+    assert!(
+        load(&sandbox, "t", &minimal_wasm())
+            .unwrap()
+            .capabilities()
+            .is_empty()
+    );
+    // The minimal module with `"capabilities":["llm"],` added to its manifest (escaped
+    // in the WAT's string; the manifest's length grows by the unescaped bytes).
+    let added = r#""capabilities":["llm"],"#;
+    let wat = include_str!("../../../scenarios/abi/minimal.wat")
+        .replace(
+            r#"\"slots\":[],"#,
+            &format!(r#"\"slots\":[],{}"#, added.replace('"', r#"\""#)),
+        )
+        .replace(
+            "(i64.const 136)",
+            &format!("(i64.const {})", 136 + added.len()),
+        );
+    let wasm = wat::parse_str(&wat).unwrap();
+    let scenario = load(&sandbox, "t", &wasm).unwrap();
+    assert_eq!(scenario.capabilities(), ["llm"]);
+}
+
+#[test]
 fn validation_reports_the_dry_run() {
     let sandbox = sandbox();
     let wasm = minimal_wasm();

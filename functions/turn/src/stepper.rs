@@ -13,6 +13,12 @@ use sva_abi::{StepInput, StepOutput};
 pub trait Stepper {
     /// Steps the scenario once.
     fn step(&self, input: &StepInput) -> Result<StepOutput, StepFailure>;
+
+    /// The host capabilities the scenario declares it can use (its manifest's
+    /// `capabilities`); the host grants a call only those it also has.
+    fn capabilities(&self) -> &[String] {
+        &[]
+    }
 }
 
 impl<F, E> Stepper for F

@@ -36,4 +36,8 @@ impl Stepper for WasmScenario {
             .step(&self.scenario, input)
             .map_err(|e| StepFailure::new(e.code(), e.to_string()))
     }
+
+    fn capabilities(&self) -> &[String] {
+        self.scenario.capabilities()
+    }
 }
