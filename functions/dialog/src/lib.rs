@@ -12,6 +12,7 @@
 pub mod customer;
 pub mod http;
 pub mod knowledge;
+mod model;
 mod record;
 pub mod token;
 

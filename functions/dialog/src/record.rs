@@ -40,6 +40,8 @@ pub(crate) fn call_record(
     let mut usage = usage_of(&end, costing);
     usage.storage_puts += u32::from(writes_gaps);
     usage.embedding_tokens = claims.records.embedding_tokens;
+    usage.llm_input_tokens = claims.records.llm_input_tokens;
+    usage.llm_output_tokens = claims.records.llm_output_tokens;
     let cost = costing
         .prices
         .with_overrides(&tenant.prices)

@@ -1,12 +1,15 @@
 //! `Dialog::turn`: verify, restore, step, record, sign — within the deadline.
 
 use crate::customer::CustomerLookup;
+use crate::model::TurnModel;
 use crate::token::{self, Claims, MAX_TURN_LOG, Records, TurnLog};
 use crate::{DialogError, ScenarioHandle, Tenant, TenantDirectory};
 use std::sync::Arc;
 use std::time::Duration;
 use sva_abi::{Action, CallContext, Context, CustomerProfile, Event, Limits};
-use sva_turn::{Knowledge, NoKnowledge, NoLanguage, StepFailure, Turn, TurnOptions, run_turn};
+use sva_turn::{
+    Knowledge, Language, NoKnowledge, NoLanguage, StepFailure, Turn, TurnOptions, run_turn,
+};
 use sva_wire::signature;
 use sva_wire::turn::{CallEnd, CallEnded, CallOptions, TurnRequest, TurnResponse, VoxAction};
 
@@ -94,6 +97,8 @@ pub struct Dialog {
     /// Whether a knowledge base was given (without one, "no answer" is not a gap).
     has_knowledge: bool,
     customers: Option<Arc<dyn CustomerLookup>>,
+    /// The deployment's language model, if one is configured.
+    models: Option<Arc<sva_llm::Models>>,
     options: DialogOptions,
 }
 
@@ -106,8 +111,16 @@ impl Dialog {
             knowledge: Arc::new(NoKnowledge),
             has_knowledge: false,
             customers: None,
+            models: None,
             options,
         }
+    }
+
+    /// Gives the `llm` capability to the calls of tenants that enable it, whose
+    /// scenario declares it (`docs/llm.md`).
+    pub fn with_models(mut self, models: Arc<sva_llm::Models>) -> Dialog {
+        self.models = Some(models);
+        self
     }
 
     /// Looks the caller up in the CRM at `call_started` (see [`crate::customer`]).
@@ -177,13 +190,20 @@ impl Dialog {
             turn: seq,
             variant: claims.variant.clone(),
             customer: claims.customer.clone(),
-            // No capability is granted until the dialog function has a model.
-            capabilities: Vec::new(),
+            capabilities: self.capabilities(&tenant, scenario.capabilities()),
         };
         // The turn steps from the token's state; its state (or, on failure, that one)
         // goes into the next token.
+        let call_tokens = claims.records.llm_tokens();
         let turn = self
-            .run_in_time(scenario, &tenant, &claims.state, event, &context)
+            .run_in_time(
+                scenario,
+                &tenant,
+                &claims.state,
+                event,
+                &context,
+                call_tokens,
+            )
             .await;
         if let Some(failure) = &turn.failure {
             tracing::warn!(
@@ -460,6 +480,7 @@ impl Dialog {
         state: &sva_abi::State,
         event: Event,
         context: &Context,
+        call_tokens: u32,
     ) -> Turn {
         let options = TurnOptions {
             limits: self.options.limits.clone(),
@@ -467,10 +488,18 @@ impl Dialog {
             ..TurnOptions::default()
         };
         let deadline = self.options.turn_deadline;
+        let model = self.models.as_deref().map(|models| {
+            let until = tokio::time::Instant::now() + deadline;
+            TurnModel::new(models, tenant, until, call_tokens, sva_kit::unix_now())
+        });
+        let language: &dyn Language = match &model {
+            Some(model) => model,
+            None => &NoLanguage,
+        };
         let turn = run_turn(
             scenario.as_ref(),
             self.knowledge.as_ref(),
-            &NoLanguage,
+            language,
             &options,
             state,
             event,
@@ -485,6 +514,19 @@ impl Dialog {
                 );
                 sva_turn::fallback(&options, state, 0, Vec::new(), late)
             }
+        }
+    }
+
+    /// The capabilities a call is given: those its scenario declares that this
+    /// deployment has and the tenant enabled.
+    fn capabilities(&self, tenant: &Tenant, declared: &[String]) -> Vec<String> {
+        let llm = self.models.is_some()
+            && tenant.llm.enabled
+            && declared.iter().any(|c| c == sva_abi::LLM_CAPABILITY);
+        if llm {
+            vec![sva_abi::LLM_CAPABILITY.to_owned()]
+        } else {
+            Vec::new()
         }
     }
 
@@ -564,6 +606,25 @@ impl Dialog {
                 query: r.request.query.clone(),
                 sources: r.hits.iter().map(|h| h.source.clone()).collect(),
                 error: r.error.clone(),
+            })
+            .collect();
+        for call in &turn.model_calls {
+            if let Some(u) = &call.usage {
+                claims.records.llm_input_tokens += u64::from(u.prompt_tokens);
+                claims.records.llm_output_tokens += u64::from(u.completion_tokens);
+            }
+        }
+        log.model = turn
+            .model_calls
+            .iter()
+            .map(|c| token::ModelLog {
+                id: c.id.clone(),
+                task: c.task.to_owned(),
+                status: c.status,
+                model: c.usage.as_ref().map(|u| u.model.clone()),
+                prompt_tokens: c.usage.as_ref().map_or(0, |u| u.prompt_tokens),
+                completion_tokens: c.usage.as_ref().map_or(0, |u| u.completion_tokens),
+                latency_ms: c.usage.as_ref().map(|u| u.latency_ms),
             })
             .collect();
         log.failure = turn.failure.as_ref().map(|f| f.code.clone());

@@ -31,6 +31,8 @@ pub struct Tenant {
     pub calls: sva_tenants::CallSettings,
     /// What callers of a recorded call hear first.
     pub recording_notice: String,
+    /// Whether and how its scenarios may ask the language model.
+    pub llm: sva_tenants::ModelSettings,
 }
 
 impl Tenant {
@@ -48,6 +50,7 @@ impl Tenant {
             routing: settings.scenario,
             recording_notice,
             calls: settings.calls,
+            llm: settings.llm,
             prices: settings.prices,
         }
     }

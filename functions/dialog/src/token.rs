@@ -9,7 +9,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sva_abi::Qualification;
-pub use sva_wire::record::{Lookup, TurnLog};
+pub use sva_wire::record::{Lookup, ModelLog, TurnLog};
 
 /// How long a token stays valid after it is issued, in seconds.
 pub const LIFETIME_S: u64 = 2 * 3600;
@@ -65,6 +65,19 @@ pub struct Records {
     /// dropped turns still count).
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub embedding_tokens: u64,
+    /// Language-model prompt tokens of the call (kept here for the same reason).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub llm_input_tokens: u64,
+    /// Language-model completion tokens of the call.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub llm_output_tokens: u64,
+}
+
+impl Records {
+    /// The language-model tokens the call has used, for its per-call budget.
+    pub fn llm_tokens(&self) -> u32 {
+        u32::try_from(self.llm_input_tokens + self.llm_output_tokens).unwrap_or(u32::MAX)
+    }
 }
 
 /// How many turns a token keeps in its log.

@@ -71,6 +71,7 @@ fn setup(store: Option<Arc<LocalDir>>) -> Dialog {
         routing: ScenarioRouting::only("v1"),
         prices: Default::default(),
         calls: Default::default(),
+        llm: Default::default(),
         recording_notice: String::new(),
     });
     directory.put_scenario("demo", "v1", Arc::new(scenario));

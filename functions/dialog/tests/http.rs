@@ -26,6 +26,7 @@ async fn start() -> String {
         routing: ScenarioRouting::only("v1"),
         prices: Default::default(),
         calls: Default::default(),
+        llm: Default::default(),
         recording_notice: String::new(),
     });
     let echo = |input: &StepInput| -> Result<StepOutput, StepFailure> {

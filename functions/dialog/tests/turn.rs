@@ -74,6 +74,7 @@ fn tenant(id: &str) -> Tenant {
         routing: ScenarioRouting::only("v1"),
         prices: Default::default(),
         calls: Default::default(),
+        llm: Default::default(),
         recording_notice: sva_tenants::DEFAULT_RECORDING_NOTICE.into(),
     }
 }

@@ -9,6 +9,7 @@ use crate::prompt::{self, Templates};
 use crate::provider::{Provider, ProviderError};
 use std::time::Duration;
 use sva_abi::{LlmRequest, LlmResult, LlmStatus};
+use sva_turn::{Asked, ModelUsage};
 
 /// What is kept of the turn's remaining time for stepping the scenario again and
 /// answering VoxEngine after the model.
@@ -36,30 +37,6 @@ pub struct Ask<'a> {
     pub day: u64,
 }
 
-/// What a request used, for the call record and the bill.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Usage {
-    /// The model asked.
-    pub model: String,
-    /// Prompt tokens.
-    pub prompt_tokens: u32,
-    /// Completion tokens.
-    pub completion_tokens: u32,
-    /// How long the provider took, in milliseconds.
-    pub latency_ms: u32,
-}
-
-/// The answer for the scenario, what it cost, and why it is not `ok` (for the log).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answered {
-    /// The `llm_result` the scenario is stepped with.
-    pub result: LlmResult,
-    /// Tokens and latency when the provider was asked.
-    pub usage: Option<Usage>,
-    /// Why the result is not `ok`, in words for the operator's log (no caller's words).
-    pub why: Option<String>,
-}
-
 /// The language model of a deployment, shared by every tenant it serves.
 #[derive(Debug)]
 pub struct Models {
@@ -77,9 +54,9 @@ impl Models {
     }
 
     /// Runs one request to its answer, within `min(max_ms, turn_left − margin)`.
-    pub async fn ask(&self, ask: Ask<'_>) -> Answered {
+    pub async fn ask(&self, ask: Ask<'_>) -> Asked {
         let id = ask.request.id.as_str();
-        let failed = |status, why: String| Answered {
+        let failed = |status, why: String| Asked {
             result: LlmResult::failed(id, status),
             usage: None,
             why: Some(why),
@@ -118,19 +95,19 @@ impl Models {
             Ok(completion) => {
                 let tokens = completion.prompt_tokens + completion.completion_tokens;
                 pass.finish(Outcome::Answered, tokens);
-                let usage = Some(Usage {
+                let usage = Some(ModelUsage {
                     model,
                     prompt_tokens: completion.prompt_tokens,
                     completion_tokens: completion.completion_tokens,
                     latency_ms: u32::try_from(completion.latency.as_millis()).unwrap_or(u32::MAX),
                 });
                 match answer::read(id, &ask.request.task, &completion.content) {
-                    Ok(result) => Answered {
+                    Ok(result) => Asked {
                         result,
                         usage,
                         why: None,
                     },
-                    Err(invalid) => Answered {
+                    Err(invalid) => Asked {
                         result: LlmResult::failed(id, LlmStatus::Invalid),
                         usage,
                         why: Some(invalid.to_string()),
@@ -144,9 +121,9 @@ impl Models {
                         (Outcome::SlowDown(*after), LlmStatus::Unavailable)
                     }
                     ProviderError::BadAnswer(_) => (Outcome::Failed, LlmStatus::Invalid),
-                    ProviderError::Refused { .. } | ProviderError::Unreachable(_) => {
-                        (Outcome::Failed, LlmStatus::Unavailable)
-                    }
+                    ProviderError::Refused { .. }
+                    | ProviderError::Unreachable(_)
+                    | ProviderError::Config(_) => (Outcome::Failed, LlmStatus::Unavailable),
                 };
                 // A timed-out request may still be billed: its tokens are not known, the
                 // budget counts the most it could have used.

@@ -19,6 +19,6 @@ pub mod standin;
 pub use answer::Invalid;
 pub use grounding::Ungrounded;
 pub use guard::{Guards, Limits, Outcome, Pass, Refusal};
-pub use host::{Answered, Ask, Models, Usage};
+pub use host::{Ask, Models};
 pub use prompt::{Prompt, Templates};
 pub use provider::{AuthScheme, Completion, Provider, ProviderConfig, ProviderError};

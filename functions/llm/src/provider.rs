@@ -64,6 +64,73 @@ impl ProviderConfig {
         }
     }
 
+    /// The configuration in the environment (`std::env::var`); see [`Self::from_vars`].
+    pub fn from_env() -> Result<Option<ProviderConfig>, ProviderError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The configuration in variables, `Ok(None)` when no model is configured:
+    ///
+    /// * `SVA_LLM_FOLDER` + `SVA_LLM_API_KEY` — Yandex AI Studio in that folder
+    ///   (YandexGPT Lite and Pro);
+    /// * or `SVA_LLM_URL` (an OpenAI-compatible base such as `http://127.0.0.1:11434/v1`
+    ///   for Ollama) with `SVA_LLM_MODEL` (both tiers) and an optional `SVA_LLM_API_KEY`
+    ///   (sent as `Bearer`);
+    /// * `SVA_LLM_LITE` / `SVA_LLM_PRO` name another model for a tier, `SVA_LLM_AUTH`
+    ///   (`api-key` or `bearer`) overrides how the key is sent.
+    pub fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<ProviderConfig>, ProviderError> {
+        let var = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let bad = ProviderError::Config;
+        let key = var("SVA_LLM_API_KEY").map(Secret::new);
+        let mut config = match (var("SVA_LLM_URL"), var("SVA_LLM_FOLDER")) {
+            (None, None) if key.is_none() => return Ok(None),
+            (None, Some(folder)) => {
+                let key = key.ok_or_else(|| bad("SVA_LLM_FOLDER needs SVA_LLM_API_KEY".into()))?;
+                ProviderConfig::yandex(&folder, key)
+            }
+            (Some(url), _) => {
+                let model = var("SVA_LLM_MODEL")
+                    .ok_or_else(|| bad("SVA_LLM_URL needs SVA_LLM_MODEL".into()))?;
+                ProviderConfig {
+                    base_url: url,
+                    key,
+                    auth: AuthScheme::Bearer,
+                    lite: model.clone(),
+                    pro: model,
+                    headers: Vec::new(),
+                }
+            }
+            (None, None) => {
+                return Err(bad(
+                    "SVA_LLM_API_KEY needs SVA_LLM_FOLDER or SVA_LLM_URL".into()
+                ));
+            }
+        };
+        if let Some(lite) = var("SVA_LLM_LITE") {
+            config.lite = lite;
+        }
+        if let Some(pro) = var("SVA_LLM_PRO") {
+            config.pro = pro;
+        }
+        match var("SVA_LLM_AUTH").as_deref() {
+            None => {}
+            Some("api-key") => config.auth = AuthScheme::ApiKey,
+            Some("bearer") => config.auth = AuthScheme::Bearer,
+            Some(other) => {
+                return Err(bad(format!(
+                    "SVA_LLM_AUTH {other:?} is not api-key or bearer"
+                )));
+            }
+        }
+        Ok(Some(config))
+    }
+
     /// The model of a tier.
     pub fn model(&self, tier: ModelTier) -> &str {
         match tier {
@@ -106,6 +173,9 @@ pub enum ProviderError {
     /// No connection, a broken one.
     #[error("the provider could not be reached: {0}")]
     Unreachable(String),
+    /// The deployment's configuration is incomplete or wrong.
+    #[error("the language model is misconfigured: {0}")]
+    Config(String),
     /// A 200 that is not a completion with content.
     #[error("the provider's answer is not a completion: {0}")]
     BadAnswer(String),
@@ -272,4 +342,63 @@ fn without_url(e: &reqwest::Error) -> String {
         text = text.replace(url.as_str(), "<provider>");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn the_environment_names_yandex_or_any_compatible_server() {
+        assert!(ProviderConfig::from_vars(vars(&[])).unwrap().is_none());
+        let yandex =
+            ProviderConfig::from_vars(vars(&[("SVA_LLM_FOLDER", "b1g"), ("SVA_LLM_API_KEY", "k")]))
+                .unwrap()
+                .unwrap();
+        assert_eq!(yandex.lite, "gpt://b1g/yandexgpt-lite/latest");
+        assert_eq!(yandex.auth, AuthScheme::ApiKey);
+        assert_eq!(
+            yandex.headers,
+            [("x-data-logging-enabled".to_owned(), "false".to_owned())]
+        );
+        let ollama = ProviderConfig::from_vars(vars(&[
+            ("SVA_LLM_URL", "http://127.0.0.1:11434/v1"),
+            ("SVA_LLM_MODEL", "qwen3:8b"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (ollama.lite.as_str(), ollama.pro.as_str()),
+            ("qwen3:8b", "qwen3:8b")
+        );
+        assert!(ollama.key.is_none());
+        for wrong in [
+            vec![("SVA_LLM_FOLDER", "b1g")],
+            vec![("SVA_LLM_API_KEY", "k")],
+            vec![("SVA_LLM_URL", "http://x/v1")],
+            vec![
+                ("SVA_LLM_FOLDER", "b1g"),
+                ("SVA_LLM_API_KEY", "k"),
+                ("SVA_LLM_AUTH", "basic"),
+            ],
+        ] {
+            assert!(
+                ProviderConfig::from_vars(vars(&wrong)).is_err(),
+                "{wrong:?}"
+            );
+        }
+    }
 }

@@ -88,6 +88,9 @@ pub struct LocalOptions {
     /// Yandex Cloud embeddings for the knowledge base's dense vectors; `None` (the
     /// default, which needs no network): BM25 alone.
     pub embeddings: Option<EmbeddingsConfig>,
+    /// A language model for the tenants that enable it; `None` (the default, which needs
+    /// no network): scenarios do without.
+    pub llm: Option<sva_llm::ProviderConfig>,
 }
 
 /// The CRM side of the local stack: a Bitrix24 sandbox portal served on the stack's own
@@ -141,6 +144,7 @@ impl Default for LocalOptions {
             tenant_ttl: sva_dialog::DEFAULT_TENANT_TTL,
             crm: CrmOptions::default(),
             embeddings: None,
+            llm: None,
         }
     }
 }
@@ -279,7 +283,7 @@ impl LocalStack {
             connections.clone(),
             sva_crm::lookup::DEFAULT_TTL,
         ));
-        let dialog = Dialog::over_storage(directory, store.clone(), options_dialog)
+        let mut dialog = Dialog::over_storage(directory, store.clone(), options_dialog)
             .with_customers(Arc::new(move |tenant: String, phone: String| {
                 let customers = customers.clone();
                 async move { customers.lookup(&tenant, &phone).await }
@@ -287,6 +291,11 @@ impl LocalStack {
             .with_knowledge(Arc::new(
                 IndexKnowledge::new(index).with_embeddings(embeddings, options.turn_deadline),
             ));
+        if let Some(llm) = options.llm.clone() {
+            let provider = sva_llm::Provider::new(llm)
+                .map_err(|e| LocalError::Storage(format!("the language model: {e}")))?;
+            dialog = dialog.with_models(Arc::new(sva_llm::Models::new(provider)));
+        }
         let routes = sva_dialog::http::router(Arc::new(dialog))
             .merge(sva_admin::router(Arc::new(admin)))
             .merge(sva_crm::install::router(installer))

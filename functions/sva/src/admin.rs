@@ -178,6 +178,13 @@ pub struct SetArgs {
     /// How long a manager's phone rings on a transfer, seconds (5..=120).
     #[arg(long)]
     transfer_timeout: Option<u32>,
+    /// Give calls the language model (`true`/`false`; needs a model configured for the
+    /// deployment and a scenario that declares `llm`).
+    #[arg(long)]
+    llm: Option<bool>,
+    /// Let the model phrase knowledge answers from the passages (`true`/`false`).
+    #[arg(long)]
+    llm_phrase: Option<bool>,
     /// The Bitrix24 portal, https://acme.bitrix24.ru (with --crm-webhook-user and
     /// --crm-webhook-code: an incoming webhook).
     #[arg(long)]
@@ -448,6 +455,11 @@ fn settings_change(args: &SetArgs) -> SettingsChange {
                 transfer_timeout_s: args.transfer_timeout,
             },
         ),
+        llm: (args.llm.is_some() || args.llm_phrase.is_some()).then(|| sva_tenants::ModelChange {
+            enabled: args.llm,
+            phrase: args.llm_phrase,
+            ..sva_tenants::ModelChange::default()
+        }),
     }
 }
 

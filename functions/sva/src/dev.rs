@@ -27,6 +27,8 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
         let stack = LocalStack::start(LocalOptions {
             // Off unless SVA_EMBEDDINGS_FOLDER and SVA_EMBEDDINGS_API_KEY are set.
             embeddings: sva_retrieval::EmbeddingsConfig::from_env()?,
+            // Off unless SVA_LLM_FOLDER + SVA_LLM_API_KEY (or SVA_LLM_URL) are set.
+            llm: sva_llm::ProviderConfig::from_env()?,
             data_dir: args.data.clone(),
             listen: args.listen,
             scenario: args.scenario,

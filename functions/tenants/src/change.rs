@@ -58,6 +58,9 @@ pub struct SettingsChange {
     /// How VoxEngine handles calls: only the fields present change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calls: Option<CallsChange>,
+    /// The language model: only the fields present change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm: Option<crate::ModelChange>,
 }
 
 /// A change of how VoxEngine handles calls: only the fields present change.
@@ -75,7 +78,7 @@ pub struct CallsChange {
 }
 
 /// `Some(value)` for a field that is present, `null` included.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -126,6 +129,7 @@ impl SettingsChange {
             ("crm_secrets", self.crm_secrets.is_some()),
             ("prices", self.prices.is_some()),
             ("calls", self.calls.is_some()),
+            ("llm", self.llm.is_some()),
         ];
         set.into_iter()
             .filter(|(_, s)| *s)
@@ -250,6 +254,9 @@ impl TenantSettings {
             if let Some(record) = calls.record {
                 self.calls.record = record;
             }
+        }
+        if let Some(llm) = &change.llm {
+            self.llm = self.llm.apply(llm).map_err(SettingsError::Invalid)?;
         }
         if let Some(crm) = &change.crm {
             if let Some(crm) = crm {

@@ -22,6 +22,7 @@
 mod change;
 pub mod crm;
 pub mod keys;
+mod model;
 mod module;
 pub mod secret;
 mod settings;
@@ -35,6 +36,7 @@ pub use crm::{
     OutcomeKind, OutcomeStatus, Utm,
 };
 pub use keys::{ApiKeyInfo, ApiKeyRecord};
+pub use model::{ModelChange, ModelSettings};
 pub use module::{DryRun, ModuleInfo};
 pub use settings::{
     CallSettings, DEFAULT_RECORDING_NOTICE, HISTORY_DEPTH, RECORDING_NOTICE_TEXT, RoutingError,

@@ -68,6 +68,9 @@ pub struct TenantSettings {
     /// How VoxEngine handles the tenant's calls: recording, transfers.
     #[serde(default)]
     pub calls: CallSettings,
+    /// The language model its scenarios may ask (off by default).
+    #[serde(default)]
+    pub llm: crate::ModelSettings,
 }
 
 /// How VoxEngine handles a tenant's calls (sent to it in the answer to `call_started`
@@ -267,6 +270,7 @@ impl TenantSettings {
             secrets_changed_at: BTreeMap::new(),
             prices: sva_costs::Overrides::default(),
             calls: CallSettings::default(),
+            llm: crate::ModelSettings::default(),
         }
     }
 

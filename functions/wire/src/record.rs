@@ -86,6 +86,35 @@ pub struct TurnLog {
     /// What the knowledge base was asked during the turn, and where the answers came from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub knowledge: Vec<Lookup>,
+    /// What the language model was asked during the turn, what it cost and how long it
+    /// took (the one measured time in the log: a model's answer is not deterministic
+    /// anyway, so a retried turn with one is not byte-identical).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub model: Vec<ModelLog>,
+}
+
+/// One request to the language model, as the call record keeps it (no prompt, no
+/// answer: the caller's words are in the turn already).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelLog {
+    /// The scenario's request id.
+    pub id: String,
+    /// `understand` or `phrase`.
+    pub task: String,
+    /// How it was answered.
+    pub status: sva_abi::LlmStatus,
+    /// The model asked, when one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Prompt tokens.
+    #[serde(default)]
+    pub prompt_tokens: u32,
+    /// Completion tokens.
+    #[serde(default)]
+    pub completion_tokens: u32,
+    /// The provider's time, milliseconds, when it was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u32>,
 }
 
 /// One question to the knowledge base, as the call record cites it.
