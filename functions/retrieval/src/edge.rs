@@ -12,6 +12,7 @@ use crate::chunk::Chunk;
 use crate::index::{
     Found, Index, IndexError, check_dense, check_tenant, payload, point_id, vectors,
 };
+use crate::query::Synonyms;
 use crate::{query, rank};
 use qdrant_edge::external::ordered_float::OrderedFloat;
 use qdrant_edge::external::serde_json::{self, json};
@@ -148,7 +149,19 @@ impl Index for EdgeIndex {
         dense: Option<&[f32]>,
         limit: usize,
     ) -> Result<Vec<Found>, IndexError> {
-        self.engine.search(tenant, query, dense, limit)
+        self.engine
+            .search(tenant, query, &Synonyms::russian_sales(), dense, limit)
+    }
+
+    async fn search_with(
+        &self,
+        tenant: &str,
+        query: &str,
+        synonyms: &Synonyms,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
+        self.engine.search(tenant, query, synonyms, dense, limit)
     }
 
     async fn count(&self, tenant: &str) -> Result<usize, IndexError> {
@@ -271,6 +284,7 @@ impl Engine {
         &self,
         tenant: &str,
         query: &str,
+        synonyms: &Synonyms,
         dense: Option<&[f32]>,
         limit: usize,
     ) -> Result<Vec<Found>, IndexError> {
@@ -280,7 +294,7 @@ impl Engine {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let question = query::for_search(query);
+        let question = query::for_search_with(query, synonyms);
         let sparse = self.bm25.query(&question);
         let grams = rank::ngram_query(&question);
         // A question embedded for another size (a misconfiguration) is searched by BM25.

@@ -216,6 +216,21 @@ pub trait Index: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Found>, IndexError>;
 
+    /// [`Index::search`] with the tenant's own synonym list instead of the default one
+    /// ([`crate::query::Synonyms`]). Both Qdrant back ends apply it; an index that
+    /// rewrites no questions (a test's) searches as [`Index::search`] does.
+    async fn search_with(
+        &self,
+        tenant: &str,
+        query: &str,
+        synonyms: &crate::query::Synonyms,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
+        let _ = synonyms;
+        self.search(tenant, query, dense, limit).await
+    }
+
     /// How many passages `tenant` has.
     async fn count(&self, tenant: &str) -> Result<usize, IndexError>;
 }

@@ -34,6 +34,7 @@ pub use edge::EdgeIndex;
 pub use embed::{EmbedError, Embeddings, EmbeddingsConfig};
 pub use index::{ANSWER_TERMS, Found, Index, IndexError, Ranking, answer_bar, fuse, fuse_all};
 pub use kb::KnowledgeBase;
+pub use query::{Synonym, SynonymError, Synonyms};
 pub use rank::{Answer, decide};
 #[cfg(feature = "server")]
 pub use server::ServerIndex;

@@ -27,6 +27,7 @@ use crate::chunk::Chunk;
 use crate::index::{
     Found, Index, IndexError, Ranking, check_dense, check_tenant, payload, point_id, vectors,
 };
+use crate::query::Synonyms;
 use crate::rank;
 use async_trait::async_trait;
 use qdrant_client::qdrant::{
@@ -370,13 +371,25 @@ impl Index for ServerIndex {
         dense: Option<&[f32]>,
         limit: usize,
     ) -> Result<Vec<Found>, IndexError> {
+        self.search_with(tenant, query, &Synonyms::russian_sales(), dense, limit)
+            .await
+    }
+
+    async fn search_with(
+        &self,
+        tenant: &str,
+        query: &str,
+        synonyms: &Synonyms,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
         let collection = self.collection(tenant)?;
         // A question embedded for another size (a misconfiguration) is searched by BM25.
         let dense = dense.filter(|d| self.dense == Some(d.len()));
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let question = crate::query::for_search(query);
+        let question = crate::query::for_search_with(query, synonyms);
         let grams = rank::ngram_query(&question);
         let client = self.client.clone();
         let deadline = self.search_timeout;

@@ -94,7 +94,7 @@ where
             Some(Action::Retrieve(request)) => {
                 actions.extend(step_actions);
                 let (hits, error, embedding_tokens) =
-                    match knowledge.retrieve(&context.tenant.id, &request).await {
+                    match knowledge.retrieve_for(&context.tenant, &request).await {
                         Ok(Retrieved {
                             mut hits,
                             embedding_tokens,
