@@ -7,6 +7,7 @@
 //! Everything it understands comes from `sva-nlu`; everything it says comes from
 //! [`texts`], which a tenant overrides in its settings.
 
+mod excerpt;
 mod handlers;
 mod nodes;
 pub mod texts;

@@ -1,5 +1,6 @@
 //! The nodes: one question per slot, the transfer, the callback, the goodbye.
 
+use crate::excerpt;
 use crate::{SLOTS, Sales, say};
 use serde_json::{Value, json};
 use sva_sdk::abi::{Direction, Hit, Outcome};
@@ -668,19 +669,40 @@ fn retention_reply(ctx: C) -> Flow {
     }
 }
 
-/// Speaks the best passage, shortened for the phone, or admits not knowing; then returns
-/// to where the call was.
+/// Speaks what the best passage says about the question (its matching sentences, not
+/// the whole passage); asks which one the caller means when the knowledge base found two
+/// it could not tell apart (the same score: the dialog function's sign of a close call),
+/// offering the manager too; or admits not knowing. Then returns to where the call was.
 fn answered(ctx: C, hits: &[Hit]) -> Flow {
-    match hits.first() {
-        Some(hit) => {
-            let spoken = shorten(&hit.text, 300);
+    match hits {
+        [first, second, ..] if second.score >= first.score => {
+            let (a, b) = excerpt::names(
+                (&first.source.heading, &first.text),
+                (&second.source.heading, &second.text),
+            );
+            let text = ctx
+                .text_for("knowledge_which", crate::texts::default("knowledge_which"))
+                .replace("{a}", &a)
+                .replace("{b}", &b);
+            ctx.say(text);
+            ctx.log(format!(
+                "asked which: {} / {} or {} / {}",
+                first.source.document,
+                first.source.heading,
+                second.source.document,
+                second.source.heading
+            ));
+        }
+        [hit, ..] => {
+            let question = ctx.state_ref().question.clone();
+            let spoken = excerpt::excerpt(&question, &hit.text);
             ctx.say(spoken);
             ctx.log(format!(
                 "answered from {} / {}",
                 hit.source.document, hit.source.heading
             ));
         }
-        None => {
+        [] => {
             say(ctx, "no_answer_known");
             let question = std::mem::take(&mut ctx.state().question);
             let open = &mut ctx.state().open_questions;
@@ -690,21 +712,6 @@ fn answered(ctx: C, hits: &[Hit]) -> Flow {
         }
     }
     Flow::Return
-}
-
-/// Cuts `text` at a sentence end within `max` characters (or at a word).
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.trim().to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    match cut.rfind(['.', '!', '?']) {
-        Some(end) if end > max / 3 => cut[..=end].trim().to_owned(),
-        _ => match cut.rfind(' ') {
-            Some(space) => format!("{}…", cut[..space].trim()),
-            None => cut,
-        },
-    }
 }
 
 fn wrap_up(ctx: C) -> Flow {
