@@ -360,6 +360,7 @@ async fn the_demo_questions_find_their_passages() {
     let held_out = evaluate(&index, None, Set::HeldOut).await;
     held_out.print("Held-out set, BM25 alone");
     check(&development);
+    check_development_offline(&development);
     check_held_out(&held_out);
 }
 
@@ -379,15 +380,33 @@ fn check(figures: &Figures) {
     );
 }
 
-/// The held-out set's floor: what BM25 alone reaches.
+/// The development set's regression guard offline (no embeddings): just under what the
+/// retrieval of `docs/knowledge-base.md` measures (hit@1 0.786, hit@3 0.940, 6.7 % of
+/// the questions get a wrong passage read out).
+fn check_development_offline(figures: &Figures) {
+    assert!(figures.at1() >= 0.77, "development hit@1 fell");
+    assert!(figures.at3() >= 0.93, "development hit@3 fell");
+    assert!(
+        figures.wrong_spoken() <= 0.075,
+        "more wrong answers spoken (development)"
+    );
+}
+
+/// The held-out set's regression guard offline: just under what is measured (hit@1
+/// 0.672, hit@3 0.842, wrong spoken 11.7 %). The targets (0.85, 0.95, 5 %) are
+/// not met; `docs/knowledge-base.md` says why. Never tuned to: a change is chosen on the
+/// development set, and this only reports it.
 fn check_held_out(figures: &Figures) {
     assert!(
         figures.answerable >= 135,
         "at least 135 answerable questions"
     );
-    assert!(figures.at1() >= 0.61, "held-out hit@1 fell");
-    assert!(figures.at3() >= 0.82, "held-out hit@3 fell");
-    assert!(figures.wrong_spoken() <= 0.23, "more wrong answers spoken");
+    assert!(figures.at1() >= 0.66, "held-out hit@1 fell");
+    assert!(figures.at3() >= 0.83, "held-out hit@3 fell");
+    assert!(
+        figures.wrong_spoken() <= 0.125,
+        "more wrong answers spoken (held-out)"
+    );
 }
 
 /// The same evaluation with Yandex Cloud's embeddings fused in. Needs the network and
