@@ -446,7 +446,7 @@ mod tests {
             decide(&[a.clone(), c.clone()], 7.0, None),
             Answer::Speak(a.clone())
         );
-        assert_eq!(decide(&[c.clone()], 7.0, None), Answer::Decline);
+        assert_eq!(decide(std::slice::from_ref(&c), 7.0, None), Answer::Decline);
         assert_eq!(decide(&[], 7.0, None), Answer::Decline);
     }
 }
