@@ -944,10 +944,10 @@ mod tests {
             }
             other => panic!("not named vectors: {other:?}"),
         };
-        assert_eq!(names(point(&chunk, None)), [vectors::BM25]);
+        assert_eq!(names(point(&chunk, None)), [vectors::BM25, vectors::NGRAM]);
         assert_eq!(
             names(point(&chunk, Some(&[0.5, 0.5]))),
-            [vectors::BM25, vectors::DENSE]
+            [vectors::BM25, vectors::DENSE, vectors::NGRAM]
         );
     }
 
