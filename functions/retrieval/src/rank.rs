@@ -98,7 +98,7 @@ fn gram_counts(text: &str) -> Vec<(u32, f32)> {
             .chain(word.chars())
             .chain(std::iter::once(' '))
             .collect();
-        if chars.len() < 4 || chars.len() < NGRAM {
+        if chars.len() < NGRAM {
             continue;
         }
         grams.extend(chars.windows(NGRAM).map(hash));
@@ -386,7 +386,7 @@ mod tests {
             "one-letter words make none"
         );
         // Pinned: stored vectors must stay comparable across builds.
-        assert_eq!(hash(&[' ', 'т', 'с', ' ']), hash(&[' ', 'т', 'с', ' ']));
+        assert_eq!(hash(&[' ', 'т', 'с', ' ']), 0x9e7d_e07a);
     }
 
     #[test]
