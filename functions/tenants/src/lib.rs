@@ -20,6 +20,7 @@
 
 mod change;
 pub mod crm;
+pub mod dialog;
 pub mod keys;
 mod module;
 pub mod secret;
@@ -30,6 +31,10 @@ pub use change::{
     CallsChange, MAX_SETTINGS_BYTES, MAX_SETTINGS_DEPTH, SettingsChange, SettingsError,
 };
 pub use crm::{CrmAuth, CrmConnection, CrmSecrets};
+pub use dialog::{
+    Department, DialogChange, DialogSettings, OpenHours, TemperatureChange, TemperatureRules,
+    Weekday,
+};
 pub use keys::{ApiKeyInfo, ApiKeyRecord};
 pub use module::{DryRun, ModuleInfo};
 pub use settings::{
