@@ -182,7 +182,11 @@ pub(crate) fn extract(tokens: &Tokens) -> Vec<Intent> {
             "не нужно переключ*",
             "не надо соедин*",
             "не надо перезван*",
+            "что у нас есть",
+            "у нас есть вопрос*",
         ])
+        // «сравнить с тем, что у нас есть» is interest, not a refusal.
+        && !has(&["сравн"])
         && !operator;
     if not_interested {
         out.push(Intent::NotInterested);
