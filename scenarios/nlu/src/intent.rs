@@ -115,7 +115,8 @@ pub(crate) fn extract(tokens: &Tokens) -> Vec<Intent> {
         ])
         && (has(CONNECT)
             || has(TALK)
-            || tokens.len() <= 3
+            // «менеджера пожалуйста», but not «решает руководитель».
+            || (tokens.len() <= 3 && !has(&["реша", "соглас", "решени"]))
             || phrase("живой человек")
             || phrase("живым человеком"));
     let operator = wants_person && !(robot_question && !has(CONNECT) && !has(TALK));
