@@ -5,13 +5,18 @@
 //! how the scenario runs: `sva scenario test` drives the compiled module through the
 //! wasm sandbox, and a scenario crate's own tests drive its Rust code directly — both
 //! through the same [`sva_turn::run_turn`] loop that serves real calls.
+//!
+//! [`Recording`] wraps a stepper to measure which nodes and edges of the dialog graph a
+//! set of runs reached ([`Coverage`]).
 
+pub mod coverage;
 mod expect;
 mod knowledge;
 mod report;
 mod run;
 mod script;
 
+pub use coverage::{Coverage, CoverageSummary, Recording};
 pub use expect::Expect;
 pub use knowledge::{Snippet, SnippetKnowledge};
 pub use report::{Failure, Report, TranscriptLine};
