@@ -81,6 +81,13 @@ pub(crate) fn understood(ctx: C) {
 /// of such turns in a row, a person is offered; before it, the question is asked again
 /// in other words, then with an example, then skipped.
 pub(crate) fn missed(ctx: C, slot: &str) -> Flow {
+    if crate::nodes::take_other(ctx, slot) {
+        // Another answer than the one asked for («в апреле» to the budget question):
+        // taken, and the question asked again in other words.
+        understood(ctx);
+        say(ctx, "noted");
+        return Flow::Again;
+    }
     let limit = Rules::from_settings(&ctx.tenant().settings).misunderstanding_limit;
     let unusable = {
         let state = ctx.state();

@@ -40,7 +40,11 @@ pub(crate) fn any(ctx: C) -> Option<Flow> {
 /// «я директор» is who decides (not while booking a callback, whose day is not a
 /// timeline).
 fn observe(ctx: C) {
-    if !matches!(ctx.node(), "callback_time" | "callback_offer") && !ctx.has(Intent::Callback) {
+    if !matches!(
+        ctx.node(),
+        "callback_time" | "callback_offer" | "callback_other"
+    ) && !ctx.has(Intent::Callback)
+    {
         crate::lead::observe(ctx);
     }
 }
@@ -145,7 +149,8 @@ fn corrected(ctx: &Ctx<'_, Sales>, named: Option<&str>) -> Option<(&'static str,
         && (named.is_some() || ctx.slot("timeline").is_some() || ctx.node() == "timeline")
         && let Some(date) = said.dates().last()
     {
-        return Some(("timeline", json!(date.date), ["срок ", &date.date].concat()));
+        let spoken = crate::transfer::spoken_date(&date.date);
+        return Some(("timeline", json!(date.date), ["срок ", &spoken].concat()));
     }
     if wants("name")
         && let Some(name) = said.names().last()
@@ -157,10 +162,14 @@ fn corrected(ctx: &Ctx<'_, Sales>, named: Option<&str>) -> Option<(&'static str,
     {
         return Some(("phone", json!(phone), "номер".to_owned()));
     }
-    if wants("email")
-        && let Some(email) = said.emails().last()
-    {
-        return Some(("email", json!(email), ["почту ", email].concat()));
+    if wants("email") && !said.emails().is_empty() {
+        // «не ivan, а ivanov собака mail точка ru»: the address after «а», spelled alone.
+        let after = after_but(said.words()).unwrap_or_else(|| said.text().to_owned());
+        let email = sva_sdk::nlu::emails(&after)
+            .pop()
+            .or_else(|| said.emails().last().cloned())?;
+        let confirm = ["почту ", &email].concat();
+        return Some(("email", json!(email), confirm));
     }
     if named == Some("company") {
         let new = after_but(said.words())?;
@@ -180,13 +189,20 @@ fn after_but(words: &[String]) -> Option<String> {
 /// to sales (the caller's own manager first); a callback when nobody answers now.
 pub(crate) fn operator(ctx: C) -> Option<Flow> {
     let pressed_zero = matches!(ctx.event(), Event::Dtmf { digits } if digits.starts_with('0'));
-    if !(ctx.has(Intent::Operator) || pressed_zero) {
+    let rules = Rules::from_settings(&ctx.tenant().settings);
+    let words = ctx.understood().words();
+    let department = topic_department(&rules, words).map(|d| d.id.clone());
+    // «соедините с бухгалтерией»: a department asked for by name.
+    let asks_for_department = department.is_some()
+        && words.iter().any(|w| {
+            ["соедин", "переключ", "позов", "свяжит", "перевед"]
+                .iter()
+                .any(|v| w.starts_with(v))
+        });
+    if !(ctx.has(Intent::Operator) || pressed_zero || asks_for_department) {
         return None;
     }
-    let rules = Rules::from_settings(&ctx.tenant().settings);
-    let route = topic_department(&rules, ctx.understood().words())
-        .map(|d| d.id.clone())
-        .unwrap_or_default();
+    let route = department.unwrap_or_default();
     let state = ctx.state();
     state.route = route;
     state.resume_after_callback = false;
@@ -240,7 +256,17 @@ pub(crate) fn transfer_failed(ctx: C) -> Option<Flow> {
 }
 
 pub(crate) fn callback(ctx: C) -> Option<Flow> {
-    if !ctx.has(Intent::Callback) || matches!(ctx.node(), "callback_time" | "callback_offer") {
+    if !ctx.has(Intent::Callback)
+        || matches!(
+            ctx.node(),
+            "callback_time" | "callback_offer" | "callback_other"
+        )
+    {
+        return None;
+    }
+    // «его нет, он на совещании»: someone else picked up; the greeting handles it.
+    let outbound = ctx.call().direction == sva_sdk::abi::Direction::Outbound;
+    if outbound && ctx.node() == "greet" && crate::nodes::someone_else_answers(ctx) {
         return None;
     }
     ctx.state().resume_after_callback = false;
@@ -310,6 +336,7 @@ pub(crate) fn question(ctx: C) -> Option<Flow> {
     let wants_to_know = opening && wants_to_know(ctx.understood().words());
     if !(asks_price || wants_to_know || ctx.understood().is_question())
         || matches!(ctx.node(), "email" | "phone_dictate" | "answer")
+        || answers_the_question(ctx)
     {
         return None;
     }
@@ -333,4 +360,20 @@ fn wants_to_know(words: &[String]) -> bool {
         "рассказать",
     ];
     words.iter().any(|w| KNOW.contains(&w.as_str()))
+}
+
+/// Whether the words carry what the current question asks for («ну миллион, сколько можно
+/// спрашивать» answers the budget question, whatever else it says).
+fn answers_the_question(ctx: &Ctx<'_, Sales>) -> bool {
+    let said = ctx.understood();
+    match ctx.node() {
+        "budget" => !said.money().is_empty(),
+        "timeline" | "callback_time" | "callback_offer" | "callback_other" => {
+            !said.dates().is_empty()
+        }
+        "name" | "transfer_name" => !said.names().is_empty() || crate::nodes::refuses(ctx),
+        "company" => crate::nodes::refuses(ctx),
+        "phone" => !said.phones().is_empty(),
+        _ => false,
+    }
 }

@@ -158,10 +158,17 @@ fn greet_reply(ctx: C) -> Flow {
 
 /// Whether the person who picked up an outbound call says it is not the one called:
 /// «его нет», «это не он», «вы ошиблись номером».
-fn someone_else_answers(ctx: &Ctx<'_, Sales>) -> bool {
+pub(crate) fn someone_else_answers(ctx: &Ctx<'_, Sales>) -> bool {
     const PHRASES: &[&str] = &[
         "его нет",
         "ее нет",
+        "нет его",
+        "нет ее",
+        "нет на месте",
+        "на совещании",
+        "не может подойти",
+        "в отпуске",
+        "что передать",
         "это не он",
         "это не она",
         "он не может",
@@ -180,9 +187,14 @@ fn someone_else_answers(ctx: &Ctx<'_, Sales>) -> bool {
         "ее муж",
     ];
     let words = ctx.understood().words();
-    PHRASES
-        .iter()
-        .any(|p| crate::routing::names_topic(words, p))
+    // «Ивана нет»: the one called, named, is not there.
+    let called = ctx.call().custom_data.get("name").and_then(Value::as_str);
+    let named_absent = words.iter().any(|w| w == "нет")
+        && called.is_some_and(|name| ctx.understood().names().iter().any(|n| n == name));
+    named_absent
+        || PHRASES
+            .iter()
+            .any(|p| crate::routing::names_topic(words, p))
 }
 
 /// Words that carry no need by themselves.
@@ -369,6 +381,33 @@ fn timeline_reply(ctx: C) -> Flow {
     }
 }
 
+/// Slots other than `asked` the caller filled in answering it: a budget, a timeline, or
+/// who decides, each only when still unknown. Whether any was taken.
+pub(crate) fn take_other(ctx: C, asked: &str) -> bool {
+    let mut took = false;
+    if asked != "budget" && ctx.slot("budget").is_none() {
+        took |= take_budget(ctx);
+    }
+    if asked != "timeline" && ctx.slot("timeline").is_none() {
+        took |= take_timeline(ctx);
+    }
+    if asked != "decision_maker" && ctx.slot("decision_maker").is_none() {
+        let words = ctx.understood().words();
+        let names_decider = words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "решает" | "решают" | "согласует" | "согласуют" | "утверждает"
+            )
+        });
+        if names_decider {
+            let text = ctx.text().to_owned();
+            ctx.set_slot("decision_maker", json!(text), 0.7);
+            took = true;
+        }
+    }
+    took
+}
+
 fn decision_reply(ctx: C) -> Flow {
     let words = ctx.understood().words();
     if crate::lead::says_decides(words) {
@@ -430,14 +469,15 @@ fn name_reply(ctx: C) -> Flow {
 }
 
 /// Whether the caller will not say («не скажу», «неважно», «не хочу»).
-fn refuses(ctx: &Ctx<'_, Sales>) -> bool {
+pub(crate) fn refuses(ctx: &Ctx<'_, Sales>) -> bool {
     let words = ctx.understood().words();
     ctx.understood().answer() == Some(Answer::No)
         || ["неважно", "зачем", "незачем"]
             .iter()
             .any(|w| words.iter().any(|t| t == w))
-        || crate::routing::names_topic(words, "не скажу")
-        || crate::routing::names_topic(words, "не хочу")
+        || ["не скажу", "не хочу", "не важно", "не буду"]
+            .iter()
+            .any(|p| crate::routing::names_topic(words, p))
 }
 
 fn company_reply(ctx: C) -> Flow {

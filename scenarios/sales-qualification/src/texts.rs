@@ -24,6 +24,7 @@ pub const QUESTIONS: &[&str] = &[
     "ask_name_before_transfer",
     "closed_callback_offer",
     "ask_callback_time",
+    "ask_callback_other",
     "not_interested_retention",
 ];
 
@@ -170,10 +171,13 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "escalate_declined",
         "Хорошо. Если появятся вопросы — звоните, будем рады помочь.",
     ),
-    ("ask_name_before_transfer", "Как вас представить менеджеру?"),
+    (
+        "ask_name_before_transfer",
+        "Подскажите, как вас представить?",
+    ),
     (
         "ask_name_before_transfer_again",
-        "Подскажите, пожалуйста, ваше имя для менеджера?",
+        "Как к вам обращаться, чтобы я передала коллегам?",
     ),
     (
         "ask_name_before_transfer_example",
@@ -226,8 +230,13 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "Хорошо, менеджер перезвонит вам в рабочее время.",
     ),
     (
-        "someone_else",
+        "ask_callback_other",
         "Извините за беспокойство! Подскажите, когда удобнее перезвонить?",
+    ),
+    ("ask_callback_other_again", "Когда лучше позвонить ещё раз?"),
+    (
+        "ask_callback_other_example",
+        "Например: «завтра после обеда» или «в понедельник утром».",
     ),
     (
         "wrong_number",
@@ -276,6 +285,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "Хороший вопрос — точно ответит менеджер, я его записала.",
     ),
     ("misunderstood", "Извините, не совсем поняла."),
+    ("noted", "Поняла, записала."),
     ("email_saved", "Записала почту: {email}."),
     (
         "goodbye_qualified",

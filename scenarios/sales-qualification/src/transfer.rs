@@ -27,6 +27,11 @@ pub(crate) fn add(graph: Graph<Sales>) -> Graph<Sales> {
             |c| ask(c, "ask_callback_time"),
             callback_reply,
         )
+        .interrupt(
+            "callback_other",
+            |c| ask(c, "ask_callback_other"),
+            callback_reply,
+        )
 }
 
 /// A hot lead: the manager now, or a callback when sales is closed.
@@ -114,13 +119,14 @@ fn escalate(ctx: C) -> Flow {
 }
 
 fn escalate_reply(ctx: C) -> Flow {
-    match ctx.understood().answer() {
-        Some(Answer::Yes) => Flow::Goto("transfer_name"),
-        _ => {
-            say(ctx, "escalate_declined");
-            Flow::Goto("wrap_up")
-        }
+    if ctx.understood().answer() == Some(Answer::Yes) {
+        return Flow::Goto("transfer_name");
     }
+    say(ctx, "escalate_declined");
+    say(ctx, "goodbye");
+    let outcome = outcome::ending(ctx, Outcome::NotQualified);
+    ctx.set_outcome(outcome);
+    Flow::End("completed")
 }
 
 /// The caller's name before a transfer, so the manager and the CRM know who it is.
@@ -214,8 +220,7 @@ pub(crate) fn someone_else(ctx: C) -> Flow {
         return Flow::End("wrong_number");
     }
     ctx.state().resume_after_callback = false;
-    say(ctx, "someone_else");
-    Flow::Goto("callback_time")
+    Flow::Goto("callback_other")
 }
 
 fn callback_reply(ctx: C) -> Flow {
@@ -285,7 +290,7 @@ fn resume_or_end(ctx: C) -> Flow {
 }
 
 /// "2026-11-27" → "27 ноября".
-fn spoken_date(date: &str) -> String {
+pub(crate) fn spoken_date(date: &str) -> String {
     const MONTHS: [&str; 12] = [
         "января",
         "февраля",
