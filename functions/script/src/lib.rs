@@ -7,11 +7,13 @@
 //! through the same [`sva_turn::run_turn`] loop that serves real calls.
 //!
 //! [`Recording`] wraps a stepper to measure which nodes and edges of the dialog graph a
-//! set of runs reached ([`Coverage`]).
+//! set of runs reached ([`Coverage`]); [`replay()`] plays the caller's side of a recorded
+//! call against another scenario version and says what changed.
 
 pub mod coverage;
 mod expect;
 mod knowledge;
+pub mod replay;
 mod report;
 mod run;
 mod script;
@@ -19,6 +21,7 @@ mod script;
 pub use coverage::{Coverage, CoverageSummary, Recording};
 pub use expect::Expect;
 pub use knowledge::{Snippet, SnippetKnowledge};
+pub use replay::{CallReplay, ReplayError, record, replay};
 pub use report::{Failure, Report, TranscriptLine};
 pub use run::{run, run_with};
 pub use script::{Script, ScriptError, ScriptTurn, default_context, load_path};
