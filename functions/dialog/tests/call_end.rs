@@ -312,7 +312,9 @@ async fn the_record_keeps_the_callers_side_and_the_assistants_actions_for_a_repl
     let ended = end(&dialog, "c-1", &report(&token.unwrap())).await.unwrap();
     let bytes = store.get(&ended.record).await.unwrap().unwrap();
     let record = sva_wire::CallRecord::from_json(&bytes).unwrap();
-    let caller: Vec<(&str, Option<&str>, Option<&str>, Option<&str>)> = record
+    /// A turn's event, words, keys and reason.
+    type CallerSide<'r> = (&'r str, Option<&'r str>, Option<&'r str>, Option<&'r str>);
+    let caller: Vec<CallerSide> = record
         .events
         .iter()
         .map(|e| {

@@ -81,7 +81,7 @@ pub enum TenantCommand {
         api: ApiArgs,
     },
     /// Change a tenant's settings (only the options given).
-    Set(SetArgs),
+    Set(Box<SetArgs>),
     /// Disable a tenant: its calls are refused (operator).
     Disable {
         #[command(flatten)]

@@ -58,7 +58,10 @@ pub struct CallRecord {
     /// The conversation as VoxEngine saw it.
     pub transcript: Vec<TranscriptEntry>,
     /// What the CRM knew of the caller when the call started (the scenario saw it as
-    /// `context.customer`), so a replay gives the scenario the same.
+    /// `context.customer`), so a replay gives the scenario the same. Left out when the
+    /// CRM knew nothing, so records written before the field existed read and write back
+    /// unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerProfile>,
 }
 
