@@ -35,6 +35,10 @@ pub struct ReplayArgs {
     /// Also print which nodes and edges of the graph the replays reached.
     #[arg(long)]
     coverage: bool,
+    /// Exit non-zero when any call changed or could not be replayed (for a release
+    /// check).
+    #[arg(long)]
+    fail_on_change: bool,
 }
 
 /// Runs `sva scenario replay`.
@@ -94,6 +98,15 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             replays.iter().filter(|r| r.changed()).count(),
             refused.len()
         );
+    }
+    let changed = replays.iter().filter(|r| r.changed()).count();
+    if args.fail_on_change && (changed > 0 || !refused.is_empty()) {
+        eprintln!(
+            "{changed} of {} calls changed and {} were not replayed (--fail-on-change)",
+            records.len(),
+            refused.len()
+        );
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

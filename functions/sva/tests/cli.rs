@@ -288,6 +288,7 @@ fn replay_against_the_same_module_changes_nothing_and_another_module_is_told_apa
             "--module",
             &wasm,
             "--json",
+            "--fail-on-change",
         ],
         "",
     );
@@ -335,6 +336,25 @@ fn replay_against_the_same_module_changes_nothing_and_another_module_is_told_apa
             .trim_end()
             .ends_with("12 calls replayed, 12 changed, 0 not replayed"),
         "{stdout}"
+    );
+    // For a release check: changes fail the command.
+    let out = sva(
+        &[
+            "scenario",
+            "replay",
+            "--records",
+            &dir,
+            "--module",
+            &minimal,
+            "--fail-on-change",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("12 of 12 calls changed and 0 were not replayed"),
+        "{}",
+        text(&out.stderr)
     );
 
     // Not a directory of records: a clear error.
