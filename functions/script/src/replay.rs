@@ -12,7 +12,7 @@
 //! not by its words.
 
 use crate::expect::directive_name;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use sva_abi::{Action, Context, Event, Hit, HitSource, Outcome, RetrieveRequest, TenantContext};
@@ -54,19 +54,19 @@ pub struct RecordedTurn {
 }
 
 /// What the assistant answered in one turn.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {
     /// The phrases said.
     pub said: Vec<String>,
     /// How the turn ended: `listen`, `transfer`, `hangup`.
     pub then: String,
     /// Where a transfer went.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_to: Option<String>,
 }
 
 /// The first turn a replay answered otherwise than the recording.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
     /// The turn's sequence number.
     pub seq: u32,
@@ -79,7 +79,7 @@ pub struct Difference {
 }
 
 /// A slot whose value is not the same after the replay.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlotChange {
     /// The slot.
     pub slot: String,
@@ -89,8 +89,8 @@ pub struct SlotChange {
     pub after: Option<Value>,
 }
 
-/// One call replayed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One call replayed (as `sva scenario replay --json` and the admin API report it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallReplay {
     /// The tenant.
     pub tenant: String,

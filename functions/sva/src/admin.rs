@@ -275,6 +275,23 @@ pub enum ScenarioAdmin {
         #[command(flatten)]
         api: ApiArgs,
     },
+    /// Try a version on the tenant's recorded calls before activating it: per call,
+    /// where its answers first differ and how the outcome, score and slots change.
+    Try {
+        /// The version (a unique prefix of 8+ characters will do).
+        version: String,
+        /// The first day of calls, YYYY-MM-DD (default: six days before `--to`).
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day (default: today in the tenant's time zone).
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many calls (default 100, at most 500).
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
     /// Return to the version active before the current one.
     Rollback {
         #[command(flatten)]
@@ -583,6 +600,32 @@ fn dialog_summary(dialog: &sva_tenants::DialogSettings) -> String {
     out
 }
 
+/// The admin API's replay report as `sva scenario replay` prints its own.
+fn replay_summary(report: &serde_json::Value) -> String {
+    let calls: Vec<sva_script::CallReplay> =
+        serde_json::from_value(report["calls"].clone()).unwrap_or_default();
+    let mut out = format!(
+        "version {} on the calls of {} to {}\n",
+        report["version"].as_str().unwrap_or_default(),
+        report["from"].as_str().unwrap_or_default(),
+        report["to"].as_str().unwrap_or_default()
+    );
+    out += &crate::replay::table(&calls);
+    for line in report["not_replayed"].as_array().into_iter().flatten() {
+        out += &format!("✗ {}\n", line.as_str().unwrap_or_default());
+    }
+    for (change, count) in report["outcome_changes"].as_object().into_iter().flatten() {
+        out += &format!("{change}: {count}\n");
+    }
+    out += &format!(
+        "{} calls replayed, {} changed, {} not replayed\n",
+        calls.len(),
+        report["changed"],
+        report["not_replayed"].as_array().map_or(0, Vec::len)
+    );
+    out
+}
+
 fn routing_summary(routing: &ScenarioRouting) -> String {
     let active = routing.active.as_deref().map_or("—", short);
     match &routing.split {
@@ -698,6 +741,21 @@ async fn scenario_async(command: ScenarioAdmin) -> anyhow::Result<()> {
             show(&api, &routing, |r| {
                 format!("активна: {}", routing_summary(r))
             });
+        }
+        ScenarioAdmin::Try {
+            version,
+            from,
+            to,
+            limit,
+            api,
+        } => {
+            let request = sva_admin::ReplayRequest { from, to, limit };
+            let report = api
+                .client()?
+                .replay(&api.tenant, &version, &request)
+                .await
+                .map_err(readable)?;
+            show(&api, &report, replay_summary);
         }
         ScenarioAdmin::Rollback { api } => {
             let routing = api

@@ -195,7 +195,7 @@ fn default_settings(tenant: &str) -> TenantSettings {
 }
 
 /// One line per call: where it first differs, and what changed.
-fn table(replays: &[CallReplay]) -> String {
+pub(crate) fn table(replays: &[CallReplay]) -> String {
     let mut out = format!(
         "{:<24} {:>7}  {:<34} {:<28} {}\n",
         "call", "turns", "first difference", "outcome", "score / slots"

@@ -501,3 +501,95 @@ fn deploy_voximplant_creates_then_changes_nothing() {
     );
     assert!(standin.requests().is_empty());
 }
+
+/// Runs `sva` off the async workers (the local stack serves on them meanwhile).
+async fn sva_blocking(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        sva(&args, "")
+    })
+    .await
+    .expect("sva ran")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn try_replays_the_tenants_recorded_calls_through_the_admin_api() {
+    let data = tempfile::tempdir().unwrap();
+    let stack = sva_local::LocalStack::start(sva_local::LocalOptions {
+        data_dir: data.path().to_owned(),
+        listen: ([127, 0, 0, 1], 0).into(),
+        scenario: PathBuf::from(default_scenario()),
+        crm: sva_local::CrmOptions {
+            sweep_every: None,
+            ..sva_local::CrmOptions::default()
+        },
+        ..sva_local::LocalOptions::default()
+    })
+    .await
+    .expect("the local stack starts");
+    // The demo tenant's calls of 25 Nov 2026, on the default scenario.
+    recorded_calls(data.path(), &default_scenario(), 3);
+    let (url, key) = (stack.url(), stack.operator_key().to_owned());
+    let try_version = |version: &str| -> Vec<String> {
+        [
+            "scenario",
+            "try",
+            version,
+            "--from",
+            "2026-11-25",
+            "--to",
+            "2026-11-25",
+            "--url",
+            &url,
+            "--key",
+            &key,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+
+    let out = sva_blocking(try_version(&stack.demo().version)).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with(&format!(
+            "version {} on the calls of 2026-11-25 to 2026-11-25",
+            stack.demo().version
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("3 calls replayed, 0 changed, 0 not replayed"),
+        "{stdout}"
+    );
+
+    // Another version, uploaded and not activated: every call parts at the greeting.
+    let minimal = wat::parse_file(workspace().join("scenarios/abi/minimal.wat")).unwrap();
+    let uploaded = sva_admin::client::AdminClient::new(&url, &key)
+        .upload("demo", minimal)
+        .await
+        .expect("uploaded");
+    let version = uploaded.version.info.version;
+    let out = sva_blocking(try_version(&version[..12])).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("turn 0: start"), "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("3 calls replayed, 3 changed, 0 not replayed"),
+        "{stdout}"
+    );
+    // A refusal: the API's sentence and code.
+    let mut bad = try_version(&version);
+    bad[4] = "2026-12-01".into();
+    let out = sva_blocking(bad).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("bad_period"),
+        "{}",
+        text(&out.stderr)
+    );
+}
