@@ -814,10 +814,10 @@ async fn bad_settings_get_a_4xx_that_says_what_is_wrong() {
             "169.254.169.254",
         ),
         (
-            serde_json::json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "oauth"}}),
+            serde_json::json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook"}}),
             422,
             "invalid_value",
-            "client_id",
+            "webhook_user_id",
         ),
         (
             serde_json::json!({"calls": {"transfer_timeout_s": 600}}),

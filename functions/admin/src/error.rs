@@ -31,6 +31,9 @@ pub enum AdminError {
     /// A change of settings was refused.
     #[error("{0}")]
     Settings(#[from] sva_tenants::SettingsError),
+    /// The CRM connection names what its portal lacks.
+    #[error("the portal lacks what the CRM settings name: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    CrmMismatch(Vec<sva_tenants::CrmProblem>),
     /// The module was refused by validation or its dry run.
     #[error("the module was refused: {0}")]
     Module(SandboxError),
@@ -77,7 +80,9 @@ impl AdminError {
             AdminError::TenantExists(_) | AdminError::AmbiguousVersion(_) => StatusCode::CONFLICT,
             AdminError::Routing(RoutingError::BadPercent(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             AdminError::Routing(_) => StatusCode::CONFLICT,
-            AdminError::Invalid(_) | AdminError::Settings(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AdminError::Invalid(_) | AdminError::Settings(_) | AdminError::CrmMismatch(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AdminError::Module(SandboxError::ModuleTooLarge { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -115,6 +120,7 @@ impl AdminError {
             AdminError::TenantExists(_) => "tenant_exists",
             AdminError::Invalid(_) => "invalid_value",
             AdminError::Settings(e) => e.code(),
+            AdminError::CrmMismatch(_) => "crm_mismatch",
             AdminError::Module(e) => e.code(),
             AdminError::AmbiguousVersion(_) => "ambiguous_version",
             AdminError::Routing(e) => match e {

@@ -7,7 +7,11 @@
 //! ```text
 //! cargo bench -p sva-dialog --bench cold_start            # 20 runs
 //! SVA_BENCH_RUNS=50 cargo bench -p sva-dialog --bench cold_start
+//! SVA_BENCH_LOG=sva_dialog=debug SVA_BENCH_RUNS=3 cargo bench -p sva-dialog --bench cold_start
 //! ```
+//!
+//! (`SVA_BENCH_LOG` passes a log filter to the function and shows its log: where the first
+//! turn's time goes.)
 //!
 //! Figures are in `docs/performance.md`; the target is 50 ms.
 
@@ -88,7 +92,33 @@ fn main() {
             .await
             .unwrap();
 
+        // What one request to this S3 server costs, as the function makes them: the floor
+        // under a cold start that reads its tenant and module from storage.
+        let mut gets = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            s3.store.get("tenants/demo/tenant.json").await.unwrap();
+            gets.push(t.elapsed());
+        }
+        gets.sort();
+        let artifact_key =
+            sva_tenants::artifact_key("demo", &version, sandbox.compatibility_hash());
+        let t = Instant::now();
+        let bytes = s3
+            .store
+            .get(&artifact_key)
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        println!(
+            "S3 on loopback: a small GET p50 {}; the artifact ({} KiB) {}",
+            ms(percentile(&gets, 0.5)),
+            bytes.len() / 1024,
+            ms(t.elapsed())
+        );
+
         let mut times = Vec::with_capacity(runs);
+        let mut listening = Vec::with_capacity(runs);
         for run in 0..=runs {
             let artifacts = tempfile::tempdir().unwrap();
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -106,14 +136,29 @@ fn main() {
                     .env("SVA_HOST", "127.0.0.1")
                     .env("SVA_TOKEN_KEY", "cold-start-token-key-of-forty-characters")
                     .env("SVA_ARTIFACT_DIR", artifacts.path())
-                    .env("RUST_LOG", "warn")
+                    .env(
+                        "RUST_LOG",
+                        std::env::var("SVA_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+                    )
                     .stdin(Stdio::null())
-                    .stdout(Stdio::null())
+                    .stdout(match std::env::var_os("SVA_BENCH_LOG") {
+                        Some(_) => Stdio::inherit(),
+                        None => Stdio::null(),
+                    })
                     .stderr(Stdio::inherit())
                     .spawn()
                     .expect("sva-dialog starts"),
             );
-            // Until the port is open, a dial is refused at once; then it is the turn.
+            // Until the port is open, a connection is refused at once.
+            let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            while tokio::net::TcpStream::connect(address).await.is_err() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "sva-dialog did not come up"
+                );
+                tokio::time::sleep(Duration::from_micros(500)).await;
+            }
+            let open = started.elapsed();
             let answered = loop {
                 match phone.dial(sva_caller::inbound("+79161234567")).await {
                     Ok(call) => break call,
@@ -134,9 +179,16 @@ fn main() {
                 println!("first run (binary not yet in the page cache): {}", ms(took));
             } else {
                 times.push(took);
+                listening.push(open);
             }
         }
         times.sort();
+        listening.sort();
+        println!(
+            "of which listening (config, storage client, sandbox): p50 {}, p90 {}",
+            ms(percentile(&listening, 0.5)),
+            ms(percentile(&listening, 0.9)),
+        );
         println!(
             "cold start to the first answered call_started, module from S3, {runs} runs: \
              p50 {}, p90 {}, min {}, max {}",

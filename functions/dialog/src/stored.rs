@@ -96,25 +96,23 @@ impl StoredDirectory {
     }
 
     async fn read_tenant(&self, id: &str) -> Result<Option<Arc<Tenant>>, String> {
-        let Some(settings) = self.tenants.settings(id).await.map_err(|e| e.to_string())? else {
+        let started = Instant::now();
+        let now = sva_kit::unix_now();
+        // Three independent reads, at once: a cold process waits for one round trip.
+        let (settings, secret, previous) = tokio::join!(
+            self.tenants.settings(id),
+            self.tenants.signing_secret(id),
+            self.tenants.previous_signing_secrets(id, now),
+        );
+        let Some(settings) = settings.map_err(|e| e.to_string())? else {
             return Ok(None);
         };
-        let secret = self
-            .tenants
-            .signing_secret(id)
-            .await
-            .map_err(|e| e.to_string())?;
         // A tenant without a signing secret cannot be called: treat it as unknown.
-        let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        let Some(secret) = secret.map_err(|e| e.to_string())?.filter(|s| !s.is_empty()) else {
             tracing::warn!(tenant = %id, "tenant has no signing secret; its calls are refused");
             return Ok(None);
         };
-        let now = sva_kit::unix_now();
-        let previous = self
-            .tenants
-            .previous_signing_secrets(id, now)
-            .await
-            .map_err(|e| e.to_string())?;
+        let previous = previous.map_err(|e| e.to_string())?;
         let mut tenant = Tenant::from_settings(settings, &secret);
         if tenant.routing.active.is_none()
             && let Some(default) = &self.default
@@ -125,6 +123,7 @@ impl StoredDirectory {
             .into_iter()
             .map(|p| (p.secret.into_bytes(), p.valid_until))
             .collect();
+        tracing::debug!(tenant = %id, read_ms = started.elapsed().as_secs_f64() * 1e3, "tenant read");
         Ok(Some(Arc::new(tenant)))
     }
 }
@@ -152,6 +151,7 @@ impl TenantDirectory for StoredDirectory {
     }
 
     async fn scenario(&self, tenant: &Tenant, version: &str) -> Result<ScenarioHandle, String> {
+        let started = Instant::now();
         let id = tenant.context.id.as_str();
         let key = ModuleKey {
             tenant: id.to_owned(),
@@ -161,28 +161,32 @@ impl TenantDirectory for StoredDirectory {
             return Ok(Arc::new(WasmScenario::new(self.sandbox.clone(), loaded)));
         }
         let shipped = self.default.as_ref().filter(|d| d.version == version);
-        let wasm = match shipped {
-            Some(default) => default.wasm.clone(),
-            None => self
-                .tenants
-                .module(id, version)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("tenant {id} has no scenario version {version}"))?,
+        // The module and the artifact the admin function precompiled at upload for this
+        // engine, at once: mapping the artifact is what keeps a cold start from compiling.
+        let module = async {
+            match shipped {
+                Some(default) => Ok(Some(default.wasm.clone())),
+                None => self.tenants.module(id, version).await,
+            }
         };
-        // The artifact the admin function precompiled at upload for this engine, if
-        // any: mapping it is what keeps a cold start from compiling.
-        let stored_artifact = match &self.artifacts {
-            Some(_) => self
-                .tenants
-                .artifact(id, version, self.sandbox.compatibility_hash())
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!(tenant = %id, "cannot read the precompiled artifact: {e}");
-                    None
-                }),
-            None => None,
+        let artifact = async {
+            match (&self.artifacts, shipped) {
+                (Some(_), None) => self
+                    .tenants
+                    .artifact(id, version, self.sandbox.compatibility_hash())
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(tenant = %id, "cannot read the precompiled artifact: {e}");
+                        None
+                    }),
+                _ => None,
+            }
         };
+        let (wasm, stored_artifact) = tokio::join!(module, artifact);
+        let wasm = wasm
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("tenant {id} has no scenario version {version}"))?;
+        let read = started.elapsed();
         let sandbox = self.sandbox.clone();
         let artifacts = self.artifacts.clone();
         // Compiling is CPU work: off the async workers.
@@ -192,6 +196,13 @@ impl TenantDirectory for StoredDirectory {
         })
         .await
         .map_err(|e| e.to_string())??;
+        tracing::debug!(
+            tenant = %id,
+            version,
+            read_ms = read.as_secs_f64() * 1e3,
+            loaded_ms = started.elapsed().as_secs_f64() * 1e3,
+            "scenario module loaded"
+        );
         Ok(Arc::new(WasmScenario::new(self.sandbox.clone(), loaded)))
     }
 }

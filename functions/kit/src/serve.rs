@@ -167,6 +167,14 @@ pub async fn serve_on_until(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    // Answers go out at once, not after the client's delayed ACK (Nagle): a turn's
+    // answer must not wait 40 ms on a small last segment.
+    let listener =
+        axum::serve::ListenerExt::tap_io(listener, |stream: &mut tokio::net::TcpStream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY on a connection: {e}");
+            }
+        });
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -31,6 +31,11 @@ pub struct ApiArgs {
 }
 
 impl ApiArgs {
+    /// The admin API's address.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     pub(crate) fn client(&self) -> anyhow::Result<AdminClient> {
         let key = match &self.key {
             Some(key) => key.clone(),
@@ -493,13 +498,8 @@ async fn tenant_async(command: TenantCommand) -> anyhow::Result<()> {
 fn settings_change(args: &SetArgs) -> anyhow::Result<SettingsChange> {
     let crm = args.crm_portal.as_ref().map(|portal| {
         (!portal.is_empty()).then(|| CrmConnection {
-            portal: portal.clone(),
-            auth: CrmAuth::Webhook,
             webhook_user_id: args.crm_webhook_user,
-            client_id: None,
-            responsible_user_id: None,
-            deal_category_id: None,
-            fields: Default::default(),
+            ..CrmConnection::new(portal, CrmAuth::Webhook)
         })
     });
     Ok(SettingsChange {
