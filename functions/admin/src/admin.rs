@@ -6,7 +6,7 @@ use crate::{AdminError, Caller};
 use std::sync::Arc;
 use sva_sandbox::Sandbox;
 use sva_tenants::secret::same_secret;
-use sva_tenants::{TenantSettings, TenantStore, validate_tenant_id};
+use sva_tenants::{CrmCheck, TenantSettings, TenantStore, validate_tenant_id};
 
 /// The operator key's minimum length.
 pub const MIN_OPERATOR_KEY: usize = 32;
@@ -18,6 +18,7 @@ pub struct Admin {
     operator_key: String,
     pub(crate) allowed_hosts: Vec<String>,
     knowledge: Option<sva_retrieval::KnowledgeBase>,
+    pub(crate) crm_check: Option<Arc<dyn CrmCheck>>,
 }
 
 impl std::fmt::Debug for Admin {
@@ -49,7 +50,15 @@ impl Admin {
             operator_key,
             allowed_hosts: Vec::new(),
             knowledge: None,
+            crm_check: None,
         })
+    }
+
+    /// Checks a tenant's CRM connection against its portal when it is saved (custom
+    /// fields, statuses, stages, users); without it only the static rules apply.
+    pub fn with_crm_check(mut self, check: Arc<dyn CrmCheck>) -> Admin {
+        self.crm_check = Some(check);
+        self
     }
 
     /// Hosts a CRM portal may be on although they are not public (the local stack's

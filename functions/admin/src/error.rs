@@ -31,6 +31,9 @@ pub enum AdminError {
     /// A change of settings was refused.
     #[error("{0}")]
     Settings(#[from] sva_tenants::SettingsError),
+    /// The CRM connection names what its portal lacks.
+    #[error("the portal lacks what the CRM settings name: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    CrmMismatch(Vec<sva_tenants::CrmProblem>),
     /// The module was refused by validation or its dry run.
     #[error("the module was refused: {0}")]
     Module(SandboxError),
@@ -52,6 +55,9 @@ pub enum AdminError {
     /// This deployment has no knowledge base.
     #[error("no knowledge base is configured for this deployment")]
     NoKnowledgeBase,
+    /// A replay request asks for what cannot be replayed.
+    #[error(transparent)]
+    Replay(#[from] crate::replays::ReplayRefused),
 }
 
 impl From<SandboxError> for AdminError {
@@ -74,7 +80,9 @@ impl AdminError {
             AdminError::TenantExists(_) | AdminError::AmbiguousVersion(_) => StatusCode::CONFLICT,
             AdminError::Routing(RoutingError::BadPercent(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             AdminError::Routing(_) => StatusCode::CONFLICT,
-            AdminError::Invalid(_) | AdminError::Settings(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AdminError::Invalid(_) | AdminError::Settings(_) | AdminError::CrmMismatch(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AdminError::Module(SandboxError::ModuleTooLarge { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -98,6 +106,7 @@ impl AdminError {
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             },
             AdminError::NoKnowledgeBase => StatusCode::SERVICE_UNAVAILABLE,
+            AdminError::Replay(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -111,6 +120,7 @@ impl AdminError {
             AdminError::TenantExists(_) => "tenant_exists",
             AdminError::Invalid(_) => "invalid_value",
             AdminError::Settings(e) => e.code(),
+            AdminError::CrmMismatch(_) => "crm_mismatch",
             AdminError::Module(e) => e.code(),
             AdminError::AmbiguousVersion(_) => "ambiguous_version",
             AdminError::Routing(e) => match e {
@@ -127,6 +137,7 @@ impl AdminError {
             AdminError::Sandbox(_) => "sandbox_unavailable",
             AdminError::Knowledge(e) => e.code(),
             AdminError::NoKnowledgeBase => "knowledge_base_not_configured",
+            AdminError::Replay(e) => e.code(),
         }
     }
 }

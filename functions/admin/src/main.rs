@@ -3,7 +3,9 @@
 //!
 //! Besides the kit's `SVA_*` variables (`docs/runbook.md`) it reads `SVA_OPERATOR_KEY`
 //! (required, at least 32 characters) and `SVA_CRM_ALLOWED_HOSTS` (comma-separated
-//! `host[:port]` a CRM portal may be on although not public; empty by default). The
+//! `host[:port]` a CRM portal may be on although not public; empty by default) and the
+//! Bitrix24 client's variables (`sva_crm::connect::client_config_from_env`), with which a
+//! tenant's CRM settings are checked against its portal when saved. The
 //! tenants' knowledge bases are indexed on the Qdrant server at `SVA_QDRANT_URL`
 //! (`SVA_QDRANT_API_KEY`, `SVA_QDRANT_PREFIX`); without it the knowledge endpoints
 //! answer `knowledge_base_not_configured`.
@@ -29,8 +31,14 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let store = sva_kit::storage::open(&config.storage).await?;
     let sandbox = Arc::new(Sandbox::new(SandboxConfig::default())?);
+    let client = sva_crm::connect::client_config_from_env(|name| std::env::var(name).ok())?;
+    let connections = Arc::new(sva_crm::Connections::new(
+        TenantStore::new(store.clone()),
+        client,
+    ));
     let mut admin = Admin::new(TenantStore::new(store.clone()), sandbox, operator_key)?
-        .with_allowed_hosts(allowed_hosts);
+        .with_allowed_hosts(allowed_hosts)
+        .with_crm_check(Arc::new(sva_crm::PortalCheck::new(connections)));
     if let Some(mut qdrant) = sva_retrieval::server::ServerConfig::from_env() {
         let embeddings =
             sva_retrieval::Embeddings::optional(sva_retrieval::EmbeddingsConfig::from_env()?)?;

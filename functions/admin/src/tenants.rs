@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use sva_kit::Json;
 use sva_tenants::secret::random_hex;
-use sva_tenants::{HistoryEntry, SettingsChange, TenantSettings, validate_tenant_id};
+use sva_tenants::{CrmStatus, HistoryEntry, SettingsChange, TenantSettings, validate_tenant_id};
 use utoipa::ToSchema;
 
 /// A new tenant, as the operator creates it.
@@ -45,6 +45,10 @@ pub struct TenantView {
     pub settings: TenantSettings,
     /// The names of the CRM secrets that are set (`webhook_code`, …).
     pub crm_secrets_set: Vec<String>,
+    /// What the CRM portal showed: the installed application, when the settings were
+    /// checked against it, what it lacks of them (a custom field deleted since…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm_status: Option<CrmStatus>,
 }
 
 /// One line of the tenant list.
@@ -79,8 +83,10 @@ impl Admin {
     /// The settings as the API shows them: which CRM secrets are set, never their values.
     pub(crate) async fn view(&self, settings: TenantSettings) -> Result<TenantView, AdminError> {
         let secrets = self.tenants.crm_secrets(&settings.id).await?;
+        let status = self.tenants.crm_status(&settings.id).await?;
         Ok(TenantView {
             crm_secrets_set: secrets.names().into_iter().map(String::from).collect(),
+            crm_status: (status != CrmStatus::default()).then_some(status),
             settings,
         })
     }

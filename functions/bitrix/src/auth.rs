@@ -23,7 +23,10 @@ pub enum Credentials {
         client_secret: String,
         /// The current refresh token.
         refresh_token: String,
-        /// An access token, if one is at hand (else the first call refreshes).
+        /// An access token, if one is at hand and not expired (else the first call
+        /// refreshes): the one stored with its expiry, so a new process does not refresh
+        /// (`settings/oauth/auto-renewal`: refreshing more than needed may get an
+        /// application blocked).
         access_token: Option<String>,
     },
 }
@@ -45,18 +48,40 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Where a rotated refresh token is persisted. Bitrix24 invalidates the old refresh
-/// token when it issues a new one, so the new one must be stored before the process can
-/// forget it.
+/// An OAuth token pair as stored: the refresh token, and the access token with when it
+/// expires (Unix seconds) when known.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredTokens {
+    /// The refresh token.
+    pub refresh_token: String,
+    /// The access token.
+    pub access_token: Option<String>,
+    /// When the access token expires (Unix seconds).
+    pub expires_at: Option<u64>,
+}
+
+impl std::fmt::Debug for StoredTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredTokens")
+            .field("access_token", &self.access_token.as_ref().map(|_| "…"))
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where rotated tokens are persisted. Bitrix24 invalidates the old refresh token when
+/// it issues a new one, so the new one must be stored before the process can forget it;
+/// the access token is stored with its expiry so that another process uses it instead
+/// of refreshing again.
 #[async_trait]
 pub trait TokenSink: Send + Sync {
-    /// Stores `refresh_token` as the portal's current refresh token.
-    async fn rotated(&self, refresh_token: &str) -> Result<(), String>;
+    /// Stores the pair the token server just issued.
+    async fn rotated(&self, tokens: &StoredTokens) -> Result<(), String>;
 
-    /// The refresh token stored now, if the sink can tell: when another process (a
-    /// second function instance) refreshed first, the token this client holds is dead
-    /// and the stored one is the live one.
-    async fn current(&self) -> Result<Option<String>, String> {
+    /// The pair stored now, if the sink can tell: when another process (a second
+    /// function instance) refreshed first, the tokens this client holds are dead and the
+    /// stored ones are live.
+    async fn current(&self) -> Result<Option<StoredTokens>, String> {
         Ok(None)
     }
 }
@@ -74,12 +99,16 @@ pub(crate) struct Tokens {
 }
 
 /// The token server's answer (`oauth.bitrix.info/oauth/token/`).
-#[derive(Debug, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 pub(crate) struct TokenAnswer {
     /// The new access token.
     pub access_token: Option<String>,
     /// The new refresh token.
     pub refresh_token: Option<String>,
+    /// When the access token expires (Unix seconds).
+    pub expires: Option<u64>,
+    /// How long the access token lives (seconds).
+    pub expires_in: Option<u64>,
     /// An error code (`invalid_grant`, `invalid_client`, …).
     pub error: Option<String>,
     /// The error's description.

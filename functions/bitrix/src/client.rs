@@ -1,6 +1,7 @@
 //! [`Client`]: one portal, one set of credentials, one leaky bucket.
 
-use crate::auth::{Credentials, TokenAnswer, TokenSink, Tokens};
+use crate::auth::{Credentials, StoredTokens, TokenAnswer, TokenSink, Tokens};
+use crate::batch::{Batch, BatchReply, MAX_COMMANDS, form_body};
 use crate::error::{BitrixError, Refusal, classify, is_auth_code};
 use crate::limit::{LeakyBucket, RateLimit};
 use crate::resolve::PublicOnly;
@@ -205,9 +206,46 @@ impl Client {
                 "{method:?} is not a method name"
             )));
         }
+        let body = match params {
+            Value::Object(_) => params,
+            Value::Null => json!({}),
+            _ => return Err(BitrixError::Config("params must be a JSON object".into())),
+        };
+        self.send(method, Body::Json(body), idempotency).await
+    }
+
+    /// Runs `batch` in one request (`docs/bitrix24-rest.md` §7). A batch of reads may be
+    /// [`Idempotency::Safe`]; one that writes must not be replayed blindly. The batch
+    /// itself succeeding says nothing of its commands: each has its result or error in
+    /// the [`BatchReply`].
+    pub async fn batch(
+        &self,
+        batch: &Batch,
+        idempotency: Idempotency,
+    ) -> Result<BatchReply, BitrixError> {
+        if batch.is_empty() || batch.len() > MAX_COMMANDS {
+            return Err(BitrixError::Config(format!(
+                "a batch carries 1..={MAX_COMMANDS} commands, not {}",
+                batch.len()
+            )));
+        }
+        let reply = self
+            .send("batch", Body::Form(batch.form()), idempotency)
+            .await?;
+        Ok(BatchReply::from_result(batch, &reply.result))
+    }
+
+    /// Sends one request until it has an answer, retrying as `idempotency` allows.
+    async fn send(
+        &self,
+        method: &str,
+        params: Body,
+        idempotency: Idempotency,
+    ) -> Result<Reply, BitrixError> {
         let max = self.config.max_attempts.max(1);
         let mut attempt = 0;
         let mut refreshed = false;
+        let mut renewals = 0;
         let mut moved = false;
         let mut rate_pause = self.config.rate_limit_backoff;
         let mut pause = self.config.backoff;
@@ -215,7 +253,18 @@ impl Client {
             attempt += 1;
             self.bucket.acquire().await;
             let (url, body, generation) = self.request(method, &params).await?;
-            let sent = self.http.post(url).json(&body).send().await;
+            let request = match body {
+                Body::Json(v) => self.http.post(url).json(&v),
+                Body::Form(fields) => self
+                    .http
+                    .post(url)
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(form_body(&fields)),
+            };
+            let sent = request.send().await;
             let refusal = match sent {
                 Err(e) => {
                     if let Some(refused) = internal_address(&e) {
@@ -291,10 +340,14 @@ impl Client {
                         attempts: attempt,
                     });
                 }
-                Refusal::ExpiredToken if !refreshed && self.is_oauth() => {
-                    // Refused before running: refresh once and replay (not an attempt).
-                    self.refresh(generation).await?;
-                    refreshed = true;
+                Refusal::ExpiredToken if !refreshed && renewals < 3 && self.is_oauth() => {
+                    // Refused before running: renew once and replay (not an attempt). A
+                    // pair another process stored is tried first; only a refresh of our
+                    // own counts as the one refresh.
+                    if self.refresh(generation).await? == Renewal::Refreshed {
+                        refreshed = true;
+                    }
+                    renewals += 1;
                     attempt -= 1;
                 }
                 Refusal::ExpiredToken => {
@@ -342,6 +395,19 @@ impl Client {
                         });
                     }
                 }
+                // An access token a new process read from storage may have been revoked
+                // since (an application reinstalled): it is refused like a wrong one.
+                // Refused before running, so one refresh and a replay are safe.
+                Refusal::Final { ref code, .. }
+                    if !refreshed
+                        && self.is_oauth()
+                        && (code.eq_ignore_ascii_case("NO_AUTH_FOUND")
+                            || code.eq_ignore_ascii_case("invalid_token")) =>
+                {
+                    self.force_refresh().await?;
+                    refreshed = true;
+                    attempt -= 1;
+                }
                 Refusal::Final {
                     status,
                     code,
@@ -363,37 +429,37 @@ impl Client {
     }
 
     /// The URL and body of one request, and the token generation it uses.
-    async fn request(
-        &self,
-        method: &str,
-        params: &Value,
-    ) -> Result<(Url, Value, u64), BitrixError> {
+    async fn request(&self, method: &str, params: &Body) -> Result<(Url, Body, u64), BitrixError> {
         let base = self.base.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let mut body = match params {
-            Value::Object(_) => params.clone(),
-            Value::Null => json!({}),
-            _ => return Err(BitrixError::Config("params must be a JSON object".into())),
-        };
-        let (path, generation) = match &self.auth {
-            Auth::Webhook { user_id, code } => (format!("rest/{user_id}/{code}/{method}"), 0),
+        let (path, token, generation) = match &self.auth {
+            Auth::Webhook { user_id, code } => (format!("rest/{user_id}/{code}/{method}"), None, 0),
             Auth::OAuth(oauth) => {
-                let tokens = &oauth.tokens;
                 let (access, generation) = {
-                    let t = tokens.lock().await;
+                    let t = oauth.tokens.lock().await;
                     (t.access.clone(), t.generation)
                 };
-                let access = match access {
-                    Some(a) => a,
+                let (access, generation) = match access {
+                    Some(access) => (access, generation),
                     None => {
                         self.refresh(generation).await?;
-                        let t = tokens.lock().await;
-                        return self.oauth_request(&base, method, body, &t);
+                        let t = oauth.tokens.lock().await;
+                        (t.access.clone().unwrap_or_default(), t.generation)
                     }
                 };
-                // The token travels in the body, never in a URL that a proxy might log.
-                body["auth"] = Value::String(access);
-                (format!("rest/{method}"), generation)
+                (format!("rest/{method}"), Some(access), generation)
             }
+        };
+        // The token travels in the body, never in a URL that a proxy might log.
+        let body = match (params.clone(), token) {
+            (Body::Json(mut v), Some(token)) => {
+                v["auth"] = Value::String(token);
+                Body::Json(v)
+            }
+            (Body::Form(mut fields), Some(token)) => {
+                fields.push(("auth".into(), token));
+                Body::Form(fields)
+            }
+            (body, None) => body,
         };
         let url = base
             .join(&path)
@@ -401,25 +467,26 @@ impl Client {
         Ok((url, body, generation))
     }
 
-    fn oauth_request(
-        &self,
-        base: &Url,
-        method: &str,
-        mut body: Value,
-        tokens: &Tokens,
-    ) -> Result<(Url, Value, u64), BitrixError> {
-        body["auth"] = Value::String(tokens.access.clone().unwrap_or_default());
-        let url = base
-            .join(&format!("rest/{method}"))
-            .map_err(|e| BitrixError::Config(format!("method URL: {e}")))?;
-        Ok((url, body, tokens.generation))
-    }
-
-    /// Refreshes the OAuth tokens unless another call already did since `seen`; hands
-    /// the rotated refresh token to the sink before the new access token is used.
-    async fn refresh(&self, seen: u64) -> Result<(), BitrixError> {
+    /// Refreshes whatever tokens are held, even if they look fresh (a stored access
+    /// token the portal no longer knows).
+    async fn force_refresh(&self) -> Result<(), BitrixError> {
         let Auth::OAuth(oauth) = &self.auth else {
             return Ok(());
+        };
+        let generation = {
+            let mut t = oauth.tokens.lock().await;
+            t.access = None;
+            t.generation
+        };
+        self.refresh(generation).await.map(|_| ())
+    }
+
+    /// Renews the OAuth tokens unless another call already did since `seen`: with the
+    /// pair another process stored, if it is newer and not expired, else by a refresh
+    /// whose pair goes to the sink before the new access token is used.
+    async fn refresh(&self, seen: u64) -> Result<Renewal, BitrixError> {
+        let Auth::OAuth(oauth) = &self.auth else {
+            return Ok(Renewal::Newer);
         };
         let oauth = Arc::clone(oauth);
         tokio::spawn(async move { oauth.refresh(seen).await })
@@ -429,21 +496,33 @@ impl Client {
 }
 
 impl OAuth {
-    async fn refresh(&self, seen: u64) -> Result<(), BitrixError> {
+    async fn refresh(&self, seen: u64) -> Result<Renewal, BitrixError> {
         let mut tokens = self.tokens.lock().await;
         if tokens.generation != seen && tokens.access.is_some() {
-            return Ok(());
+            return Ok(Renewal::Newer);
+        }
+        if let Some(stored) = self.stored().await {
+            let fresh = stored
+                .expires_at
+                .is_some_and(|at| at > sva_kit::unix_now() + ADOPT_MARGIN_S);
+            if fresh && stored.access_token.is_some() && stored.access_token != tokens.access {
+                tokens.access = stored.access_token;
+                tokens.refresh = stored.refresh_token;
+                tokens.generation += 1;
+                return Ok(Renewal::Adopted);
+            }
+            // Whatever its access token, the stored refresh token is the live one.
+            tokens.refresh = stored.refresh_token;
         }
         let mut answer = self.token_request(&tokens.refresh).await?;
         // `invalid_grant`: another process may have rotated the token first; the one it
         // stored is the live one (give it a moment to land).
         let mut round = 0;
         while answer.error.as_deref() == Some("invalid_grant") && round < 3 {
-            if let Some(sink) = &self.sink
-                && let Ok(Some(stored)) = sink.current().await
-                && stored != tokens.refresh
+            if let Some(stored) = self.stored().await
+                && stored.refresh_token != tokens.refresh
             {
-                tokens.refresh = stored;
+                tokens.refresh = stored.refresh_token;
                 answer = self.token_request(&tokens.refresh).await?;
                 continue;
             }
@@ -453,13 +532,23 @@ impl OAuth {
             }
             tokio::time::sleep(Duration::from_millis(200 * round)).await;
         }
+        let expires_at = answer.expires.or_else(|| {
+            answer
+                .expires_in
+                .map(|s| sva_kit::unix_now().saturating_add(s))
+        });
         match (answer.access_token, answer.refresh_token) {
             (Some(access), Some(refresh)) if answer.error.is_none() => {
                 if let Some(sink) = &self.sink {
                     // The old refresh token is dead now: keep trying to store the new one.
+                    let pair = StoredTokens {
+                        refresh_token: refresh.clone(),
+                        access_token: Some(access.clone()),
+                        expires_at,
+                    };
                     let mut stored = Err(String::new());
                     for _ in 0..3 {
-                        stored = sink.rotated(&refresh).await;
+                        stored = sink.rotated(&pair).await;
                         if stored.is_ok() {
                             break;
                         }
@@ -474,7 +563,7 @@ impl OAuth {
                 tokens.access = Some(access);
                 tokens.refresh = refresh;
                 tokens.generation += 1;
-                Ok(())
+                Ok(Renewal::Refreshed)
             }
             // Another process may still be storing the token it got: worth a later try,
             // and after the worker's last attempt a dead letter says what to do.
@@ -492,6 +581,11 @@ impl OAuth {
                     .unwrap_or_else(|| "the token server gave no tokens".into()),
             }),
         }
+    }
+
+    /// The pair the sink holds now, if it can tell.
+    async fn stored(&self) -> Option<StoredTokens> {
+        self.sink.as_ref()?.current().await.ok().flatten()
     }
 
     /// One request to the token server.
@@ -517,6 +611,27 @@ impl OAuth {
         })
     }
 }
+
+/// A request's parameters: a JSON object, or form fields in order (a batch).
+#[derive(Clone)]
+enum Body {
+    Json(Value),
+    Form(Vec<(String, String)>),
+}
+
+/// How the access token was renewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renewal {
+    /// Another call of this process already had a newer one.
+    Newer,
+    /// The pair another process stored was taken.
+    Adopted,
+    /// This process refreshed.
+    Refreshed,
+}
+
+/// A stored access token is taken only if it has at least this long to live.
+const ADOPT_MARGIN_S: u64 = 60;
 
 /// A success body: `{"result": …, "time": …}` with `next` and `total` on lists.
 fn success(bytes: &[u8]) -> Option<Reply> {

@@ -5,9 +5,12 @@
 //!
 //! * **Authentication** ([`Credentials`]): an incoming webhook
 //!   (`/rest/{user_id}/{code}/{method}`) or an OAuth local application (`/rest/{method}`
-//!   with `auth=`). On `401 expired_token` the access token is refreshed once — concurrent
-//!   calls share one refresh — and the rotated refresh token is handed to a
-//!   [`TokenSink`] so it is persisted before it is needed again.
+//!   with `auth=`). On `401 expired_token` the access token is renewed — with the pair
+//!   another process stored if it is newer, else by one refresh that concurrent calls
+//!   share — and the rotated pair is handed to a [`TokenSink`] so it is persisted, with
+//!   the access token's expiry, before it is needed again.
+//! * **Batches** ([`Batch`]): up to 50 methods in one request, commands encoded as PHP
+//!   reads them, later ones referring to earlier results.
 //! * **Rate** ([`limit::LeakyBucket`]): a client-side leaky bucket per portal (2 requests/s,
 //!   burst 50 by default), so the portal's own bucket rarely answers
 //!   `QUERY_LIMIT_EXCEEDED`; when it does, the call backs off ×1.5 per attempt and retries.
@@ -25,12 +28,14 @@
 //!   not followed: a `302` from a renamed portal is checked and re-posted by hand.
 
 pub mod auth;
+pub mod batch;
 pub mod client;
 pub mod error;
 pub mod limit;
 pub mod resolve;
 
-pub use auth::{Credentials, TokenSink};
+pub use auth::{Credentials, StoredTokens, TokenSink};
+pub use batch::{Batch, BatchReply};
 pub use client::{Client, ClientConfig, Idempotency, Reply};
 pub use error::BitrixError;
 pub use limit::RateLimit;

@@ -5,7 +5,8 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use sva_bitrix::{
-    BitrixError, Client, ClientConfig, Credentials, Idempotency, RateLimit, TokenSink,
+    Batch, BitrixError, Client, ClientConfig, Credentials, Idempotency, RateLimit, StoredTokens,
+    TokenSink,
 };
 use sva_portal::{Fault, Portal, PortalConfig, RunningPortal};
 
@@ -118,14 +119,39 @@ async fn a_webhook_call_returns_the_result_and_typed_errors() {
     assert!(!format!("{err} {err:?} {client:?}").contains(&portal.config().webhook_code));
 }
 
+/// A token store shared by clients, as the tenant's secrets are shared by processes.
 #[derive(Default)]
-struct Remembered(Mutex<Vec<String>>);
+struct Remembered(Mutex<Vec<StoredTokens>>);
+
+impl Remembered {
+    fn refresh_tokens(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|t| t.refresh_token.clone())
+            .collect()
+    }
+}
 
 #[async_trait::async_trait]
 impl TokenSink for Remembered {
-    async fn rotated(&self, refresh_token: &str) -> Result<(), String> {
-        self.0.lock().unwrap().push(refresh_token.to_owned());
+    async fn rotated(&self, tokens: &StoredTokens) -> Result<(), String> {
+        self.0.lock().unwrap().push(tokens.clone());
         Ok(())
+    }
+
+    async fn current(&self) -> Result<Option<StoredTokens>, String> {
+        Ok(self.0.lock().unwrap().last().cloned())
+    }
+}
+
+fn oauth(portal: &RunningPortal, refresh: &str, access: Option<String>) -> Credentials {
+    Credentials::OAuth {
+        client_id: portal.config().client_id.clone(),
+        client_secret: portal.config().client_secret.clone(),
+        refresh_token: refresh.to_owned(),
+        access_token: access,
     }
 }
 
@@ -167,9 +193,18 @@ async fn oauth_refreshes_once_on_expiry_and_hands_over_the_rotated_token() {
     while let Some(done) = calls.join_next().await {
         done.unwrap().unwrap();
     }
-    let rotated = sink.0.lock().unwrap().clone();
+    let rotated = sink.refresh_tokens();
     assert_eq!(rotated.len(), 1, "one shared refresh: {rotated:?}");
     assert_ne!(rotated[0], refresh);
+    let stored = sink.0.lock().unwrap()[0].clone();
+    assert!(
+        stored.access_token.is_some(),
+        "the access token is stored too"
+    );
+    assert!(
+        stored.expires_at.unwrap() > sva_kit::unix_now() + 3000,
+        "with its expiry: {stored:?}"
+    );
 
     // The old refresh token is dead now: a client still holding it cannot refresh.
     let stale = Client::new(
@@ -352,4 +387,109 @@ async fn a_renamed_portal_is_followed_once_with_the_body() {
         .unwrap();
     assert_eq!(portal.leads().len(), 1);
     assert_eq!(client.portal(), portal.url());
+}
+
+#[tokio::test]
+async fn a_second_process_takes_the_stored_pair_instead_of_refreshing_again() {
+    let portal = Portal::start(portal_config(fast())).await.unwrap();
+    let (access, refresh) = portal.install_app();
+    let sink = Arc::new(Remembered::default());
+    let first = Client::new(
+        &portal.url(),
+        oauth(&portal, &refresh, Some(access.clone())),
+        config(&portal, unlimited()),
+    )
+    .unwrap()
+    .with_token_sink(sink.clone());
+    let second = Client::new(
+        &portal.url(),
+        oauth(&portal, &refresh, Some(access)),
+        config(&portal, unlimited()),
+    )
+    .unwrap()
+    .with_token_sink(sink.clone());
+    portal.expire_access_tokens();
+    first
+        .call("crm.lead.list", json!({}), Idempotency::Safe)
+        .await
+        .unwrap();
+    // The second still holds the expired token and the refresh token the first spent:
+    // it takes the pair the first stored, and the token server is not asked again.
+    second
+        .call("crm.lead.list", json!({}), Idempotency::Safe)
+        .await
+        .unwrap();
+    assert_eq!(
+        sink.refresh_tokens().len(),
+        1,
+        "{:?}",
+        sink.0.lock().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_stored_access_token_spares_the_refresh_and_a_revoked_one_costs_one() {
+    let portal = Portal::start(portal_config(fast())).await.unwrap();
+    let (access, refresh) = portal.install_app();
+    let sink = Arc::new(Remembered::default());
+    let warm = Client::new(
+        &portal.url(),
+        oauth(&portal, &refresh, Some(access)),
+        config(&portal, unlimited()),
+    )
+    .unwrap()
+    .with_token_sink(sink.clone());
+    warm.call("user.current", json!({}), Idempotency::Safe)
+        .await
+        .unwrap();
+    assert!(
+        sink.0.lock().unwrap().is_empty(),
+        "a warm start: no refresh"
+    );
+    // A token the portal no longer knows (the application was reinstalled) is refused
+    // like a wrong one; one refresh and a replay fix it.
+    let revoked = Client::new(
+        &portal.url(),
+        oauth(&portal, &refresh, Some("0123456789abcdef".into())),
+        config(&portal, unlimited()),
+    )
+    .unwrap()
+    .with_token_sink(sink.clone());
+    revoked
+        .call("user.current", json!({}), Idempotency::Safe)
+        .await
+        .unwrap();
+    assert_eq!(sink.refresh_tokens().len(), 1);
+}
+
+#[tokio::test]
+async fn a_batch_runs_its_commands_in_order_with_references_and_errors_apart() {
+    let portal = Portal::start(portal_config(fast())).await.unwrap();
+    portal.seed_contact(json!({"NAME": "Анна", "PHONE": [{"VALUE": "+79161234567"}]}));
+    let client = Client::new(
+        &portal.url(),
+        webhook(&portal),
+        config(&portal, unlimited()),
+    )
+    .unwrap();
+    let mut batch = Batch::new();
+    batch
+        .add(
+            "z_find",
+            "crm.duplicate.findbycomm",
+            &json!({"type": "PHONE", "values": ["+79161234567"], "entity_type": "CONTACT"}),
+        )
+        .add(
+            "a_contact",
+            "crm.contact.get",
+            &json!({"id": Batch::reference("z_find", &["CONTACT", "0"])}),
+        )
+        .add("missing", "crm.lead.get", &json!({"id": 999}));
+    let before = portal.stats().requests;
+    let reply = client.batch(&batch, Idempotency::Safe).await.unwrap();
+    assert_eq!(portal.stats().requests, before + 1, "one request");
+    assert_eq!(reply.result("a_contact").unwrap()["NAME"], "Анна");
+    assert!(reply.take("missing").unwrap_err().is_not_found());
+    let empty = client.batch(&Batch::new(), Idempotency::Safe).await;
+    assert!(matches!(empty, Err(BitrixError::Config(_))));
 }

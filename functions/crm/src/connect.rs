@@ -1,12 +1,15 @@
 //! A tenant's Bitrix24 client, made from its CRM connection and secrets, kept while
-//! they do not change; a rotated OAuth refresh token is written back to the secrets.
+//! they do not change. OAuth tokens are kept in the secrets with the access token's
+//! expiry: a new process uses the stored access token instead of refreshing, and every
+//! rotated pair is written back before it is used.
 
-use crate::fields::Mapping;
+use crate::custom::{self, Described};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use sva_bitrix::{Client, ClientConfig, Credentials, TokenSink};
-use sva_tenants::{CrmAuth, CrmSecrets, TenantStore};
+use std::time::{Duration, Instant};
+use sva_bitrix::{Batch, Client, ClientConfig, Credentials, Idempotency, StoredTokens, TokenSink};
+use sva_tenants::{CrmAuth, CrmConnection, CrmSecrets, TenantStore};
 
 /// Why a tenant has no usable CRM client.
 #[derive(Debug, thiserror::Error)]
@@ -99,18 +102,57 @@ pub fn client_config_from_env(
     Ok(client)
 }
 
+/// How long what `crm.<entity>.fields` said is trusted before it is asked again: a
+/// custom field deleted in the portal is noticed within it.
+pub const FIELD_TTL: Duration = Duration::from_secs(300);
+
+/// A stored access token is used only with at least this long to live.
+const ACCESS_MARGIN_S: u64 = 60;
+
+/// The custom fields of the entities the assistant creates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortalFields {
+    /// Of leads.
+    pub lead: Described,
+    /// Of deals.
+    pub deal: Described,
+}
+
+/// The portal's custom fields as read at an instant.
+type ReadFields = (Instant, Arc<PortalFields>);
+
 /// A tenant's client and how its portal is set up.
 #[derive(Clone)]
 pub struct Connection {
     /// The client.
     pub client: Arc<Client>,
-    /// The portal setup.
-    pub mapping: Mapping,
+    /// The tenant's CRM settings (routing, custom fields).
+    pub crm: Arc<CrmConnection>,
     /// The portal's CRM mode, asked once (`crm.settings.mode.get`).
     mode: Arc<tokio::sync::OnceCell<u8>>,
+    /// The portal's custom fields, and when they were read.
+    fields: Arc<tokio::sync::Mutex<Option<ReadFields>>>,
+    field_ttl: Duration,
 }
 
 impl Connection {
+    /// The custom fields of leads and deals (one request, read again after the field
+    /// TTL); empty when the tenant maps none.
+    pub async fn custom_fields(&self) -> Result<Arc<PortalFields>, sva_bitrix::BitrixError> {
+        if self.crm.fields.is_empty() {
+            return Ok(Arc::default());
+        }
+        let mut cached = self.fields.lock().await;
+        if let Some((at, fields)) = cached.as_ref()
+            && at.elapsed() < self.field_ttl
+        {
+            return Ok(fields.clone());
+        }
+        let fields = Arc::new(read_fields(&self.client).await?);
+        *cached = Some((Instant::now(), fields.clone()));
+        Ok(fields)
+    }
+
     /// Whether the portal runs the simple CRM mode (no leads: every new lead is turned
     /// into a deal at once), asked once per connection.
     pub async fn simple_mode(&self) -> Result<bool, sva_bitrix::BitrixError> {
@@ -136,10 +178,24 @@ impl Connection {
     }
 }
 
+/// The custom fields of leads and deals, in one request.
+pub async fn read_fields(client: &Client) -> Result<PortalFields, sva_bitrix::BitrixError> {
+    let mut batch = Batch::new();
+    batch
+        .add("lead", "crm.lead.fields", &serde_json::json!({}))
+        .add("deal", "crm.deal.fields", &serde_json::json!({}));
+    let reply = client.batch(&batch, Idempotency::Safe).await?;
+    Ok(PortalFields {
+        lead: custom::describe(reply.take("lead")?),
+        deal: custom::describe(reply.take("deal")?),
+    })
+}
+
 /// Clients per tenant, made again when the tenant's settings or secrets change.
 pub struct Connections {
     tenants: TenantStore,
     config: ClientConfig,
+    field_ttl: Duration,
     cache: Mutex<HashMap<String, (String, Connection)>>,
     /// Held while a client is made, so concurrent entries of one tenant share one client
     /// (two clients refreshing one OAuth token would kill each other's refresh token).
@@ -152,9 +208,26 @@ impl Connections {
         Connections {
             tenants,
             config,
+            field_ttl: FIELD_TTL,
             cache: Mutex::new(HashMap::new()),
             making: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Reads the portals' custom fields again after `ttl` ([`FIELD_TTL`] by default).
+    pub fn with_field_ttl(mut self, ttl: Duration) -> Connections {
+        self.field_ttl = ttl;
+        self
+    }
+
+    /// The tenant store the connections are read from.
+    pub fn tenants(&self) -> &TenantStore {
+        &self.tenants
+    }
+
+    /// The client settings every connection uses.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
     }
 
     /// The tenant's connection.
@@ -204,23 +277,30 @@ impl Connections {
                     .clone()
                     .ok_or_else(|| incomplete("webhook_code"))?,
             },
-            CrmAuth::Oauth => Credentials::OAuth {
-                client_id: crm
-                    .client_id
-                    .clone()
-                    .ok_or_else(|| incomplete("client_id"))?,
-                client_secret: secrets
-                    .client_secret
-                    .clone()
-                    .ok_or_else(|| incomplete("client_secret"))?,
-                refresh_token: secrets
-                    .refresh_token
-                    .clone()
-                    .ok_or_else(|| incomplete("refresh_token"))?,
-                access_token: None,
-            },
+            CrmAuth::Oauth => {
+                let access = secrets
+                    .live_access_token(sva_kit::unix_now(), ACCESS_MARGIN_S)
+                    .map(str::to_owned);
+                // Right after an install the application's id and secret may not be
+                // entered yet: the installed access token works for its hour, and a
+                // refresh without them fails with `invalid_client`.
+                let needed = |value: Option<String>, what| match (value, &access) {
+                    (Some(v), _) => Ok(v),
+                    (None, Some(_)) => Ok(String::new()),
+                    (None, None) => Err(incomplete(what)),
+                };
+                Credentials::OAuth {
+                    client_id: needed(crm.client_id.clone(), "client_id")?,
+                    client_secret: needed(secrets.client_secret.clone(), "client_secret")?,
+                    refresh_token: secrets
+                        .refresh_token
+                        .clone()
+                        .ok_or_else(|| incomplete("refresh_token"))?,
+                    access_token: access,
+                }
+            }
         };
-        let sink = Arc::new(StoredRefreshToken {
+        let sink = Arc::new(StoredTokenPair {
             tenants: self.tenants.clone(),
             tenant: tenant.into(),
         });
@@ -228,12 +308,10 @@ impl Connections {
             Client::new(&crm.portal, credentials, self.config.clone())?.with_token_sink(sink);
         let connection = Connection {
             client: Arc::new(client),
-            mapping: Mapping {
-                responsible_user_id: crm.responsible_user_id,
-                deal_category_id: crm.deal_category_id,
-                custom_fields: crm.fields.clone(),
-            },
+            crm: Arc::new(crm),
             mode: Arc::new(tokio::sync::OnceCell::new()),
+            fields: Arc::default(),
+            field_ttl: self.field_ttl,
         };
         self.lock()
             .insert(tenant.into(), (stamp, connection.clone()));
@@ -252,30 +330,38 @@ impl Connections {
     }
 }
 
-/// Writes a rotated refresh token into the tenant's CRM secrets.
-struct StoredRefreshToken {
+/// Keeps a rotated OAuth pair, with the access token's expiry, in the tenant's CRM
+/// secrets; the pair stored there is what another process of the tenant uses.
+struct StoredTokenPair {
     tenants: TenantStore,
     tenant: String,
 }
 
 #[async_trait]
-impl TokenSink for StoredRefreshToken {
-    async fn current(&self) -> Result<Option<String>, String> {
-        self.tenants
+impl TokenSink for StoredTokenPair {
+    async fn current(&self) -> Result<Option<StoredTokens>, String> {
+        let secrets = self
+            .tenants
             .crm_secrets(&self.tenant)
             .await
-            .map(|s| s.refresh_token)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        Ok(secrets.refresh_token.map(|refresh_token| StoredTokens {
+            refresh_token,
+            access_token: secrets.access_token,
+            expires_at: secrets.access_expires_at,
+        }))
     }
 
-    async fn rotated(&self, refresh_token: &str) -> Result<(), String> {
+    async fn rotated(&self, tokens: &StoredTokens) -> Result<(), String> {
         let current = self
             .tenants
             .crm_secrets(&self.tenant)
             .await
             .map_err(|e| e.to_string())?;
         let change = CrmSecrets {
-            refresh_token: Some(refresh_token.to_owned()),
+            refresh_token: Some(tokens.refresh_token.clone()),
+            access_token: Some(tokens.access_token.clone().unwrap_or_default()),
+            access_expires_at: tokens.expires_at,
             ..CrmSecrets::default()
         };
         self.tenants

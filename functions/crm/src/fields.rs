@@ -1,25 +1,16 @@
-//! What a call becomes in Bitrix24: the fields of the contact, the lead or the deal, the
-//! transcript comment, the to-dos. Russian, because sales managers read them.
+//! What a call becomes in Bitrix24: the standard fields of the contact, the lead or the
+//! deal, the transcript comment, the to-dos. Russian, because sales managers read them.
+//! Custom fields are [`crate::custom`]'s; who gets a record and where it starts,
+//! [`crate::routing`]'s.
 
+use crate::routing::Routing;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 use sva_abi::Outcome;
 use sva_wire::CallRecord;
 
 /// `ORIGINATOR_ID` of everything the assistant creates: with `ORIGIN_ID` = our call id it
 /// is the key an interrupted attempt is reconciled by.
 pub const ORIGINATOR: &str = "sva";
-
-/// How a tenant's portal is set up for the assistant.
-#[derive(Debug, Clone, Default)]
-pub struct Mapping {
-    /// The user leads and deals are assigned to (when the contact has no manager).
-    pub responsible_user_id: Option<u64>,
-    /// The deal pipeline for known contacts (`CATEGORY_ID`).
-    pub deal_category_id: Option<u64>,
-    /// Slots mapped to the portal's custom fields (`budget` → `UF_CRM_BUDGET`).
-    pub custom_fields: BTreeMap<String, String>,
-}
 
 /// Russian names of the qualification slots and outcomes.
 fn slot_title(slot: &str) -> &str {
@@ -117,10 +108,16 @@ fn multifield(values: impl IntoIterator<Item = String>) -> Value {
     )
 }
 
-/// The fields every created record shares: source, origin, amount, custom fields.
-fn common(record: &CallRecord, mapping: &Mapping, assigned: Option<u64>) -> Map<String, Value> {
+/// Whether the call ended in a way a new lead starts as junk (unless the tenant maps
+/// the outcome elsewhere).
+pub(crate) fn is_junk(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::NotInterested | Outcome::DoNotCall)
+}
+
+/// The fields every created record shares: source, origin, the responsible user, UTM.
+fn common(record: &CallRecord, routing: &Routing<'_>, assigned: Option<u64>) -> Map<String, Value> {
     let mut f = Map::new();
-    f.insert("SOURCE_ID".into(), json!("CALL"));
+    f.insert("SOURCE_ID".into(), json!(routing.source_id()));
     f.insert(
         "SOURCE_DESCRIPTION".into(),
         json!(format!("Голосовой ассистент, звонок {}", record.call.id)),
@@ -128,41 +125,32 @@ fn common(record: &CallRecord, mapping: &Mapping, assigned: Option<u64>) -> Map<
     f.insert("ORIGINATOR_ID".into(), json!(ORIGINATOR));
     f.insert("ORIGIN_ID".into(), json!(record.call.id));
     f.insert("OPENED".into(), json!("Y"));
-    if let Some(user) = assigned.or(mapping.responsible_user_id) {
+    if let Some(user) = assigned {
         f.insert("ASSIGNED_BY_ID".into(), json!(user));
     }
+    for (field, value) in routing.utm() {
+        f.insert(field.into(), json!(value));
+    }
+    f
+}
+
+/// The amount the caller named, on a lead or a deal.
+fn amount(f: &mut Map<String, Value>, record: &CallRecord) {
     if let Some((amount, currency)) = record.budget() {
         f.insert("OPPORTUNITY".into(), json!(amount));
         f.insert("CURRENCY_ID".into(), json!(currency));
         f.insert("IS_MANUAL_OPPORTUNITY".into(), json!("Y"));
     }
-    for (slot, field) in &mapping.custom_fields {
-        let value = match (slot.as_str(), record.budget()) {
-            ("budget", Some((amount, _))) => Some(json!(amount)),
-            ("score", _) => Some(json!(record.qualification.score)),
-            ("outcome", _) => Some(json!(outcome_title(record.outcome()))),
-            _ => record.slot_text(slot).map(Value::String),
-        };
-        if let Some(value) = value {
-            f.insert(field.clone(), value);
-        }
-    }
-    f
 }
 
-/// Whether the call ended in a way the lead should be closed as junk.
-fn is_junk(outcome: Outcome) -> bool {
-    matches!(outcome, Outcome::NotInterested | Outcome::DoNotCall)
-}
-
-/// A new contact for an unknown caller.
-pub fn contact(record: &CallRecord, mapping: &Mapping) -> Value {
-    let mut f = common(record, mapping, None);
-    for key in ["OPPORTUNITY", "CURRENCY_ID", "IS_MANUAL_OPPORTUNITY"] {
-        f.remove(key);
-    }
-    // Bitrix24 wants a name or a last name on a contact.
-    let name = record.slot_text("name").unwrap_or_else(|| "Клиент".into());
+/// A new contact (a new caller on a portal in the simple CRM mode): named by what the
+/// caller said, or by the number — never a placeholder that would pile up.
+pub fn contact(record: &CallRecord, routing: &Routing<'_>, assigned: Option<u64>) -> Value {
+    let mut f = common(record, routing, assigned);
+    let name = record
+        .slot_text("name")
+        .or_else(|| record.phones().into_iter().next())
+        .unwrap_or_else(|| "Без имени".into());
     f.insert("NAME".into(), json!(name));
     f.insert("PHONE".into(), multifield(record.phones()));
     if let Some(email) = record.slot_text("email") {
@@ -178,9 +166,11 @@ pub fn contact(record: &CallRecord, mapping: &Mapping) -> Value {
     Value::Object(f)
 }
 
-/// The lead for a caller who is not a known contact.
-pub fn lead(record: &CallRecord, mapping: &Mapping, contact_id: Option<u64>) -> Value {
-    let mut f = common(record, mapping, None);
+/// The lead for a new caller. It names no contact or company: a lead bound to one is a
+/// repeat lead («Повторный лид»), which a first call is not.
+pub fn lead(record: &CallRecord, routing: &Routing<'_>, assigned: Option<u64>) -> Value {
+    let mut f = common(record, routing, assigned);
+    amount(&mut f, record);
     f.insert("TITLE".into(), json!(title(record)));
     if let Some(name) = record.slot_text("name") {
         f.insert("NAME".into(), json!(name));
@@ -193,65 +183,77 @@ pub fn lead(record: &CallRecord, mapping: &Mapping, contact_id: Option<u64>) -> 
         f.insert("EMAIL".into(), multifield([email]));
     }
     f.insert("COMMENTS".into(), json!(summary(record)));
-    if let Some(id) = contact_id {
-        f.insert("CONTACT_ID".into(), json!(id));
-    }
     let outcome = record.outcome();
-    if is_junk(outcome) {
-        f.insert("STATUS_ID".into(), json!("JUNK"));
-        f.insert(
-            "STATUS_DESCRIPTION".into(),
-            json!(format!("Клиент {}", outcome_title(outcome))),
-        );
-    } else {
-        f.insert("STATUS_ID".into(), json!("NEW"));
+    if let Some(status) = routing.lead_status(outcome) {
+        if is_junk(outcome) {
+            f.insert(
+                "STATUS_DESCRIPTION".into(),
+                json!(format!("Клиент {}", outcome_title(outcome))),
+            );
+        }
+        f.insert("STATUS_ID".into(), json!(status));
     }
     Value::Object(f)
 }
 
+/// Where the customer a deal is for is known: a contact, a company, or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Customer {
+    /// The contact.
+    pub contact: Option<u64>,
+    /// The company.
+    pub company: Option<u64>,
+}
+
+/// A new deal for a known customer (or, on a portal in the simple CRM mode, for any
+/// caller), in the tenant's pipeline, at the stage the outcome maps to.
+pub fn deal(
+    record: &CallRecord,
+    routing: &Routing<'_>,
+    assigned: Option<u64>,
+    customer: Customer,
+) -> Value {
+    let mut f = common(record, routing, assigned);
+    amount(&mut f, record);
+    f.insert("TITLE".into(), json!(title(record)));
+    if let Some(contact) = customer.contact {
+        f.insert("CONTACT_IDS".into(), json!([contact]));
+    }
+    if let Some(company) = customer.company {
+        f.insert("COMPANY_ID".into(), json!(company));
+    }
+    if let Some(category) = routing.deal_category() {
+        f.insert("CATEGORY_ID".into(), json!(category));
+    }
+    if let Some(stage) = routing.deal_stage(record.outcome()) {
+        f.insert("STAGE_ID".into(), json!(stage));
+    }
+    f.insert("COMMENTS".into(), json!(summary(record)));
+    Value::Object(f)
+}
+
 /// A lead or deal with the essential fields only — the title, the caller's name and
-/// number, the source and the origin (for reconciliation), everything else in the
+/// number, the origin (for reconciliation), the customer, everything else in the
 /// comments — for a portal that refused a field of the full one.
-pub fn minimal(record: &CallRecord, contact_id: Option<u64>, deal: bool) -> Value {
+pub fn minimal(record: &CallRecord, deal: bool, customer: Customer) -> Value {
     let mut f = Map::new();
     f.insert("TITLE".into(), json!(title(record)));
-    f.insert("SOURCE_ID".into(), json!("CALL"));
     f.insert("ORIGINATOR_ID".into(), json!(ORIGINATOR));
     f.insert("ORIGIN_ID".into(), json!(record.call.id));
     f.insert("COMMENTS".into(), json!(summary(record)));
     if deal {
-        if let Some(id) = contact_id {
+        if let Some(id) = customer.contact {
             f.insert("CONTACT_IDS".into(), json!([id]));
+        }
+        if let Some(id) = customer.company {
+            f.insert("COMPANY_ID".into(), json!(id));
         }
     } else {
         if let Some(name) = record.slot_text("name") {
             f.insert("NAME".into(), json!(name));
         }
         f.insert("PHONE".into(), multifield(record.phones()));
-        if let Some(id) = contact_id {
-            f.insert("CONTACT_ID".into(), json!(id));
-        }
     }
-    Value::Object(f)
-}
-
-/// The deal for a known contact, assigned to the contact's manager when it has one (or,
-/// on a portal in the simple CRM mode, for any caller).
-pub fn deal(
-    record: &CallRecord,
-    mapping: &Mapping,
-    contact_id: Option<u64>,
-    manager: Option<u64>,
-) -> Value {
-    let mut f = common(record, mapping, manager);
-    f.insert("TITLE".into(), json!(title(record)));
-    if let Some(contact_id) = contact_id {
-        f.insert("CONTACT_IDS".into(), json!([contact_id]));
-    }
-    if let Some(category) = mapping.deal_category_id {
-        f.insert("CATEGORY_ID".into(), json!(category));
-    }
-    f.insert("COMMENTS".into(), json!(summary(record)));
     Value::Object(f)
 }
 

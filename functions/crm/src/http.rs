@@ -1,7 +1,10 @@
-//! The CRM function's one route: `POST /v1/crm/outbox`, where Yandex Cloud triggers
+//! The CRM function's routes: `POST /v1/crm/outbox`, where Yandex Cloud triggers
 //! deliver their messages — an Object Storage trigger names the outbox entry just
-//! written (`details.object_id`), a timer trigger asks for a sweep of everything due.
+//! written (`details.object_id`), a timer trigger asks for a sweep of everything due —
+//! and the routes portals call: the application's install path and its events
+//! ([`crate::install`]).
 
+use crate::install::{self, Installer};
 use crate::outbox::{Outbox, Processed, Sweep};
 use axum::Router;
 use axum::extract::State;
@@ -34,10 +37,11 @@ pub struct TriggerMessage {
 }
 
 /// The routes.
-pub fn router(outbox: Arc<Outbox>) -> Router {
+pub fn router(outbox: Arc<Outbox>, installer: Arc<Installer>) -> Router {
     Router::new()
         .route(OUTBOX_PATH, post(deliver))
         .with_state(outbox)
+        .merge(install::router(installer))
 }
 
 async fn deliver(

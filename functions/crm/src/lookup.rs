@@ -2,20 +2,27 @@
 //! customer behind a number so the scenario can greet them by name and transfer them to
 //! their own manager. Answers (found or not) are cached per tenant and number.
 //!
-//! Bitrix24 calls: `crm.duplicate.findbycomm` (the oldest contact with the number),
-//! `crm.contact.get` (name, responsible user), `crm.deal.list` (the newest open deal),
-//! `user.get` (the manager's name and phone). All are reads; none blocks the call — the
-//! dialog function bounds the whole lookup with its budget.
+//! One request, so the answer comes within the call's first 400 ms: a `batch` of
+//! `crm.duplicate.findbycomm` (the contact with any spelling of the number),
+//! `crm.contact.get` (its name and manager), `crm.deal.list` (its newest open deal) and
+//! `user.get` (the manager, only if they still work there), the later commands reading
+//! the earlier ones' results (`$result[…]`). The access token is the one stored with the
+//! tenant's secrets, so a new process does not refresh first. All are reads; none blocks
+//! the call — the dialog function bounds the whole lookup with its budget.
+//!
+//! `telephony.externalCall.searchCrmEntities` would also answer in one request, but
+//! needs the `telephony` scope, says nothing of deals, and its manager may have left
+//! (`docs/bitrix24-rest.md` §12).
 
 use crate::connect::Connections;
-use crate::find::contact_by_phone;
+use crate::matching::as_id;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use sva_abi::CustomerProfile;
 use sva_abi::phone::to_e164;
-use sva_bitrix::{BitrixError, Client, Idempotency};
+use sva_bitrix::{Batch, BitrixError, Client, Idempotency};
 
 /// How many answers the cache keeps before it starts over.
 const CACHE_ENTRIES: usize = 10_000;
@@ -108,56 +115,81 @@ fn remember(
     cache.insert(key, (Instant::now() + ttl, profile));
 }
 
-async fn find(client: &Client, phone: &str) -> Result<Option<CustomerProfile>, BitrixError> {
-    use Idempotency::Safe;
-    let Some((contact_id, contact)) = contact_by_phone(client, &[phone.to_owned()]).await? else {
+/// The lookup's one request.
+fn lookup_batch(phone: &str) -> Batch {
+    let contact = Batch::reference("found", &["CONTACT", "0"]);
+    let mut batch = Batch::new();
+    batch
+        .add(
+            "found",
+            "crm.duplicate.findbycomm",
+            &json!({
+                "type": "PHONE",
+                "values": crate::phones::spellings(&[phone.to_owned()]),
+                "entity_type": "CONTACT",
+            }),
+        )
+        .add("contact", "crm.contact.get", &json!({ "id": contact }))
+        .add(
+            "deal",
+            "crm.deal.list",
+            &json!({
+                "filter": { "CONTACT_ID": contact, "CLOSED": "N" },
+                "select": ["ID", "TITLE"],
+                "order": { "ID": "DESC" },
+                "start": -1,
+            }),
+        )
+        .add(
+            "manager",
+            "user.get",
+            &json!({ "FILTER": { "ID": Batch::reference("contact", &["ASSIGNED_BY_ID"]), "ACTIVE": true } }),
+        );
+    batch
+}
+
+/// Who is calling from `phone`, in one request.
+pub async fn find(client: &Client, phone: &str) -> Result<Option<CustomerProfile>, BitrixError> {
+    let reply = client
+        .batch(&lookup_batch(phone), Idempotency::Safe)
+        .await?;
+    let has_contact = reply
+        .result("found")
+        .and_then(|f| f.get("CONTACT"))
+        .and_then(Value::as_array)
+        .is_some_and(|ids| ids.iter().any(|id| as_id(id).is_some()));
+    if !has_contact {
+        return Ok(None);
+    }
+    // The contact the duplicate index still names may have been deleted since.
+    let Some(contact) = reply.result("contact").filter(|c| c.is_object()) else {
         return Ok(None);
     };
     let mut profile = CustomerProfile {
         name: text(&contact["NAME"]),
         ..CustomerProfile::default()
     };
-    let deals = client
-        .call(
-            "crm.deal.list",
-            json!({
-                "filter": { "CONTACT_ID": contact_id, "CLOSED": "N" },
-                "select": ["ID", "TITLE"],
-                "order": { "ID": "DESC" },
-                "start": -1,
-            }),
-            Safe,
-        )
-        .await?;
-    profile.deal = deals
-        .result
-        .as_array()
+    profile.deal = reply
+        .result("deal")
+        .and_then(Value::as_array)
         .and_then(|rows| rows.first())
         .and_then(|deal| text(&deal["TITLE"]));
-    if let Some(manager) = text(&contact["ASSIGNED_BY_ID"]) {
-        // A portal without the `user` scope refuses this: the name and deal still help.
-        match client
-            .call("user.get", json!({ "ID": manager }), Safe)
-            .await
-        {
-            Ok(users) => {
-                let user = users
-                    .result
-                    .as_array()
-                    .and_then(|u| u.first())
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                profile.manager_name = [text(&user["NAME"]), text(&user["LAST_NAME"])]
-                    .into_iter()
-                    .flatten()
-                    .reduce(|a, b| format!("{a} {b}"));
-                profile.manager_phone = [&user["PERSONAL_MOBILE"], &user["WORK_PHONE"]]
-                    .into_iter()
-                    .filter_map(text)
-                    .find_map(|p| to_e164(&p));
-            }
-            Err(e) => tracing::debug!("the manager could not be read: {e}"),
-        }
+    // A portal without the `user` scope refuses `user.get`: the name and deal still
+    // help. A manager who left is not offered.
+    let manager = reply
+        .result("manager")
+        .and_then(Value::as_array)
+        .and_then(|users| users.first())
+        .filter(|u| u["ACTIVE"] != json!(false));
+    if let Some(user) = manager {
+        profile.manager_name = [text(&user["NAME"]), text(&user["LAST_NAME"])]
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| format!("{a} {b}"));
+        profile.manager_phone = [&user["PERSONAL_MOBILE"], &user["WORK_PHONE"]]
+            .into_iter()
+            .filter_map(text)
+            .find_map(|p| to_e164(&p));
     }
     Ok(Some(profile))
 }

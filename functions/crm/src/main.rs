@@ -2,8 +2,9 @@
 //! Yandex Cloud's Object Storage trigger (an entry written) and timer trigger (retries)
 //! call. Configuration is the kit's `SVA_*` variables, the Bitrix24 client's
 //! (`sva_crm::connect::client_config_from_env`: `SVA_CRM_ALLOWED_HOSTS`,
-//! `SVA_BITRIX_RATE`, `SVA_BITRIX_TOKEN_URL`) and `SVA_CRM_MAX_ATTEMPTS`, the attempts
-//! before a dead letter (8).
+//! `SVA_BITRIX_RATE`, `SVA_BITRIX_TOKEN_URL`), `SVA_CRM_MAX_ATTEMPTS`, the attempts
+//! before a dead letter (8), and `SVA_CRM_PUBLIC_URL`, the function's address as
+//! portals reach it (the install binds `ONAPPUNINSTALL` to its events path).
 
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -22,7 +23,15 @@ async fn main() -> anyhow::Result<()> {
     }
     let store = sva_kit::storage::open(&config.storage).await?;
     let connections = Arc::new(Connections::new(TenantStore::new(store.clone()), client));
+    let installer = Arc::new(sva_crm::install::Installer::new(
+        connections.clone(),
+        env("SVA_CRM_PUBLIC_URL"),
+    ));
     let outbox = Arc::new(Outbox::new(store, connections, outbox_config));
-    sva_kit::serve(sva_crm::http::router(outbox), &config.serve_config()).await?;
+    sva_kit::serve(
+        sva_crm::http::router(outbox, installer),
+        &config.serve_config(),
+    )
+    .await?;
     Ok(())
 }

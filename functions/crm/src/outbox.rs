@@ -8,9 +8,17 @@
 //! same call at once. A worker that dies leaves a lease that expires; the next sweep
 //! counts the lost attempt and claims the following one. A call whose result already
 //! exists (the end-of-call report was repeated after the CRM step finished) is done.
+//!
+//! While a call's lead or deal is being decided, its worker also holds the caller's
+//! lease (`outbox/lease/crm-caller/{tenant}/{number}/…`, claimed the same way): two calls
+//! of one customer are never matched at the same time, so the second one finds the lead
+//! the first one made instead of making another. A call whose caller is being decided
+//! elsewhere is tried again later (`caller_busy`).
 
 use crate::connect::{ConnectError, Connections};
+use crate::routing::Rotation;
 use crate::step::{Next, Step};
+use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::json;
 use std::sync::Arc;
@@ -19,7 +27,8 @@ use sva_kit::storage::{DynStore, StorageError};
 use sva_kit::unix_now;
 use sva_wire::CallRecord;
 use sva_wire::key::{
-    self, DEAD_PREFIX, OUTBOX_PREFIX, crm_result, dead_letter, lease_prefix, outbox, parse_outbox,
+    self, DEAD_PREFIX, OUTBOX_PREFIX, caller_lease, caller_lease_prefix, crm_result, dead_letter,
+    lease_prefix, outbox, parse_outbox,
 };
 use sva_wire::outbox::{EntryError, OutboxEntry};
 
@@ -238,23 +247,129 @@ impl Outbox {
             Ok(simple) => simple,
             Err(e) => return Ok(Err((e.code(), e.to_string(), e.is_transient()))),
         };
-        let step = Step {
-            client: &connection.client,
-            mapping: &connection.mapping,
-            record: &record,
-            retrying,
-            simple,
+        let mut caller = None;
+        if entry.progress.owner().is_none() && entry.progress.skipped.is_none() {
+            match self.claim_caller(&entry.tenant, &record).await? {
+                Claim::Won(lease) => caller = lease,
+                Claim::Busy => {
+                    let message = "another call of this caller is being put into the CRM".into();
+                    return Ok(Err(("caller_busy".into(), message, true)));
+                }
+            }
+        }
+        let rotation = StoredRotation {
+            store: self.store.clone(),
         };
-        loop {
+        let step = Step::new(&connection, &record, retrying, simple, &rotation);
+        let outcome = loop {
             match step.next(&mut entry.progress).await {
-                Ok(Next::Done) => return Ok(Ok(())),
-                Ok(Next::More) => self.save(key, entry).await?,
+                Ok(Next::Done) => break Ok(()),
+                Ok(Next::More) => {
+                    self.save(key, entry).await?;
+                    if entry.progress.owner().is_some()
+                        && let Some(lease) = caller.take()
+                    {
+                        // The lead or deal exists: the caller's next call finds it.
+                        self.store.delete(&lease).await?;
+                        self.report_fields(&entry.tenant, &entry.progress).await;
+                    }
+                }
                 Err(e) => {
                     // What was done before the failure is kept.
                     self.save(key, entry).await?;
-                    return Ok(Err((e.code(), e.to_string(), e.is_transient())));
+                    break Err((e.code(), e.to_string(), e.is_transient()));
                 }
             }
+        };
+        if let Some(lease) = caller {
+            self.store.delete(&lease).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Claims the lease on deciding for the call's caller (by the number of the line,
+    /// else the one dictated): `Won(None)` when there is no number to hold.
+    async fn claim_caller(&self, tenant: &str, record: &CallRecord) -> Result<Claim, OutboxError> {
+        let number = record
+            .customer_line()
+            .and_then(sva_abi::phone::to_e164)
+            .or_else(|| record.phones().into_iter().next());
+        let Some(number) = number else {
+            return Ok(Claim::Won(None));
+        };
+        let caller: String = number.chars().filter(char::is_ascii_digit).collect();
+        let now = unix_now();
+        let mut last = 0;
+        let expired = self
+            .store
+            .list(&caller_lease_prefix(tenant, &caller))
+            .await?;
+        for lease in &expired {
+            last = last.max(lease_number(lease));
+            if self.lease_until(lease).await? > now {
+                return Ok(Claim::Busy);
+            }
+        }
+        let lease = caller_lease(tenant, &caller, last + 1);
+        let body = json!({ "until": now + self.config.lease.as_secs() });
+        let won = self
+            .store
+            .put_if_absent(&lease, Bytes::from(body.to_string()))
+            .await?;
+        if !won {
+            return Ok(Claim::Busy);
+        }
+        // Leases whose workers stopped without letting go: only now that ours is there
+        // (a worker listing meanwhile sees it), so the numbers never go back.
+        for old in expired {
+            self.store.delete(&old).await?;
+        }
+        Ok(Claim::Won(Some(lease)))
+    }
+
+    /// Until when a lease holds (0 when unreadable).
+    async fn lease_until(&self, lease: &str) -> Result<u64, OutboxError> {
+        Ok(self
+            .store
+            .get(lease)
+            .await?
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v["until"].as_u64())
+            .unwrap_or(0))
+    }
+
+    /// Shows the custom fields the portal lacks (or that refused a value) in the
+    /// tenant's CRM status, which the admin API returns. Best effort: a failure to say
+    /// so is logged, the call goes on.
+    async fn report_fields(&self, tenant: &str, progress: &sva_wire::outbox::Progress) {
+        let tenants = self.connections.tenants();
+        let result = async {
+            let mut status = tenants.crm_status(tenant).await?;
+            let mut problems: Vec<sva_tenants::CrmProblem> = status
+                .problems
+                .iter()
+                .filter(|p| !p.setting.starts_with("crm.fields."))
+                .cloned()
+                .collect();
+            problems.extend(
+                progress
+                    .field_problems
+                    .iter()
+                    .map(|f| sva_tenants::CrmProblem {
+                        setting: format!("crm.fields.{}", f.slot),
+                        message: f.problem.clone(),
+                    }),
+            );
+            problems.sort();
+            problems.dedup();
+            if problems != status.problems {
+                status.problems = problems;
+                tenants.put_crm_status(tenant, &status).await?;
+            }
+            Ok::<_, sva_tenants::TenantStoreError>(())
+        };
+        if let Err(e) = result.await {
+            tracing::warn!(tenant, "the CRM status could not be updated: {e}");
         }
     }
 
@@ -271,21 +386,8 @@ impl Outbox {
     ) -> Result<Option<u32>, OutboxError> {
         let mut last = known_attempts;
         for key in self.store.list(&lease_prefix(tenant, call_id)).await? {
-            let number = key
-                .rsplit('/')
-                .next()
-                .and_then(|name| name.strip_suffix(".json"))
-                .and_then(|n| n.parse::<u32>().ok())
-                .unwrap_or(0);
-            last = last.max(number);
-            let until = self
-                .store
-                .get(&key)
-                .await?
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                .and_then(|v| v["until"].as_u64())
-                .unwrap_or(0);
-            if until > now {
+            last = last.max(lease_number(&key));
+            if self.lease_until(&key).await? > now {
                 return Ok(None);
             }
         }
@@ -407,6 +509,52 @@ async fn read(store: &DynStore, key: &str) -> Result<Option<OutboxEntry>, Outbox
             tracing::error!(key, "an unreadable outbox entry is left alone: {e}");
             Ok(None)
         }
+    }
+}
+
+/// The number at the end of a lease's key (`…/000003.json` → 3).
+fn lease_number(key: &str) -> u32 {
+    key.rsplit('/')
+        .next()
+        .and_then(|name| name.strip_suffix(".json"))
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0)
+}
+
+/// A claim on deciding for a caller.
+enum Claim {
+    /// Ours: the lease to let go (none when the call has no number).
+    Won(Option<String>),
+    /// Another worker decides for this caller now.
+    Busy,
+}
+
+/// The rotation's counter kept in the outbox's storage
+/// (`outbox/state/crm/{tenant}/rotation.json`): read, bumped, written. Two workers
+/// turning at once may read the same number; one manager then gets both customers.
+struct StoredRotation {
+    store: DynStore,
+}
+
+#[async_trait]
+impl Rotation for StoredRotation {
+    async fn turn(&self, tenant: &str) -> u64 {
+        let key = key::crm_rotation(tenant);
+        let turn = match self.store.get(&key).await {
+            Ok(bytes) => bytes
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|v| v["next"].as_u64())
+                .unwrap_or(0),
+            Err(e) => {
+                tracing::warn!(tenant, "the rotation could not be read: {e}");
+                return 0;
+            }
+        };
+        let next = json!({ "next": turn + 1 });
+        if let Err(e) = self.store.put(&key, Bytes::from(next.to_string())).await {
+            tracing::warn!(tenant, "the rotation could not be saved: {e}");
+        }
+        turn
     }
 }
 

@@ -104,8 +104,9 @@ pub async fn seed(admin: &Admin, store: &DynStore, wasm: &[u8]) -> Result<DemoTe
 }
 
 /// Connects the demo tenant to the local stack's sandbox portal at `url` as an OAuth
-/// application freshly installed there (the portal's tokens do not outlive the process).
-/// A tenant someone connected to another portal keeps it.
+/// application freshly installed there, with the access token and its expiry (the
+/// portal's tokens do not outlive the process). A tenant someone connected to another
+/// portal keeps it.
 pub async fn connect_sandbox(
     tenants: &TenantStore,
     url: &str,
@@ -122,22 +123,22 @@ pub async fn connect_sandbox(
     }
     let config = portal.config();
     let connection = sva_tenants::CrmConnection {
-        portal: url.to_owned(),
-        auth: sva_tenants::CrmAuth::Oauth,
-        webhook_user_id: None,
         client_id: Some(config.client_id.clone()),
         responsible_user_id: Some(1),
-        deal_category_id: None,
-        fields: Default::default(),
+        ..sva_tenants::CrmConnection::new(url, sva_tenants::CrmAuth::Oauth)
     };
-    let (_access, refresh) = portal.install_app();
+    let (access, refresh) = portal.install_app();
+    let expires_at = sva_kit::unix_now() + config.access_token_ttl.as_secs();
     tenants
         .put_crm_secrets(
             DEMO_TENANT,
             &sva_tenants::CrmSecrets {
                 client_secret: Some(config.client_secret.clone()),
                 refresh_token: Some(refresh),
-                webhook_code: None,
+                access_token: Some(access),
+                access_expires_at: Some(expires_at),
+                application_token: portal.application_token(),
+                ..sva_tenants::CrmSecrets::default()
             },
         )
         .await?;

@@ -6,7 +6,9 @@
 //! `POST /v1/turn` and `POST /v1/calls/{call_id}/end`, the admin API (`/v1/tenants…`,
 //! `/openapi.json`, with the operator key kept in the data directory), a Bitrix24
 //! sandbox portal (`/rest/…`, `/oauth/token/`, `/_sandbox/`) that is the demo tenant's
-//! CRM, and the kit's health endpoint; a worker drains the CRM outbox into the portal.
+//! CRM, the CRM function's install and events paths (`/v1/crm/install/…`,
+//! `/v1/crm/events/…`), and the kit's health endpoint; a worker drains the CRM outbox
+//! into the portal.
 //! `sva dev` runs it; the end-to-end tests and the load generator start it in-process on
 //! a free port.
 
@@ -268,6 +270,11 @@ impl LocalStack {
             ..ClientConfig::default()
         };
         let connections = Arc::new(Connections::new(tenants, client));
+        let admin = admin.with_crm_check(Arc::new(sva_crm::PortalCheck::new(connections.clone())));
+        let installer = Arc::new(sva_crm::install::Installer::new(
+            connections.clone(),
+            Some(url.clone()),
+        ));
         let customers = Arc::new(Customers::new(
             connections.clone(),
             sva_crm::lookup::DEFAULT_TTL,
@@ -282,6 +289,7 @@ impl LocalStack {
             ));
         let routes = sva_dialog::http::router(Arc::new(dialog))
             .merge(sva_admin::router(Arc::new(admin)))
+            .merge(sva_crm::install::router(installer))
             .merge(portal.router());
         let router = sva_kit::serve::app(routes, &Default::default());
         let server = tokio::spawn(async move {

@@ -133,6 +133,7 @@ pub(crate) fn batch(
         auth: ctx.auth,
         host: ctx.host,
         in_batch: true,
+        fetched: None,
     };
     let mut results: Vec<(String, Value)> = Vec::new();
     let mut errors: Vec<(String, Value)> = Vec::new();

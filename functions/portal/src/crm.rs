@@ -1,5 +1,5 @@
-//! Legacy CRM methods: `crm.{lead,contact,deal}.{add,update,get,list,fields}`,
-//! `crm.duplicate.findbycomm`, `crm.settings.mode.get`, and the user methods.
+//! Legacy CRM methods: `crm.{lead,contact,company,deal}.{add,update,get,list,fields}`,
+//! `crm.duplicate.findbycomm` and `crm.settings.mode.get`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::fields;
 use crate::list::{Query, Schema};
 use crate::params::Param;
-use crate::phone::{normalize_email, normalize_phone};
+use crate::phone::{comparable_phone, normalize_email};
 use crate::store::{Kind, Record, Store};
 use crate::{Inner, clock};
 
@@ -39,6 +39,10 @@ fn defaults(kind: Kind, user: u64, now: i64) -> BTreeMap<String, Value> {
             f.insert("TYPE_ID".into(), s("CLIENT"));
             f.insert("EXPORT".into(), s("Y"));
         }
+        Kind::Company => {
+            f.insert("COMPANY_TYPE".into(), s("CUSTOMER"));
+            f.insert("CURRENCY_ID".into(), s("RUB"));
+        }
         Kind::Deal => {
             f.insert("CATEGORY_ID".into(), s("0"));
             f.insert("TYPE_ID".into(), s("SALE"));
@@ -63,11 +67,18 @@ fn is_blank(rec: &Record, name: &str) -> bool {
         .is_none_or(|v| v.trim().is_empty())
 }
 
-/// A contact needs a first or a last name.
-fn check_contact_name(rec: &Record) -> Result<(), ApiError> {
-    if is_blank(rec, "NAME") && is_blank(rec, "LAST_NAME") {
+/// A contact needs a first or a last name (https://dev.1c-bitrix.ru/rest_help/crm/contacts/crm_contact_add.php,
+/// `docs/bitrix24-rest.md` §4); a company needs its name (`crm.company.fields`:
+/// `TITLE` is `isRequired`).
+fn check_required(kind: Kind, rec: &Record) -> Result<(), ApiError> {
+    if kind == Kind::Contact && is_blank(rec, "NAME") && is_blank(rec, "LAST_NAME") {
         return Err(ApiError::Crm(
             "One of the fields is required: \"First name\" or \"Last name\".".into(),
+        ));
+    }
+    if kind == Kind::Company && is_blank(rec, "TITLE") {
+        return Err(ApiError::Crm(
+            "The field \"Company name\" is required.".into(),
         ));
     }
     Ok(())
@@ -91,13 +102,21 @@ pub(crate) fn insert(
         fields: defaults(kind, user, now),
         multi: BTreeMap::new(),
     };
-    fields::apply(kind, &mut rec, input, true, &mut || store.next_multi_id())?;
-    if validate && kind == Kind::Contact {
-        check_contact_name(&rec)?;
+    fields::apply(
+        kind,
+        &mut rec,
+        input,
+        true,
+        &store.directory,
+        &mut store.last_multi_id,
+    )?;
+    if validate {
+        check_required(kind, &rec)?;
+        fields::check_references(kind, &rec, input, &store.directory)?;
     }
     let id = store.table_mut(kind).next_id();
     rec.id = id;
-    if is_blank(&rec, "TITLE") && kind != Kind::Contact {
+    if is_blank(&rec, "TITLE") && matches!(kind, Kind::Lead | Kind::Deal) {
         let title = match kind {
             Kind::Lead => format!("Lead #{id}"),
             _ => format!("Deal #{id}"),
@@ -114,12 +133,9 @@ pub(crate) fn insert(
             .unwrap_or(0);
         rec.fields
             .insert("CATEGORY_ID".into(), s(category.to_string()));
+        // `api-reference/crm/deals/crm-deal-add`: the pipeline's first stage by default.
         if is_blank(&rec, "STAGE_ID") {
-            let stage = if category == 0 {
-                "NEW".to_owned()
-            } else {
-                format!("C{category}:NEW")
-            };
+            let stage = crate::directory::Directory::stage_id(category as u64, "NEW");
             rec.fields.insert("STAGE_ID".into(), s(stage));
         }
     }
@@ -176,12 +192,21 @@ pub(crate) fn update(ctx: &Ctx<'_>, kind: Kind, p: &Param) -> Result<Reply, ApiE
             .get(&id)
             .cloned()
             .ok_or_else(ApiError::not_found)?;
-        fields::apply(kind, &mut rec, input, false, &mut || s.next_multi_id())?;
-        if kind == Kind::Contact
-            && (input.get("NAME").is_some() || input.get("LAST_NAME").is_some())
-        {
-            check_contact_name(&rec)?;
+        fields::apply(
+            kind,
+            &mut rec,
+            input,
+            false,
+            &s.directory,
+            &mut s.last_multi_id,
+        )?;
+        let names_given = ["NAME", "LAST_NAME", "TITLE"]
+            .iter()
+            .any(|n| input.get(n).is_some());
+        if names_given {
+            check_required(kind, &rec)?;
         }
+        fields::check_references(kind, &rec, input, &s.directory)?;
         rec.modified = clock::unix_now();
         rec.modified_by = ctx.user_id;
         s.table_mut(kind).rows.insert(id, rec);
@@ -199,7 +224,10 @@ pub(crate) fn get(ctx: &Ctx<'_>, kind: Kind, p: &Param) -> Result<Reply, ApiErro
             .get(&id)
             .ok_or_else(ApiError::not_found)?;
         Ok(Reply::value(Value::Object(fields::render(
-            kind, rec, false,
+            kind,
+            rec,
+            &s.directory,
+            false,
         ))))
     })
 }
@@ -211,7 +239,7 @@ pub(crate) fn list(ctx: &Ctx<'_>, kind: Kind, p: &Param) -> Result<Reply, ApiErr
         s.table(kind)
             .rows
             .values()
-            .map(|r| fields::render(kind, r, false))
+            .map(|r| fields::render(kind, r, &s.directory, false))
             .collect()
     });
     let schema = Schema {
@@ -223,19 +251,24 @@ pub(crate) fn list(ctx: &Ctx<'_>, kind: Kind, p: &Param) -> Result<Reply, ApiErr
 }
 
 /// `crm.*.fields`.
-pub(crate) fn fields(_ctx: &Ctx<'_>, kind: Kind, _p: &Param) -> Result<Reply, ApiError> {
-    Ok(Reply::value(fields::describe(kind)))
+pub(crate) fn fields(ctx: &Ctx<'_>, kind: Kind, _p: &Param) -> Result<Reply, ApiError> {
+    Ok(Reply::value(
+        ctx.inner.read(|s| fields::describe(kind, &s.directory)),
+    ))
 }
 
-/// The records of `kind` whose `field` (PHONE or EMAIL) matches `needle` after normalisation.
+/// What `findbycomm` compares of a value of `field` (PHONE or EMAIL).
+fn comparable(field: &str, v: &str) -> Option<String> {
+    if field == "PHONE" {
+        comparable_phone(v)
+    } else {
+        normalize_email(v)
+    }
+}
+
+/// The records of `kind` whose `field` (PHONE or EMAIL) matches `needle`.
 fn matches(store: &Store, kind: Kind, field: &str, needle: &str, limit: usize) -> Vec<u64> {
-    let normalise = |v: &str| {
-        if field == "PHONE" {
-            normalize_phone(v)
-        } else {
-            normalize_email(v)
-        }
-    };
+    let normalise = |v: &str| comparable(field, v);
     store
         .table(kind)
         .rows
@@ -252,7 +285,9 @@ fn matches(store: &Store, kind: Kind, field: &str, needle: &str, limit: usize) -
         .collect()
 }
 
-/// `crm.duplicate.findbycomm`: `{"CONTACT":[ids],…}`, or `[]` when nothing matches.
+/// `crm.duplicate.findbycomm` (`api-reference/crm/duplicates/crm-duplicate-find-by-comm`,
+/// `docs/bitrix24-rest.md` §5): `{"CONTACT":[ids],…}`, or `[]` when nothing matches; at
+/// most 20 values, 20 matches per value; numbers compared as written.
 pub(crate) fn find_by_comm(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
     let ty = p
         .legacy("type")
@@ -275,10 +310,10 @@ pub(crate) fn find_by_comm(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> 
         .map(|t| t.trim().to_ascii_uppercase())
         .filter(|t| !t.is_empty());
     let kinds: Vec<Kind> = match entity.as_deref() {
-        None => vec![Kind::Lead, Kind::Contact],
+        None => vec![Kind::Lead, Kind::Contact, Kind::Company],
         Some("LEAD") => vec![Kind::Lead],
         Some("CONTACT") => vec![Kind::Contact],
-        Some("COMPANY") => Vec::new(),
+        Some("COMPANY") => vec![Kind::Company],
         Some(other) => {
             return Err(ApiError::Crm(format!(
                 "Entity type '{other}' is not supported in current context."
@@ -295,12 +330,7 @@ pub(crate) fn find_by_comm(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> 
         if seen.len() > 20 {
             break;
         }
-        let normalised = if ty == "PHONE" {
-            normalize_phone(raw)
-        } else {
-            normalize_email(raw)
-        };
-        if let Some(n) = normalised.filter(|n| !needles.contains(n)) {
+        if let Some(n) = comparable(&ty, raw).filter(|n| !needles.contains(n)) {
             needles.push(n);
         }
     }
@@ -316,6 +346,14 @@ pub(crate) fn find_by_comm(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> 
                     kind.upper().into(),
                     json!(ids.into_iter().collect::<Vec<_>>()),
                 );
+            }
+            // «Если для одного типа объекта найдено 20 и более дубликатов, другие типы
+            // не возвращаются» (same page, «Особенности работы метода»).
+            if out
+                .values()
+                .any(|ids| ids.as_array().is_some_and(|a| a.len() >= 20))
+            {
+                break;
             }
         }
         out
@@ -333,90 +371,5 @@ pub(crate) fn settings_mode(ctx: &Ctx<'_>, _p: &Param) -> Result<Reply, ApiError
         2
     } else {
         1
-    })))
-}
-
-/// The portal's users: ids 1..=[`USERS`] and the webhook's user.
-pub(crate) fn user_exists(inner: &Inner, id: u64) -> bool {
-    (1..=USERS).contains(&id) || id == inner.config.webhook_user_id
-}
-
-/// A user's inner phone number.
-pub(crate) fn inner_phone(id: u64) -> String {
-    if id == 1 {
-        "100".into()
-    } else {
-        format!("1{id:02}")
-    }
-}
-
-fn user_name(id: u64) -> String {
-    if id == 1 {
-        "Администратор".into()
-    } else {
-        format!("Пользователь {id}")
-    }
-}
-
-/// The portal's users: ids 1..=[`USERS`]; each has a work phone `+7495555` and its id.
-const USERS: u64 = 50;
-
-/// `user.current`.
-pub(crate) fn user_current(ctx: &Ctx<'_>, _p: &Param) -> Result<Reply, ApiError> {
-    Ok(Reply::value(user(ctx.user_id)))
-}
-
-/// `user.get`: the users whose `ID` (top level or in `FILTER`) is given, as a list;
-/// no match is an empty list.
-pub(crate) fn user_get(_ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
-    let id = p
-        .get_any(&["ID", "id"])
-        .or_else(|| {
-            p.get_any(&["FILTER", "filter"])
-                .and_then(|f| f.get_any(&["ID", "id"]))
-        })
-        .and_then(Param::id);
-    let users: Vec<Value> = match id {
-        Some(id) if id <= USERS => vec![user(id)],
-        Some(_) => Vec::new(),
-        None => (1..=USERS).map(user).collect(),
-    };
-    Ok(Reply::value(Value::Array(users)))
-}
-
-fn user(id: u64) -> Value {
-    json!({
-        "ID": id.to_string(),
-        "XML_ID": null,
-        "ACTIVE": true,
-        "NAME": user_name(id),
-        "LAST_NAME": "",
-        "SECOND_NAME": "",
-        "EMAIL": format!("user{id}@sandbox.invalid"),
-        "LAST_LOGIN": clock::iso(clock::unix_now()),
-        "DATE_REGISTER": "2024-01-01T00:00:00+03:00",
-        "IS_ONLINE": "Y",
-        "TIME_ZONE": "",
-        "TIME_ZONE_OFFSET": (clock::OFFSET_SECS).to_string(),
-        "PERSONAL_GENDER": "",
-        "UF_DEPARTMENT": [1],
-        "UF_PHONE_INNER": inner_phone(id),
-        "WORK_PHONE": format!("+7495555{id:04}"),
-        "PERSONAL_MOBILE": "",
-        "USER_TYPE": "employee",
-    })
-}
-
-/// `profile`.
-pub(crate) fn profile(ctx: &Ctx<'_>, _p: &Param) -> Result<Reply, ApiError> {
-    let id = ctx.user_id;
-    Ok(Reply::value(json!({
-        "ID": id.to_string(),
-        "ADMIN": id == 1,
-        "NAME": user_name(id),
-        "LAST_NAME": "",
-        "PERSONAL_GENDER": "",
-        "TIME_ZONE": "",
-        "TIME_ZONE_OFFSET": clock::OFFSET_SECS,
     })))
 }

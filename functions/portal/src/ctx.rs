@@ -29,6 +29,18 @@ pub(crate) struct Ctx<'a> {
     pub host: &'a str,
     /// Whether this is a command inside a batch.
     pub in_batch: bool,
+    /// The file the server downloaded for the method before it ran (`attachRecord`'s
+    /// `RECORD_URL`).
+    pub fetched: Option<&'a Fetched>,
+}
+
+/// The outcome of downloading a file a method names by URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fetched {
+    /// Downloaded: its size in bytes.
+    Body(usize),
+    /// Refused with this HTTP status (0 when no answer came).
+    Failed(u16),
 }
 
 /// A method's successful answer.

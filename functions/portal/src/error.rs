@@ -122,6 +122,9 @@ pub enum PortalError {
         /// The JSON error.
         source: serde_json::Error,
     },
+    /// An install callback or an event could not be delivered to its handler.
+    #[error("the handler did not answer: {0}")]
+    Deliver(String),
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -1,7 +1,10 @@
 //! The fault switch: makes `/rest/` requests fail the ways a real portal and the network
-//! between fail, either for the next `n` requests or at random with a fixed seed.
+//! between fail, either for the next `n` requests or at random with a fixed seed, and
+//! makes every request (`/rest/` and `/oauth/token/`) take as long as one to a real
+//! portal does (latency).
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,9 +45,11 @@ impl SplitMix64 {
 
 #[derive(Debug, Default)]
 struct State {
+    skip: u32,
     next: u32,
     next_fault: Option<Fault>,
     random: Option<(f64, Vec<Fault>, SplitMix64)>,
+    latency: Duration,
 }
 
 /// The fault switch of a portal. It applies to `/rest/…` requests only.
@@ -60,7 +65,14 @@ impl Faults {
 
     /// The next `n` REST requests fail with `fault` (before any random fault).
     pub fn fail_next(&self, n: u32, fault: Fault) {
+        self.fail_after(0, n, fault);
+    }
+
+    /// After `skip` more REST requests pass, the `n` following fail with `fault`: one
+    /// chosen request of a known sequence can be failed.
+    pub fn fail_after(&self, skip: u32, n: u32, fault: Fault) {
         let mut s = self.lock();
+        s.skip = skip;
         s.next = n;
         s.next_fault = Some(fault);
     }
@@ -73,14 +85,29 @@ impl Faults {
             .then(|| (ratio.min(1.0), kinds.to_vec(), SplitMix64(seed)));
     }
 
-    /// Turns every fault off.
+    /// Turns every fault off, and the latency.
     pub fn clear(&self) {
         *self.lock() = State::default();
+    }
+
+    /// From now on every request is answered no sooner than `latency` after it arrived
+    /// (a portal across the internet answers in 50–300 ms); zero turns it off.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// The injected latency.
+    pub fn latency(&self) -> Duration {
+        self.lock().latency
     }
 
     /// The fault for the request arriving now, if any.
     pub(crate) fn draw(&self) -> Option<Fault> {
         let mut s = self.lock();
+        if s.next > 0 && s.skip > 0 {
+            s.skip -= 1;
+            return None;
+        }
         if s.next > 0 {
             s.next -= 1;
             return s.next_fault;
@@ -106,6 +133,11 @@ mod tests {
         assert_eq!(f.draw(), Some(Fault::Hang));
         assert_eq!(f.draw(), Some(Fault::Hang));
         assert_eq!(f.draw(), None);
+        f.fail_after(2, 1, Fault::Unavailable);
+        assert_eq!(
+            [f.draw(), f.draw(), f.draw(), f.draw()],
+            [None, None, Some(Fault::Unavailable), None]
+        );
         f.fail_randomly(1.0, &[Fault::Unavailable], 7);
         assert_eq!(f.draw(), Some(Fault::Unavailable));
         f.clear();

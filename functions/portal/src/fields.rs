@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::clock;
+use crate::directory::{Directory, UserField, UserFieldType};
 use crate::error::ApiError;
 use crate::params::Param;
 use crate::store::{Kind, MultiValue, Record};
@@ -196,12 +197,47 @@ const DEAL: &[FieldDef] = &[
     r("LAST_ACTIVITY_BY", Ty::Int),
 ];
 
+const COMPANY: &[FieldDef] = &[
+    r("ID", Ty::Int),
+    w("TITLE", Ty::Str),
+    w("COMPANY_TYPE", Ty::Str),
+    w("INDUSTRY", Ty::Str),
+    w("EMPLOYEES", Ty::Str),
+    w("CURRENCY_ID", Ty::Str),
+    w("REVENUE", Ty::Money),
+    w("COMMENTS", Ty::Str),
+    w("OPENED", Ty::Char),
+    r("HAS_PHONE", Ty::Char),
+    r("HAS_EMAIL", Ty::Char),
+    r("HAS_IMOL", Ty::Char),
+    w("ASSIGNED_BY_ID", Ty::Int),
+    r("CREATED_BY_ID", Ty::Int),
+    r("MODIFY_BY_ID", Ty::Int),
+    r("DATE_CREATE", Ty::DateTime),
+    r("DATE_MODIFY", Ty::DateTime),
+    w("LEAD_ID", Ty::Int),
+    w("ORIGINATOR_ID", Ty::Str),
+    w("ORIGIN_ID", Ty::Str),
+    w("UTM_SOURCE", Ty::Str),
+    w("UTM_MEDIUM", Ty::Str),
+    w("UTM_CAMPAIGN", Ty::Str),
+    w("UTM_CONTENT", Ty::Str),
+    w("UTM_TERM", Ty::Str),
+    r("LAST_ACTIVITY_TIME", Ty::DateTime),
+    r("LAST_ACTIVITY_BY", Ty::Int),
+    w("PHONE", Ty::Multi),
+    w("EMAIL", Ty::Multi),
+    w("WEB", Ty::Multi),
+    w("IM", Ty::Multi),
+];
+
 /// The standard fields of a kind.
 pub(crate) fn defs(kind: Kind) -> &'static [FieldDef] {
     match kind {
         Kind::Lead => LEAD,
         Kind::Contact => CONTACT,
         Kind::Deal => DEAL,
+        Kind::Company => COMPANY,
     }
 }
 
@@ -232,10 +268,19 @@ fn yn(b: bool) -> Value {
 }
 
 /// A record in the `crm.*.get` string form; `snapshot` adds the write-only id lists.
-pub(crate) fn render(kind: Kind, rec: &Record, snapshot: bool) -> Map<String, Value> {
+/// A record in the `crm.*.get` string form; `snapshot` adds the write-only id lists.
+/// Custom fields show only while the portal defines them.
+pub(crate) fn render(
+    kind: Kind,
+    rec: &Record,
+    dir: &Directory,
+    snapshot: bool,
+) -> Map<String, Value> {
     let mut out = Map::new();
     let field = |name: &str| rec.fields.get(name).cloned().unwrap_or(Value::Null);
     let has = |name: &str| rec.multi.get(name).is_some_and(|v| !v.is_empty());
+    let status_semantic = || dir.semantics("STATUS", text_of(&field("STATUS_ID")));
+    let stage_semantic = || dir.semantics("DEAL_STAGE", text_of(&field("STAGE_ID")));
     for d in defs(kind) {
         if d.ty == Ty::Multi || (d.ty == Ty::IdList && !snapshot) {
             continue;
@@ -249,15 +294,17 @@ pub(crate) fn render(kind: Kind, rec: &Record, snapshot: bool) -> Map<String, Va
             "HAS_PHONE" => yn(has("PHONE")),
             "HAS_EMAIL" => yn(has("EMAIL")),
             "HAS_IMOL" => yn(false),
-            "STATUS_SEMANTIC_ID" => Value::String(lead_semantic(&field("STATUS_ID")).into()),
-            "STAGE_SEMANTIC_ID" => Value::String(deal_semantic(&field("STAGE_ID")).into()),
-            "CLOSED" => yn(deal_semantic(&field("STAGE_ID")) != "P"),
+            "STATUS_SEMANTIC_ID" => Value::String(status_semantic().into()),
+            "STAGE_SEMANTIC_ID" => Value::String(stage_semantic().into()),
+            "CLOSED" => yn(stage_semantic() != "P"),
+            // `api-reference/crm/leads/index` («Особенности»): read-only, `Y` whenever a
+            // contact or a company is bound.
             "IS_RETURN_CUSTOMER" if kind == Kind::Lead => {
                 yn(!field("CONTACT_ID").is_null() || !field("COMPANY_ID").is_null())
             }
-            "IS_NEW" => yn(deal_semantic(&field("STAGE_ID")) == "P"),
+            "IS_NEW" => yn(stage_semantic() == "P"),
             "DATE_CLOSED" => {
-                if lead_semantic(&field("STATUS_ID")) == "P" {
+                if status_semantic() == "P" {
                     Value::Null
                 } else {
                     Value::String(clock::iso(rec.modified))
@@ -267,9 +314,9 @@ pub(crate) fn render(kind: Kind, rec: &Record, snapshot: bool) -> Map<String, Va
         };
         out.insert(d.name.into(), v);
     }
-    for (k, v) in &rec.fields {
-        if k.starts_with("UF_") {
-            out.insert(k.clone(), v.clone());
+    for uf in dir.user_fields_of(kind) {
+        if let Some(v) = rec.fields.get(&uf.name) {
+            out.insert(uf.name.clone(), v.clone());
         }
     }
     for name in multi_names(kind) {
@@ -288,26 +335,6 @@ pub(crate) fn render(kind: Kind, rec: &Record, snapshot: bool) -> Map<String, Va
 
 fn text_of(v: &Value) -> &str {
     v.as_str().unwrap_or("")
-}
-
-/// `P` (in progress), `S` (success) or `F` (failure) for a lead status.
-fn lead_semantic(status: &Value) -> &'static str {
-    match text_of(status) {
-        "CONVERTED" => "S",
-        "JUNK" => "F",
-        _ => "P",
-    }
-}
-
-/// `P`, `S` or `F` for a deal stage (`WON`, `C1:WON`, `LOSE`, `APOLOGY`).
-fn deal_semantic(stage: &Value) -> &'static str {
-    let s = text_of(stage);
-    let bare = s.rsplit(':').next().unwrap_or(s);
-    match bare {
-        "WON" => "S",
-        "LOSE" | "APOLOGY" => "F",
-        _ => "P",
-    }
 }
 
 /// A scalar in its stored string form, by field type; `None` clears the field.
@@ -379,6 +406,81 @@ fn list_of_texts(p: &Param) -> Value {
     )
 }
 
+/// One value of a custom field in its stored form, or `None` when it does not fit the
+/// field's type: `api-reference/data-types` and `api-reference/crm/currency/index`
+/// (money is `100|RUB`), `api-reference/crm/universal/crm-item-add` (a list takes the
+/// option's `ID`). A value that does not fit is skipped, not refused
+/// (`tutorials/crm/how-to-add-crm-objects/how-to-add-lead-with-files`: «метод пропускает
+/// … значение в неподходящем формате»); `docs/bitrix24-rest.md` §10.
+fn user_value(field: &UserField, dir: &Directory, p: &Param) -> Option<Value> {
+    let text = p.text()?;
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let v = match field.ty {
+        UserFieldType::String => text.to_owned(),
+        UserFieldType::Integer => {
+            let n: i64 = text.parse().ok()?;
+            n.to_string()
+        }
+        UserFieldType::Double => {
+            let f: f64 = text.parse().ok().filter(|f: &f64| f.is_finite())?;
+            f.to_string()
+        }
+        UserFieldType::Money => {
+            let (amount, currency) = text.split_once('|')?;
+            let amount: f64 = amount.trim().parse().ok().filter(|f: &f64| f.is_finite())?;
+            let currency = currency.trim();
+            if !dir.currencies.iter().any(|c| c == currency) {
+                return None;
+            }
+            format!("{amount}|{currency}")
+        }
+        UserFieldType::Boolean => match text.to_ascii_uppercase().as_str() {
+            "Y" | "1" | "TRUE" => "1".into(),
+            "N" | "0" | "FALSE" => "0".into(),
+            _ => return None,
+        },
+        UserFieldType::Date => {
+            let ok = text.len() == 10 && clock::parse(text).is_some();
+            if !ok {
+                return None;
+            }
+            clock::iso_date(clock::parse(text)?)
+        }
+        UserFieldType::Datetime => clock::iso(clock::parse(text)?),
+        UserFieldType::Enumeration => {
+            let id: u64 = text.parse().ok()?;
+            field.options.iter().find(|(o, _)| *o == id)?;
+            id.to_string()
+        }
+    };
+    Some(Value::String(v))
+}
+
+/// A custom field's whole value: a list for a multiple field (values that do not fit
+/// are dropped), one value otherwise; `None` when nothing fits.
+fn user_field_value(field: &UserField, dir: &Directory, p: &Param) -> Option<Value> {
+    if p.is_map() {
+        let values: Vec<Value> = p
+            .values()
+            .filter_map(|v| user_value(field, dir, v))
+            .collect();
+        return match (field.multiple, values.len()) {
+            (_, 0) => None,
+            (true, _) => Some(Value::Array(values)),
+            (false, _) => values.into_iter().next(),
+        };
+    }
+    let one = user_value(field, dir, p)?;
+    Some(if field.multiple {
+        Value::Array(vec![one])
+    } else {
+        one
+    })
+}
+
 /// Whether an e-mail address is plausible.
 fn valid_email(v: &str) -> bool {
     let Some((local, domain)) = v.trim().split_once('@') else {
@@ -404,7 +506,7 @@ fn apply_multi(
     list: &mut Vec<MultiValue>,
     input: &Param,
     is_add: bool,
-    next_id: &mut dyn FnMut() -> u64,
+    last_multi_id: &mut u64,
 ) -> Result<(), ApiError> {
     if !input.is_map() {
         return Ok(());
@@ -428,6 +530,7 @@ fn apply_multi(
             .get("DELETE")
             .and_then(Param::text)
             .is_some_and(|d| d.trim().eq_ignore_ascii_case("Y"));
+        // `api-reference/crm/contacts/crm-contact-add`: a bad e-mail is `ERROR_CORE`.
         if name == "EMAIL" && !delete && !value.is_empty() && !valid_email(&value) {
             return Err(ApiError::Core(format!(
                 "E-mail address \"{value}\" is incorrect."
@@ -447,33 +550,41 @@ fn apply_multi(
                 }
             }
             None if delete || value.is_empty() => {}
-            None => list.push(MultiValue {
-                id: next_id(),
-                value_type: value_type.unwrap_or_else(|| default_value_type(name).into()),
-                value,
-            }),
+            None => {
+                *last_multi_id += 1;
+                list.push(MultiValue {
+                    id: *last_multi_id,
+                    value_type: value_type.unwrap_or_else(|| default_value_type(name).into()),
+                    value,
+                });
+            }
         }
     }
     Ok(())
 }
 
-/// Applies `fields` to a record: standard writable fields, `UF_*` fields and multifields;
-/// unknown and read-only fields are ignored, as Bitrix24 does.
+/// Applies `fields` to a record: standard writable fields, the portal's custom fields
+/// and multifields. Unknown and read-only fields are ignored, as Bitrix24 does
+/// (`api-reference/crm/contacts/crm-contact-add`: «Некорректное поле в fields будет
+/// проигнорировано»; `api-reference/crm/leads/crm-lead-update`; `docs/bitrix24-rest.md`
+/// §10): a `UF_CRM_*` the portal does not define is dropped silently.
 pub(crate) fn apply(
     kind: Kind,
     rec: &mut Record,
     input: &Param,
     is_add: bool,
-    next_multi_id: &mut dyn FnMut() -> u64,
+    dir: &Directory,
+    last_multi_id: &mut u64,
 ) -> Result<(), ApiError> {
     for (key, value) in input.entries() {
         if let Some(d) = def(kind, key) {
+            // `api-reference/crm/deals/crm-deal-update`: the pipeline is set once.
             if d.read_only || (!is_add && kind == Kind::Deal && key == "CATEGORY_ID") {
                 continue;
             }
             if d.ty == Ty::Multi {
                 let list = rec.multi.entry(key.clone()).or_default();
-                apply_multi(key, list, value, is_add, next_multi_id)?;
+                apply_multi(key, list, value, is_add, last_multi_id)?;
                 if list.is_empty() {
                     rec.multi.remove(key);
                 }
@@ -483,11 +594,12 @@ pub(crate) fn apply(
                 Some(v) => rec.fields.insert(key.clone(), v),
                 None => rec.fields.remove(key),
             };
-        } else if key.starts_with("UF_") {
-            match normalise(Ty::Str, value) {
-                Some(v) => rec.fields.insert(key.clone(), v),
-                None => rec.fields.remove(key),
-            };
+        } else if let Some(uf) = dir.user_field(kind, key) {
+            if *value == Param::Null || value.text().is_some_and(|t| t.is_empty()) {
+                rec.fields.remove(key);
+            } else if let Some(v) = user_field_value(uf, dir, value) {
+                rec.fields.insert(key.clone(), v);
+            }
         }
     }
     // `CONTACT_IDS` and the deprecated `CONTACT_ID` describe the same binding.
@@ -515,39 +627,132 @@ pub(crate) fn apply(
     Ok(())
 }
 
-/// `crm.*.fields`: a static description of the standard fields.
-pub(crate) fn describe(kind: Kind) -> Value {
+/// `Неверное значение поля «…»`: how Bitrix24 refuses a value of a reference field.
+fn wrong_value(title: &str) -> ApiError {
+    ApiError::Crm(format!("Неверное значение поля «{title}»"))
+}
+
+/// The integer a record holds in `name`, if any.
+fn int_field(rec: &Record, name: &str) -> Option<u64> {
+    rec.fields
+        .get(name)
+        .and_then(Value::as_str)
+        .and_then(|v| v.parse().ok())
+}
+
+/// Checks the reference fields `input` sets against the portal's lists. The currency
+/// rule and its text are documented (`api-reference/crm/deals/crm-deal-add`: «Неверное
+/// значение поля «Валюта»», an empty code); for the other lists (statuses, sources,
+/// pipelines, stages, users) the docs do not say what a portal does with a value it
+/// lacks, and the sandbox takes the stricter reading and refuses it the same way
+/// (`docs/bitrix24-rest.md` §10). An inactive user is refused like a missing one, as the
+/// telephony methods document (`api-reference/telephony/telephony-external-call-register`).
+pub(crate) fn check_references(
+    kind: Kind,
+    rec: &Record,
+    input: &Param,
+    dir: &Directory,
+) -> Result<(), ApiError> {
+    let given = |name: &str| input.get(name).is_some_and(|v| *v != Param::Null);
+    let text = |name: &str| rec.fields.get(name).and_then(Value::as_str).unwrap_or("");
+    if given("ASSIGNED_BY_ID")
+        && !int_field(rec, "ASSIGNED_BY_ID").is_some_and(|u| dir.user_active(u))
+    {
+        return Err(wrong_value("Ответственный"));
+    }
+    if given("CURRENCY_ID") && !dir.currencies.iter().any(|c| c == text("CURRENCY_ID")) {
+        return Err(wrong_value("Валюта"));
+    }
+    if given("SOURCE_ID") && kind != Kind::Company && !dir.has_status("SOURCE", text("SOURCE_ID")) {
+        return Err(wrong_value("Источник"));
+    }
+    if kind == Kind::Lead && given("STATUS_ID") && !dir.has_status("STATUS", text("STATUS_ID")) {
+        return Err(wrong_value("Стадия"));
+    }
+    if kind == Kind::Deal {
+        let category = int_field(rec, "CATEGORY_ID").unwrap_or(0);
+        if given("CATEGORY_ID") && !dir.categories.contains_key(&category) {
+            return Err(wrong_value("Воронка"));
+        }
+        let list = Directory::stage_list(category);
+        if given("STAGE_ID") && !dir.has_status(&list, text("STAGE_ID")) {
+            return Err(wrong_value("Стадия сделки"));
+        }
+    }
+    Ok(())
+}
+
+/// The `type` `crm.*.fields` reports for a standard field, and its `statusType` for
+/// fields that take a status list's code (`api-reference/crm/leads/crm-lead-fields`).
+fn described_type(kind: Kind, d: &FieldDef) -> (&'static str, Option<&'static str>) {
+    match (kind, d.name) {
+        (_, "SOURCE_ID") => ("crm_status", Some("SOURCE")),
+        (Kind::Lead, "STATUS_ID") => ("crm_status", Some("STATUS")),
+        (Kind::Deal, "STAGE_ID") => ("crm_status", Some("DEAL_STAGE")),
+        (_, "CURRENCY_ID") => ("crm_currency", None),
+        (Kind::Deal, "CATEGORY_ID") => ("crm_category", None),
+        (_, "COMPANY_ID") => ("crm_company", None),
+        (_, "CONTACT_ID" | "CONTACT_IDS") => ("crm_contact", None),
+        (_, name) if name.ends_with("BY_ID") || name == "LAST_ACTIVITY_BY" => ("user", None),
+        _ => match d.ty {
+            Ty::Str => ("string", None),
+            Ty::Int => ("integer", None),
+            Ty::Money => ("double", None),
+            Ty::Char => ("char", None),
+            Ty::Date => ("date", None),
+            Ty::DateTime => ("datetime", None),
+            Ty::IdList => ("crm_contact", None),
+            Ty::Multi => ("crm_multifield", None),
+        },
+    }
+}
+
+/// `crm.*.fields`: the standard fields and the portal's custom fields, whose `title` is
+/// their code and whose labels are apart (`api-reference/crm/companies/crm-company-fields`;
+/// `docs/bitrix24-rest.md` §10).
+pub(crate) fn describe(kind: Kind, dir: &Directory) -> Value {
     let mut out = Map::new();
     for d in defs(kind) {
-        let ty = match d.ty {
-            Ty::Str => "string",
-            Ty::Int => {
-                if d.name.ends_with("BY_ID") || d.name == "LAST_ACTIVITY_BY" {
-                    "user"
-                } else {
-                    "integer"
-                }
-            }
-            Ty::Money => "double",
-            Ty::Char => "char",
-            Ty::Date => "date",
-            Ty::DateTime => "datetime",
-            Ty::IdList => "crm_contact",
-            Ty::Multi => "crm_multifield",
-        };
-        let required = d.name == "NAME" && kind == Kind::Contact;
-        out.insert(
-            d.name.into(),
-            json!({
-                "type": ty,
-                "isRequired": required,
-                "isReadOnly": d.read_only,
-                "isImmutable": kind == Kind::Deal && d.name == "CATEGORY_ID",
-                "isMultiple": matches!(d.ty, Ty::Multi | Ty::IdList),
-                "isDynamic": false,
-                "title": d.name,
-            }),
-        );
+        let (ty, status_type) = described_type(kind, d);
+        let required = (d.name == "NAME" && kind == Kind::Contact)
+            || (d.name == "TITLE" && kind == Kind::Company);
+        let mut row = json!({
+            "type": ty,
+            "isRequired": required,
+            "isReadOnly": d.read_only,
+            "isImmutable": kind == Kind::Deal && d.name == "CATEGORY_ID",
+            "isMultiple": matches!(d.ty, Ty::Multi | Ty::IdList),
+            "isDynamic": false,
+            "title": d.name,
+        });
+        if let Some(status_type) = status_type {
+            row["statusType"] = json!(status_type);
+        }
+        out.insert(d.name.into(), row);
+    }
+    for uf in dir.user_fields_of(kind) {
+        let mut row = json!({
+            "type": uf.ty.code(),
+            "isRequired": false,
+            "isReadOnly": false,
+            "isImmutable": false,
+            "isMultiple": uf.multiple,
+            "isDynamic": true,
+            "title": uf.name,
+            "listLabel": uf.label,
+            "formLabel": uf.label,
+            "filterLabel": uf.label,
+            "settings": [],
+        });
+        if uf.ty == UserFieldType::Enumeration {
+            row["items"] = Value::Array(
+                uf.options
+                    .iter()
+                    .map(|(id, value)| json!({"ID": id.to_string(), "VALUE": value}))
+                    .collect(),
+            );
+        }
+        out.insert(uf.name.clone(), row);
     }
     Value::Object(out)
 }

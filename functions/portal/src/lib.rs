@@ -13,12 +13,22 @@
 //!   legacy CRM validation.
 //! * **Limits and faults**: a leaky bucket answering 503 `QUERY_LIMIT_EXCEEDED`, expiring
 //!   OAuth tokens, and a fault switch ([`Faults`]) for 503 HTML pages, 500s after the write,
-//!   hung responses and dropped connections.
+//!   hung responses, dropped connections and per-request latency.
+//! * **At least as strict as Bitrix24** (`docs/bitrix24-rest.md` §10): unknown fields and
+//!   custom-field values of the wrong type are ignored as a real portal ignores them;
+//!   currencies, statuses, sources, pipelines, stages and users are checked against the
+//!   portal's lists (dismissed users included); `findbycomm` compares numbers as written;
+//!   a finished call cannot be finished again; `attachRecord` downloads the recording.
+//!   Every rule cites the doc page it comes from.
+//! * **Applications**: the install callback a portal posts to an application's handler
+//!   ([`Portal::install_to`]), events with their `application_token`
+//!   ([`Portal::send_event`]), `app.info`, `event.bind`.
 
 mod batch;
 mod clock;
 mod crm;
 mod ctx;
+mod directory;
 mod error;
 mod faults;
 mod fields;
@@ -30,6 +40,7 @@ mod oauth;
 mod page;
 mod params;
 mod phone;
+mod reference;
 mod server;
 mod store;
 mod telephony;
@@ -45,9 +56,11 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use directory::UserFieldType;
 pub use error::PortalError;
 pub use faults::{Fault, Faults};
 pub use limit::RateLimit;
+pub use store::Kind as Entity;
 
 use limit::LeakyBucket;
 use store::{Kind, Store};
@@ -75,6 +88,8 @@ pub struct PortalConfig {
     /// The simple CRM mode (no leads: `crm.settings.mode.get` answers 2). The sandbox
     /// does not convert leads itself; it only tells a client which mode it is in.
     pub simple_crm: bool,
+    /// How long `attachRecord` waits for a recording it downloads (default 10 s).
+    pub record_fetch_timeout: Duration,
 }
 
 impl fmt::Debug for PortalConfig {
@@ -89,7 +104,8 @@ impl fmt::Debug for PortalConfig {
             .field("rate", &self.rate)
             .field("hang", &self.hang)
             .field("state_file", &self.state_file)
-            .finish()
+            .field("simple_crm", &self.simple_crm)
+            .finish_non_exhaustive()
     }
 }
 
@@ -105,6 +121,7 @@ impl Default for PortalConfig {
             hang: Duration::from_secs(30),
             state_file: None,
             simple_crm: false,
+            record_fetch_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -278,8 +295,188 @@ impl Portal {
         let ttl = self.inner.config.access_token_ttl;
         self.inner.update(|s| {
             let pair = oauth::issue_pair(s, 1, ttl);
+            s.application_token.get_or_insert_with(|| random_hex(16));
             (pair.access, pair.refresh)
         })
+    }
+
+    /// Installs the application the way Bitrix24 does when a portal administrator saves
+    /// a local application whose install path is `handler`: it posts the `ONAPPINSTALL`
+    /// payload (`api-reference/common/events/on-app-install`), form-encoded with PHP
+    /// brackets (`settings/app-installation/local-apps/installation-callback`), with a
+    /// fresh token pair and the application token every later event carries. `portal_url`
+    /// is the portal's address as the handler knows it (`auth[domain]`,
+    /// `auth[client_endpoint]`). Returns the handler's HTTP status and body.
+    pub async fn install_to(
+        &self,
+        portal_url: &str,
+        handler: &str,
+    ) -> Result<(u16, String), PortalError> {
+        let (access, refresh) = self.install_app();
+        let ttl = self.inner.config.access_token_ttl.as_secs();
+        let mut fields = self.event_auth(portal_url);
+        fields.extend([
+            ("auth[access_token]".to_owned(), access),
+            ("auth[refresh_token]".to_owned(), refresh),
+            ("auth[expires_in]".to_owned(), ttl.to_string()),
+            (
+                "auth[expires]".to_owned(),
+                (clock::unix_now() + ttl as i64).to_string(),
+            ),
+            ("auth[scope]".to_owned(), "crm,telephony,user".to_owned()),
+            ("auth[user_id]".to_owned(), "1".to_owned()),
+        ]);
+        let mut body = vec![
+            ("event".to_owned(), "ONAPPINSTALL".to_owned()),
+            ("data[VERSION]".to_owned(), "1".to_owned()),
+            ("data[ACTIVE]".to_owned(), "Y".to_owned()),
+            ("data[INSTALLED]".to_owned(), "Y".to_owned()),
+            ("data[LANGUAGE_ID]".to_owned(), "ru".to_owned()),
+            ("ts".to_owned(), clock::unix_now().to_string()),
+        ];
+        body.extend(fields);
+        post_form(handler, &body).await
+    }
+
+    /// Sends event `event` with `data` (flat `key → value` pairs under `data[…]`) to
+    /// `handler`, as the portal's queue does: form-encoded, with `auth[application_token]`
+    /// and the portal's identity but no tokens (`api-reference/events/index`).
+    pub async fn send_event(
+        &self,
+        portal_url: &str,
+        handler: &str,
+        event: &str,
+        data: &[(&str, &str)],
+    ) -> Result<(u16, String), PortalError> {
+        let mut body = vec![
+            ("event".to_owned(), event.to_owned()),
+            ("event_handler_id".to_owned(), "1".to_owned()),
+            ("ts".to_owned(), clock::unix_now().to_string()),
+        ];
+        body.extend(
+            data.iter()
+                .map(|(k, v)| (format!("data[{k}]"), (*v).to_owned())),
+        );
+        body.extend(self.event_auth(portal_url));
+        post_form(handler, &body).await
+    }
+
+    /// The `auth[…]` members every event carries, without tokens.
+    fn event_auth(&self, portal_url: &str) -> Vec<(String, String)> {
+        let base = portal_url.trim_end_matches('/');
+        let domain = base
+            .split_once("://")
+            .map_or(base, |(_, rest)| rest)
+            .to_owned();
+        let (member_id, token) = self.inner.read(|s| {
+            (
+                s.member_id.clone(),
+                s.application_token.clone().unwrap_or_default(),
+            )
+        });
+        vec![
+            ("auth[domain]".to_owned(), domain),
+            ("auth[client_endpoint]".to_owned(), format!("{base}/rest/")),
+            (
+                "auth[server_endpoint]".to_owned(),
+                format!("{base}/oauth/rest/"),
+            ),
+            ("auth[member_id]".to_owned(), member_id),
+            ("auth[status]".to_owned(), "L".to_owned()),
+            ("auth[application_token]".to_owned(), token),
+        ]
+    }
+
+    /// The application token events carry, once the application is installed.
+    pub fn application_token(&self) -> Option<String> {
+        self.inner.read(|s| s.application_token.clone())
+    }
+
+    /// The portal's `member_id`.
+    pub fn member_id(&self) -> String {
+        self.inner.read(|s| s.member_id.clone())
+    }
+
+    /// The handlers bound with `event.bind`: (event, URL).
+    pub fn bound_events(&self) -> Vec<(String, String)> {
+        self.inner.read(|s| s.handlers.clone())
+    }
+
+    /// Defines (or redefines) a custom field of `entity`, as an administrator does in
+    /// *CRM → Настройки → Пользовательские поля*; `options` are an enumeration's values.
+    /// Returns its id.
+    pub fn add_user_field(
+        &self,
+        entity: Entity,
+        name: &str,
+        ty: UserFieldType,
+        multiple: bool,
+        options: &[&str],
+    ) -> u64 {
+        self.inner.update(|s| {
+            s.directory
+                .add_user_field(entity, name, ty, multiple, options)
+        })
+    }
+
+    /// Deletes a custom field of `entity`; its values are gone from every record.
+    pub fn remove_user_field(&self, entity: Entity, name: &str) -> bool {
+        self.inner.update(|s| {
+            let before = s.directory.user_fields.len();
+            s.directory
+                .user_fields
+                .retain(|f| !(f.kind == entity && f.name == name));
+            before != s.directory.user_fields.len()
+        })
+    }
+
+    /// An enumeration field's options: (`ID`, `VALUE`).
+    pub fn user_field_options(&self, entity: Entity, name: &str) -> Vec<(u64, String)> {
+        self.inner.read(|s| {
+            s.directory
+                .user_field(entity, name)
+                .map(|f| f.options.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Adds an active user; returns the id.
+    pub fn add_user(&self, name: &str) -> u64 {
+        self.inner.update(|s| {
+            let id = s.directory.users.keys().max().map_or(1, |m| m + 1);
+            s.directory.users.insert(
+                id,
+                directory::User {
+                    name: name.into(),
+                    active: true,
+                },
+            );
+            id
+        })
+    }
+
+    /// Dismisses a user (or takes one back): a dismissed user keeps their records but
+    /// nothing new can be assigned to them.
+    pub fn set_user_active(&self, id: u64, active: bool) {
+        self.inner.update(|s| {
+            if let Some(u) = s.directory.users.get_mut(&id) {
+                u.active = active;
+            }
+        });
+    }
+
+    /// Adds a deal pipeline with the default stages (`C{id}:NEW`, …); returns its id.
+    pub fn add_deal_category(&self, name: &str) -> u64 {
+        self.inner.update(|s| s.directory.add_category(name))
+    }
+
+    /// Adds a currency.
+    pub fn add_currency(&self, code: &str) {
+        self.inner.update(|s| {
+            if !s.directory.currencies.iter().any(|c| c == code) {
+                s.directory.currencies.push(code.into());
+            }
+        });
     }
 
     /// An authorization code (valid 30 s) for `grant_type=authorization_code`.
@@ -303,14 +500,29 @@ impl Portal {
         crm::seed(self.inner(), Kind::Lead, &fields)
     }
 
+    /// Seeds a company as a manager would have created it in the UI; returns its id.
+    pub fn seed_company(&self, fields: Value) -> u64 {
+        crm::seed(self.inner(), Kind::Company, &fields)
+    }
+
+    /// Seeds a deal as a manager would have created it in the UI; returns its id.
+    pub fn seed_deal(&self, fields: Value) -> u64 {
+        crm::seed(self.inner(), Kind::Deal, &fields)
+    }
+
     fn records(&self, kind: Kind) -> Vec<Value> {
         self.inner.read(|s| {
             s.table(kind)
                 .rows
                 .values()
-                .map(|r| Value::Object(fields::render(kind, r, true)))
+                .map(|r| Value::Object(fields::render(kind, r, &s.directory, true)))
                 .collect()
         })
+    }
+
+    /// Companies in the `crm.company.get` string form.
+    pub fn companies(&self) -> Vec<Value> {
+        self.records(Kind::Company)
     }
 
     /// Leads in the `crm.lead.get` string form (multifields and `CONTACT_IDS` included).
@@ -352,6 +564,7 @@ impl Portal {
             "leads": self.leads(),
             "contacts": self.contacts(),
             "deals": self.deals(),
+            "companies": self.companies(),
             "comments": self.comments(),
             "activities": self.activities(),
             "calls": self.calls(),
@@ -419,4 +632,39 @@ impl std::ops::Deref for RunningPortal {
     fn deref(&self) -> &Portal {
         &self.portal
     }
+}
+
+/// Posts `fields` form-encoded (`application/x-www-form-urlencoded`, PHP brackets kept in
+/// the names) to `url`: how Bitrix24 delivers install callbacks and events.
+async fn post_form(url: &str, fields: &[(String, String)]) -> Result<(u16, String), PortalError> {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let sent = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| PortalError::Deliver(e.to_string()))?;
+    let status = sent.status().as_u16();
+    let text = sent
+        .text()
+        .await
+        .map_err(|e| PortalError::Deliver(e.to_string()))?;
+    Ok((status, text))
+}
+
+/// Percent-encodes a form component (everything but unreserved characters).
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -1,5 +1,6 @@
 //! `GET /_sandbox/`: a small self-contained page in Russian showing what landed in the
-//! sandbox portal (leads, contacts, deals, comments, to-dos, calls). Every value is escaped.
+//! sandbox portal (leads, contacts, companies, deals, comments, to-dos, calls). Every
+//! value is escaped.
 
 use serde_json::Value;
 
@@ -176,6 +177,18 @@ pub(crate) fn render(portal: &Portal) -> String {
     );
     table(
         &mut out,
+        "Компании",
+        &portal.companies(),
+        &[
+            ("ID", "ID"),
+            ("TITLE", "Название"),
+            ("PHONE", "Телефон"),
+            ("ASSIGNED_BY_ID", "Ответственный"),
+            ("DATE_CREATE", "Создана"),
+        ],
+    );
+    table(
+        &mut out,
         "Сделки",
         &portal.deals(),
         &[
@@ -185,6 +198,8 @@ pub(crate) fn render(portal: &Portal) -> String {
             ("CATEGORY_ID", "Воронка"),
             ("OPPORTUNITY+CURRENCY_ID", "Сумма"),
             ("CONTACT_IDS", "Контакты"),
+            ("COMPANY_ID", "Компания"),
+            ("ASSIGNED_BY_ID", "Ответственный"),
             ("ORIGIN_ID", "Внешний ID"),
             ("DATE_CREATE", "Создана"),
         ],
@@ -210,6 +225,7 @@ pub(crate) fn render(portal: &Portal) -> String {
             ("SUBJECT", "Заголовок"),
             ("DESCRIPTION", "Описание"),
             ("DEADLINE", "Крайний срок"),
+            ("PING_OFFSETS", "Напомнить за, мин"),
             ("RESPONSIBLE_ID", "Ответственный"),
         ],
     );
@@ -220,6 +236,7 @@ pub(crate) fn render(portal: &Portal) -> String {
         &[
             ("ID", "ID"),
             ("OWNER_TYPE_ID+OWNER_ID", "Владелец (тип, ID)"),
+            ("BINDINGS", "Привязки"),
             ("SUBJECT", "Тема"),
             ("START_TIME", "Начало"),
             ("END_TIME", "Конец"),

@@ -1,5 +1,12 @@
-//! Communication matching for `crm.duplicate.findbycomm` (`docs/bitrix24-rest.md` §5): phone numbers are
-//! normalised on both sides, e-mails lower-cased. List filters never use this (exact match).
+//! Communication matching.
+//!
+//! `crm.duplicate.findbycomm` follows the stricter reading of the docs
+//! (`tutorials/crm/how-to-get-lists/search-by-phone-and-email`, August 2026: «метод
+//! сравнивает номер целиком, игнорируя только добавочный»; `docs/bitrix24-rest.md` §5):
+//! a number matches only as written, its extension cut off ([`comparable_phone`]);
+//! e-mails are compared without case. The vendor's normaliser ([`normalize_phone`]) is
+//! what the telephony methods use to recognise a number. List filters use neither
+//! (exact match).
 
 /// Normalises a phone number the way the portal indexes it; `None` if nothing is left.
 ///
@@ -42,6 +49,14 @@ pub(crate) fn normalize_phone(raw: &str) -> Option<String> {
     (!n.is_empty()).then_some(n)
 }
 
+/// A number as `findbycomm` compares it: as written, without its extension (from `#`
+/// or `;`) and surrounding blanks; `None` when nothing is left.
+pub(crate) fn comparable_phone(raw: &str) -> Option<String> {
+    let cut = raw.find(['#', ';']).map_or(raw, |at| &raw[..at]);
+    let n = cut.trim();
+    (!n.is_empty()).then(|| n.to_owned())
+}
+
 /// Normalises an e-mail address for matching.
 pub(crate) fn normalize_email(raw: &str) -> Option<String> {
     let e = raw.trim().to_lowercase();
@@ -50,7 +65,25 @@ pub(crate) fn normalize_email(raw: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::comparable_phone;
     use super::normalize_phone as n;
+
+    #[test]
+    fn findbycomm_compares_numbers_as_written_without_the_extension() {
+        assert_eq!(
+            comparable_phone("+78129999331#404812").as_deref(),
+            Some("+78129999331")
+        );
+        assert_eq!(
+            comparable_phone(" 8 (912) 345-67-89 ").as_deref(),
+            Some("8 (912) 345-67-89")
+        );
+        assert_ne!(
+            comparable_phone("89123456789"),
+            comparable_phone("+79123456789")
+        );
+        assert_eq!(comparable_phone("#12"), None);
+    }
 
     #[test]
     fn reference_table() {

@@ -12,7 +12,7 @@ use axum::routing::{any, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::ctx::{Auth, Ctx, Reply};
+use crate::ctx::{Auth, Ctx, Fetched, Reply};
 use crate::error::ApiError;
 use crate::methods;
 use crate::net::Conn;
@@ -136,22 +136,21 @@ fn content_type(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-/// Authenticates and runs the method of a decoded request.
-fn execute(
+/// Who a request acts as: the way in, the user and the method.
+fn authenticate<'r>(
     portal: &Portal,
-    route: &Route<'_>,
+    route: &'r Route<'_>,
     params: &Param,
-    host: &str,
-) -> Result<Reply, ApiError> {
+) -> Result<(Auth, u64, &'r str), ApiError> {
     let inner = portal.inner();
-    let (auth, user_id, method) = match route {
-        Route::NotFound => return Err(ApiError::MethodNotFound),
+    match route {
+        Route::NotFound => Err(ApiError::MethodNotFound),
         Route::Webhook { user, code, method } => {
             let config = &inner.config;
             if *user != config.webhook_user_id.to_string() || *code != config.webhook_code {
                 return Err(ApiError::NoAuth);
             }
-            (Auth::Webhook, config.webhook_user_id, method)
+            Ok((Auth::Webhook, config.webhook_user_id, method))
         }
         Route::App { method } => {
             let token = params
@@ -160,15 +159,53 @@ fn execute(
                 .filter(|t| !t.is_empty())
                 .ok_or(ApiError::NoAuth)?;
             let user = inner.read(|s| oauth::check_access(s, &token))?;
-            (Auth::OAuth, user, method)
+            Ok((Auth::OAuth, user, method))
         }
-    };
+    }
+}
+
+/// Downloads the recording `attachRecord` names by `RECORD_URL`, as the portal does
+/// before it answers (`api-reference/telephony/telephony-external-call-attach-record`:
+/// «Битрикс24 сам скачает файл»); `None` when the method downloads nothing.
+async fn fetch_record(portal: &Portal, method: &str, params: &Param) -> Option<Fetched> {
+    if !methods::downloads_record(method) {
+        return None;
+    }
+    let p = params.upper_keys();
+    if p.get("FILE_CONTENT").is_some() {
+        return None;
+    }
+    let url = p.get("RECORD_URL").and_then(Param::text)?;
+    let client = reqwest::Client::builder()
+        .timeout(portal.config().record_fetch_timeout)
+        .build()
+        .ok()?;
+    Some(match client.get(url.trim()).send().await {
+        Ok(res) if res.status().is_success() => match res.bytes().await {
+            Ok(body) => Fetched::Body(body.len()),
+            Err(_) => Fetched::Failed(0),
+        },
+        Ok(res) => Fetched::Failed(res.status().as_u16()),
+        Err(_) => Fetched::Failed(0),
+    })
+}
+
+/// Authenticates and runs the method of a decoded request.
+async fn execute(
+    portal: &Portal,
+    route: &Route<'_>,
+    params: &Param,
+    host: &str,
+) -> Result<Reply, ApiError> {
+    let (auth, user_id, method) = authenticate(portal, route, params)?;
+    let fetched = fetch_record(portal, method, params).await;
     let ctx = Ctx {
-        inner,
+        inner: portal.inner(),
         user_id,
         auth,
         host,
         in_batch: false,
+        fetched: fetched.as_ref(),
     };
     methods::call(&ctx, method, params)
 }
@@ -178,6 +215,10 @@ async fn rest(State(portal): State<Portal>, req: Request) -> Response {
     let started = clock::now();
     let inner = portal.inner();
     Counters::bump(&inner.counters.requests);
+    let latency = inner.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let (parts, body) = req.into_parts();
     let conn = parts
         .extensions
@@ -216,8 +257,10 @@ async fn rest(State(portal): State<Portal>, req: Request) -> Response {
     };
     let kind = BodyKind::of(parts.method == Method::POST, content_type(&parts.headers));
     let host = host_of(&parts.headers);
-    let outcome = params::decode(parts.uri.query(), kind, &bytes)
-        .and_then(|params| execute(&portal, &route(parts.uri.path()), &params, &host));
+    let outcome = match params::decode(parts.uri.query(), kind, &bytes) {
+        Ok(params) => execute(&portal, &route(parts.uri.path()), &params, &host).await,
+        Err(e) => Err(e),
+    };
     let status = outcome
         .as_ref()
         .map_or_else(|e| e.status(), |_| StatusCode::OK);
@@ -251,6 +294,10 @@ async fn rest(State(portal): State<Portal>, req: Request) -> Response {
 
 /// `/oauth/token/`: GET query or POST form/JSON.
 async fn token(State(portal): State<Portal>, req: Request) -> Response {
+    let latency = portal.faults().latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let (parts, body) = req.into_parts();
     let bytes = to_bytes(body, 1 << 20).await.unwrap_or_default();
     let kind = BodyKind::of(parts.method == Method::POST, content_type(&parts.headers));
@@ -284,10 +331,11 @@ struct FaultCommand {
     kinds: Option<Vec<Fault>>,
     seed: Option<u64>,
     clear: Option<bool>,
+    latency_ms: Option<u64>,
 }
 
-/// `POST /_sandbox/faults`: `{"fail_next":N,"fault":"hang"}`, `{"ratio":…,"kinds":[…],"seed":…}`
-/// or `{"clear":true}`.
+/// `POST /_sandbox/faults`: `{"fail_next":N,"fault":"hang"}`, `{"ratio":…,"kinds":[…],"seed":…}`,
+/// `{"latency_ms":N}` or `{"clear":true}`.
 async fn sandbox_faults(State(portal): State<Portal>, body: Bytes) -> Response {
     let bad = |why: String| json_response(StatusCode::BAD_REQUEST, &json!({"error": why}));
     let cmd: FaultCommand = match serde_json::from_slice(&body) {
@@ -300,6 +348,10 @@ async fn sandbox_faults(State(portal): State<Portal>, body: Bytes) -> Response {
             clear: Some(true), ..
         } => faults.clear(),
         FaultCommand {
+            latency_ms: Some(ms),
+            ..
+        } => faults.set_latency(std::time::Duration::from_millis(ms)),
+        FaultCommand {
             fail_next: Some(n),
             fault: Some(fault),
             ..
@@ -311,7 +363,7 @@ async fn sandbox_faults(State(portal): State<Portal>, body: Bytes) -> Response {
         } if ratio.is_finite() => faults.fail_randomly(ratio, &kinds, cmd.seed.unwrap_or(0)),
         _ => {
             return bad(
-                "expected {\"fail_next\":N,\"fault\":…}, {\"ratio\":…,\"kinds\":[…],\"seed\":…} or {\"clear\":true}"
+                "expected {\"fail_next\":N,\"fault\":…}, {\"ratio\":…,\"kinds\":[…],\"seed\":…}, {\"latency_ms\":N} or {\"clear\":true}"
                     .into(),
             );
         }

@@ -7,17 +7,20 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::directory::Directory;
 use crate::error::PortalError;
 
-/// A CRM entity type the portal keeps.
+/// A CRM entity type the portal keeps (`api-reference/crm/data-types#object_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// Lead (`CRM` type id 1).
     Lead,
     /// Contact (type id 3).
     Contact,
     /// Deal (type id 2).
     Deal,
+    /// Company (type id 4).
+    Company,
 }
 
 impl Kind {
@@ -27,6 +30,7 @@ impl Kind {
             Kind::Lead => 1,
             Kind::Deal => 2,
             Kind::Contact => 3,
+            Kind::Company => 4,
         }
     }
 
@@ -36,6 +40,7 @@ impl Kind {
             1 => Some(Kind::Lead),
             2 => Some(Kind::Deal),
             3 => Some(Kind::Contact),
+            4 => Some(Kind::Company),
             _ => None,
         }
     }
@@ -46,6 +51,7 @@ impl Kind {
             Kind::Lead => "LEAD",
             Kind::Contact => "CONTACT",
             Kind::Deal => "DEAL",
+            Kind::Company => "COMPANY",
         }
     }
 
@@ -55,6 +61,7 @@ impl Kind {
             "LEAD" => Some(Kind::Lead),
             "CONTACT" => Some(Kind::Contact),
             "DEAL" => Some(Kind::Deal),
+            "COMPANY" => Some(Kind::Company),
             _ => None,
         }
     }
@@ -173,6 +180,18 @@ pub(crate) struct Store {
     pub contacts: Table,
     /// Deals.
     pub deals: Table,
+    /// Companies.
+    #[serde(default)]
+    pub companies: Table,
+    /// Users, status lists, pipelines, currencies, custom fields.
+    #[serde(default)]
+    pub directory: Directory,
+    /// Event handlers bound with `event.bind`: (event, handler URL).
+    #[serde(default)]
+    pub handlers: Vec<(String, String)>,
+    /// The application token events carry (`auth[application_token]`), once installed.
+    #[serde(default)]
+    pub application_token: Option<String>,
     /// The last multifield entry id.
     pub last_multi_id: u64,
     /// Timeline comments in their list form.
@@ -198,6 +217,7 @@ impl Store {
             Kind::Lead => &self.leads,
             Kind::Contact => &self.contacts,
             Kind::Deal => &self.deals,
+            Kind::Company => &self.companies,
         }
     }
 
@@ -207,18 +227,13 @@ impl Store {
             Kind::Lead => &mut self.leads,
             Kind::Contact => &mut self.contacts,
             Kind::Deal => &mut self.deals,
+            Kind::Company => &mut self.companies,
         }
     }
 
     /// Whether a CRM entity exists.
     pub(crate) fn exists(&self, kind: Kind, id: u64) -> bool {
         self.table(kind).rows.contains_key(&id)
-    }
-
-    /// The next multifield entry id.
-    pub(crate) fn next_multi_id(&mut self) -> u64 {
-        self.last_multi_id += 1;
-        self.last_multi_id
     }
 
     /// The next comment id.

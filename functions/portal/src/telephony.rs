@@ -1,15 +1,18 @@
-//! External telephony: `telephony.externalCall.register|finish|attachRecord` and
-//! `telephony.call.attachTranscription` (application context only). Finishing a call makes
-//! the CRM call activity.
+//! External telephony (`api-reference/telephony/index`, `docs/bitrix24-rest.md` §6):
+//! `telephony.externalCall.register|finish` (application context only),
+//! `telephony.externalCall.attachRecord` and `telephony.call.attachTranscription` (a
+//! webhook may call them: their pages show webhook examples). Finishing a call makes the
+//! CRM call activity; a finished call is no longer an active one.
 
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::crm::{inner_phone, insert, user_exists};
-use crate::ctx::{Ctx, Reply};
+use crate::crm::insert;
+use crate::ctx::{Ctx, Fetched, Reply};
 use crate::error::ApiError;
 use crate::params::Param;
 use crate::phone::normalize_phone;
+use crate::reference::{active_user, inner_phone};
 use crate::store::{Call, Kind, Store};
 use crate::timeline::{activity_row, push_activity};
 use crate::{clock, random_hex};
@@ -24,39 +27,47 @@ fn text(p: &Param, name: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// `USER_ID` or `USER_PHONE_INNER`.
+/// `USER_ID` or `USER_PHONE_INNER`; a dismissed user is «User is not found or is not
+/// active» (`api-reference/telephony/telephony-external-call-register`).
 fn resolve_user(ctx: &Ctx<'_>, p: &Param) -> Result<u64, ApiError> {
     let user = if let Some(id) = p.get("USER_ID").filter(|v| !matches!(v, Param::Null)) {
         id.id()
     } else if let Some(inner) = text(p, "USER_PHONE_INNER") {
-        [1, ctx.inner.config.webhook_user_id]
-            .into_iter()
-            .find(|u| inner_phone(*u) == inner)
+        ctx.inner.read(|s| {
+            s.directory
+                .users
+                .keys()
+                .copied()
+                .find(|u| inner_phone(*u) == inner)
+        })
     } else {
         return Err(ApiError::Core(
             "USER_ID or USER_PHONE_INNER should be set".into(),
         ));
     };
-    user.filter(|u| user_exists(ctx.inner, *u))
+    user.filter(|u| ctx.inner.read(|s| active_user(&s.directory, *u)))
         .ok_or_else(|| ApiError::Core("User is not found or is not active".into()))
 }
 
-/// The first contact, then lead, whose phone matches `phone` after normalisation.
+/// The first contact, company, then lead whose phone matches `phone` after
+/// normalisation: what `register` binds a call to when it is given no CRM entity.
 fn find_by_phone(store: &Store, phone: &str) -> Option<(Kind, u64)> {
     let needle = normalize_phone(phone)?;
-    [Kind::Contact, Kind::Lead].into_iter().find_map(|kind| {
-        store
-            .table(kind)
-            .rows
-            .values()
-            .find(|r| {
-                r.multi.get("PHONE").is_some_and(|v| {
-                    v.iter()
-                        .any(|m| normalize_phone(&m.value).as_deref() == Some(needle.as_str()))
+    [Kind::Contact, Kind::Company, Kind::Lead]
+        .into_iter()
+        .find_map(|kind| {
+            store
+                .table(kind)
+                .rows
+                .values()
+                .find(|r| {
+                    r.multi.get("PHONE").is_some_and(|v| {
+                        v.iter()
+                            .any(|m| normalize_phone(&m.value).as_deref() == Some(needle.as_str()))
+                    })
                 })
-            })
-            .map(|r| (kind, r.id))
-    })
+                .map(|r| (kind, r.id))
+        })
 }
 
 fn crm_type(entity: Option<(Kind, u64)>) -> Value {
@@ -177,25 +188,29 @@ fn call_mut<'a>(st: &'a mut Store, call_id: &str) -> Option<&'a mut Call> {
     st.calls.iter_mut().find(|c| c.call_id == call_id)
 }
 
-/// `telephony.externalCall.finish`: makes the call activity; a second finish returns the
-/// stored result again.
+/// `telephony.externalCall.finish`: makes the call activity. A call that was never
+/// registered is `ERROR_CORE` (the method's page); one already finished is no longer
+/// active and is refused as a live portal does (b24-rest-docs issue #175: an empty code
+/// and the text without its closing parenthesis; `docs/bitrix24-rest.md` §6).
 pub(crate) fn finish(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, ApiError> {
     let p = raw.upper_keys();
     let not_found = || {
         ApiError::Core("Call is not found (call should be registered prior to finishing)".into())
     };
     let call_id = text(&p, "CALL_ID").ok_or_else(not_found)?;
-    if let Some(done) = ctx.inner.read(|st| {
+    match ctx.inner.read(|st| {
         st.calls
             .iter()
             .find(|c| c.call_id == call_id)
-            .map(|c| c.finished.clone())
+            .map(|c| c.finished.is_some())
     }) {
-        if let Some(result) = done {
-            return Ok(Reply::value(result));
+        None => return Err(not_found()),
+        Some(true) => {
+            return Err(ApiError::Crm(
+                "Call is not found (call should be registered prior to finishing".into(),
+            ));
         }
-    } else {
-        return Err(not_found());
+        Some(false) => {}
     }
     let user = resolve_user(ctx, &p)?;
     let duration = p
@@ -302,20 +317,20 @@ pub(crate) fn finish(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, ApiError> {
     })
 }
 
-/// A finished call, or `ERROR_CORE` with `what` in the message.
+/// A finished call, or `ERROR_CORE` with the method's own text.
 fn finished_call<'a>(
     st: &'a mut Store,
     call_id: &str,
-    what: &str,
+    missing: &str,
 ) -> Result<&'a mut Call, ApiError> {
     call_mut(st, call_id)
         .filter(|c| c.finished.is_some())
-        .ok_or_else(|| {
-            ApiError::Core(format!(
-                "Call is not found (call should be finished prior to {what})"
-            ))
-        })
+        .ok_or_else(|| ApiError::Core(missing.to_owned()))
 }
+
+/// `attachRecord`'s text for a call that is not (yet) in the statistics.
+const NOT_IN_STATISTICS: &str =
+    "Call is not found in the statistic table. Looks like it is not finished yet.";
 
 fn set_in_result(call: &mut Call, key: &str, value: Value) {
     if let Some(Value::Object(result)) = call.finished.as_mut() {
@@ -323,44 +338,84 @@ fn set_in_result(call: &mut Call, key: &str, value: Value) {
     }
 }
 
-/// `telephony.externalCall.attachRecord`: `RECORD_URL`, `FILENAME` + `FILE_CONTENT`
-/// (base64), or `FILENAME` alone (an upload URL). A repeat call replaces the recording.
+/// The file name at the end of a URL's path.
+fn name_in_url(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let name = path.rsplit('/').next()?.trim();
+    (!name.is_empty() && !path.ends_with("//")).then(|| name.to_owned())
+}
+
+/// `telephony.externalCall.attachRecord`
+/// (`api-reference/telephony/telephony-external-call-attach-record`): after finish,
+/// `RECORD_URL` (the portal downloads it: `{"FILE_ID"}`, or «Server returns HTTP error
+/// code N»), `FILENAME` + `FILE_CONTENT` (base64: `{"FILE_ID"}`), or `FILENAME` alone (an
+/// upload URL). The name — `FILENAME`, else the URL's — must end in `.wav` or `.mp3`. A
+/// repeat call replaces the recording. Every refusal is `ERROR_CORE` with the page's text.
 pub(crate) fn attach_record(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, ApiError> {
     let p = raw.upper_keys();
     let call_id = text(&p, "CALL_ID").unwrap_or_default();
     let url = text(&p, "RECORD_URL");
-    let filename = text(&p, "FILENAME");
+    let given_name = text(&p, "FILENAME");
     let content = p.get("FILE_CONTENT").and_then(Param::text);
-    if url.is_none() && filename.is_none() {
+    if url.is_none() && given_name.is_none() {
         return Err(ApiError::Core(
-            "FILENAME or RECORD_URL should be set".into(),
+            "Required parameters are not set. Request should contain or URL or FILENAME parameter"
+                .into(),
         ));
     }
-    let bytes = match &content {
-        Some(c) if !c.trim().is_empty() => {
+    ctx.inner.read(|st| {
+        st.calls
+            .iter()
+            .find(|c| c.call_id == call_id && c.finished.is_some())
+            .map(|_| ())
+            .ok_or_else(|| ApiError::Core(NOT_IN_STATISTICS.into()))
+    })?;
+    let filename = given_name
+        .or_else(|| url.as_deref().and_then(name_in_url))
+        .ok_or_else(|| ApiError::Core("File name is empty".into()))?;
+    let lower = filename.to_ascii_lowercase();
+    if !(lower.ends_with(".mp3") || lower.ends_with(".wav")) {
+        return Err(ApiError::Core(
+            "Wrong file extension. Only wav and mp3 are allowed".into(),
+        ));
+    }
+    let size = match (&content, &url) {
+        (Some(c), _) => {
             let compact: String = c.chars().filter(|ch| !ch.is_whitespace()).collect();
+            if compact.is_empty() {
+                return Err(ApiError::Core("File content is empty.".into()));
+            }
             let engine = base64::engine::general_purpose::STANDARD;
-            Some(
-                engine
-                    .decode(compact.as_bytes())
-                    .map_err(|_| ApiError::Core("FILE_CONTENT is not valid base64".into()))?,
-            )
+            let bytes = engine.decode(compact.as_bytes()).map_err(|_| {
+                ApiError::Core(
+                    "File content is not properly encoded. Base64 encoding is expected.".into(),
+                )
+            })?;
+            Some(bytes.len())
         }
-        _ => None,
+        (None, Some(_)) => match ctx.fetched {
+            Some(Fetched::Body(size)) => Some(*size),
+            Some(Fetched::Failed(status)) => {
+                return Err(ApiError::Core(format!(
+                    "Server returns HTTP error code {status}"
+                )));
+            }
+            None => return Err(ApiError::Core("Server returns HTTP error code 0".into())),
+        },
+        (None, None) => None,
     };
     let host = ctx.host.to_owned();
     ctx.inner.write(|st| {
-        finished_call(st, &call_id, "attaching a record")?;
+        finished_call(st, &call_id, NOT_IN_STATISTICS)?;
         st.last_file_id += 1;
         let file_id = st.last_file_id;
-        let call = finished_call(st, &call_id, "attaching a record")?;
-        let (record, result) = match (url, bytes) {
-            (Some(url), _) => (json!({"RECORD_URL": url}), Value::Bool(true)),
-            (None, Some(bytes)) => (
-                json!({"FILENAME": filename, "SIZE": bytes.len(), "FILE_ID": file_id}),
+        let call = finished_call(st, &call_id, NOT_IN_STATISTICS)?;
+        let (record, result) = match size {
+            Some(size) => (
+                json!({"FILENAME": filename, "SIZE": size, "FILE_ID": file_id, "RECORD_URL": url}),
                 json!({"FILE_ID": file_id}),
             ),
-            (None, None) => (
+            None => (
                 json!({"FILENAME": filename, "PENDING_UPLOAD": true}),
                 json!({
                     "uploadUrl": format!("http://{host}/_sandbox/upload/{}", call.call_id),
@@ -368,7 +423,7 @@ pub(crate) fn attach_record(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, ApiErro
                 }),
             ),
         };
-        if let Some(url) = record.get("RECORD_URL") {
+        if let Some(url) = record.get("RECORD_URL").filter(|u| !u.is_null()) {
             set_in_result(call, "CALL_RECORD_URL", url.clone());
         }
         if let Some(id) = record.get("FILE_ID") {
@@ -382,10 +437,10 @@ pub(crate) fn attach_record(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, ApiErro
 /// `POST /_sandbox/upload/{call_id}`: the upload `attachRecord` with a bare `FILENAME` asks for.
 pub(crate) fn upload(inner: &crate::Inner, call_id: &str, size: usize) -> Result<u64, ApiError> {
     inner.write(|st| {
-        finished_call(st, call_id, "attaching a record")?;
+        finished_call(st, call_id, NOT_IN_STATISTICS)?;
         st.last_file_id += 1;
         let file_id = st.last_file_id;
-        let call = finished_call(st, call_id, "attaching a record")?;
+        let call = finished_call(st, call_id, NOT_IN_STATISTICS)?;
         let filename = call
             .record
             .as_ref()
@@ -397,17 +452,20 @@ pub(crate) fn upload(inner: &crate::Inner, call_id: &str, size: usize) -> Result
     })
 }
 
-/// `telephony.call.attachTranscription`: `{"TRANSCRIPT_ID": n}`.
+/// `telephony.call.attachTranscription`
+/// (`api-reference/telephony/telephony-call-attach-transcription`): a finished call's
+/// transcript, `{"TRANSCRIPT_ID": n}`; every refusal is `ERROR_CORE` with the page's text.
 pub(crate) fn attach_transcription(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, ApiError> {
     let p = raw.upper_keys();
-    let call_id = text(&p, "CALL_ID").unwrap_or_default();
+    let call_id =
+        text(&p, "CALL_ID").ok_or_else(|| ApiError::Core("CALL_ID should be set".into()))?;
     let messages = p
         .get("MESSAGES")
-        .filter(|m| m.is_map() && m.values().next().is_some())
-        .ok_or_else(|| ApiError::Argument("MESSAGES should be a non-empty array".into()))?;
+        .filter(|m| m.is_map())
+        .ok_or_else(|| ApiError::Core("MESSAGES should be an array".into()))?;
     let mut parsed = Vec::new();
     for (i, m) in messages.values().enumerate() {
-        let bad = |what: &str| ApiError::Argument(format!("MESSAGES[{i}]: {what}"));
+        let bad = |what: &str| ApiError::Core(format!("MESSAGES[{i}][{what}"));
         let side = match m
             .get("SIDE")
             .and_then(Param::text)
@@ -415,7 +473,7 @@ pub(crate) fn attach_transcription(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, 
         {
             Some(s) if s == "user" => "User",
             Some(s) if s == "client" => "Client",
-            _ => return Err(bad("SIDE should be User or Client")),
+            _ => return Err(bad("SIDE] should be either Client or User")),
         };
         let number = |name: &str| {
             m.get(name)
@@ -425,11 +483,15 @@ pub(crate) fn attach_transcription(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, 
         };
         let start = number("START_TIME")
             .filter(|n| *n >= 0.0)
-            .ok_or_else(|| bad("START_TIME should be a number not below 0"))?;
+            .ok_or_else(|| bad("START_TIME] should be greater or equal to zero"))?;
         let stop = number("STOP_TIME")
             .filter(|n| *n >= 1.0)
-            .ok_or_else(|| bad("STOP_TIME should be a number not below 1"))?;
-        let message = m.get("MESSAGE").and_then(Param::text).unwrap_or_default();
+            .ok_or_else(|| bad("STOP_TIME] should be greater than zero"))?;
+        let message = m
+            .get("MESSAGE")
+            .and_then(Param::text)
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| bad("MESSAGE] is empty"))?;
         parsed.push(
             json!({"SIDE": side, "START_TIME": start, "STOP_TIME": stop, "MESSAGE": message}),
         );
@@ -439,11 +501,12 @@ pub(crate) fn attach_transcription(ctx: &Ctx<'_>, raw: &Param) -> Result<Reply, 
         .and_then(Param::text)
         .and_then(|c| c.trim().parse::<f64>().ok())
         .filter(|c| c.is_finite());
+    let missing = format!("Call {call_id} is not found. Is it finished?");
     ctx.inner.write(|st| {
-        finished_call(st, &call_id, "attaching a transcription")?;
+        finished_call(st, &call_id, &missing)?;
         st.last_transcript_id += 1;
         let transcript_id = st.last_transcript_id;
-        let call = finished_call(st, &call_id, "attaching a transcription")?;
+        let call = finished_call(st, &call_id, &missing)?;
         call.transcripts.push(json!({
             "TRANSCRIPT_ID": transcript_id,
             "COST": cost,

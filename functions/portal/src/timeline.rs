@@ -211,6 +211,7 @@ pub(crate) fn activity_row(
         ("AUTHOR_ID", s(user)),
         ("EDITOR_ID", s(user)),
         ("COMMUNICATIONS", Value::Array(Vec::new())),
+        ("BINDINGS", json!([binding(owner.0, owner.1)])),
     ] {
         row.insert(k.into(), v);
     }
@@ -238,7 +239,38 @@ fn int_arg(p: &Param, name: &str) -> Result<i64, ApiError> {
     Ok(v.intval().unwrap_or(0))
 }
 
-/// `crm.activity.todo.add`: `{"id": N}`.
+/// `pingOffsets`: minutes before the deadline to remind at, integers 0 or more; `[]`
+/// (no reminders) when left out (`api-reference/crm/timeline/activities/todo/crm-activity-todo-add`).
+fn ping_offsets(p: &Param) -> Result<Vec<i64>, ApiError> {
+    let Some(offsets) = p.get("pingOffsets") else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<&Param> = if offsets.is_map() {
+        offsets.values().collect()
+    } else {
+        vec![offsets]
+    };
+    items
+        .into_iter()
+        .map(|v| {
+            v.text()
+                .and_then(|t| t.trim().parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    ApiError::coded(
+                        "100",
+                        "Invalid value to match with parameter {pingOffsets}. Should be value of type array of int.",
+                    )
+                })
+        })
+        .collect()
+}
+
+/// `crm.activity.todo.add`
+/// (`api-reference/crm/timeline/activities/todo/crm-activity-todo-add`): `{"id": N}`;
+/// the owner must exist (`OWNER_NOT_FOUND`), the deadline must be a time
+/// (`WRONG_DATETIME_FORMAT`). The docs do not say what a dismissed `responsibleId` gets:
+/// the sandbox refuses it (`NOT_FOUND`), the stricter reading (`docs/bitrix24-rest.md` §10).
 pub(crate) fn todo_add(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
     let owner_type = int_arg(p, "ownerTypeId")?;
     let owner_id = int_arg(p, "ownerId")?;
@@ -261,7 +293,11 @@ pub(crate) fn todo_add(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
         .get("responsibleId")
         .and_then(Param::id)
         .unwrap_or(ctx.user_id);
+    let ping_offsets = ping_offsets(p)?;
     ctx.inner.write(|st| {
+        if !st.directory.user_active(responsible) {
+            return Err(ApiError::coded("NOT_FOUND", "Responsible user not found."));
+        }
         let owner = Kind::from_type_id(owner_type)
             .filter(|k| owner_id > 0 && st.exists(*k, owner_id as u64))
             .ok_or_else(|| ApiError::coded("OWNER_NOT_FOUND", "Owner not found."))?;
@@ -277,6 +313,7 @@ pub(crate) fn todo_add(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
         row.insert("SUBJECT".into(), s(title));
         row.insert("DESCRIPTION".into(), s(description));
         row.insert("RESPONSIBLE_ID".into(), s(responsible));
+        row.insert("PING_OFFSETS".into(), json!(ping_offsets));
         row.insert("START_TIME".into(), deadline.clone());
         row.insert("END_TIME".into(), deadline.clone());
         row.insert("DEADLINE".into(), deadline);
@@ -288,9 +325,65 @@ pub(crate) fn todo_add(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
 fn activity_schema() -> Schema {
     Schema {
         star: ACTIVITY_STAR.to_vec(),
-        named_only: &["COMMUNICATIONS"],
+        named_only: &["COMMUNICATIONS", "BINDINGS", "PING_OFFSETS"],
         user_fields: false,
     }
+}
+
+/// One binding of an activity, as `crm.activity.binding.list` shows it.
+fn binding(kind: Kind, id: u64) -> Value {
+    json!({"entityTypeId": kind.type_id(), "entityId": id})
+}
+
+/// The activity `activityId` names, or `NOT_FOUND`.
+fn activity_index(st: &Store, p: &Param) -> Result<usize, ApiError> {
+    let id = int_arg(p, "activityId")?;
+    st.activities
+        .iter()
+        .position(|a| a.get("ID").and_then(Value::as_str) == Some(id.to_string().as_str()))
+        .ok_or_else(|| ApiError::coded("NOT_FOUND", "Элемент не найден"))
+}
+
+/// `crm.activity.binding.add`
+/// (`api-reference/crm/timeline/activities/binding/crm-activity-binding-add`): binds an
+/// activity to one more CRM record, `true`; an existing binding is
+/// `ACTIVITY_IS_ALREADY_BOUND`, a missing record `NOT_FOUND`.
+pub(crate) fn binding_add(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
+    let entity_type = int_arg(p, "entityTypeId")?;
+    let entity_id = int_arg(p, "entityId")?;
+    ctx.inner.write(|st| {
+        let index = activity_index(st, p)?;
+        let kind = Kind::from_type_id(entity_type)
+            .filter(|k| entity_id > 0 && st.exists(*k, entity_id as u64))
+            .ok_or_else(|| ApiError::coded("NOT_FOUND", "Элемент не найден"))?;
+        let wanted = binding(kind, entity_id as u64);
+        let bindings = st.activities[index]
+            .entry("BINDINGS")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let Value::Array(list) = bindings else {
+            return Err(ApiError::Internal);
+        };
+        if list.contains(&wanted) {
+            return Err(ApiError::coded(
+                "ACTIVITY_IS_ALREADY_BOUND",
+                "Дело уже привязано к этому элементу",
+            ));
+        }
+        list.push(wanted);
+        Ok(Reply::value(Value::Bool(true)))
+    })
+}
+
+/// `crm.activity.binding.list`: the records an activity is bound to.
+pub(crate) fn binding_list(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
+    ctx.inner.read(|st| {
+        let index = activity_index(st, p)?;
+        let list = st.activities[index]
+            .get("BINDINGS")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()));
+        Ok(Reply::value(list))
+    })
 }
 
 /// `crm.activity.list`.

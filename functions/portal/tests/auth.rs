@@ -27,15 +27,33 @@ async fn webhook_with_a_wrong_code_or_user_is_refused() {
     assert_eq!((bogus.status, bogus.error()), (401, "NO_AUTH_FOUND"));
 }
 
+/// `register` and `finish` are for applications only; `attachRecord` and
+/// `attachTranscription` have webhook examples in the docs and are not refused (the
+/// sandbox used to refuse them too).
 #[tokio::test]
-async fn telephony_over_a_webhook_is_the_wrong_auth_type() {
+async fn register_and_finish_over_a_webhook_are_the_wrong_auth_type() {
     let p = start().await;
     let hook = p.webhook_url();
     for method in [
-        "telephony.externalCall.register",
-        "telephony.externalCall.finish",
         "telephony.externalCall.attachRecord",
         "telephony.call.attachTranscription",
+    ] {
+        let a = json(
+            &hook,
+            method,
+            json!({"CALL_ID": "externalCall.nope", "FILENAME": "a.mp3"}),
+        )
+        .await;
+        assert_eq!(
+            (a.status, a.error()),
+            (400, "ERROR_CORE"),
+            "{method}: {a:?}"
+        );
+    }
+    for method in [
+        "telephony.externalCall.register",
+        "telephony.externalCall.finish",
+        "event.bind",
     ] {
         let a = json(
             &hook,
@@ -223,6 +241,8 @@ async fn a_call_is_registered_finished_recorded_and_transcribed() {
     assert_eq!(f["CRM_ENTITY_TYPE"], "CONTACT");
     let activity = f["CRM_ACTIVITY_ID"].as_u64().unwrap_or(0);
     assert!(activity > 0);
+    // A finished call is not active any more: finishing it again is refused as a live
+    // portal refuses it (b24-rest-docs #175). The sandbox used to answer the stored result.
     let twice = json(
         &rest,
         "telephony.externalCall.finish",
@@ -230,9 +250,8 @@ async fn a_call_is_registered_finished_recorded_and_transcribed() {
     )
     .await;
     assert_eq!(
-        twice.result(),
-        &f,
-        "a repeated finish returns the stored result"
+        twice.json,
+        json!({"error": "", "error_description": "Call is not found (call should be registered prior to finishing"})
     );
 
     let acts = json(&rest, "crm.activity.list", json!({"auth": access, "filter": {"OWNER_TYPE_ID": 3, "OWNER_ID": contact, "TYPE_ID": 2}, "select": ["*", "COMMUNICATIONS"]})).await;
@@ -247,13 +266,41 @@ async fn a_call_is_registered_finished_recorded_and_transcribed() {
     let rec = json(&rest, "telephony.externalCall.attachRecord", json!({"auth": access, "CALL_ID": call_id, "FILENAME": "call.mp3", "FILE_CONTENT": "SUQzBAAAAAAAI1RTU0UAAAAPAAADTGF2ZjU4Ljc2LjEwMAAAAAAAAAAAAAAA"})).await;
     assert_eq!(rec.status, 200, "{rec:?}");
     assert!(rec.result()["FILE_ID"].as_u64().is_some());
+    // By URL the portal downloads the file; what it cannot download is refused.
+    let records = records_server().await;
+    let record_url = format!("{records}/1.mp3");
     let url = json(
         &rest,
         "telephony.externalCall.attachRecord",
-        json!({"auth": access, "CALL_ID": call_id, "RECORD_URL": "https://records.example/1.mp3"}),
+        json!({"auth": access, "CALL_ID": call_id, "RECORD_URL": record_url}),
     )
     .await;
-    assert_eq!(url.status, 200);
+    assert_eq!(url.status, 200, "{url:?}");
+    assert!(url.result()["FILE_ID"].as_u64().is_some(), "{url:?}");
+    for (body, why) in [
+        (
+            json!({"auth": access, "CALL_ID": call_id, "RECORD_URL": format!("{records}/gone.mp3")}),
+            "Server returns HTTP error code 404",
+        ),
+        (
+            json!({"auth": access, "CALL_ID": call_id, "RECORD_URL": format!("{records}/record?id=1")}),
+            "Wrong file extension. Only wav and mp3 are allowed",
+        ),
+        (
+            json!({"auth": access, "CALL_ID": call_id}),
+            "Required parameters are not set. Request should contain or URL or FILENAME parameter",
+        ),
+        (
+            json!({"auth": access, "CALL_ID": "externalCall.nope", "FILENAME": "a.mp3"}),
+            "Call is not found in the statistic table. Looks like it is not finished yet.",
+        ),
+    ] {
+        let a = json(&rest, "telephony.externalCall.attachRecord", body).await;
+        assert_eq!(
+            a.json,
+            json!({"error": "ERROR_CORE", "error_description": why})
+        );
+    }
     let tr = json(
         &rest,
         "telephony.call.attachTranscription",
@@ -264,15 +311,15 @@ async fn a_call_is_registered_finished_recorded_and_transcribed() {
     .await;
     assert_eq!(tr.result(), &json!({"TRANSCRIPT_ID": 1}));
     let bad = json(&rest, "telephony.call.attachTranscription", json!({"auth": access, "CALL_ID": call_id, "MESSAGES": [{"SIDE": "Bot", "START_TIME": 0, "STOP_TIME": 2}]})).await;
-    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.json,
+        json!({"error": "ERROR_CORE", "error_description": "MESSAGES[0][SIDE] should be either Client or User"})
+    );
 
     let calls = p.calls();
     assert_eq!(calls.len(), 1);
     let c = &calls[0];
-    assert_eq!(
-        c["FINISH"]["CALL_RECORD_URL"],
-        "https://records.example/1.mp3"
-    );
+    assert_eq!(c["FINISH"]["CALL_RECORD_URL"], record_url);
     assert_eq!(c["TRANSCRIPTS"][0]["MESSAGES"][1]["MESSAGE"], "Добрый день");
     assert_eq!(c["EXTERNAL_CALL_ID"], "vox-1");
 
@@ -298,11 +345,30 @@ async fn a_call_is_registered_finished_recorded_and_transcribed() {
             json!({"auth": access, "USER_ID": 420, "PHONE_NUMBER": "+7999", "TYPE": 1}),
             "User is not found or is not active",
         ),
+        (
+            json!({"auth": access, "USER_ID": 7, "PHONE_NUMBER": "+7999", "TYPE": 1}),
+            "User is not found or is not active",
+        ),
     ] {
+        p.set_user_active(7, false);
         let a = json(&rest, "telephony.externalCall.register", body).await;
         assert_eq!(
             a.json,
             json!({"error": "ERROR_CORE", "error_description": why})
         );
     }
+}
+
+/// A server with recordings: `/1.mp3` is there, anything else is 404.
+async fn records_server() -> String {
+    use axum::routing::get;
+    let app = axum::Router::new().route("/1.mp3", get(|| async { vec![0u8; 512] }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
 }

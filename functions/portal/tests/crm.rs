@@ -5,8 +5,12 @@ mod common;
 use common::{form, json, start};
 use serde_json::{Value, json};
 
+/// The stricter reading of `findbycomm` (`docs/bitrix24-rest.md` §5): a number matches
+/// only as it was written, its extension ignored. (This test used to expect `8912…`,
+/// `7912…` and `+7 (912)…` to match each other — the vendor normaliser the docs of
+/// August 2026 no longer promise.)
 #[tokio::test]
-async fn findbycomm_normalises_phones_on_both_sides() {
+async fn findbycomm_matches_numbers_as_written_and_ignores_the_extension() {
     let p = start().await;
     let hook = p.webhook_url();
     let contact = p.seed_contact(
@@ -20,13 +24,19 @@ async fn findbycomm_normalises_phones_on_both_sides() {
     )
     .await;
     assert_eq!(lead.result(), &json!(1));
+    let company = p.seed_company(json!({"TITLE": "Ромашка", "PHONE": [{"VALUE": "89123456789"}]}));
     let german = p.seed_contact(json!({"NAME": "Hans", "PHONE": [{"VALUE": "01701234567"}]}));
 
-    for probe in [
-        "+7 (912) 345-67-89",
-        "89123456789",
-        "79123456789",
-        "8-912-345-67-89 #12",
+    for (probe, expected) in [
+        ("+7 (912) 345-67-89", json!({"CONTACT": [contact]})),
+        ("+7 (912) 345-67-89 #12", json!({"CONTACT": [contact]})),
+        ("89123456789", json!({"LEAD": [1], "COMPANY": [company]})),
+        (
+            "89123456789;доб. 7",
+            json!({"LEAD": [1], "COMPANY": [company]}),
+        ),
+        ("79123456789", json!([])),
+        ("+79123456789", json!([])),
     ] {
         let a = json(
             &hook,
@@ -35,16 +45,23 @@ async fn findbycomm_normalises_phones_on_both_sides() {
         )
         .await;
         assert_eq!(a.status, 200);
-        assert_eq!(
-            a.result(),
-            &json!({"CONTACT": [contact], "LEAD": [1]}),
-            "{probe}"
-        );
+        assert_eq!(a.result(), &expected, "{probe}");
     }
+    // Every spelling at once (up to 20 values) finds every record.
+    let all = json(
+        &hook,
+        "crm.duplicate.findbycomm",
+        json!({"type": "PHONE", "values": ["+79123456789", "89123456789", "+7 (912) 345-67-89"]}),
+    )
+    .await;
+    assert_eq!(
+        all.result(),
+        &json!({"LEAD": [1], "CONTACT": [contact], "COMPANY": [company]})
+    );
     let only = json(
         &hook,
         "crm.duplicate.findbycomm",
-        json!({"type": "PHONE", "values": ["79123456789"], "entity_type": "CONTACT"}),
+        json!({"type": "PHONE", "values": ["89123456789", "+7 (912) 345-67-89"], "entity_type": "CONTACT"}),
     )
     .await;
     assert_eq!(only.result(), &json!({"CONTACT": [contact]}));
@@ -76,7 +93,7 @@ async fn findbycomm_normalises_phones_on_both_sides() {
     let numbers = json(
         &hook,
         "crm.duplicate.findbycomm",
-        json!({"type": "PHONE", "values": [79123456789u64, null, ["x"]]}),
+        json!({"type": "PHONE", "values": [89123456789u64, null, ["x"]]}),
     )
     .await;
     assert_eq!(

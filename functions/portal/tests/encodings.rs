@@ -105,7 +105,9 @@ async fn add_then_get_have_bitrix_shapes() {
     assert_eq!(r["HAS_EMAIL"], "Y");
     assert_eq!(r["HAS_PHONE"], "N");
     assert_eq!(r["LAST_NAME"], Value::Null);
-    assert_eq!(r["UF_CRM_1700000000"], "x");
+    // A custom field the portal does not define is ignored, as Bitrix24 does
+    // (`api-reference/crm/contacts/crm-contact-add`); the sandbox used to keep it.
+    assert_eq!(r["UF_CRM_1700000000"], Value::Null);
     assert_eq!(
         r["EMAIL"],
         json!([{"ID": r["EMAIL"][0]["ID"], "VALUE_TYPE": "WORK", "VALUE": "anna@example.com", "TYPE_ID": "EMAIL"}])
@@ -126,17 +128,26 @@ async fn add_then_get_have_bitrix_shapes() {
     assert_eq!(l.result()["STATUS_ID"], "NEW");
     assert_eq!(l.result()["TITLE"], "Lead #1");
 
+    // A pipeline the portal lacks is refused (the sandbox used to accept any).
+    let missing = json(
+        &hook,
+        "crm.deal.add",
+        json!({"fields": {"TITLE": "Сделка", "CATEGORY_ID": 3}}),
+    )
+    .await;
+    assert_eq!((missing.status, missing.error()), (400, ""));
+    let category = p.add_deal_category("Дилеры");
     let deal = json(
         &hook,
         "crm.deal.add",
-        json!({"fields": {"TITLE": "Сделка", "CATEGORY_ID": 3, "CONTACT_IDS": [1]}}),
+        json!({"fields": {"TITLE": "Сделка", "CATEGORY_ID": category, "CONTACT_IDS": [1]}}),
     )
     .await;
     assert_eq!(deal.result(), &json!(1));
     let d = json(&hook, "crm.deal.get", json!({"id": 1})).await;
     let d = d.result();
-    assert_eq!(d["STAGE_ID"], "C3:NEW");
-    assert_eq!(d["CATEGORY_ID"], "3");
+    assert_eq!(d["STAGE_ID"], format!("C{category}:NEW"));
+    assert_eq!(d["CATEGORY_ID"], category.to_string());
     assert_eq!(d["CONTACT_ID"], "1");
     assert_eq!(d["OPPORTUNITY"], "0.00");
     assert!(

@@ -38,6 +38,7 @@ pub struct Scenario {
     pub(crate) alloc: ModuleExport,
     pub(crate) step: ModuleExport,
     pub(crate) manifest: Option<ModuleExport>,
+    pub(crate) trace: Option<ModuleExport>,
 }
 
 impl Scenario {
@@ -49,6 +50,11 @@ impl Scenario {
     /// Whether it exports `sva_manifest`.
     pub fn has_manifest(&self) -> bool {
         self.manifest.is_some()
+    }
+
+    /// Whether it exports `sva_trace` (its steps can be traced for coverage).
+    pub fn has_trace(&self) -> bool {
+        self.trace.is_some()
     }
 }
 
@@ -162,6 +168,10 @@ impl Sandbox {
         if has_manifest {
             check_export(module, exports::MANIFEST, Kind::Func(&[], &[ValType::I64]))?;
         }
+        let has_trace = module.get_export(exports::TRACE).is_some();
+        if has_trace {
+            check_export(module, exports::TRACE, Kind::Func(&[], &[ValType::I64]))?;
+        }
         let index = |name| {
             module
                 .get_export_index(name)
@@ -179,6 +189,11 @@ impl Sandbox {
             step: index(exports::STEP)?,
             manifest: if has_manifest {
                 Some(index(exports::MANIFEST)?)
+            } else {
+                None
+            },
+            trace: if has_trace {
+                Some(index(exports::TRACE)?)
             } else {
                 None
             },

@@ -3,6 +3,7 @@
 //! sets anything, so a refused change leaves the settings as they were.
 
 use crate::crm::{CrmAuth, CrmConnection, CrmSecrets};
+use crate::dialog::{DIALOG_SETTINGS_KEY, DialogChange};
 use crate::settings::{TRANSFER_TIMEOUT_S, TenantSettings};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -58,6 +59,10 @@ pub struct SettingsChange {
     /// How VoxEngine handles calls: only the fields present change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calls: Option<CallsChange>,
+    /// How the default scenario converses and routes calls (misunderstanding limit,
+    /// temperature thresholds, departments): only the fields present change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialog: Option<DialogChange>,
 }
 
 /// A change of how VoxEngine handles calls: only the fields present change.
@@ -126,6 +131,7 @@ impl SettingsChange {
             ("crm_secrets", self.crm_secrets.is_some()),
             ("prices", self.prices.is_some()),
             ("calls", self.calls.is_some()),
+            ("dialog", self.dialog.is_some()),
         ];
         set.into_iter()
             .filter(|(_, s)| *s)
@@ -223,6 +229,11 @@ impl TenantSettings {
             if serde_json::to_vec(map).map_or(0, |v| v.len()) > MAX_SETTINGS_BYTES {
                 return invalid("`settings` is larger than 16 KiB".into());
             }
+            if map.contains_key(DIALOG_SETTINGS_KEY) {
+                return invalid(format!(
+                    "`settings.{DIALOG_SETTINGS_KEY}` is reserved: change it with `dialog`"
+                ));
+            }
             if map.values().any(|v| depth(v) > MAX_SETTINGS_DEPTH) {
                 return invalid(format!(
                     "`settings` nests deeper than {MAX_SETTINGS_DEPTH} levels"
@@ -251,6 +262,12 @@ impl TenantSettings {
                 self.calls.record = record;
             }
         }
+        if let Some(dialog) = &change.dialog {
+            self.dialog = self
+                .dialog
+                .changed(dialog)
+                .map_err(SettingsError::Invalid)?;
+        }
         if let Some(crm) = &change.crm {
             if let Some(crm) = crm {
                 check_crm(crm, allowed_hosts)?;
@@ -277,14 +294,10 @@ fn check_crm(crm: &CrmConnection, allowed_hosts: &[String]) -> Result<(), Settin
             crm.portal
         ));
     }
-    match crm.auth {
-        CrmAuth::Webhook if crm.webhook_user_id.is_none() => {
-            return invalid("a webhook connection needs `webhook_user_id`".into());
-        }
-        CrmAuth::Oauth if crm.client_id.is_none() => {
-            return invalid("an OAuth connection needs `client_id`".into());
-        }
-        _ => {}
+    // An OAuth connection may come before its `client_id`: a local application shows
+    // its id only once saved, which is when the portal installs it.
+    if crm.auth == CrmAuth::Webhook && crm.webhook_user_id.is_none() {
+        return invalid("a webhook connection needs `webhook_user_id`".into());
     }
     for (slot, field) in &crm.fields {
         if !field.starts_with("UF_CRM_") {
@@ -293,7 +306,103 @@ fn check_crm(crm: &CrmConnection, allowed_hosts: &[String]) -> Result<(), Settin
             ));
         }
     }
+    check_routing(crm)
+}
+
+/// The most users a rotation may name.
+pub const MAX_ROTATION: usize = 50;
+
+/// The most reminders a to-do may have, and how long before the time they may be.
+const MAX_REMINDERS: usize = 5;
+const MAX_REMINDER_MINUTES: u32 = 7 * 24 * 60;
+
+/// Who gets new records, where they start, and what they are marked with.
+fn check_routing(crm: &CrmConnection) -> Result<(), SettingsError> {
+    let invalid = |m: String| Err(SettingsError::Invalid(m));
+    if crm.rotation.len() > MAX_ROTATION {
+        return invalid(format!(
+            "`crm.rotation` names at most {MAX_ROTATION} users, not {}",
+            crm.rotation.len()
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for user in &crm.rotation {
+        if *user == 0 || !seen.insert(*user) {
+            return invalid(format!(
+                "`crm.rotation` must name each user once by a positive id; {user} is not"
+            ));
+        }
+    }
+    if crm.responsible_user_id == Some(0) {
+        return invalid("`crm.responsible_user_id` must be a user id (1 or more)".into());
+    }
+    if let Some(source) = &crm.source_id
+        && !is_code(source)
+    {
+        return invalid(format!(
+            "`crm.source_id` must be a source's code (CALL, WEB, …), not {source:?}"
+        ));
+    }
+    let category = crm.deal_category_id.unwrap_or(0);
+    for (kind, status) in &crm.outcomes {
+        let name = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if let Some(lead) = &status.lead_status
+            && !is_code(lead)
+        {
+            return invalid(format!(
+                "`crm.outcomes.{name}.lead_status` must be a status code (NEW, JUNK, …), not {lead:?}"
+            ));
+        }
+        if let Some(stage) = &status.deal_stage {
+            let (prefix, bare) = match stage.split_once(':') {
+                Some((prefix, bare)) => (Some(prefix), bare),
+                None => (None, stage.as_str()),
+            };
+            let expected = (category > 0).then(|| format!("C{category}"));
+            if !is_code(bare) || prefix.map(str::to_owned) != expected {
+                let form = match category {
+                    0 => "a stage of the default pipeline (NEW, WON, …)".to_owned(),
+                    c => format!("a stage of pipeline {c} (C{c}:NEW, C{c}:WON, …)"),
+                };
+                return invalid(format!(
+                    "`crm.outcomes.{name}.deal_stage` must be {form}, not {stage:?}"
+                ));
+            }
+        }
+    }
+    for (field, value) in crm.utm.fields() {
+        if let Some(v) = value
+            && (v.trim().is_empty() || v.chars().count() > 255 || v.chars().any(char::is_control))
+        {
+            return invalid(format!(
+                "`crm.utm` {field} must be 1..=255 characters without control characters"
+            ));
+        }
+    }
+    if let Some(reminders) = &crm.reminders
+        && (reminders.len() > MAX_REMINDERS || reminders.iter().any(|m| *m > MAX_REMINDER_MINUTES))
+    {
+        return invalid(format!(
+            "`crm.reminders` is at most {MAX_REMINDERS} reminders of 0..={MAX_REMINDER_MINUTES} minutes"
+        ));
+    }
+    if let Some(line) = &crm.line_number
+        && (line.trim().is_empty() || line.chars().count() > 50)
+    {
+        return invalid("`crm.line_number` must be 1..=50 characters".into());
+    }
     Ok(())
+}
+
+/// A status, stage or source code: 1..=50 of `A-Z`, `0-9`, `_`.
+fn is_code(code: &str) -> bool {
+    (1..=50).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// A trimmed text of 1..=`max` characters, or the error naming the field.
@@ -407,11 +516,6 @@ mod tests {
                 "address only",
             ),
             (
-                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "oauth"}}),
-                "invalid_value",
-                "client_id",
-            ),
-            (
                 json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook"}}),
                 "invalid_value",
                 "webhook_user_id",
@@ -421,11 +525,56 @@ mod tests {
                 "invalid_value",
                 "UF_CRM_",
             ),
+            (
+                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook", "webhook_user_id": 1, "rotation": [3, 3]}}),
+                "invalid_value",
+                "crm.rotation",
+            ),
+            (
+                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook", "webhook_user_id": 1, "source_id": "звонок"}}),
+                "invalid_value",
+                "crm.source_id",
+            ),
+            (
+                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook", "webhook_user_id": 1, "outcomes": {"qualified": {"lead_status": "in process"}}}}),
+                "invalid_value",
+                "crm.outcomes.qualified.lead_status",
+            ),
+            (
+                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook", "webhook_user_id": 1, "deal_category_id": 3, "outcomes": {"not_interested": {"deal_stage": "LOSE"}}}}),
+                "invalid_value",
+                "C3:NEW",
+            ),
+            (
+                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook", "webhook_user_id": 1, "outcomes": {"do_not_call": {"deal_stage": "C2:LOSE"}}}}),
+                "invalid_value",
+                "default pipeline",
+            ),
+            (
+                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook", "webhook_user_id": 1, "utm": {"source": ""}}}),
+                "invalid_value",
+                "UTM_SOURCE",
+            ),
+            (
+                json!({"crm": {"portal": "https://acme.bitrix24.ru", "auth": "webhook", "webhook_user_id": 1, "reminders": [20000]}}),
+                "invalid_value",
+                "crm.reminders",
+            ),
             // A good field beside a bad one: the whole change is refused.
             (
                 json!({"company": "Новое имя", "voice": "x"}),
                 "invalid_value",
                 "voice",
+            ),
+            (
+                json!({"settings": {"dialog": {"misunderstanding_limit": 5}}}),
+                "invalid_value",
+                "reserved",
+            ),
+            (
+                json!({"company": "Новое имя", "dialog": {"misunderstanding_limit": 0}}),
+                "invalid_value",
+                "misunderstanding_limit",
             ),
         ] {
             let error = refused(value.clone());
@@ -466,6 +615,64 @@ mod tests {
             .apply(&change(json!({"manager_phone": "", "crm": null})), &[])
             .unwrap();
         assert_eq!((settings.manager_phone, settings.crm), (None, None));
+    }
+
+    #[test]
+    fn dialog_settings_reach_the_scenario_only_when_changed() {
+        let mut settings = TenantSettings::new("acme", "Акме", "станки");
+        settings
+            .apply(&change(json!({"settings": {"hot_score": 60}})), &[])
+            .unwrap();
+        assert_eq!(
+            serde_json::Value::Object(settings.context().settings),
+            json!({"hot_score": 60}),
+            "defaults are not sent"
+        );
+        let stored = serde_json::to_value(&settings).unwrap();
+        assert!(stored.get("dialog").is_none(), "nor written");
+        settings
+            .apply(
+                &change(json!({"dialog": {"misunderstanding_limit": 2,
+                    "departments": [{"id": "sales", "phone": "+74951234567",
+                        "hours": [{"days": ["mon", "fri"], "open": "09:00", "close": "18:00"}]}]}})),
+                &[],
+            )
+            .unwrap();
+        let context = settings.context().settings;
+        assert_eq!(context["hot_score"], 60);
+        assert_eq!(context["dialog"]["misunderstanding_limit"], 2);
+        assert_eq!(context["dialog"]["temperature"]["hot_score"], 70);
+        assert_eq!(
+            context["dialog"]["departments"][0]["hours"][0]["days"][1],
+            "fri"
+        );
+        let stored = serde_json::to_string(&settings).unwrap();
+        let read: TenantSettings = serde_json::from_str(&stored).unwrap();
+        assert_eq!(read, settings, "the document reads back");
+    }
+
+    #[test]
+    fn a_sales_teams_routing_is_kept_as_given() {
+        let mut settings = TenantSettings::new("acme", "Акме", "станки");
+        let c = change(json!({"crm": {
+            "portal": "https://acme.bitrix24.ru", "auth": "webhook", "webhook_user_id": 1,
+            "responsible_user_id": 1, "deal_category_id": 2, "rotation": [5, 7, 9],
+            "outcomes": {"qualified": {"lead_status": "IN_PROCESS", "deal_stage": "C2:PREPARATION"},
+                         "do_not_call": {"lead_status": "JUNK", "deal_stage": "C2:LOSE"}},
+            "source_id": "CALLBACK", "utm": {"source": "voice", "campaign": "осень"},
+            "reminders": [60, 0], "line_number": "+74950000000",
+        }}));
+        settings.apply(&c, &[]).unwrap();
+        let crm = settings.crm.unwrap();
+        assert_eq!(crm.rotation, [5, 7, 9]);
+        assert_eq!(
+            crm.outcomes[&crate::OutcomeKind::DoNotCall]
+                .deal_stage
+                .as_deref(),
+            Some("C2:LOSE")
+        );
+        assert_eq!(crm.utm.fields()[2], ("UTM_CAMPAIGN", Some("осень")));
+        assert_eq!(crm.reminders, Some(vec![60, 0]));
     }
 
     #[test]

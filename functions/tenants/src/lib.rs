@@ -6,6 +6,7 @@
 //! tenants/{tenant}/secrets/signing.key               the VoxEngine signing secret
 //! tenants/{tenant}/secrets/signing.previous.json     the ones it replaced, until when
 //! tenants/{tenant}/secrets/crm.json                  the CRM secrets (write-only)
+//! tenants/{tenant}/crm-status.json                   what the CRM portal showed (no secrets)
 //! tenants/{tenant}/keys/{key_id}.json                API keys, hashed
 //! tenants/{tenant}/scenarios/{version}.wasm          modules; version = sha256 of the bytes
 //! tenants/{tenant}/scenarios/{version}.json          what validation found (ModuleInfo)
@@ -20,6 +21,7 @@
 
 mod change;
 pub mod crm;
+pub mod dialog;
 pub mod keys;
 mod module;
 pub mod secret;
@@ -29,7 +31,14 @@ mod store;
 pub use change::{
     CallsChange, MAX_SETTINGS_BYTES, MAX_SETTINGS_DEPTH, SettingsChange, SettingsError,
 };
-pub use crm::{CrmAuth, CrmConnection, CrmSecrets};
+pub use crm::{
+    CrmAuth, CrmCheck, CrmCheckError, CrmConnection, CrmInstall, CrmProblem, CrmSecrets, CrmStatus,
+    OutcomeKind, OutcomeStatus, Utm,
+};
+pub use dialog::{
+    Department, DialogChange, DialogSettings, OpenHours, TemperatureChange, TemperatureRules,
+    Weekday,
+};
 pub use keys::{ApiKeyInfo, ApiKeyRecord};
 pub use module::{DryRun, ModuleInfo};
 pub use settings::{
@@ -63,6 +72,11 @@ pub fn previous_signing_secret_key(tenant: &str) -> String {
 /// The CRM secrets' key.
 pub fn crm_secrets_key(tenant: &str) -> String {
     format!("tenants/{tenant}/secrets/crm.json")
+}
+
+/// The CRM connection status's key.
+pub fn crm_status_key(tenant: &str) -> String {
+    format!("tenants/{tenant}/crm-status.json")
 }
 
 /// An API key record's key.

@@ -4,6 +4,9 @@
 //! calls/{tenant}/{yyyy-mm-dd}/{call}.json        the call record (create-only)
 //! outbox/crm/{tenant}/{call}.json                the call's pending CRM work
 //! outbox/lease/crm/{tenant}/{call}/{n:06}.json   who took attempt n (create-only)
+//! outbox/lease/crm-caller/{tenant}/{number}/{n:06}.json
+//!                                                who decides for a caller now (create-only)
+//! outbox/state/crm/{tenant}/rotation.json        whose turn it is in the tenant's rotation
 //! outbox/dead/crm/{tenant}/{call}.json           CRM work that could not be done
 //! crm/{tenant}/{yyyy-mm-dd}/{call}.json          what the CRM step did (filed by call day)
 //! kb-gaps/{tenant}/{yyyy-mm-dd}/{call}.json      questions the knowledge base missed
@@ -78,6 +81,23 @@ pub fn lease_prefix(tenant: &str, call: &str) -> String {
 /// The lease on attempt `attempt` of a call: only one worker can create it.
 pub fn lease(tenant: &str, call: &str, attempt: u32) -> String {
     format!("{}{attempt:06}.json", lease_prefix(tenant, call))
+}
+
+/// Where the leases on deciding for one caller are (`caller`: the number's digits): one
+/// worker at a time matches a caller's records and creates what they lack, so two calls
+/// of one customer never both create a lead.
+pub fn caller_lease_prefix(tenant: &str, caller: &str) -> String {
+    format!("outbox/lease/crm-caller/{tenant}/{caller}/")
+}
+
+/// The `n`th lease on deciding for a caller: only one worker can create it.
+pub fn caller_lease(tenant: &str, caller: &str, n: u32) -> String {
+    format!("{}{n:06}.json", caller_lease_prefix(tenant, caller))
+}
+
+/// Whose turn it is in the tenant's rotation of users.
+pub fn crm_rotation(tenant: &str) -> String {
+    format!("outbox/state/crm/{tenant}/rotation.json")
 }
 
 /// Where the CRM step's results for a tenant's day are.

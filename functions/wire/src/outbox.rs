@@ -55,12 +55,31 @@ pub struct EntryError {
 /// What has been done in Bitrix24 for the call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
-    /// Whether the caller was a known contact (decided once, before anything is created).
+    /// Which rule put the call where it is (`docs/bitrix24.md` §3): `open_deal`,
+    /// `open_lead`, `new_deal_on_contact`, `new_deal_on_company`, `new_lead`,
+    /// `new_contact_and_deal`. Decided with the caller's records in view, again on each
+    /// attempt until the lead or deal is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Whether the caller's number matched a contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_known: Option<bool>,
     /// The contact: the known one, or the one created for the caller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<u64>,
+    /// The company the caller is known as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<u64>,
+    /// Whether the lead or deal was there before the call: the call was attached to it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attached: bool,
+    /// The user the new record and the to-dos are assigned to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_id: Option<u64>,
+    /// Custom fields of the settings that the portal lacks now, or whose value did not
+    /// fit the field's type: left out of the record (the comments have every value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_problems: Vec<FieldProblem>,
     /// Why no contact was created (the portal refused it; the lead has the number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_failed: Option<String>,
@@ -96,6 +115,17 @@ pub struct Progress {
     pub skipped: Option<String>,
 }
 
+/// A custom field that could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    /// The field (`UF_CRM_BUDGET`).
+    pub field: String,
+    /// The slot mapped to it (`budget`).
+    pub slot: String,
+    /// Why: the portal lacks it, or the value does not fit its type.
+    pub problem: String,
+}
+
 /// The external-telephony call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Telephony {
@@ -104,12 +134,27 @@ pub struct Telephony {
     /// Whether `finish` was done (it creates the call activity).
     #[serde(default)]
     pub finished: bool,
+    /// Whether a `finish` was sent whose answer was lost: the next one tells whether it
+    /// landed (a finished call is "not found").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub finish_uncertain: bool,
+    /// The call activity `finish` made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<u64>,
+    /// Whether the call activity is bound to the deal the call belongs to (a deal is no
+    /// telephony entity: the call is registered on its contact or company).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bound: bool,
     /// What is uncertain about it (an answer that was lost).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Whether the recording was attached (or there was none).
+    /// Whether the recording was dealt with: attached, none, or refused (`record_note`).
     #[serde(default)]
     pub record_attached: bool,
+    /// Why the recording is not on the call (the portal could not download it…); the
+    /// transcription goes on without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_note: Option<String>,
     /// `attached`, or `uncertain` when the answer was lost (a transcript cannot be
     /// looked up, and the timeline comment already holds it: it is not sent twice).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,11 +4,30 @@
 // and recording_url reaches the end report, the call record and Bitrix24 (attachRecord);
 // calls.transfer_timeout_s — the manager's phone rings that long.
 
-const { test, before } = require('node:test');
+const http = require('node:http');
+const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { useStack, session, answered, speak, savedRecord, patchSettings } = require('./helpers');
 
 const local = useStack();
+
+// Where the recordings are served, as Voximplant's storage serves them: Bitrix24 downloads
+// a RECORD_URL itself before attachRecord answers (the sandbox portal too), and this
+// machine reaches no Voximplant host.
+const recordings = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url.endsWith('.mp3')) {
+    res.writeHead(200, { 'content-type': 'audio/mpeg' });
+    res.end(Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00 a recording'));
+  } else {
+    res.writeHead(404).end();
+  }
+});
+let recordBase;
+before(async () => {
+  await new Promise((resolve) => recordings.listen(0, '127.0.0.1', resolve));
+  recordBase = `http://127.0.0.1:${recordings.address().port}/voximplant-records`;
+});
+after(() => recordings.close());
 
 before(async () => {
   await local.ready;
@@ -16,7 +35,7 @@ before(async () => {
 });
 
 test('a recorded call: record() before the notice, the URL in the report, the call record and Bitrix24', async () => {
-  const env = session(local);
+  const env = session(local, { recordBase });
   const call = await answered(env);
   assert.equal(call.records.length, 1, 'call.record() was called');
   assert.equal(call.said[0].text, 'Разговор записывается.', 'the notice comes first');
@@ -33,15 +52,18 @@ test('a recorded call: record() before the notice, the URL in the report, the ca
   assert.equal(report.body.recording_url, call.recordUrl);
   const saved = savedRecord(local, report);
   assert.equal(saved.recording_url, call.recordUrl);
-  // The CRM step attaches the recording to the call in Bitrix24's history (the sandbox).
+  // The CRM step attaches the recording to the call in Bitrix24's history (the sandbox
+  // downloads it, as the portal does, and answers a FILE_ID).
   const deadline = Date.now() + 15000;
   let attached = null;
+  let calls = [];
   while (!attached && Date.now() < deadline) {
     const state = await (await fetch(local.url + '/_sandbox/state')).json();
-    attached = JSON.stringify(state.calls).includes(call.recordUrl) ? state.calls : null;
+    calls = state.calls || [];
+    attached = (state.calls || []).find((c) => c.RECORD && c.RECORD.RECORD_URL === call.recordUrl && c.RECORD.FILE_ID);
     if (!attached) await new Promise((r) => setTimeout(r, 200));
   }
-  assert.ok(attached, 'the recording URL reached the Bitrix24 call history');
+  assert.ok(attached, 'the recording reached the Bitrix24 call history: ' + JSON.stringify(calls));
 });
 
 test('the ring timeout comes from the tenant setting (10 s)', async () => {

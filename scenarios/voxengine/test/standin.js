@@ -267,7 +267,8 @@ class Call extends Emitter {
     if (!parameters || typeof parameters !== 'object') throw new Error('record: parameters are required');
     this.requireConnected('record');
     this.records.push(parameters);
-    this.recordUrl = `https://storage-gw-ru-01.voximplant.com/voximplant-records/2026/01/01/${this._id}.mp3`;
+    const base = this.env.options.recordBase || 'https://storage-gw-ru-01.voximplant.com/voximplant-records';
+    this.recordUrl = `${base}/2026/01/01/${this._id}.mp3`;
     const failure = this.env.options.recordError;
     this.env.platform(200, () => {
       if (failure) this.dispatch(CallEvents.RecordError, this.payload(CallEvents.RecordError, { error: failure }));
@@ -423,6 +424,7 @@ function encodeMac(mac, output) {
  *   network(url, options) → 'pass' | 'hang' | 'refuse' | {delayMs} | {respond: {code, text}},
  *   sayError(text, parameters) → error text or null, sayThrows(text) → bool, recordError (string),
  *   createAsrError() → error text or null, apiError(name) → error text or null,
+ *   recordBase (where recordings are served; default Voximplant's storage),
  *   asrStoppedDelayMs (default 1000), disconnectDelayMs (default 300), timerLateMs (default 30),
  *   dropDisconnected.
  */

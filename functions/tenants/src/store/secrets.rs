@@ -4,8 +4,8 @@
 
 use super::{TenantStore, TenantStoreError, to_json};
 use crate::{
-    CrmSecrets, crm_secrets_key, previous_signing_secret_key, signing_secret_key,
-    validate_tenant_id,
+    CrmSecrets, CrmStatus, crm_secrets_key, crm_status_key, previous_signing_secret_key,
+    signing_secret_key, validate_tenant_id,
 };
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -129,6 +129,29 @@ impl TenantStore {
         self.store
             .put(&crm_secrets_key(id), to_json(secrets))
             .await?;
+        Ok(())
+    }
+}
+
+impl TenantStore {
+    /// What the tenant's CRM portal showed (empty when nothing yet). Not a secret; kept
+    /// beside them because it is written by the same hands.
+    pub async fn crm_status(&self, id: &str) -> Result<CrmStatus, TenantStoreError> {
+        validate_tenant_id(id).map_err(TenantStoreError::InvalidId)?;
+        Ok(self
+            .read_json(&crm_status_key(id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Replaces what the tenant's CRM portal showed.
+    pub async fn put_crm_status(
+        &self,
+        id: &str,
+        status: &CrmStatus,
+    ) -> Result<(), TenantStoreError> {
+        validate_tenant_id(id).map_err(TenantStoreError::InvalidId)?;
+        self.store.put(&crm_status_key(id), to_json(status)).await?;
         Ok(())
     }
 }
