@@ -111,8 +111,10 @@ deploy:
 build: scenarios
 	$(CARGO) build --workspace
 
-## test: every test — unit, property, dialogs natively and through the wasm sandbox,
-## end-to-end calls over HTTP, the VoxEngine script (Node's test runner, no npm
+## test: every test — unit, property, dialogs natively and through the wasm sandbox (all
+## passing and, together, reaching every node of the default scenario's graph: `sva
+## scenario test --min-coverage 100` in functions/sva/tests/cli.rs), replays of recorded
+## calls, end-to-end calls over HTTP, the VoxEngine script (Node's test runner, no npm
 ## packages) against the real local stack, and the offline Terraform checks.
 test: scenarios browser
 	$(CARGO) test --workspace

@@ -1,13 +1,15 @@
 //! The admin API end to end, on the local stack over HTTP: uploads (valid, hostile,
 //! concurrent), activation, rollback during live calls, the A/B split over 1,000 calls,
-//! tenant isolation on every endpoint, and secrets that are never returned.
+//! replays of recorded calls against an uploaded version, tenant isolation on every
+//! endpoint, and secrets that are never returned.
 
 use reqwest::Method;
 use std::collections::BTreeSet;
 use sva_admin::client::ClientError;
-use sva_admin::{NewTenant, SettingsChange};
+use sva_admin::{NewTenant, ReplayRequest, SettingsChange};
 use sva_tests::{
-    MINIMAL_GREETING, Stack, hostile_module, minimal_module, refusal as code, variant,
+    MINIMAL_GREETING, Stack, hostile_module, minimal_module, refusal as code, scenario_module,
+    variant,
 };
 
 const DEMO: &str = "demo";
@@ -345,6 +347,105 @@ async fn the_ab_split_holds_over_a_thousand_calls() {
     assert_eq!(routing.split, None);
 }
 
+#[tokio::test]
+async fn an_uploaded_version_is_replayed_on_recorded_calls_before_activation() {
+    let stack = Stack::start_uncached().await;
+    let admin = stack.admin();
+    // Three calls on the active (default) scenario, each recorded when it ends.
+    let lines: [&[&str]; 3] = [
+        &["нужна система для склада", "бюджет около миллиона"],
+        &["хотим автоматизировать склад", "не знаю"],
+        &["просто смотрю"],
+    ];
+    for words in lines {
+        let mut call = stack.call().await;
+        for text in words {
+            if call.is_over() {
+                break;
+            }
+            call.say(text).await.expect("the turn is answered");
+        }
+        call.hang_up("caller_hangup")
+            .await
+            .expect("the end is taken");
+    }
+
+    // The same behaviour under another version: nothing changes.
+    let same = variant(&std::fs::read(scenario_module()).unwrap(), "v2");
+    let same = admin.upload(DEMO, same).await.unwrap().version.info.version;
+    let report = admin
+        .replay(DEMO, &same[..12], &ReplayRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(report["version"], same.as_str());
+    assert_eq!(report["replayed"], 3, "{report}");
+    assert_eq!(report["changed"], 0, "{report}");
+    assert_eq!(report["not_replayed"], serde_json::json!([]), "{report}");
+    for call in report["calls"].as_array().unwrap() {
+        assert_eq!(call["first_difference"], serde_json::Value::Null, "{call}");
+        assert!(call["turns"].as_u64().unwrap() >= 2, "{call}");
+    }
+    let reached = report["coverage"]["nodes_reached"].as_u64().unwrap();
+    assert!(reached >= 3, "{report}");
+
+    // Another version: every call parts at the greeting, and where the outcome went.
+    let other = admin.upload(DEMO, minimal_module()).await.unwrap();
+    let other = other.version.info.version;
+    let report = admin
+        .replay(DEMO, &other, &ReplayRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(report["changed"], 3, "{report}");
+    for call in report["calls"].as_array().unwrap() {
+        let difference = &call["first_difference"];
+        assert_eq!(difference["seq"], 0, "{call}");
+        assert_eq!(difference["caller"], "start", "{call}");
+        assert_eq!(difference["after"]["then"], "hangup", "{call}");
+        assert!(
+            difference["after"]["said"][0]
+                .as_str()
+                .unwrap()
+                .contains(MINIMAL_GREETING),
+            "{call}"
+        );
+    }
+    // Nothing was activated by trying.
+    let routing = admin.scenarios(DEMO).await.unwrap().routing;
+    assert_ne!(routing.active.as_deref(), Some(other.as_str()));
+
+    // A period with no calls replays nothing; refusals say why, with their codes.
+    let empty = ReplayRequest {
+        from: Some("2020-01-01".into()),
+        to: Some("2020-01-07".into()),
+        limit: None,
+    };
+    let report = admin.replay(DEMO, &other, &empty).await.unwrap();
+    assert_eq!(report["replayed"], 0);
+    let limit = ReplayRequest {
+        limit: Some(100_000),
+        ..ReplayRequest::default()
+    };
+    assert_eq!(
+        code(admin.replay(DEMO, &other, &limit).await),
+        (422, "bad_limit".into())
+    );
+    let backwards = ReplayRequest {
+        from: Some("2026-11-30".into()),
+        to: Some("2026-11-01".into()),
+        limit: None,
+    };
+    let refused = admin.replay(DEMO, &other, &backwards).await;
+    assert_eq!(code(refused), (422, "bad_period".into()));
+    assert_eq!(
+        code(
+            admin
+                .replay(DEMO, "0123456789ab", &ReplayRequest::default())
+                .await
+        ),
+        (404, "not_found".into())
+    );
+}
+
 /// Every endpoint of the admin API with its method and a body that would succeed.
 fn endpoints(
     version: &str,
@@ -385,6 +486,11 @@ fn endpoints(
             Method::POST,
             format!("/v1/tenants/{{t}}/scenarios/{version}/activate"),
             None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{{t}}/scenarios/{version}/replay"),
+            json(serde_json::json!({"limit": 10})),
         ),
         (
             Method::POST,

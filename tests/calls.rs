@@ -112,6 +112,9 @@ async fn a_hot_lead_is_transferred_with_a_summary() {
     }
     assert!(call.heard().contains("оединить"), "{}", call.heard());
     call.say("да соедините").await.unwrap();
+    // The name first, so the manager and the CRM know who it is.
+    assert!(call.heard().contains("как вас"), "{}", call.heard());
+    call.say("Андрей").await.unwrap();
     let Some(VoxAction::Transfer { to, summary, .. }) = call.next_step().cloned() else {
         panic!("expected a transfer, got {:?}", call.last());
     };

@@ -2,9 +2,9 @@
 //! and what the tests drive the API with.
 
 use crate::{
-    CreatedTenant, GapView, HistoryLine, HitView, IssuedKey, NewKey, NewTenant, RotatedSecret,
-    ScenariosView, SettingsChange, SourceView, SplitRequest, TenantSummary, TenantView, Uploaded,
-    VersionView,
+    CreatedTenant, GapView, HistoryLine, HitView, IssuedKey, NewKey, NewTenant, ReplayRequest,
+    RotatedSecret, ScenariosView, SettingsChange, SourceView, SplitRequest, TenantSummary,
+    TenantView, Uploaded, VersionView,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -267,6 +267,19 @@ impl AdminClient {
     pub async fn roll_back(&self, tenant: &str) -> Result<ScenarioRouting, ClientError> {
         let path = Self::tenant_path(tenant, "/scenarios/rollback");
         self.send(self.request(Method::POST, &path)).await
+    }
+
+    /// `POST /v1/tenants/{tenant}/scenarios/{version}/replay`: the tenant's recorded calls
+    /// replayed against the version (the [`crate::ReplayReport`] as JSON).
+    pub async fn replay(
+        &self,
+        tenant: &str,
+        version: &str,
+        request: &ReplayRequest,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = Self::tenant_path(tenant, &format!("/scenarios/{version}/replay"));
+        self.send(self.request(Method::POST, &path).json(request))
+            .await
     }
 
     /// `PUT /v1/tenants/{tenant}/scenarios/split` (0 % ends the split).

@@ -55,6 +55,9 @@ pub enum AdminError {
     /// This deployment has no knowledge base.
     #[error("no knowledge base is configured for this deployment")]
     NoKnowledgeBase,
+    /// A replay request asks for what cannot be replayed.
+    #[error(transparent)]
+    Replay(#[from] crate::replays::ReplayRefused),
 }
 
 impl From<SandboxError> for AdminError {
@@ -103,6 +106,7 @@ impl AdminError {
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             },
             AdminError::NoKnowledgeBase => StatusCode::SERVICE_UNAVAILABLE,
+            AdminError::Replay(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -133,6 +137,7 @@ impl AdminError {
             AdminError::Sandbox(_) => "sandbox_unavailable",
             AdminError::Knowledge(e) => e.code(),
             AdminError::NoKnowledgeBase => "knowledge_base_not_configured",
+            AdminError::Replay(e) => e.code(),
         }
     }
 }

@@ -7,7 +7,8 @@
 //!   answers 404 exactly like a tenant that does not exist.
 //! * One module per resource, each with its documents, its operations on [`Admin`] and
 //!   its HTTP handlers: tenants, settings, keys (API keys and the signing secret),
-//!   scenarios, reports, knowledge.
+//!   scenarios, replays (an uploaded version tried on recorded calls), reports,
+//!   knowledge.
 //! * [`router()`] — every route, listed once; the OpenAPI document ([`document`],
 //!   served at `GET /openapi.json`, kept in `docs/admin-api.openapi.json`) comes from the
 //!   same list ([`openapi`] has the rest of it).
@@ -39,6 +40,7 @@ mod error;
 mod keys;
 mod knowledge;
 pub mod openapi;
+mod replays;
 mod reports;
 mod router;
 mod scenarios;
@@ -50,6 +52,7 @@ pub use auth::Caller;
 pub use error::AdminError;
 pub use keys::{IssuedKey, NewKey, RotateParams, RotatedSecret};
 pub use knowledge::{Deleted, GapView, GapsParams, HitView, Reindexed, SearchParams, SourceView};
+pub use replays::{MAX_REPLAY_CALLS, ReplayRefused, ReplayReport, ReplayRequest};
 pub use reports::{MAX_REPORT_DAYS, ReportParams};
 pub use router::{document, router};
 pub use scenarios::{ScenariosView, SplitRequest, Uploaded, VersionView};

@@ -3,7 +3,7 @@
 //! document, so the document cannot drift from what is served.
 
 use crate::openapi;
-use crate::{Admin, keys, knowledge, reports, scenarios, settings, tenants};
+use crate::{Admin, keys, knowledge, replays, reports, scenarios, settings, tenants};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
@@ -67,6 +67,7 @@ fn api(max_module_bytes: usize) -> OpenApiRouter<Arc<Admin>> {
         .routes(routes!(scenarios::split, scenarios::end_split))
         .routes(routes!(scenarios::version))
         .routes(routes!(scenarios::activate))
+        .routes(routes!(replays::replay))
         // Reports.
         .routes(routes!(reports::report))
         // The knowledge base.

@@ -166,7 +166,7 @@ impl Admin {
     }
 
     /// The uploaded version `prefix` names.
-    async fn resolve(&self, id: &str, prefix: &str) -> Result<ModuleInfo, AdminError> {
+    pub(crate) async fn resolve(&self, id: &str, prefix: &str) -> Result<ModuleInfo, AdminError> {
         let prefix = prefix.to_ascii_lowercase();
         let unknown = || AdminError::NotFound(format!("No scenario version {prefix}."));
         if !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {

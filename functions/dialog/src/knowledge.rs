@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sva_abi::{Hit, HitSource, RetrieveRequest};
-use sva_retrieval::{Embeddings, Index};
+use sva_abi::{Hit, HitSource, RetrieveRequest, TenantContext};
+use sva_retrieval::{Answer, Embeddings, Found, Index, Synonyms, decide};
 use sva_turn::{Knowledge, KnowledgeError, Retrieved};
 
 /// Retrieval from a tenant-isolated [`Index`], with the question embedded for the dense
@@ -104,11 +104,15 @@ impl IndexKnowledge {
     }
 }
 
-#[async_trait]
-impl Knowledge for IndexKnowledge {
-    async fn retrieve(
+impl IndexKnowledge {
+    /// Searches with `synonyms` and decides what the caller hears ([`decide`]): nothing
+    /// (a manager will tell), the one passage that answers, or — for a close call — the
+    /// two passages with the same score, the sign the scenario asks the caller which one
+    /// they mean by.
+    async fn lookup(
         &self,
         tenant: &str,
+        synonyms: &Synonyms,
         request: &RetrieveRequest,
     ) -> Result<Retrieved, KnowledgeError> {
         let limit = request.top_k.clamp(1, 10) as usize;
@@ -119,10 +123,16 @@ impl Knowledge for IndexKnowledge {
         }
         let (vector, embedding_tokens) = self.embed(tenant, &request.query).await;
         // Twice the passages asked for: the fused ranking may put a passage that does not
-        // clear the bar before one that does, and only those that do are kept.
+        // clear the bar before one that does.
         let found = self
             .index
-            .search(tenant, &request.query, vector.as_deref(), limit * 2)
+            .search_with(
+                tenant,
+                &request.query,
+                synonyms,
+                vector.as_deref(),
+                limit * 2,
+            )
             .await
             .map_err(|e| KnowledgeError(e.to_string()))?;
         let bar = sva_retrieval::answer_bar(passages);
@@ -130,23 +140,60 @@ impl Knowledge for IndexKnowledge {
             .embeddings
             .as_ref()
             .and_then(|(e, _)| e.answer_similarity());
-        let hits = found
-            .into_iter()
-            .filter(|f| f.answers(bar, dense_bar))
-            .take(limit)
-            .map(|f| Hit {
-                text: f.chunk.text,
-                score: f.score,
-                source: HitSource {
-                    document: f.chunk.source,
-                    heading: f.chunk.heading,
-                },
-            })
-            .collect();
+        let hit = |f: Found| Hit {
+            text: f.chunk.text,
+            score: f.score,
+            source: HitSource {
+                document: f.chunk.source,
+                heading: f.chunk.heading,
+            },
+        };
+        let hits = match decide(&found, bar, dense_bar) {
+            Answer::Decline => Vec::new(),
+            Answer::Speak(first) => vec![hit(first)],
+            Answer::Choose(first, other) => {
+                let score = first.score;
+                vec![
+                    hit(first),
+                    Hit {
+                        score,
+                        ..hit(other)
+                    },
+                ]
+            }
+        };
         Ok(Retrieved {
             hits,
             embedding_tokens,
         })
+    }
+}
+
+#[async_trait]
+impl Knowledge for IndexKnowledge {
+    /// With the default synonym list.
+    async fn retrieve(
+        &self,
+        tenant: &str,
+        request: &RetrieveRequest,
+    ) -> Result<Retrieved, KnowledgeError> {
+        self.lookup(tenant, &Synonyms::russian_sales(), request)
+            .await
+    }
+
+    /// With the tenant's synonym list: the default one and its own words
+    /// (`settings.kb_synonyms`, [`Synonyms::from_settings`]); a malformed setting is
+    /// logged and the default list used.
+    async fn retrieve_for(
+        &self,
+        tenant: &TenantContext,
+        request: &RetrieveRequest,
+    ) -> Result<Retrieved, KnowledgeError> {
+        let synonyms = Synonyms::from_settings(&tenant.settings).unwrap_or_else(|e| {
+            tracing::warn!(tenant = %tenant.id, "the tenant's synonyms are ignored: {e}");
+            Synonyms::russian_sales()
+        });
+        self.lookup(&tenant.id, &synonyms, request).await
     }
 }
 
@@ -192,9 +239,109 @@ mod tests {
                 .collect())
         }
 
+        /// The passages whose heading is a word of the question as rewritten with
+        /// `synonyms`, all of the same score.
+        async fn search_with(
+            &self,
+            _: &str,
+            query: &str,
+            synonyms: &Synonyms,
+            _: Option<&[f32]>,
+            limit: usize,
+        ) -> Result<Vec<Found>, IndexError> {
+            *self.searches.lock().unwrap() += 1;
+            let question = sva_retrieval::query::for_search_with(query, synonyms);
+            let passages = self.passages.lock().unwrap();
+            Ok(passages
+                .iter()
+                .filter(|c| question.split(' ').any(|w| w == c.heading.to_lowercase()))
+                .take(limit)
+                .map(|c| Found::sparse(c.clone(), 100.0))
+                .collect())
+        }
+
         async fn count(&self, _: &str) -> Result<usize, IndexError> {
             Ok(self.passages.lock().unwrap().len())
         }
+    }
+
+    fn passage(heading: &str, position: u32) -> Chunk {
+        Chunk {
+            source: "kb.md".into(),
+            heading: heading.into(),
+            text: format!("{heading} {position}."),
+            position,
+        }
+    }
+
+    fn request(query: &str) -> RetrieveRequest {
+        RetrieveRequest {
+            id: "r1".into(),
+            query: query.into(),
+            top_k: 3,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tenants_own_synonyms_are_applied() {
+        let shelf = Arc::new(Shelf::default());
+        let chunks = [passage("принтер", 0), passage("доставка", 1)];
+        shelf.replace("t", "kb.md", &chunks, &[]).await.unwrap();
+        let knowledge = IndexKnowledge::new(shelf.clone());
+        let question = request("какие этикетницы у вас есть");
+        let mut tenant = TenantContext {
+            id: "t".into(),
+            company: "ТехноСклад".into(),
+            product: "склад".into(),
+            manager_phone: None,
+            texts: Default::default(),
+            settings: Default::default(),
+        };
+        let plain = knowledge.retrieve_for(&tenant, &question).await.unwrap();
+        assert!(
+            plain.hits.is_empty(),
+            "the default list has no «этикетница»"
+        );
+        tenant.settings = serde_json::json!({
+            "kb_synonyms": [{"words": ["этикетниц"], "means": "принтер"}]
+        })
+        .as_object()
+        .cloned()
+        .unwrap();
+        let own = knowledge.retrieve_for(&tenant, &question).await.unwrap();
+        assert_eq!(own.hits.len(), 1);
+        assert_eq!(own.hits[0].source.heading, "принтер");
+        // The default list is applied too: «привезёте» means delivery.
+        let delivery = knowledge
+            .retrieve_for(&tenant, &request("а привезёте"))
+            .await
+            .unwrap();
+        assert_eq!(delivery.hits[0].source.heading, "доставка");
+        // A malformed setting falls back to the default list, it does not fail the turn.
+        tenant.settings = serde_json::json!({"kb_synonyms": "принтер"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let fallback = knowledge.retrieve_for(&tenant, &question).await.unwrap();
+        assert!(fallback.hits.is_empty());
+    }
+
+    #[tokio::test]
+    async fn one_answer_is_given_and_a_close_call_is_two_hits_of_one_score() {
+        let shelf = Arc::new(Shelf::default());
+        let knowledge = IndexKnowledge::new(shelf.clone());
+        shelf
+            .replace("t", "kb.md", &[passage("доставка", 0)], &[])
+            .await
+            .unwrap();
+        let one = knowledge.retrieve("t", &request("доставка")).await.unwrap();
+        assert_eq!(one.hits.len(), 1);
+        let both = [passage("доставка", 0), passage("доставка", 1)];
+        shelf.replace("t", "kb.md", &both, &[]).await.unwrap();
+        let close = knowledge.retrieve("t", &request("доставка")).await.unwrap();
+        assert_eq!(close.hits.len(), 2, "{close:?}");
+        assert_eq!(close.hits[0].score, close.hits[1].score);
+        assert_ne!(close.hits[0].text, close.hits[1].text);
     }
 
     #[tokio::test]

@@ -79,6 +79,7 @@ pub(crate) fn call_record(
         cost,
         recording_url: end.recording_url,
         transcript: end.transcript,
+        customer: claims.customer,
     }
 }
 

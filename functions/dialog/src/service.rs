@@ -181,6 +181,14 @@ impl Dialog {
             at: now,
             event: event.kind().to_owned(),
             text: event.text().map(str::to_owned),
+            digits: match &event {
+                Event::Dtmf { digits } => Some(digits.clone()),
+                _ => None,
+            },
+            reason: match &event {
+                Event::TransferFailed { reason } => Some(reason.clone()),
+                _ => None,
+            },
             ..TurnLog::default()
         };
         let context = Context {
@@ -589,7 +597,10 @@ impl Dialog {
             match action {
                 VoxAction::Say { text, .. } => log.said.push(text.clone()),
                 VoxAction::Listen { .. } => log.then = "listen".into(),
-                VoxAction::Transfer { .. } => log.then = "transfer".into(),
+                VoxAction::Transfer { to, .. } => {
+                    log.then = "transfer".into();
+                    log.transfer_to = Some(to.clone());
+                }
                 VoxAction::Hangup { .. } => log.then = "hangup".into(),
             }
         }

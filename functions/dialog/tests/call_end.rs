@@ -1,5 +1,5 @@
 //! The end of a call: the record and the CRM outbox entry in object storage, written
-//! once however often the end is reported.
+//! once however often the end is reported; the record keeps what a replay needs.
 
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -56,6 +56,13 @@ fn scenario(input: &StepInput) -> Result<StepOutput, StepFailure> {
 }
 
 fn setup(store: Option<Arc<LocalDir>>) -> Dialog {
+    setup_with(store, scenario)
+}
+
+fn setup_with(
+    store: Option<Arc<LocalDir>>,
+    scenario: fn(&StepInput) -> Result<StepOutput, StepFailure>,
+) -> Dialog {
     let directory = Arc::new(MemoryDirectory::default());
     directory.put_tenant(Tenant {
         context: sva_abi::TenantContext {
@@ -231,4 +238,130 @@ async fn misdirected_reports_are_refused() {
         code(end(&no_storage, "c-1", &report(&token)).await),
         Some((503, "storage_unavailable"))
     );
+}
+
+/// Answers words with a question, keys with a transfer to the customer's manager (the
+/// CRM's profile), a failed transfer with a goodbye.
+fn transferring(input: &StepInput) -> Result<StepOutput, StepFailure> {
+    let manager = input
+        .context
+        .customer
+        .as_ref()
+        .and_then(|c| c.manager_phone.clone())
+        .unwrap_or_default();
+    let actions = match &input.event {
+        sva_abi::Event::CallStarted => vec![
+            Action::say("Здравствуйте!"),
+            Action::Listen { timeout_ms: 5000 },
+        ],
+        sva_abi::Event::Dtmf { .. } => vec![
+            Action::say("Соединяю."),
+            Action::Transfer(sva_abi::Transfer {
+                to: manager,
+                summary: "лид".into(),
+            }),
+        ],
+        sva_abi::Event::TransferFailed { .. } => vec![
+            Action::say("Менеджер перезвонит."),
+            Action::Hangup {
+                reason: "callback".into(),
+            },
+        ],
+        _ => vec![
+            Action::say("Какой у вас бюджет?"),
+            Action::Listen { timeout_ms: 5000 },
+        ],
+    };
+    Ok(StepOutput {
+        state: json!({}).into(),
+        actions,
+    })
+}
+
+#[tokio::test]
+async fn the_record_keeps_the_callers_side_and_the_assistants_actions_for_a_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalDir::new(dir.path()));
+    let dialog = setup_with(Some(store.clone()), transferring).with_customers(Arc::new(
+        |_tenant: String, _phone: String| async {
+            Some(sva_abi::CustomerProfile {
+                name: Some("Ольга".into()),
+                manager_phone: Some("+74951112233".into()),
+                ..Default::default()
+            })
+        },
+    ));
+    let call = json!({"id": "c-1", "direction": "inbound", "caller": "+79161234567"});
+    let mut token = None;
+    for (seq, event) in [
+        json!({"type": "call_started"}),
+        json!({"type": "utterance", "text": "нужна система для склада", "confidence": 0.9}),
+        json!({"type": "no_input"}),
+        json!({"type": "dtmf", "digits": "0"}),
+        json!({"type": "transfer_failed", "reason": "busy"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let answer = turn(
+            &dialog,
+            json!({"tenant": "demo", "call": call, "seq": seq, "token": token, "event": event}),
+        )
+        .await;
+        token = Some(answer.token);
+    }
+    let ended = end(&dialog, "c-1", &report(&token.unwrap())).await.unwrap();
+    let bytes = store.get(&ended.record).await.unwrap().unwrap();
+    let record = sva_wire::CallRecord::from_json(&bytes).unwrap();
+    /// A turn's event, words, keys and reason.
+    type CallerSide<'r> = (&'r str, Option<&'r str>, Option<&'r str>, Option<&'r str>);
+    let caller: Vec<CallerSide> = record
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.event.as_str(),
+                e.text.as_deref(),
+                e.digits.as_deref(),
+                e.reason.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        caller,
+        [
+            ("call_started", None, None, None),
+            ("utterance", Some("нужна система для склада"), None, None),
+            ("no_input", None, None, None),
+            ("dtmf", None, Some("0"), None),
+            ("transfer_failed", None, None, Some("busy")),
+        ]
+    );
+    let actions: Vec<(Vec<&str>, &str, Option<&str>)> = record
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.said.iter().map(String::as_str).collect(),
+                e.then.as_str(),
+                e.transfer_to.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(actions[0], (vec!["Здравствуйте!"], "listen", None));
+    assert_eq!(actions[1], (vec!["Какой у вас бюджет?"], "listen", None));
+    assert_eq!(
+        actions[3],
+        (vec!["Соединяю."], "transfer", Some("+74951112233"))
+    );
+    assert_eq!(actions[4], (vec!["Менеджер перезвонит."], "hangup", None));
+    assert_eq!(record.events_dropped, 0);
+    assert_eq!(
+        record.events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4]
+    );
+    // The CRM's profile as the scenario saw it, so a replay gives it the same.
+    let customer = record.customer.expect("the profile is kept");
+    assert_eq!(customer.name.as_deref(), Some("Ольга"));
+    assert_eq!(customer.manager_phone.as_deref(), Some("+74951112233"));
 }

@@ -1,24 +1,26 @@
 //! The in-process index: Qdrant's own engine (`qdrant-edge`), a shard per tenant.
 //!
-//! A shard is a directory `{root}/{tenant}` (`{root}/{tenant}.dense{size}` when passages
-//! carry dense vectors too, so turning embeddings on starts a new shard instead of
-//! mixing passages with and without them); a tenant's searches open only its own shard,
+//! A shard is a directory `{root}/{tenant}.ng4` (`{root}/{tenant}.ng4.dense{size}` when
+//! passages carry dense vectors too, so turning embeddings on starts a new shard instead of
+//! mixing passages with and without them; `.ng4` since passages carry character 4-grams
+//! beside BM25, [`crate::rank`], so an index of an earlier build is not mixed in); a tenant's searches open only its own shard,
 //! so no filter can be forgotten. Writes to one shard are serialised (the engine's flush
 //! does not wait for locks); searches run side by side.
 
 use crate::bm25::Bm25;
 use crate::chunk::Chunk;
 use crate::index::{
-    Found, Index, IndexError, check_dense, check_tenant, fuse, payload, point_id, vectors,
+    Found, Index, IndexError, check_dense, check_tenant, payload, point_id, vectors,
 };
-use crate::query;
+use crate::query::Synonyms;
+use crate::{query, rank};
 use qdrant_edge::external::ordered_float::OrderedFloat;
 use qdrant_edge::external::serde_json::{self, json};
 use qdrant_edge::{
     Condition, CountRequest, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
     EdgeVectorParams, FieldCondition, Filter, JsonPath, Match, Modifier, NamedQuery,
     PointInsertOperations, PointOperations, PointStruct, QueryEnum, QueryRequest, Range,
-    ScoringQuery, UpdateOperation, ValueVariants, Vector, VectorInternal, Vectors,
+    ScoringQuery, SparseVector, UpdateOperation, ValueVariants, Vector, VectorInternal, Vectors,
     WithPayloadInterface, WithVector,
 };
 use std::collections::HashMap;
@@ -147,7 +149,19 @@ impl Index for EdgeIndex {
         dense: Option<&[f32]>,
         limit: usize,
     ) -> Result<Vec<Found>, IndexError> {
-        self.engine.search(tenant, query, dense, limit)
+        self.engine
+            .search(tenant, query, &Synonyms::russian_sales(), dense, limit)
+    }
+
+    async fn search_with(
+        &self,
+        tenant: &str,
+        query: &str,
+        synonyms: &Synonyms,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
+        self.engine.search(tenant, query, synonyms, dense, limit)
     }
 
     async fn count(&self, tenant: &str) -> Result<usize, IndexError> {
@@ -176,13 +190,18 @@ impl Engine {
                     )])
                 })
                 .unwrap_or_default(),
-            sparse_vectors: HashMap::from([(
-                vectors::BM25.to_owned(),
-                EdgeSparseVectorParams {
-                    modifier: Some(Modifier::Idf),
-                    ..Default::default()
-                },
-            )]),
+            sparse_vectors: [vectors::BM25, vectors::NGRAM]
+                .into_iter()
+                .map(|name| {
+                    (
+                        name.to_owned(),
+                        EdgeSparseVectorParams {
+                            modifier: Some(Modifier::Idf),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect(),
             ..Default::default()
         }
     }
@@ -199,8 +218,8 @@ impl Engine {
             return Ok(Some(shard.clone()));
         }
         let path = match self.dense {
-            None => self.root.join(tenant),
-            Some(size) => self.root.join(format!("{tenant}.dense{size}")),
+            None => self.root.join(format!("{tenant}.ng4")),
+            Some(size) => self.root.join(format!("{tenant}.ng4.dense{size}")),
         };
         let engine = if path.join("edge_config.json").exists() {
             EdgeShard::load(&path, None).map_err(unavailable)?
@@ -265,6 +284,7 @@ impl Engine {
         &self,
         tenant: &str,
         query: &str,
+        synonyms: &Synonyms,
         dense: Option<&[f32]>,
         limit: usize,
     ) -> Result<Vec<Found>, IndexError> {
@@ -274,28 +294,39 @@ impl Engine {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let sparse = self.bm25.query(&query::for_search(query));
+        let question = query::for_search_with(query, synonyms);
+        let sparse = self.bm25.query(&question);
+        let grams = rank::ngram_query(&question);
         // A question embedded for another size (a misconfiguration) is searched by BM25.
         let dense = dense.filter(|d| self.dense == Some(d.len()));
         let engine = shard.engine()?;
+        // Each ranking is read deeper than asked: fusion and re-ranking may lift a passage
+        // from below `limit` in one of them.
+        let depth = limit.max(rank::DEPTH);
         guarded(|| {
             let by_words = if sparse.indices.is_empty() {
                 Vec::new()
             } else {
-                Self::read(engine, VectorInternal::from(sparse), vectors::BM25, limit)?
+                Self::read(engine, VectorInternal::from(sparse), vectors::BM25, depth)?
             };
-            match dense {
-                None => Ok(by_words),
-                Some(dense) => {
-                    let by_meaning = Self::read(
-                        engine,
-                        VectorInternal::from(dense.to_vec()),
-                        vectors::DENSE,
-                        limit,
-                    )?;
-                    Ok(fuse(by_words, by_meaning, limit))
-                }
-            }
+            let by_letters = if grams.indices.is_empty() {
+                Vec::new()
+            } else {
+                let grams = SparseVector::new(grams.indices, grams.values).map_err(unavailable)?;
+                Self::read(engine, VectorInternal::from(grams), vectors::NGRAM, depth)?
+            };
+            let by_meaning = match dense {
+                None => None,
+                Some(dense) => Some(Self::read(
+                    engine,
+                    VectorInternal::from(dense.to_vec()),
+                    vectors::DENSE,
+                    depth,
+                )?),
+            };
+            Ok(rank::combine(
+                &question, by_words, by_letters, by_meaning, depth, limit,
+            ))
         })
     }
 
@@ -332,8 +363,17 @@ impl Engine {
                 .iter()
                 .enumerate()
                 .map(|(i, chunk)| {
-                    let sparse = self.bm25.document(&query::for_index(&chunk.indexed_text()));
-                    let mut named = vec![(vectors::BM25, Vector::from(sparse))];
+                    let text = rank::passage_text(chunk);
+                    let sparse = self.bm25.document(&text);
+                    let grams = rank::ngram_document(&text);
+                    let grams = SparseVector {
+                        indices: grams.indices,
+                        values: grams.values,
+                    };
+                    let mut named = vec![
+                        (vectors::BM25, Vector::from(sparse)),
+                        (vectors::NGRAM, Vector::from(grams)),
+                    ];
                     if let Some(vector) = dense.get(at * UPSERT_BATCH + i) {
                         named.push((vectors::DENSE, Vector::from(vector.as_slice())));
                     }

@@ -75,13 +75,43 @@ pub const RRF_K: f32 = 60.0;
 /// scores ([`Found::answers`]): the fused score says which passage is best, not whether
 /// it is good enough.
 pub fn fuse(sparse: Vec<Found>, dense: Vec<Found>, limit: usize) -> Vec<Found> {
+    fuse_all(
+        vec![(sparse, Ranking::Bm25), (dense, Ranking::Dense)],
+        limit,
+    )
+}
+
+/// Which ranking a list of passages is, for [`fuse_all`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ranking {
+    /// BM25 over stems: its scores are kept as [`Found::sparse`].
+    Bm25,
+    /// Character n-grams ([`crate::rank`]): only the rank counts.
+    Ngram,
+    /// Dense vectors: their similarities are kept as [`Found::dense`].
+    Dense,
+}
+
+/// Merges rankings of one question by reciprocal rank (see [`fuse`]), best first, at most
+/// `limit`; each passage keeps its BM25 score and its similarity.
+pub fn fuse_all(rankings: Vec<(Vec<Found>, Ranking)>, limit: usize) -> Vec<Found> {
     let mut fused: Vec<Found> = Vec::new();
-    for (ranking, is_dense) in [(sparse, false), (dense, true)] {
-        for (rank, found) in ranking.into_iter().enumerate() {
+    for (mut ranking, kind) in rankings {
+        // Equal scores (to a thousandth: engines sum in orders of their own) share a rank,
+        // the first of them, and the order among them is the passages' own: engines return
+        // ties in an order of their own, and both back ends must fuse alike.
+        ranking.sort_by(|a, b| {
+            level(b)
+                .total_cmp(&level(a))
+                .then_with(|| place(a).cmp(&place(b)))
+        });
+        let mut rank = 0;
+        for (at, found) in ranking.iter().enumerate() {
+            if at == 0 || level(found) != level(&ranking[at - 1]) {
+                rank = at;
+            }
             let share = 1.0 / (RRF_K + rank as f32 + 1.0);
-            let same = fused.iter_mut().find(|f| {
-                f.chunk.source == found.chunk.source && f.chunk.position == found.chunk.position
-            });
+            let same = fused.iter_mut().find(|f| place(f) == place(found));
             let entry = match same {
                 Some(entry) => entry,
                 None => {
@@ -95,22 +125,37 @@ pub fn fuse(sparse: Vec<Found>, dense: Vec<Found>, limit: usize) -> Vec<Found> {
                 }
             };
             entry.score += share;
-            if is_dense {
-                entry.dense = Some(found.score);
-            } else {
-                entry.sparse = Some(found.score);
+            match kind {
+                Ranking::Bm25 => entry.sparse = Some(found.score),
+                Ranking::Dense => entry.dense = Some(found.score),
+                Ranking::Ngram => {}
             }
         }
     }
     // Ties (a passage first in one ranking, another first in the other) go to BM25's,
     // whose words the caller actually said.
-    fused.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(b.sparse.unwrap_or(0.0).total_cmp(&a.sparse.unwrap_or(0.0)))
-    });
+    fused.sort_by(by_score);
     fused.truncate(limit);
     fused
+}
+
+/// A score to a thousandth: equal levels are ties (engines sum in orders of their own).
+pub(crate) fn level(found: &Found) -> f32 {
+    (found.score * 1000.0).round()
+}
+
+/// A passage's place: its source and position.
+fn place(found: &Found) -> (&str, u32) {
+    (found.chunk.source.as_str(), found.chunk.position)
+}
+
+/// Best first: by score, then by BM25 score, then by place (so that the order is the same
+/// whichever engine returned the passages).
+pub(crate) fn by_score(a: &Found, b: &Found) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then(b.sparse.unwrap_or(0.0).total_cmp(&a.sparse.unwrap_or(0.0)))
+        .then_with(|| place(a).cmp(&place(b)))
 }
 
 /// Why the index could not do what was asked.
@@ -171,6 +216,21 @@ pub trait Index: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Found>, IndexError>;
 
+    /// [`Index::search`] with the tenant's own synonym list instead of the default one
+    /// ([`crate::query::Synonyms`]). Both Qdrant back ends apply it; an index that
+    /// rewrites no questions (a test's) searches as [`Index::search`] does.
+    async fn search_with(
+        &self,
+        tenant: &str,
+        query: &str,
+        synonyms: &crate::query::Synonyms,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
+        let _ = synonyms;
+        self.search(tenant, query, dense, limit).await
+    }
+
     /// How many passages `tenant` has.
     async fn count(&self, tenant: &str) -> Result<usize, IndexError>;
 }
@@ -221,6 +281,8 @@ pub mod vectors {
     pub const BM25: &str = "bm25";
     /// Dense embeddings (Yandex Cloud), when configured; cosine similarity.
     pub const DENSE: &str = "dense";
+    /// Character n-grams of the passage ([`crate::rank`]; sparse, IDF modifier).
+    pub const NGRAM: &str = "ngram";
 }
 
 /// Checks that `dense` is empty or holds one vector of `dimensions` numbers for each of

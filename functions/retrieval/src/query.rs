@@ -41,7 +41,8 @@ const LETTER_NAMES: &[(&str, char)] = &[
 ];
 
 /// Everyday words (as word beginnings; `$` marks a whole word) and the terms written
-/// material uses for the same thing: the topics every sales line is asked about.
+/// material uses for the same thing: the topics every sales line is asked about. The
+/// default [`Synonyms`]; a tenant adds its own words in its settings.
 const THESAURUS: &[(&[&str], &str)] = &[
     (
         &[
@@ -87,7 +88,12 @@ const THESAURUS: &[(&[&str], &str)] = &[
         ],
         "срок",
     ),
-    (&["почин", "чинит", "чинят", "отремонт"], "ремонт"),
+    (&["почин", "чинит", "чинят", "отремонт", "слома"], "ремонт"),
+    (
+        &["нет в наличии", "нет на складе", "под заказ"],
+        "срок поставки",
+    ),
+    (&["филиал"], "склад"),
     (
         &["вернут", "верну", "сдать обратно", "передума", "возврат"],
         "возврат",
@@ -176,9 +182,125 @@ pub fn for_index(text: &str) -> String {
     out
 }
 
-/// A caller's question as the index is searched with: digits for spoken numbers,
-/// letters for spelled-out abbreviations, and the thesaurus's terms added.
+/// One entry of a synonym list: everyday words and the terms the material uses for them.
+///
+/// A trigger is a word beginning ("привез" matches «привезёте»), a whole word when it ends
+/// with `$` ("потом$"), or a phrase when it has a space ("до скольки"); triggers are
+/// matched against the question as the recogniser wrote it, lower case, `ё` as `е`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Synonym {
+    /// The triggers.
+    pub words: Vec<String>,
+    /// The terms added to a question that has one of them.
+    pub means: String,
+}
+
+/// A synonym list: what [`for_search_with`] adds to questions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synonyms(Vec<Synonym>);
+
+/// Where a tenant's settings keep its own synonyms (`settings.kb_synonyms`, a list of
+/// [`Synonym`]), added to the default list.
+pub const TENANT_SYNONYMS: &str = "kb_synonyms";
+
+/// The tenant setting that, when `false`, drops the default list (`settings.kb_default_synonyms`).
+pub const TENANT_DEFAULT_SYNONYMS: &str = "kb_default_synonyms";
+
+/// Why a tenant's synonym setting could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SynonymError {
+    /// The setting is not a list of `{words, means}`.
+    #[error("settings.{TENANT_SYNONYMS} is not a list of {{words, means}}: {0}")]
+    Malformed(String),
+    /// An entry without triggers or terms.
+    #[error("settings.{TENANT_SYNONYMS}: an entry needs words and what they mean")]
+    Empty,
+}
+
+impl Default for Synonyms {
+    /// The default list for Russian sales talk.
+    fn default() -> Synonyms {
+        Synonyms::russian_sales()
+    }
+}
+
+impl Synonyms {
+    /// The default list: the topics every sales line is asked about (delivery, price,
+    /// payment in parts, warranty, repair, returns, hours, support, discounts, trials,
+    /// training, the office, users, lead times), not one tenant's words.
+    pub fn russian_sales() -> Synonyms {
+        Synonyms(
+            THESAURUS
+                .iter()
+                .map(|(words, means)| Synonym {
+                    words: words.iter().map(|w| (*w).to_owned()).collect(),
+                    means: (*means).to_owned(),
+                })
+                .collect(),
+        )
+    }
+
+    /// No synonyms at all.
+    pub fn none() -> Synonyms {
+        Synonyms(Vec::new())
+    }
+
+    /// This list with `extra` entries after it (triggers lower-cased, `ё` as `е`).
+    pub fn with(mut self, extra: impl IntoIterator<Item = Synonym>) -> Synonyms {
+        self.0.extend(extra.into_iter().map(|s| {
+            Synonym {
+                words: s
+                    .words
+                    .iter()
+                    .map(|w| w.trim().to_lowercase().replace('ё', "е"))
+                    .filter(|w| !w.is_empty())
+                    .collect(),
+                means: s.means,
+            }
+        }));
+        self
+    }
+
+    /// A tenant's list from its free-form settings: the default list (unless
+    /// [`TENANT_DEFAULT_SYNONYMS`] is `false`) and the tenant's own entries
+    /// ([`TENANT_SYNONYMS`]).
+    pub fn from_settings(
+        settings: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Synonyms, SynonymError> {
+        let base = match settings.get(TENANT_DEFAULT_SYNONYMS) {
+            Some(serde_json::Value::Bool(false)) => Synonyms::none(),
+            _ => Synonyms::russian_sales(),
+        };
+        let Some(own) = settings.get(TENANT_SYNONYMS) else {
+            return Ok(base);
+        };
+        let own: Vec<Synonym> = serde_json::from_value(own.clone())
+            .map_err(|e| SynonymError::Malformed(e.to_string()))?;
+        if own
+            .iter()
+            .any(|s| s.means.trim().is_empty() || s.words.iter().all(|w| w.trim().is_empty()))
+        {
+            return Err(SynonymError::Empty);
+        }
+        Ok(base.with(own))
+    }
+
+    /// The entries, in order.
+    pub fn entries(&self) -> &[Synonym] {
+        &self.0
+    }
+}
+
+/// A caller's question as the index is searched with, with the default synonym list
+/// ([`Synonyms::russian_sales`]).
 pub fn for_search(question: &str) -> String {
+    for_search_with(question, &Synonyms::russian_sales())
+}
+
+/// A caller's question as the index is searched with: digits for spoken numbers,
+/// letters for spelled-out abbreviations, and the terms of `synonyms` added.
+pub fn for_search_with(question: &str, synonyms: &Synonyms) -> String {
     let spoken = sva_nlu::with_digits(question);
     let tokens: Vec<&str> = spoken.split(' ').filter(|t| !t.is_empty()).collect();
     let mut words: Vec<String> = Vec::with_capacity(tokens.len());
@@ -210,7 +332,11 @@ pub fn for_search(question: &str) -> String {
     }
     let joined = words.join(" ");
     let mut expanded = joined.clone();
-    for (triggers, terms) in THESAURUS {
+    for Synonym {
+        words: triggers,
+        means: terms,
+    } in synonyms.entries()
+    {
         let found = triggers.iter().any(|trigger| {
             if let Some(word) = trigger.strip_suffix('$') {
                 words.iter().any(|w| w == word)
@@ -301,5 +427,32 @@ mod tests {
         assert!(!for_search("потому что надо").contains("отсрочка"));
         assert!(!for_search("это учитывается").contains("обучение"));
         assert!(for_search("а заплатить потом можно").contains("отсрочка"));
+    }
+
+    #[test]
+    fn a_tenant_adds_its_own_words() {
+        let settings = |v: serde_json::Value| v.as_object().cloned().unwrap();
+        let own = settings(serde_json::json!({
+            "kb_synonyms": [{"words": ["Этикетниц", "наклеечн"], "means": "принтер этикеток"}]
+        }));
+        let synonyms = Synonyms::from_settings(&own).unwrap();
+        assert!(for_search_with("какие этикетницы есть", &synonyms).ends_with("принтер этикеток"));
+        assert!(!for_search("какие этикетницы есть").contains("принтер"));
+        // The default list stays, unless the tenant turns it off.
+        assert!(for_search_with("можно частями", &synonyms).contains("рассрочка"));
+        let alone = settings(serde_json::json!({"kb_default_synonyms": false}));
+        let none = Synonyms::from_settings(&alone).unwrap();
+        assert_eq!(for_search_with("можно частями", &none), "можно частями");
+        assert_eq!(
+            Synonyms::from_settings(&serde_json::Map::new()).unwrap(),
+            Synonyms::default()
+        );
+        for bad in [
+            serde_json::json!({"kb_synonyms": "принтер"}),
+            serde_json::json!({"kb_synonyms": [{"words": [], "means": "x"}]}),
+            serde_json::json!({"kb_synonyms": [{"words": ["a"], "means": " "}]}),
+        ] {
+            assert!(Synonyms::from_settings(&settings(bad)).is_err());
+        }
     }
 }

@@ -25,18 +25,21 @@
 
 use crate::chunk::Chunk;
 use crate::index::{
-    Found, Index, IndexError, check_dense, check_tenant, fuse, payload, point_id, vectors,
+    Found, Index, IndexError, Ranking, check_dense, check_tenant, payload, point_id, vectors,
 };
+use crate::query::Synonyms;
+use crate::rank;
 use async_trait::async_trait;
 use qdrant_client::qdrant::{
     Condition, CountPoints, CreateCollection, CreateFieldIndexCollection, DeletePoints,
     DenseVector, Distance, Document, FieldCondition, FieldType, Filter, Match, Modifier,
     NamedVectors, PointId, PointStruct, PointsOperationResponse, PointsSelector, Query,
-    QueryBatchPoints, QueryPoints, Range, ScoredPoint, SparseVectorConfig, SparseVectorParams,
-    UpdateStatus, UpsertPoints, Value, Vector, VectorInput, VectorParams, VectorParamsMap, Vectors,
-    VectorsConfig, WithPayloadSelector, condition::ConditionOneOf, r#match::MatchValue,
-    point_id::PointIdOptions, points_selector::PointsSelectorOneOf, query, value::Kind, vector,
-    vector_input, vectors::VectorsOptions, vectors_config, with_payload_selector::SelectorOptions,
+    QueryBatchPoints, QueryPoints, Range, ScoredPoint, SparseVector, SparseVectorConfig,
+    SparseVectorParams, UpdateStatus, UpsertPoints, Value, Vector, VectorInput, VectorParams,
+    VectorParamsMap, Vectors, VectorsConfig, WithPayloadSelector, condition::ConditionOneOf,
+    r#match::MatchValue, point_id::PointIdOptions, points_selector::PointsSelectorOneOf, query,
+    value::Kind, vector, vector_input, vectors::VectorsOptions, vectors_config,
+    with_payload_selector::SelectorOptions,
 };
 use qdrant_client::{Qdrant, QdrantError};
 use std::collections::HashMap;
@@ -237,13 +240,15 @@ impl ServerIndex {
         })
     }
 
-    /// The collection that holds `tenant`'s passages: `{prefix}{tenant}`, or
-    /// `{prefix}{tenant}_dense{size}` when passages carry dense vectors.
+    /// The collection that holds `tenant`'s passages: `{prefix}{tenant}_ng4`, or
+    /// `{prefix}{tenant}_ng4_dense{size}` when passages carry dense vectors (`_ng4`: the
+    /// passages carry character 4-grams beside BM25, [`crate::rank`]; a collection of an
+    /// earlier build, without them, is left alone and the sources are indexed again).
     pub fn collection(&self, tenant: &str) -> Result<String, IndexError> {
         check_tenant(tenant)?;
         Ok(match self.dense {
-            None => format!("{}{tenant}", self.prefix),
-            Some(size) => format!("{}{tenant}_dense{size}", self.prefix),
+            None => format!("{}{tenant}_ng4", self.prefix),
+            Some(size) => format!("{}{tenant}_ng4_dense{size}", self.prefix),
         })
     }
 
@@ -366,15 +371,31 @@ impl Index for ServerIndex {
         dense: Option<&[f32]>,
         limit: usize,
     ) -> Result<Vec<Found>, IndexError> {
+        self.search_with(tenant, query, &Synonyms::russian_sales(), dense, limit)
+            .await
+    }
+
+    async fn search_with(
+        &self,
+        tenant: &str,
+        query: &str,
+        synonyms: &Synonyms,
+        dense: Option<&[f32]>,
+        limit: usize,
+    ) -> Result<Vec<Found>, IndexError> {
         let collection = self.collection(tenant)?;
         // A question embedded for another size (a misconfiguration) is searched by BM25.
         let dense = dense.filter(|d| self.dense == Some(d.len()));
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let text = crate::query::for_search(query);
+        let question = crate::query::for_search_with(query, synonyms);
+        let grams = rank::ngram_query(&question);
         let client = self.client.clone();
         let deadline = self.search_timeout;
+        // Each ranking is read deeper than asked: fusion and re-ranking may lift a passage
+        // from below `limit` in one of them.
+        let depth = limit.max(rank::DEPTH);
         let request = |using: &str, variant| QueryPoints {
             collection_name: collection.clone(),
             query: Some(Query {
@@ -383,46 +404,53 @@ impl Index for ServerIndex {
                 })),
             }),
             using: Some(using.to_owned()),
-            limit: Some(u64::try_from(limit).unwrap_or(u64::MAX)),
+            limit: Some(u64::try_from(depth).unwrap_or(u64::MAX)),
             with_payload: Some(WithPayloadSelector {
                 selector_options: Some(SelectorOptions::Enable(true)),
             }),
             timeout: Some(seconds(deadline)),
             ..Default::default()
         };
-        // No words left to score (an empty question): no BM25 query.
-        let by_words = (!text.trim().is_empty()).then(|| {
-            request(
-                vectors::BM25,
-                vector_input::Variant::Document(bm25_document(&text)),
-            )
-        });
-        let by_meaning = dense.map(|dense| {
-            request(
-                vectors::DENSE,
-                vector_input::Variant::Dense(DenseVector {
-                    data: dense.to_vec(),
-                }),
-            )
-        });
-        let Some(by_meaning) = by_meaning else {
-            // BM25 alone: one query, as without dense vectors.
-            let Some(by_words) = by_words else {
-                return Ok(Vec::new());
-            };
-            return self
-                .run(deadline, async move {
-                    match within(deadline, "query", client.query(by_words)).await? {
-                        Ok(answer) => answer.result.into_iter().map(found).collect(),
-                        Err(e) if code(&e) == Some(Code::NotFound) => Ok(Vec::new()),
-                        Err(e) => Err(failure("query", &e)),
-                    }
-                })
-                .await;
-        };
-        // Both rankings in one request (one round trip, one deadline); the nearest passages
-        // alone when the question has no words to score.
-        let queries: Vec<QueryPoints> = by_words.into_iter().chain([by_meaning]).collect();
+        // The rankings asked for, in one request (one round trip, one deadline): BM25 and
+        // the n-grams when the question has words to score, the nearest passages when it
+        // is embedded.
+        let mut queries: Vec<(QueryPoints, Ranking)> = Vec::new();
+        if !question.trim().is_empty() {
+            queries.push((
+                request(
+                    vectors::BM25,
+                    vector_input::Variant::Document(bm25_document(&question)),
+                ),
+                Ranking::Bm25,
+            ));
+        }
+        if !grams.indices.is_empty() {
+            queries.push((
+                request(
+                    vectors::NGRAM,
+                    vector_input::Variant::Sparse(SparseVector {
+                        indices: grams.indices,
+                        values: grams.values,
+                    }),
+                ),
+                Ranking::Ngram,
+            ));
+        }
+        if let Some(dense) = dense {
+            queries.push((
+                request(
+                    vectors::DENSE,
+                    vector_input::Variant::Dense(DenseVector {
+                        data: dense.to_vec(),
+                    }),
+                ),
+                Ranking::Dense,
+            ));
+        }
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (queries, kinds): (Vec<QueryPoints>, Vec<Ranking>) = queries.into_iter().unzip();
         let expected = queries.len();
         let batch = QueryBatchPoints {
             collection_name: collection,
@@ -442,15 +470,23 @@ impl Index for ServerIndex {
                     answer.result.len()
                 )));
             }
-            let mut rankings = answer
-                .result
-                .into_iter()
-                .map(|ranking| ranking.result.into_iter().map(found).collect())
-                .collect::<Result<Vec<Vec<Found>>, IndexError>>()?;
-            // The dense ranking is the last; the BM25 one, when sent, before it.
-            let by_meaning = rankings.pop().unwrap_or_default();
-            let by_words = rankings.pop().unwrap_or_default();
-            Ok(fuse(by_words, by_meaning, limit))
+            let mut rankings: HashMap<Ranking, Vec<Found>> = HashMap::new();
+            for (ranking, kind) in answer.result.into_iter().zip(kinds) {
+                let found = ranking
+                    .result
+                    .into_iter()
+                    .map(found)
+                    .collect::<Result<Vec<Found>, IndexError>>()?;
+                rankings.insert(kind, found);
+            }
+            Ok(rank::combine(
+                &question,
+                rankings.remove(&Ranking::Bm25).unwrap_or_default(),
+                rankings.remove(&Ranking::Ngram).unwrap_or_default(),
+                rankings.remove(&Ranking::Dense),
+                depth,
+                limit,
+            ))
         })
         .await
     }
@@ -510,13 +546,18 @@ async fn create_collection(
         collection_name: collection.to_owned(),
         vectors_config,
         sparse_vectors_config: Some(SparseVectorConfig {
-            map: HashMap::from([(
-                vectors::BM25.to_owned(),
-                SparseVectorParams {
-                    index: None,
-                    modifier: Some(Modifier::Idf as i32),
-                },
-            )]),
+            map: [vectors::BM25, vectors::NGRAM]
+                .into_iter()
+                .map(|name| {
+                    (
+                        name.to_owned(),
+                        SparseVectorParams {
+                            index: None,
+                            modifier: Some(Modifier::Idf as i32),
+                        },
+                    )
+                })
+                .collect(),
         }),
         timeout: Some(seconds(limit)),
         ..Default::default()
@@ -698,15 +739,21 @@ fn point(chunk: &Chunk, dense: Option<&[f32]>) -> PointStruct {
     let text = |s: &str| Value {
         kind: Some(Kind::StringValue(s.to_owned())),
     };
-    let mut named = HashMap::from([(
-        vectors::BM25.to_owned(),
-        Vector {
-            vector: Some(vector::Vector::Document(bm25_document(
-                &crate::query::for_index(&chunk.indexed_text()),
-            ))),
-            ..Default::default()
-        },
-    )]);
+    let indexed = rank::passage_text(chunk);
+    let grams = rank::ngram_document(&indexed);
+    let mut named = HashMap::from([
+        (
+            vectors::BM25.to_owned(),
+            Vector {
+                vector: Some(vector::Vector::Document(bm25_document(&indexed))),
+                ..Default::default()
+            },
+        ),
+        (
+            vectors::NGRAM.to_owned(),
+            Vector::new_sparse(grams.indices, grams.values),
+        ),
+    ]);
     if let Some(dense) = dense {
         named.insert(vectors::DENSE.to_owned(), Vector::new_dense(dense));
     }
@@ -732,7 +779,7 @@ fn point(chunk: &Chunk, dense: Option<&[f32]>) -> PointStruct {
 }
 
 /// A found point read back into a passage, with its query's score (BM25 or cosine:
-/// [`fuse`] files it under the right one).
+/// [`crate::index::fuse_all`] files it under the right one).
 fn found(point: ScoredPoint) -> Result<Found, IndexError> {
     Ok(Found::sparse(
         chunk_from_payload(&point.payload)?,
@@ -841,14 +888,17 @@ mod tests {
     #[test]
     fn collections_are_named_per_tenant() {
         let index = ServerIndex::new(ServerConfig::new("http://localhost:6334")).expect("valid");
-        assert_eq!(index.collection("acme-2").expect("valid"), "sva_kb_acme-2");
+        assert_eq!(
+            index.collection("acme-2").expect("valid"),
+            "sva_kb_acme-2_ng4"
+        );
         assert_eq!(index.collection("../x").unwrap_err().code(), "bad_tenant");
         let mut config = ServerConfig::new("http://localhost:6334");
         config.dense = Some(256);
         let dense = ServerIndex::new(config).expect("valid");
         assert_eq!(
             dense.collection("acme-2").expect("valid"),
-            "sva_kb_acme-2_dense256"
+            "sva_kb_acme-2_ng4_dense256"
         );
     }
 
@@ -894,10 +944,10 @@ mod tests {
             }
             other => panic!("not named vectors: {other:?}"),
         };
-        assert_eq!(names(point(&chunk, None)), [vectors::BM25]);
+        assert_eq!(names(point(&chunk, None)), [vectors::BM25, vectors::NGRAM]);
         assert_eq!(
             names(point(&chunk, Some(&[0.5, 0.5]))),
-            [vectors::BM25, vectors::DENSE]
+            [vectors::BM25, vectors::DENSE, vectors::NGRAM]
         );
     }
 

@@ -39,6 +39,7 @@ pub struct Scenario {
     pub(crate) step: ModuleExport,
     pub(crate) manifest: Option<ModuleExport>,
     capabilities: Vec<String>,
+    pub(crate) trace: Option<ModuleExport>,
 }
 
 impl Scenario {
@@ -56,6 +57,11 @@ impl Scenario {
     /// Whether it exports `sva_manifest`.
     pub fn has_manifest(&self) -> bool {
         self.manifest.is_some()
+    }
+
+    /// Whether it exports `sva_trace` (its steps can be traced for coverage).
+    pub fn has_trace(&self) -> bool {
+        self.trace.is_some()
     }
 }
 
@@ -169,6 +175,10 @@ impl Sandbox {
         if has_manifest {
             check_export(module, exports::MANIFEST, Kind::Func(&[], &[ValType::I64]))?;
         }
+        let has_trace = module.get_export(exports::TRACE).is_some();
+        if has_trace {
+            check_export(module, exports::TRACE, Kind::Func(&[], &[ValType::I64]))?;
+        }
         let index = |name| {
             module
                 .get_export_index(name)
@@ -190,6 +200,11 @@ impl Sandbox {
                 None
             },
             capabilities: Vec::new(),
+            trace: if has_trace {
+                Some(index(exports::TRACE)?)
+            } else {
+                None
+            },
         };
         let found = self.abi_version(&scenario)?;
         if found != sva_abi::ABI_VERSION {

@@ -114,11 +114,20 @@ impl fmt::Display for ModuleReport {
                 version,
                 slots,
                 texts,
+                graph,
                 ..
             }) => {
                 writeln!(f, "  manifest {name} {version}")?;
                 writeln!(f, "  slots    {}", slots.join(", "))?;
                 writeln!(f, "  texts    {}", texts.join(", "))?;
+                if let Some(graph) = graph {
+                    writeln!(
+                        f,
+                        "  graph    {} nodes from {}",
+                        graph.nodes.len(),
+                        graph.start
+                    )?;
+                }
             }
             None => writeln!(f, "  manifest (none)")?,
         }

@@ -1,7 +1,7 @@
 //! Running one step in a fresh store.
 
 use crate::{Sandbox, SandboxError, Scenario};
-use sva_abi::{Manifest, StepInput, StepOutput, unpack, validate_output};
+use sva_abi::{Manifest, StepInput, StepOutput, StepTrace, unpack, validate_output};
 use wasmtime::{Instance, Memory, ResourceLimiter, Store, Trap};
 
 /// What a store knows about the step it runs: its memory and table ceilings, and
@@ -90,6 +90,29 @@ impl Sandbox {
         scenario: &Scenario,
         input: &str,
     ) -> Result<(StepOutput, u64), SandboxError> {
+        self.run_step(scenario, input, false)
+            .map(|(output, fuel, _)| (output, fuel))
+    }
+
+    /// Runs one step and reads its path through the graph from the module's optional
+    /// `sva_trace` export, in the same instance (`None` when the module has none or its
+    /// trace is not readable: a trace is for coverage and never fails a step).
+    pub fn step_traced(
+        &self,
+        scenario: &Scenario,
+        input: &StepInput,
+    ) -> Result<(StepOutput, Option<StepTrace>), SandboxError> {
+        let json = serde_json::to_string(input).map_err(|e| SandboxError::Engine(e.to_string()))?;
+        self.run_step(scenario, &json, true)
+            .map(|(output, _, trace)| (output, trace))
+    }
+
+    fn run_step(
+        &self,
+        scenario: &Scenario,
+        input: &str,
+        traced: bool,
+    ) -> Result<(StepOutput, u64, Option<StepTrace>), SandboxError> {
         let limits = &self.config.limits;
         let too_large = || SandboxError::InputTooLarge {
             len: input.len(),
@@ -120,7 +143,11 @@ impl Sandbox {
             fuel,
             "scenario step"
         );
-        Ok((output, fuel))
+        let trace = match &scenario.trace {
+            Some(export) if traced => run.trace(export, memory),
+            _ => None,
+        };
+        Ok((output, fuel, trace))
     }
 
     /// Reads the module's manifest, if it exports one.
@@ -223,6 +250,13 @@ impl<'a> Run<'a> {
                 data.len()
             ))
         })
+    }
+
+    /// Calls `sva_trace` after a step and reads what it returns.
+    fn trace(&mut self, export: &wasmtime::ModuleExport, memory: Memory) -> Option<StepTrace> {
+        let func = self.func::<(), i64>(export, sva_abi::exports::TRACE).ok()?;
+        let packed = func.call(&mut self.store, ()).ok()?;
+        serde_json::from_slice(self.output(memory, packed).ok()?).ok()
     }
 
     fn fail(&self, e: wasmtime::Error) -> SandboxError {

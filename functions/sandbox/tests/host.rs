@@ -176,3 +176,23 @@ fn the_default_scenario_takes_an_input_near_the_size_limit_in_4_mib() {
     let limit = sandbox.limits().fuel_per_step;
     assert!(fuel < limit / 2, "{fuel} of {limit} fuel");
 }
+
+#[test]
+fn a_traced_step_reads_the_path_the_module_reports() {
+    let sandbox = sandbox();
+    // The default scenario exports `sva_trace`: a call starts at its greeting.
+    let scenario = load(&sandbox, "t", &default_scenario_wasm()).unwrap();
+    assert!(scenario.has_trace());
+    let (output, trace) = sandbox.step_traced(&scenario, &input("t", 0)).unwrap();
+    assert!(output.actions.iter().any(|a| matches!(a, Action::Say(_))));
+    assert_eq!(trace.expect("a trace").path, ["greet"]);
+    let manifest = sandbox.manifest(&scenario).unwrap().expect("a manifest");
+    let graph = manifest.graph.expect("the SDK describes the graph");
+    assert_eq!(graph.start, "greet");
+    assert!(graph.nodes.iter().any(|n| n == "transfer"));
+    // A module without the export steps as before, with no trace.
+    let minimal = load(&sandbox, "t", &minimal_wasm()).unwrap();
+    assert!(!minimal.has_trace());
+    let (_, trace) = sandbox.step_traced(&minimal, &input("t", 0)).unwrap();
+    assert_eq!(trace, None);
+}

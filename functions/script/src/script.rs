@@ -91,6 +91,7 @@ impl Script {
             context.call.caller = caller;
         }
         context.call.custom_data = file.custom_data;
+        context.customer = file.customer;
         let tenant = file.tenant;
         if let Some(company) = tenant.company {
             context.tenant.company = company;
@@ -177,6 +178,7 @@ struct ScriptFile {
     caller: Option<Option<String>>,
     #[serde(default)]
     custom_data: serde_json::Map<String, serde_json::Value>,
+    customer: Option<sva_abi::CustomerProfile>,
     #[serde(default)]
     tenant: TenantOverrides,
     #[serde(default)]

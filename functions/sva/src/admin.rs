@@ -86,7 +86,7 @@ pub enum TenantCommand {
         api: ApiArgs,
     },
     /// Change a tenant's settings (only the options given).
-    Set(SetArgs),
+    Set(Box<SetArgs>),
     /// Disable a tenant: its calls are refused (operator).
     Disable {
         #[command(flatten)]
@@ -195,6 +195,65 @@ pub struct SetArgs {
     /// The incoming webhook's code (a secret: stored, never shown).
     #[arg(long, env = "SVA_CRM_WEBHOOK_CODE", hide_env_values = true)]
     crm_webhook_code: Option<String>,
+    /// Unusable caller turns in a row before the assistant offers a manager (1..=10).
+    #[arg(long)]
+    misunderstanding_limit: Option<u8>,
+    /// The score from which a lead who decides is hot and offered a manager (1..=100).
+    #[arg(long)]
+    hot_score: Option<u8>,
+    /// The score from which a lead is warm (below the hot score).
+    #[arg(long)]
+    warm_score: Option<u8>,
+    /// A timeline within this many days is urgent (1..=365).
+    #[arg(long)]
+    urgent_days: Option<u16>,
+    /// A department transfers are routed to, `id=+74951234567 [mon-fri 09:00-18:00 …]`
+    /// (`sales`, `support`, `accounting` have built-in names and topics; no hours: at any
+    /// hour); repeatable, replaces the list.
+    #[arg(long = "department", value_parser = department)]
+    departments: Vec<sva_tenants::Department>,
+    /// Remove every department (transfers go to the manager number at any hour).
+    #[arg(long, conflicts_with = "departments")]
+    no_departments: bool,
+    /// The dialog settings as a JSON file (`misunderstanding_limit`, `temperature`,
+    /// `departments` with names, topics, hours and time zones); the flags above apply
+    /// on top of it.
+    #[arg(long, value_name = "FILE")]
+    dialog_file: Option<PathBuf>,
+}
+
+fn department(spec: &str) -> Result<sva_tenants::Department, String> {
+    sva_tenants::Department::parse_spec(spec)
+}
+
+/// The dialog settings change the flags and the file ask for, if any.
+fn dialog_change(args: &SetArgs) -> anyhow::Result<Option<sva_tenants::DialogChange>> {
+    let mut change = match &args.dialog_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str::<sva_tenants::DialogChange>(&text)
+                .with_context(|| format!("{} is not a dialog settings document", path.display()))?
+        }
+        None => sva_tenants::DialogChange::default(),
+    };
+    let mut touched = args.dialog_file.is_some();
+    if let Some(limit) = args.misunderstanding_limit {
+        change.misunderstanding_limit = Some(limit);
+        touched = true;
+    }
+    if args.hot_score.is_some() || args.warm_score.is_some() || args.urgent_days.is_some() {
+        let temperature = change.temperature.get_or_insert_with(Default::default);
+        temperature.hot_score = args.hot_score.or(temperature.hot_score);
+        temperature.warm_score = args.warm_score.or(temperature.warm_score);
+        temperature.urgent_days = args.urgent_days.or(temperature.urgent_days);
+        touched = true;
+    }
+    if !args.departments.is_empty() || args.no_departments {
+        change.departments = Some(args.departments.clone());
+        touched = true;
+    }
+    Ok(touched.then_some(change))
 }
 
 fn key_value(s: &str) -> Result<(String, String), String> {
@@ -225,6 +284,23 @@ pub enum ScenarioAdmin {
     Activate {
         /// The version.
         version: String,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Try a version on the tenant's recorded calls before activating it: per call,
+    /// where its answers first differ and how the outcome, score and slots change.
+    Try {
+        /// The version (a unique prefix of 8+ characters will do).
+        version: String,
+        /// The first day of calls, YYYY-MM-DD (default: six days before `--to`).
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day (default: today in the tenant's time zone).
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many calls (default 100, at most 500).
+        #[arg(long)]
+        limit: Option<usize>,
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -327,7 +403,7 @@ async fn tenant_async(command: TenantCommand) -> anyhow::Result<()> {
             show(&api, &view, tenant_summary);
         }
         TenantCommand::Set(args) => {
-            let change = settings_change(&args);
+            let change = settings_change(&args)?;
             let view = args
                 .api
                 .client()?
@@ -426,14 +502,14 @@ async fn tenant_async(command: TenantCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn settings_change(args: &SetArgs) -> SettingsChange {
+fn settings_change(args: &SetArgs) -> anyhow::Result<SettingsChange> {
     let crm = args.crm_portal.as_ref().map(|portal| {
         (!portal.is_empty()).then(|| CrmConnection {
             webhook_user_id: args.crm_webhook_user,
             ..CrmConnection::new(portal, CrmAuth::Webhook)
         })
     });
-    SettingsChange {
+    Ok(SettingsChange {
         company: args.company.clone(),
         product: args.product.clone(),
         manager_phone: args.manager_phone.clone(),
@@ -460,7 +536,8 @@ fn settings_change(args: &SetArgs) -> SettingsChange {
             phrase: args.llm_phrase,
             ..sva_tenants::ModelChange::default()
         }),
-    }
+        dialog: dialog_change(args)?,
+    })
 }
 
 fn short(version: &str) -> &str {
@@ -501,7 +578,63 @@ fn tenant_summary(view: &TenantView) -> String {
             }
         );
     }
+    out += &dialog_summary(&s.dialog);
     out += &format!("ревизия    {}\n", s.revision);
+    out
+}
+
+/// The dialog settings, a line each: escalation, temperature, departments.
+fn dialog_summary(dialog: &sva_tenants::DialogSettings) -> String {
+    let t = &dialog.temperature;
+    let mut out = format!(
+        "диалог     менеджер после {} непонятых ответов подряд; горячий лид от {}, тёплый от {}, срочно — до {} дн.\n",
+        dialog.misunderstanding_limit, t.hot_score, t.warm_score, t.urgent_days
+    );
+    for d in &dialog.departments {
+        let hours = if d.hours.is_empty() {
+            "круглосуточно".to_owned()
+        } else {
+            d.hours
+                .iter()
+                .map(|h| {
+                    let days: Vec<&str> = h.days.iter().map(|day| day.name()).collect();
+                    format!("{} {}–{}", days.join(","), h.open, h.close)
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let zone = d
+            .utc_offset_minutes
+            .map(|m| format!(" (UTC{:+}:{:02})", m / 60, (m % 60).abs()))
+            .unwrap_or_default();
+        out += &format!("отдел      {} {} {hours}{zone}\n", d.id, d.phone);
+    }
+    out
+}
+
+/// The admin API's replay report as `sva scenario replay` prints its own.
+fn replay_summary(report: &serde_json::Value) -> String {
+    let calls: Vec<sva_script::CallReplay> =
+        serde_json::from_value(report["calls"].clone()).unwrap_or_default();
+    let mut out = format!(
+        "version {} on the calls of {} to {}\n",
+        report["version"].as_str().unwrap_or_default(),
+        report["from"].as_str().unwrap_or_default(),
+        report["to"].as_str().unwrap_or_default()
+    );
+    out += &crate::replay::table(&calls);
+    for line in report["not_replayed"].as_array().into_iter().flatten() {
+        out += &format!("✗ {}\n", line.as_str().unwrap_or_default());
+    }
+    for (change, count) in report["outcome_changes"].as_object().into_iter().flatten() {
+        out += &format!("{change}: {count}\n");
+    }
+    out += &format!(
+        "{} calls replayed, {} changed, {} not replayed\n",
+        calls.len(),
+        report["changed"],
+        report["not_replayed"].as_array().map_or(0, Vec::len)
+    );
     out
 }
 
@@ -620,6 +753,21 @@ async fn scenario_async(command: ScenarioAdmin) -> anyhow::Result<()> {
             show(&api, &routing, |r| {
                 format!("активна: {}", routing_summary(r))
             });
+        }
+        ScenarioAdmin::Try {
+            version,
+            from,
+            to,
+            limit,
+            api,
+        } => {
+            let request = sva_admin::ReplayRequest { from, to, limit };
+            let report = api
+                .client()?
+                .replay(&api.tenant, &version, &request)
+                .await
+                .map_err(readable)?;
+            show(&api, &report, replay_summary);
         }
         ScenarioAdmin::Rollback { api } => {
             let routing = api

@@ -15,6 +15,7 @@ mod dev;
 mod kb;
 mod load;
 mod nlu;
+mod replay;
 mod report;
 mod scenario;
 mod store;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use sva_abi::{Action, Direction, Event, Qualification};
 use sva_sandbox::{Sandbox, SandboxConfig};
-use sva_script::default_context;
+use sva_script::{Recording, default_context};
 use sva_turn::wasm::WasmScenario;
 use sva_turn::{NoKnowledge, NoLanguage, TurnOptions, run_turn_now};
 
@@ -41,7 +41,17 @@ pub enum Command {
         /// The module (.wasm).
         #[arg(long, default_value = sva_local::DEFAULT_SCENARIO)]
         module: PathBuf,
+        /// Print which nodes and edges of the dialog graph the scripts reached.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail when the scripts reach less than this share of the graph's nodes, in
+        /// percent (implies --coverage).
+        #[arg(long, value_name = "PERCENT", value_parser = percent)]
+        min_coverage: Option<f64>,
     },
+    /// Re-run the caller's side of recorded calls against a module and show where its
+    /// answers first differ and how outcomes and slots change.
+    Replay(crate::replay::ReplayArgs),
     #[command(flatten)]
     Admin(crate::admin::ScenarioAdmin),
 }
@@ -56,7 +66,18 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             outbound,
             now,
         } => converse(&module, &caller, outbound, now),
-        Command::Test { scripts, module } => test(&scripts, &module),
+        Command::Test {
+            scripts,
+            module,
+            coverage,
+            min_coverage,
+        } => test(
+            &scripts,
+            &module,
+            coverage || min_coverage.is_some(),
+            min_coverage,
+        ),
+        Command::Replay(args) => crate::replay::run(args),
         Command::Admin(command) => crate::admin::scenario(command),
     }
 }
@@ -70,7 +91,7 @@ fn read_module(path: &Path) -> anyhow::Result<Vec<u8>> {
     })
 }
 
-fn load(path: &Path) -> anyhow::Result<WasmScenario> {
+pub(crate) fn load(path: &Path) -> anyhow::Result<WasmScenario> {
     let wasm = read_module(path)?;
     let sandbox = Sandbox::new(SandboxConfig::default()).context("starting the sandbox")?;
     WasmScenario::load(sandbox.into(), "local", &wasm)
@@ -93,16 +114,23 @@ fn validate(path: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn test(paths: &[PathBuf], module: &Path) -> anyhow::Result<ExitCode> {
+fn test(
+    paths: &[PathBuf],
+    module: &Path,
+    coverage: bool,
+    min_coverage: Option<f64>,
+) -> anyhow::Result<ExitCode> {
     let scenario = load(module)?;
     let mut scripts = Vec::new();
     for path in paths {
         scripts.extend(sva_script::load_path(path)?);
     }
     anyhow::ensure!(!scripts.is_empty(), "no scripts found in {paths:?}");
+    let graph = graph_of(&scenario);
+    let recording = Recording::new(&scenario, graph);
     let (mut passed, mut failed) = (0, 0);
     for script in &scripts {
-        let report = sva_script::run(script, &scenario);
+        let report = sva_script::run(script, &recording);
         print!("{report}");
         if report.passed() {
             passed += 1;
@@ -110,12 +138,47 @@ fn test(paths: &[PathBuf], module: &Path) -> anyhow::Result<ExitCode> {
             failed += 1;
         }
     }
+    let mut covered = true;
+    if coverage {
+        let coverage = recording.coverage();
+        print!("{coverage}");
+        if let Some(min) = min_coverage {
+            match coverage.percent() {
+                Some(percent) if percent + 1e-9 >= min => {}
+                Some(percent) => {
+                    covered = false;
+                    println!(
+                        "✗ the scripts reach {percent:.1} % of the graph's nodes, under the required {min} %"
+                    );
+                }
+                None => {
+                    covered = false;
+                    println!(
+                        "✗ coverage cannot be measured (the module reports no path or no graph), {min} % is required"
+                    );
+                }
+            }
+        }
+    }
     println!("{passed} passed, {failed} failed");
-    Ok(if failed == 0 {
+    Ok(if failed == 0 && covered {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// A percentage, 0 to 100.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("{text} is not a percentage from 0 to 100")),
+    }
+}
+
+/// The module's graph from its manifest (none when it does not describe one).
+pub(crate) fn graph_of(scenario: &WasmScenario) -> Option<sva_abi::GraphShape> {
+    scenario.manifest().ok().flatten().and_then(|m| m.graph)
 }
 
 pub(crate) const HELP: &str = "Говорите за клиента: пишите реплики и нажимайте Enter.\n\

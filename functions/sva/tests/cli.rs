@@ -162,6 +162,9 @@ fn the_default_scenario_passes_its_dialogs_through_the_sandbox() {
             "scenarios/sales-qualification/dialogs",
             "--module",
             &wasm,
+            // `make test` holds the default scenario to every node of its graph.
+            "--min-coverage",
+            "100",
         ],
         "",
     );
@@ -173,8 +176,201 @@ fn the_default_scenario_passes_its_dialogs_through_the_sandbox() {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    assert!(passed >= 25, "{summary}");
+    assert!(passed >= 75, "{summary}");
     assert!(summary.ends_with(" passed, 0 failed"), "{summary}");
+    let coverage = stdout
+        .lines()
+        .find(|l| l.starts_with("coverage: "))
+        .unwrap_or_default();
+    let (reached, total) = coverage
+        .strip_prefix("coverage: ")
+        .and_then(|rest| rest.split_once(" nodes"))
+        .and_then(|(counts, _)| counts.split_once(" of "))
+        .unwrap_or_default();
+    assert_eq!(reached, total, "{coverage}");
+    assert!(coverage.contains("(100.0 %)"), "{coverage}");
+}
+
+#[test]
+fn coverage_under_the_threshold_fails_and_says_what_was_not_reached() {
+    let out = sva(
+        &[
+            "scenario",
+            "test",
+            "scenarios/sales-qualification/dialogs/01-happy-inbound.yaml",
+            "--module",
+            &default_scenario(),
+            "--min-coverage",
+            "100",
+        ],
+        "",
+    );
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("  not reached: "), "{stdout}");
+    assert!(
+        stdout.contains("% of the graph's nodes, under the required 100 %"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with("1 passed, 0 failed"),
+        "{stdout}"
+    );
+    // The same run without a threshold passes and only prints the figure.
+    let out = sva(
+        &[
+            "scenario",
+            "test",
+            "scenarios/sales-qualification/dialogs/01-happy-inbound.yaml",
+            "--module",
+            &default_scenario(),
+            "--coverage",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("coverage: "));
+}
+
+#[test]
+fn coverage_of_a_module_that_reports_no_path_cannot_meet_a_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = module(&dir, "scenarios/abi/minimal.wat");
+    let script = dir.path().join("ok.yaml");
+    std::fs::write(&script, "name: Приветствие\nturns:\n  - start: true\n").unwrap();
+    let args = [
+        "scenario",
+        "test",
+        &script.to_string_lossy(),
+        "--module",
+        &wasm,
+    ];
+    let out = sva(&[&args[..], &["--min-coverage", "10"]].concat(), "");
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("coverage cannot be measured"), "{stdout}");
+    let out = sva(&[&args[..], &["--min-coverage", "120"]].concat(), "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("not a percentage from 0 to 100"));
+}
+
+/// Call records of the default scenario's dialogs, as the dialog function would have
+/// written them after running them on `wasm`, under `calls/demo/{day}/` in `dir`.
+fn recorded_calls(dir: &Path, wasm: &str, how_many: usize) {
+    let bytes = std::fs::read(wasm).unwrap();
+    let sandbox = sva_sandbox::Sandbox::new(sva_sandbox::SandboxConfig::default()).unwrap();
+    let scenario =
+        sva_turn::wasm::WasmScenario::load(sandbox.into(), "local", &bytes).expect("loads");
+    let dialogs = workspace().join("scenarios/sales-qualification/dialogs");
+    let scripts = sva_script::load_path(&dialogs).unwrap();
+    for (i, script) in scripts.iter().take(how_many).enumerate() {
+        let mut record = sva_script::record(script, "recorded", &scenario);
+        record.call.id = format!("call-{i:02}");
+        let path = dir.join(format!("calls/demo/2026-11-25/call-{i:02}.json"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, record.to_json().unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn replay_against_the_same_module_changes_nothing_and_another_module_is_told_apart() {
+    let records = tempfile::tempdir().unwrap();
+    let wasm = default_scenario();
+    recorded_calls(records.path(), &wasm, 12);
+    let dir = records.path().to_string_lossy().into_owned();
+
+    let out = sva(
+        &[
+            "scenario",
+            "replay",
+            "--records",
+            &dir,
+            "--module",
+            &wasm,
+            "--json",
+            "--fail-on-change",
+        ],
+        "",
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(
+        report["calls"].as_array().map(Vec::len),
+        Some(12),
+        "{stdout}"
+    );
+    assert_eq!(report["changed"], 0, "{stdout}");
+    for call in report["calls"].as_array().unwrap() {
+        assert_eq!(call["first_difference"], serde_json::Value::Null, "{call}");
+        assert_eq!(call["slots"], serde_json::json!([]), "{call}");
+    }
+
+    // Another module: every call parts at the greeting, and the outcomes change.
+    let other = tempfile::tempdir().unwrap();
+    let minimal = module(&other, "scenarios/abi/minimal.wat");
+    let out = sva(
+        &[
+            "scenario",
+            "replay",
+            "--records",
+            &dir,
+            "--module",
+            &minimal,
+        ],
+        "",
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let header = stdout.lines().next().unwrap_or_default();
+    assert!(header.contains("first difference"), "{stdout}");
+    let first = stdout.lines().nth(1).unwrap_or_default();
+    assert!(first.starts_with("call-00"), "{stdout}");
+    assert!(first.contains("turn 0: start"), "{stdout}");
+    assert!(
+        stdout.contains("after:  «Здравствуйте! Это минимальный сценарий.» → hangup"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("12 calls replayed, 12 changed, 0 not replayed"),
+        "{stdout}"
+    );
+    // For a release check: changes fail the command.
+    let out = sva(
+        &[
+            "scenario",
+            "replay",
+            "--records",
+            &dir,
+            "--module",
+            &minimal,
+            "--fail-on-change",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("12 of 12 calls changed and 0 were not replayed"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Not a directory of records: a clear error.
+    let out = sva(
+        &[
+            "scenario",
+            "replay",
+            "--records",
+            "no/such/dir",
+            "--module",
+            &wasm,
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no/such/dir is not a directory"));
 }
 
 #[test]
@@ -304,4 +500,96 @@ fn deploy_voximplant_creates_then_changes_nothing() {
         text(&refused.stderr)
     );
     assert!(standin.requests().is_empty());
+}
+
+/// Runs `sva` off the async workers (the local stack serves on them meanwhile).
+async fn sva_blocking(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        sva(&args, "")
+    })
+    .await
+    .expect("sva ran")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn try_replays_the_tenants_recorded_calls_through_the_admin_api() {
+    let data = tempfile::tempdir().unwrap();
+    let stack = sva_local::LocalStack::start(sva_local::LocalOptions {
+        data_dir: data.path().to_owned(),
+        listen: ([127, 0, 0, 1], 0).into(),
+        scenario: PathBuf::from(default_scenario()),
+        crm: sva_local::CrmOptions {
+            sweep_every: None,
+            ..sva_local::CrmOptions::default()
+        },
+        ..sva_local::LocalOptions::default()
+    })
+    .await
+    .expect("the local stack starts");
+    // The demo tenant's calls of 25 Nov 2026, on the default scenario.
+    recorded_calls(data.path(), &default_scenario(), 3);
+    let (url, key) = (stack.url(), stack.operator_key().to_owned());
+    let try_version = |version: &str| -> Vec<String> {
+        [
+            "scenario",
+            "try",
+            version,
+            "--from",
+            "2026-11-25",
+            "--to",
+            "2026-11-25",
+            "--url",
+            &url,
+            "--key",
+            &key,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+
+    let out = sva_blocking(try_version(&stack.demo().version)).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with(&format!(
+            "version {} on the calls of 2026-11-25 to 2026-11-25",
+            stack.demo().version
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("3 calls replayed, 0 changed, 0 not replayed"),
+        "{stdout}"
+    );
+
+    // Another version, uploaded and not activated: every call parts at the greeting.
+    let minimal = wat::parse_file(workspace().join("scenarios/abi/minimal.wat")).unwrap();
+    let uploaded = sva_admin::client::AdminClient::new(&url, &key)
+        .upload("demo", minimal)
+        .await
+        .expect("uploaded");
+    let version = uploaded.version.info.version;
+    let out = sva_blocking(try_version(&version[..12])).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("turn 0: start"), "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("3 calls replayed, 3 changed, 0 not replayed"),
+        "{stdout}"
+    );
+    // A refusal: the API's sentence and code.
+    let mut bad = try_version(&version);
+    bad[4] = "2026-12-01".into();
+    let out = sva_blocking(bad).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("bad_period"),
+        "{}",
+        text(&out.stderr)
+    );
 }

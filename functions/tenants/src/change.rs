@@ -3,6 +3,7 @@
 //! sets anything, so a refused change leaves the settings as they were.
 
 use crate::crm::{CrmAuth, CrmConnection, CrmSecrets};
+use crate::dialog::{DIALOG_SETTINGS_KEY, DialogChange};
 use crate::settings::{TRANSFER_TIMEOUT_S, TenantSettings};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -61,6 +62,10 @@ pub struct SettingsChange {
     /// The language model: only the fields present change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub llm: Option<crate::ModelChange>,
+    /// How the default scenario converses and routes calls (misunderstanding limit,
+    /// temperature thresholds, departments): only the fields present change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialog: Option<DialogChange>,
 }
 
 /// A change of how VoxEngine handles calls: only the fields present change.
@@ -130,6 +135,7 @@ impl SettingsChange {
             ("prices", self.prices.is_some()),
             ("calls", self.calls.is_some()),
             ("llm", self.llm.is_some()),
+            ("dialog", self.dialog.is_some()),
         ];
         set.into_iter()
             .filter(|(_, s)| *s)
@@ -227,6 +233,11 @@ impl TenantSettings {
             if serde_json::to_vec(map).map_or(0, |v| v.len()) > MAX_SETTINGS_BYTES {
                 return invalid("`settings` is larger than 16 KiB".into());
             }
+            if map.contains_key(DIALOG_SETTINGS_KEY) {
+                return invalid(format!(
+                    "`settings.{DIALOG_SETTINGS_KEY}` is reserved: change it with `dialog`"
+                ));
+            }
             if map.values().any(|v| depth(v) > MAX_SETTINGS_DEPTH) {
                 return invalid(format!(
                     "`settings` nests deeper than {MAX_SETTINGS_DEPTH} levels"
@@ -257,6 +268,12 @@ impl TenantSettings {
         }
         if let Some(llm) = &change.llm {
             self.llm = self.llm.apply(llm).map_err(SettingsError::Invalid)?;
+        }
+        if let Some(dialog) = &change.dialog {
+            self.dialog = self
+                .dialog
+                .changed(dialog)
+                .map_err(SettingsError::Invalid)?;
         }
         if let Some(crm) = &change.crm {
             if let Some(crm) = crm {
@@ -556,6 +573,16 @@ mod tests {
                 "invalid_value",
                 "voice",
             ),
+            (
+                json!({"settings": {"dialog": {"misunderstanding_limit": 5}}}),
+                "invalid_value",
+                "reserved",
+            ),
+            (
+                json!({"company": "Новое имя", "dialog": {"misunderstanding_limit": 0}}),
+                "invalid_value",
+                "misunderstanding_limit",
+            ),
         ] {
             let error = refused(value.clone());
             assert_eq!(error.code(), code, "{value}: {error}");
@@ -595,6 +622,40 @@ mod tests {
             .apply(&change(json!({"manager_phone": "", "crm": null})), &[])
             .unwrap();
         assert_eq!((settings.manager_phone, settings.crm), (None, None));
+    }
+
+    #[test]
+    fn dialog_settings_reach_the_scenario_only_when_changed() {
+        let mut settings = TenantSettings::new("acme", "Акме", "станки");
+        settings
+            .apply(&change(json!({"settings": {"hot_score": 60}})), &[])
+            .unwrap();
+        assert_eq!(
+            serde_json::Value::Object(settings.context().settings),
+            json!({"hot_score": 60}),
+            "defaults are not sent"
+        );
+        let stored = serde_json::to_value(&settings).unwrap();
+        assert!(stored.get("dialog").is_none(), "nor written");
+        settings
+            .apply(
+                &change(json!({"dialog": {"misunderstanding_limit": 2,
+                    "departments": [{"id": "sales", "phone": "+74951234567",
+                        "hours": [{"days": ["mon", "fri"], "open": "09:00", "close": "18:00"}]}]}})),
+                &[],
+            )
+            .unwrap();
+        let context = settings.context().settings;
+        assert_eq!(context["hot_score"], 60);
+        assert_eq!(context["dialog"]["misunderstanding_limit"], 2);
+        assert_eq!(context["dialog"]["temperature"]["hot_score"], 70);
+        assert_eq!(
+            context["dialog"]["departments"][0]["hours"][0]["days"][1],
+            "fri"
+        );
+        let stored = serde_json::to_string(&settings).unwrap();
+        let read: TenantSettings = serde_json::from_str(&stored).unwrap();
+        assert_eq!(read, settings, "the document reads back");
     }
 
     #[test]

@@ -21,6 +21,7 @@
 
 mod change;
 pub mod crm;
+pub mod dialog;
 pub mod keys;
 mod model;
 mod module;
@@ -34,6 +35,10 @@ pub use change::{
 pub use crm::{
     CrmAuth, CrmCheck, CrmCheckError, CrmConnection, CrmInstall, CrmProblem, CrmSecrets, CrmStatus,
     OutcomeKind, OutcomeStatus, Utm,
+};
+pub use dialog::{
+    Department, DialogChange, DialogSettings, OpenHours, TemperatureChange, TemperatureRules,
+    Weekday,
 };
 pub use keys::{ApiKeyInfo, ApiKeyRecord};
 pub use model::{ModelChange, ModelSettings};

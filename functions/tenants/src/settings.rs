@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use sva_abi::TenantContext;
 
 use crate::crm::CrmConnection;
+use crate::dialog::{DIALOG_SETTINGS_KEY, DialogSettings};
 
 /// Everything about a tenant except its secrets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +72,11 @@ pub struct TenantSettings {
     /// The language model its scenarios may ask (off by default).
     #[serde(default)]
     pub llm: crate::ModelSettings,
+    /// How the default scenario converses and routes calls: the misunderstanding limit,
+    /// the lead temperature thresholds, the departments with their hours (written only
+    /// when set; scenarios see it as `settings.dialog`).
+    #[serde(default, skip_serializing_if = "DialogSettings::is_default")]
+    pub dialog: DialogSettings,
 }
 
 /// How VoxEngine handles a tenant's calls (sent to it in the answer to `call_started`
@@ -271,18 +277,28 @@ impl TenantSettings {
             prices: sva_costs::Overrides::default(),
             calls: CallSettings::default(),
             llm: crate::ModelSettings::default(),
+            dialog: DialogSettings::default(),
         }
     }
 
-    /// What scenarios see of the tenant.
+    /// What scenarios see of the tenant: the free-form settings, and the dialog
+    /// settings under `dialog` when the tenant changed them (a scenario reads the
+    /// defaults of `docs/scenario-sdk.md` when the key is absent, which keeps every
+    /// step's input short for most tenants).
     pub fn context(&self) -> TenantContext {
+        let mut settings = self.settings.clone();
+        if !self.dialog.is_default()
+            && let Ok(dialog) = serde_json::to_value(&self.dialog)
+        {
+            settings.insert(DIALOG_SETTINGS_KEY.to_owned(), dialog);
+        }
         TenantContext {
             id: self.id.clone(),
             company: self.company.clone(),
             product: self.product.clone(),
             manager_phone: self.manager_phone.clone(),
             texts: self.texts.clone(),
-            settings: self.settings.clone(),
+            settings,
         }
     }
 }

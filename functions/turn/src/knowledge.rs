@@ -1,7 +1,7 @@
 //! Answers to a scenario's `retrieve` requests: a host capability a turn awaits.
 
 use async_trait::async_trait;
-use sva_abi::{Hit, RetrieveRequest};
+use sva_abi::{Hit, RetrieveRequest, TenantContext};
 
 /// A tenant's knowledge base, as the turn sees it.
 ///
@@ -16,6 +16,17 @@ pub trait Knowledge: Send + Sync {
         tenant: &str,
         request: &RetrieveRequest,
     ) -> Result<Retrieved, KnowledgeError>;
+
+    /// [`Knowledge::retrieve`] with the tenant's settings at hand (the turn calls this):
+    /// a knowledge base that reads them (its own synonym list, for one) overrides it; by
+    /// default the tenant's id is all that is used.
+    async fn retrieve_for(
+        &self,
+        tenant: &TenantContext,
+        request: &RetrieveRequest,
+    ) -> Result<Retrieved, KnowledgeError> {
+        self.retrieve(&tenant.id, request).await
+    }
 }
 
 /// What the knowledge base answered a request with.

@@ -1,6 +1,6 @@
 //! The one operation a turn needs from a scenario: a step.
 
-use sva_abi::{StepInput, StepOutput};
+use sva_abi::{StepInput, StepOutput, StepTrace};
 
 /// Runs one scenario step.
 ///
@@ -18,6 +18,15 @@ pub trait Stepper {
     /// `capabilities`); the host grants a call only those it also has.
     fn capabilities(&self) -> &[String] {
         &[]
+    }
+
+    /// Steps the scenario once and reports its path through the dialog graph, for
+    /// coverage (`None` when the scenario does not report one; the default).
+    fn step_traced(
+        &self,
+        input: &StepInput,
+    ) -> Result<(StepOutput, Option<StepTrace>), StepFailure> {
+        self.step(input).map(|output| (output, None))
     }
 }
 

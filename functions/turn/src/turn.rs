@@ -155,7 +155,7 @@ where
                 }
             },
             (Some(request), None) => {
-                let retrieval = retrieve(knowledge, &context.tenant.id, request).await;
+                let retrieval = retrieve(knowledge, &context.tenant, request).await;
                 let event = Event::RetrieveResult {
                     id: retrieval.request.id.clone(),
                     hits: retrieval.hits.clone(),
@@ -171,7 +171,7 @@ where
             }
             (Some(r), Some(l)) => {
                 let (retrieval, mut asked) = join(
-                    retrieve(knowledge, &context.tenant.id, r),
+                    retrieve(knowledge, &context.tenant, r),
                     ask(language, may_ask, &l),
                 )
                 .await;
@@ -225,10 +225,10 @@ fn requests(actions: &mut Vec<Action>) -> (Option<RetrieveRequest>, Option<LlmRe
 /// Asks the knowledge base; a failure is no hits.
 async fn retrieve<K: Knowledge + ?Sized>(
     knowledge: &K,
-    tenant: &str,
+    tenant: &sva_abi::TenantContext,
     request: RetrieveRequest,
 ) -> Retrieval {
-    let (hits, error, embedding_tokens) = match knowledge.retrieve(tenant, &request).await {
+    let (hits, error, embedding_tokens) = match knowledge.retrieve_for(tenant, &request).await {
         Ok(Retrieved {
             mut hits,
             embedding_tokens,

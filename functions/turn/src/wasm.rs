@@ -2,7 +2,7 @@
 
 use crate::{StepFailure, Stepper};
 use std::sync::Arc;
-use sva_abi::{StepInput, StepOutput};
+use sva_abi::{StepInput, StepOutput, StepTrace};
 use sva_sandbox::{ModuleKey, Sandbox, SandboxError, Scenario};
 
 /// A loaded scenario module together with the sandbox that steps it.
@@ -39,5 +39,21 @@ impl Stepper for WasmScenario {
 
     fn capabilities(&self) -> &[String] {
         self.scenario.capabilities()
+    }
+
+    fn step_traced(
+        &self,
+        input: &StepInput,
+    ) -> Result<(StepOutput, Option<StepTrace>), StepFailure> {
+        self.sandbox
+            .step_traced(&self.scenario, input)
+            .map_err(|e| StepFailure::new(e.code(), e.to_string()))
+    }
+}
+
+impl WasmScenario {
+    /// The module's manifest, if it exports one (its graph's shape among it).
+    pub fn manifest(&self) -> Result<Option<sva_abi::Manifest>, SandboxError> {
+        self.sandbox.manifest(&self.scenario)
     }
 }

@@ -9,7 +9,7 @@
 use crate::turn::TranscriptEntry;
 use crate::usage::{CallCost, Usage};
 use serde::{Deserialize, Serialize};
-use sva_abi::{CallContext, Direction, HitSource, Outcome, Qualification};
+use sva_abi::{CallContext, CustomerProfile, Direction, HitSource, Outcome, Qualification};
 
 /// The record format this crate writes.
 pub const RECORD_VERSION: u32 = 1;
@@ -57,9 +57,17 @@ pub struct CallRecord {
     pub recording_url: Option<String>,
     /// The conversation as VoxEngine saw it.
     pub transcript: Vec<TranscriptEntry>,
+    /// What the CRM knew of the caller when the call started (the scenario saw it as
+    /// `context.customer`), so a replay gives the scenario the same. Left out when the
+    /// CRM knew nothing, so records written before the field existed read and write back
+    /// unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<CustomerProfile>,
 }
 
-/// One turn as the dialog function saw it: the event and what the caller was told.
+/// One turn as the dialog function saw it: the caller's event (with its words, keys or
+/// reason: what `sva scenario replay` plays again) and what the assistant did — the
+/// phrases, how the turn ended, where a transfer went, what the knowledge base was asked.
 /// Deterministic for a given request (no measured times), so a retried turn gets a
 /// byte-identical answer; VoxEngine's transcript carries the latency it measured.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -73,11 +81,20 @@ pub struct TurnLog {
     /// The caller's words, for utterances and barge-ins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The keys pressed, for `dtmf`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digits: Option<String>,
+    /// Why a transfer failed, for `transfer_failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The phrases of the answer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub said: Vec<String>,
     /// How the turn ended: `listen`, `transfer`, `hangup`.
     pub then: String,
+    /// The number the caller was transferred to, when the turn ended with a transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_to: Option<String>,
     /// Scenario steps taken (retrievals add steps).
     pub steps: u32,
     /// The failure code when the caller heard the fallback phrase.

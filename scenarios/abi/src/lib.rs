@@ -50,6 +50,11 @@ pub mod exports {
     pub const STEP: &str = "sva_step";
     /// Optional `() -> i64`: the manifest document's pointer and length.
     pub const MANIFEST: &str = "sva_manifest";
+    /// Optional `() -> i64`: the last step's path through the graph ([`StepTrace`]),
+    /// read by a host measuring coverage right after `sva_step`, in the same instance.
+    ///
+    /// [`StepTrace`]: crate::StepTrace
+    pub const TRACE: &str = "sva_trace";
 }
 
 /// What the host passes to `sva_step`.
@@ -77,7 +82,7 @@ pub struct StepOutput {
 }
 
 /// The optional self-description a module returns from `sva_manifest`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// A short machine name, e.g. `sales-qualification`.
     pub name: String,
@@ -98,6 +103,39 @@ pub struct Manifest {
     /// `context.capabilities` only to a module that declares it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capabilities: Vec<String>,
+    /// The dialog graph's nodes, for coverage (optional; added in ABI v1 without
+    /// changing the version: a host that does not know it ignores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<GraphShape>,
+}
+
+/// A scenario's dialog graph as its manifest describes it: where calls start and every
+/// node, in the order declared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphShape {
+    /// The node calls start at.
+    pub start: String,
+    /// Every node's name.
+    pub nodes: Vec<String>,
+}
+
+/// What the optional `sva_trace` export returns: the nodes of the graph the last step
+/// passed through, in order — the node the call was at when the event arrived, then
+/// every node entered. Consecutive nodes are the edges taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepTrace {
+    /// Node names, in the order passed.
+    #[serde(default)]
+    pub path: Vec<String>,
+}
+
+impl StepTrace {
+    /// The edges of the path: each pair of consecutive nodes.
+    pub fn edges(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.path
+            .windows(2)
+            .map(|pair| (pair[0].as_str(), pair[1].as_str()))
+    }
 }
 
 /// Packs a guest pointer and length into the `i64` that `sva_step` and `sva_manifest` return.

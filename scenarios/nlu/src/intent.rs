@@ -115,7 +115,8 @@ pub(crate) fn extract(tokens: &Tokens) -> Vec<Intent> {
         ])
         && (has(CONNECT)
             || has(TALK)
-            || tokens.len() <= 3
+            // «менеджера пожалуйста», but not «решает руководитель».
+            || (tokens.len() <= 3 && !has(&["реша", "соглас", "решени"]))
             || phrase("живой человек")
             || phrase("живым человеком"));
     let operator = wants_person && !(robot_question && !has(CONNECT) && !has(TALK));
@@ -182,7 +183,11 @@ pub(crate) fn extract(tokens: &Tokens) -> Vec<Intent> {
             "не нужно переключ*",
             "не надо соедин*",
             "не надо перезван*",
+            "что у нас есть",
+            "у нас есть вопрос*",
         ])
+        // «сравнить с тем, что у нас есть» is interest, not a refusal.
+        && !has(&["сравн"])
         && !operator;
     if not_interested {
         out.push(Intent::NotInterested);

@@ -155,9 +155,14 @@ pub struct Money {
     pub amount: u64,
     /// Currency (roubles unless another one was said).
     pub currency: Currency,
-    /// Upper bound for a range "от … до …".
+    /// Upper bound for a range: "от … до …", "миллион, может полтора".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upper: Option<u64>,
+    /// The caller guessed: a hedge near the amount ("где-то", "около", "примерно") or a
+    /// guessed range ("миллион, может полтора"). For scenarios; not part of the
+    /// serialised shape (`sva nlu extract` and the acceptance set compare it whole).
+    #[serde(skip)]
+    pub approximate: bool,
 }
 
 /// Currency of an amount.

@@ -103,6 +103,22 @@ pub(crate) fn word(w: &str) -> Option<Word> {
     })
 }
 
+/// Whether a scale word is in the genitive singular (миллиона, тысячи, ляма), the form
+/// that follows 2, 3, 4 and полтора: said first, it starts an inverted amount.
+fn genitive_singular(word: &str) -> bool {
+    matches!(
+        word,
+        "миллиона"
+            | "ляма"
+            | "лимона"
+            | "тысячи"
+            | "тыщи"
+            | "миллиарда"
+            | "ярда"
+            | "косаря"
+    )
+}
+
 /// A token of digits: its value and the scale of a glued suffix (`500к`, `2млн`).
 pub(crate) fn digits(token: &str) -> Option<(f64, Option<f64>, usize)> {
     let split = token
@@ -153,7 +169,7 @@ pub(crate) struct Cardinal {
 ///
 /// Handles words and digits mixed (`2 миллиона 300 тысяч`), `полтора`, `с половиной`,
 /// digit groups (`250 000`), the colloquial `миллион двести` (= 1 200 000) and the
-/// inverted approximate `тысяч пятьсот` (= 500 000).
+/// inverted approximate `тысяч пятьсот` (= 500 000) and `миллиона два` (= 2 000 000).
 pub(crate) fn cardinal(tokens: &[String], start: usize) -> Option<Cardinal> {
     let mut total = 0.0;
     let mut group = 0.0;
@@ -238,6 +254,20 @@ pub(crate) fn cardinal(tokens: &[String], start: usize) -> Option<Cardinal> {
                 break;
             }
             Word::Scale { value, plural } if value < last_scale => {
+                if !has_group && j == start && genitive_singular(t) {
+                    // "миллиона два", "тысячи три", "ляма полтора": two million, inverted.
+                    if let Some(inner) = cardinal(tokens, j + 1)
+                        .filter(|c| !c.scaled && (1.5..=4.0).contains(&c.value))
+                    {
+                        return Some(Cardinal {
+                            start,
+                            end: inner.end,
+                            value: inner.value * value,
+                            scaled: true,
+                            grouped: false,
+                        });
+                    }
+                }
                 if !has_group && plural && j == start {
                     // "тысяч пятьсот": about five hundred thousand.
                     let inner = cardinal(tokens, j + 1)
@@ -378,6 +408,11 @@ mod tests {
         assert_eq!(value("два миллиона триста"), Some(2.3e6));
         assert_eq!(value("два с половиной миллиона"), Some(2.5e6));
         assert_eq!(value("тысяч пятьсот"), Some(5e5));
+        assert_eq!(value("миллиона два"), Some(2e6));
+        assert_eq!(value("миллиона полтора"), Some(1.5e6));
+        assert_eq!(value("тысячи три"), Some(3000.0));
+        assert_eq!(value("ляма два с половиной"), Some(2.5e6));
+        assert_eq!(value("миллиона"), Some(1e6));
         assert_eq!(value("три тысячи пятьсот"), Some(3500.0));
         assert_eq!(value("500к"), Some(5e5));
         assert_eq!(value("1,5 млн"), Some(1.5e6));

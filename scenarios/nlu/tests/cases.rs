@@ -25,9 +25,10 @@ fn render(kind: &str, text: &str, now: &Now) -> String {
                     .ok()
                     .and_then(|v| v.as_str().map(String::from))
                     .unwrap_or_default();
+                let hedge = if m.approximate { "~" } else { "" };
                 match m.upper {
-                    Some(upper) => format!("{}-{upper} {currency}", m.amount),
-                    None => format!("{} {currency}", m.amount),
+                    Some(upper) => format!("{hedge}{}-{upper} {currency}", m.amount),
+                    None => format!("{hedge}{} {currency}", m.amount),
                 }
             })
             .collect(),

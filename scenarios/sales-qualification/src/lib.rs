@@ -1,15 +1,27 @@
 //! The default scenario every tenant starts with: a Russian-speaking sales assistant
 //! that qualifies a lead — need, budget, timeline, who decides, name, company, phone
 //! (and e-mail when asked to send something) — answers product questions from the
-//! knowledge base, hands hot leads and anyone who asks to a manager, books callbacks,
-//! and ends politely. The flow is in `docs/scenario-sdk.md`.
+//! knowledge base, hands hot leads and anyone who asks to a manager or the department
+//! their topic belongs to (a callback at the next open hour when it is closed), offers
+//! a person after a few turns it cannot use, books callbacks, and ends politely. The
+//! flow and its rules are in `docs/scenario-sdk.md`.
 //!
 //! Everything it understands comes from `sva-nlu`; everything it says comes from
-//! [`texts`], which a tenant overrides in its settings.
+//! [`texts`], which a tenant overrides in its settings; how it escalates, rates and
+//! routes comes from the tenant's dialog settings (`settings.dialog`, [`rules`]).
 
+mod ask;
+mod budget;
+mod clock;
+mod excerpt;
 mod handlers;
+mod lead;
 mod nodes;
+mod outcome;
+mod routing;
+pub mod rules;
 pub mod texts;
+mod transfer;
 
 use serde::{Deserialize, Serialize};
 use sva_sdk::abi::Manifest;
@@ -35,7 +47,7 @@ pub struct Sales {
     /// The caller ID was offered as the contact number.
     #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub phone_offered: bool,
-    /// A transfer to the manager was offered.
+    /// A transfer to the manager was offered (or a callback instead, out of hours).
     #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub transfer_offered: bool,
     /// The soft retention question was asked after "not interested".
@@ -47,9 +59,39 @@ pub struct Sales {
     /// Questions the knowledge base could not answer, for the manager.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub open_questions: Vec<String>,
+    /// The text key of the question asked last, and how many times in a row it was
+    /// asked (0: once): the next asking takes other words.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub last_question: String,
+    /// See `last_question`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub asked_again: u8,
+    /// Caller turns in a row the scenario could not use.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unusable: u8,
+    /// A manager was offered because the scenario could not understand the caller.
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
+    pub escalated: bool,
+    /// The department a transfer goes to (empty: sales, or the caller's own manager).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub route: String,
+    /// A transfer to a department was offered for the caller's topic.
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
+    pub route_offered: bool,
+    /// After booking a callback the qualification goes on (the caller declined a
+    /// transfer, or it was out of hours) instead of ending the call.
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
+    pub resume_after_callback: bool,
+    /// When the booked callback is, as said to the caller («завтра в 9:00»).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub callback_when: String,
 }
 
-/// The qualification slots, in the order they are asked.
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+/// The qualification slots, in the order they are asked, with their nodes.
 pub const SLOTS: [(&str, &str); 7] = [
     ("need", "need"),
     ("budget", "budget"),
@@ -65,7 +107,7 @@ impl Scenario for SalesQualification {
 
     fn graph() -> Graph<Sales> {
         let graph = Graph::new("greet").global(handlers::any);
-        nodes::add(graph)
+        transfer::add(nodes::add(graph))
     }
 
     fn manifest() -> Manifest {
@@ -73,48 +115,31 @@ impl Scenario for SalesQualification {
             name: "sales-qualification".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             abi: sva_sdk::abi::ABI_VERSION,
-            description: "Квалификация лида по телефону: потребность, бюджет, сроки, ЛПР, контакты"
+            description: "Квалификация лида по телефону: потребность, бюджет, сроки, ЛПР, контакты; маршрутизация по отделам"
                 .into(),
             slots: SLOTS
                 .iter()
                 .map(|(slot, _)| (*slot).to_owned())
-                .chain(["email".to_owned()])
+                .chain(["email", "temperature", "department"].map(str::to_owned))
                 .collect(),
             texts: texts::DEFAULTS
                 .iter()
                 .map(|(k, _)| (*k).to_owned())
                 .collect(),
             capabilities: Vec::new(),
+            graph: None,
         }
     }
 
-    /// need 15, budget 25, timeline 20 (10 when vague or far), decides alone 20 (5 when
-    /// someone else does), name 5, company 5, phone 10.
+    /// need 15, budget 25, timeline 20 (urgent) / 15 (within three months) / 10 (vague
+    /// or far), decides alone 20 (5 when someone else does), name 5, company 5, phone 10.
     fn score(ctx: &Ctx<'_, Sales>) -> u8 {
-        let mut score = 0u32;
-        let has = |s: &str| ctx.slot(s).is_some();
-        if has("need") {
-            score += 15;
-        }
-        if has("budget") {
-            score += 25;
-        }
-        if let Some(t) = ctx.slot("timeline") {
-            score += if t.confidence >= 0.8 && nodes::within_days(ctx, &t.value, 90) {
-                20
-            } else {
-                10
-            };
-        }
-        if let Some(d) = ctx.slot("decision_maker") {
-            score += if d.value == "сам" { 20 } else { 5 };
-        }
-        for (slot, points) in [("name", 5), ("company", 5), ("phone", 10)] {
-            if has(slot) {
-                score += points;
-            }
-        }
-        score.min(100) as u8
+        lead::score(ctx)
+    }
+
+    /// The lead's temperature, once anything is known about it.
+    fn finish(ctx: &mut Ctx<'_, Sales>) {
+        lead::note_temperature(ctx);
     }
 }
 

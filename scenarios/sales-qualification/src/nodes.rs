@@ -1,9 +1,13 @@
-//! The nodes: one question per slot, the transfer, the callback, the goodbye.
+//! The qualification: the greeting, one question per slot, e-mail, the knowledge base,
+//! the goodbye, and where to go next.
 
-use crate::{SLOTS, Sales, say};
+use crate::ask::{ask, ask_with, missed, understood};
+use crate::excerpt;
+use crate::lead::{Temperature, temperature};
+use crate::{SLOTS, Sales, budget, outcome, say};
 use serde_json::{Value, json};
-use sva_sdk::abi::{Direction, Hit, Outcome};
-use sva_sdk::nlu::{Answer, Money};
+use sva_sdk::abi::{Direction, Hit};
+use sva_sdk::nlu::Answer;
 use sva_sdk::{Ctx, Flow, Graph};
 
 type C<'a, 'b> = &'a mut Ctx<'b, Sales>;
@@ -11,22 +15,35 @@ type C<'a, 'b> = &'a mut Ctx<'b, Sales>;
 pub(crate) fn add(graph: Graph<Sales>) -> Graph<Sales> {
     graph
         .interrupt("greet", greet, greet_reply)
-        .interrupt("need", |c| ask(c, "ask_need"), need_reply)
-        .interrupt("budget", |c| ask(c, "ask_budget"), budget_reply)
-        .interrupt("timeline", |c| ask(c, "ask_timeline"), timeline_reply)
-        .interrupt("decision", |c| ask(c, "ask_decision"), decision_reply)
-        .interrupt("name", |c| ask(c, "ask_name"), name_reply)
-        .interrupt("company", |c| ask(c, "ask_company"), company_reply)
-        .interrupt("phone", phone, phone_reply)
-        .interrupt("phone_dictate", |c| ask(c, "ask_phone"), phone_reply)
-        .interrupt("email", |c| ask(c, "ask_email"), email_reply)
-        .interrupt("offer_transfer", offer_transfer, offer_transfer_reply)
-        .node("transfer", transfer)
+        .interrupt("need", |c| ask_slot(c, "need", "ask_need"), need_reply)
         .interrupt(
-            "callback_time",
-            |c| ask(c, "ask_callback_time"),
-            callback_reply,
+            "budget",
+            |c| ask_slot(c, "budget", "ask_budget"),
+            budget_reply,
         )
+        .interrupt(
+            "timeline",
+            |c| ask_slot(c, "timeline", "ask_timeline"),
+            timeline_reply,
+        )
+        .interrupt(
+            "decision",
+            |c| ask_slot(c, "decision_maker", "ask_decision"),
+            decision_reply,
+        )
+        .interrupt("name", |c| ask_slot(c, "name", "ask_name"), name_reply)
+        .interrupt(
+            "company",
+            |c| ask_slot(c, "company", "ask_company"),
+            company_reply,
+        )
+        .interrupt("phone", phone, phone_reply)
+        .interrupt(
+            "phone_dictate",
+            |c| ask_slot(c, "phone", "ask_phone"),
+            phone_reply,
+        )
+        .interrupt("email", |c| ask(c, "ask_email"), email_reply)
         .interrupt("think_choice", |_| Flow::Wait, think_reply)
         .interrupt(
             "retention",
@@ -38,32 +55,33 @@ pub(crate) fn add(graph: Graph<Sales>) -> Graph<Sales> {
         .node("wrap_up", wrap_up)
 }
 
-fn ask(ctx: C, key: &str) -> Flow {
-    say(ctx, key);
-    Flow::Wait
+/// Asks for `slot` unless it is known by now (said in passing, or while the caller was
+/// away on a question): then moves on.
+fn ask_slot(ctx: C, slot: &str, question: &str) -> Flow {
+    if ctx.slot(slot).is_some() {
+        return next(ctx);
+    }
+    ask(ctx, question)
 }
 
-/// Where to go next: a hot lead (score at the tenant's `hot_score`, default 70, and the
-/// caller decides) is offered the manager; otherwise the first slot still
-/// missing; then the goodbye.
+/// The caller's words as the rules read them, for text kept in a slot.
+pub(crate) fn words_of(text: &str) -> Vec<String> {
+    sva_sdk::nlu::Utterance::new(text, sva_sdk::nlu::FIXED_NOW)
+        .words()
+        .to_vec()
+}
+
+/// Where to go next: a hot lead is offered a manager (once); otherwise the first slot
+/// still missing; then e-mail if something is to be sent; then the goodbye. A turn that
+/// gets here was understood.
 pub(crate) fn next(ctx: C) -> Flow {
-    let hot = ctx
-        .tenant()
-        .settings
-        .get("hot_score")
-        .and_then(Value::as_u64)
-        .unwrap_or(70);
-    let score = <crate::SalesQualification as sva_sdk::Scenario>::score(ctx);
-    let decides = ctx.slot("decision_maker").is_some_and(|d| d.value == "сам");
-    if u64::from(score) >= hot
-        && decides
-        && manager(ctx).is_some()
-        && !ctx.state_ref().transfer_offered
-    {
+    understood(ctx);
+    let state = ctx.state_ref();
+    if !state.transfer_offered && temperature(ctx) == Temperature::Hot {
         return Flow::Goto("offer_transfer");
     }
     for (slot, node) in SLOTS {
-        if ctx.slot(slot).is_none() && !ctx.state_ref().skipped.iter().any(|s| s == slot) {
+        if ctx.slot(slot).is_none() && !skipped(ctx, slot) {
             return Flow::Goto(node);
         }
     }
@@ -75,35 +93,6 @@ pub(crate) fn next(ctx: C) -> Flow {
 
 fn skipped(ctx: &Ctx<'_, Sales>, slot: &str) -> bool {
     ctx.state_ref().skipped.iter().any(|s| s == slot)
-}
-
-/// An answer that did not fill `slot`: ask once more, then move on without it.
-fn missed(ctx: C, slot: &str, again_key: Option<&str>) -> Flow {
-    if ctx.miss() >= 2 {
-        ctx.state().skipped.push(slot.to_owned());
-        return next(ctx);
-    }
-    say(ctx, "misunderstood");
-    match again_key {
-        Some(key) => ask(ctx, key),
-        None => Flow::Goto(node_of(slot)),
-    }
-}
-
-fn node_of(slot: &str) -> &'static str {
-    SLOTS
-        .iter()
-        .find(|(s, _)| *s == slot)
-        .map_or("wrap_up", |(_, n)| n)
-}
-
-/// The manager to hand the caller to: the contact's own, or the tenant's.
-pub(crate) fn manager(ctx: &Ctx<'_, Sales>) -> Option<String> {
-    ctx.context()
-        .customer
-        .as_ref()
-        .and_then(|c| c.manager_phone.clone())
-        .or_else(|| ctx.tenant().manager_phone.clone())
 }
 
 fn greet(ctx: C) -> Flow {
@@ -132,10 +121,10 @@ fn greet(ctx: C) -> Flow {
         .slot("name")
         .and_then(|s| s.value.as_str())
         .map(str::to_owned);
+    if let Some(name) = &name {
+        ctx.say([name.as_str(), ", добрый день!"].concat());
+    }
     if ctx.call().direction == Direction::Outbound {
-        if let Some(name) = &name {
-            ctx.say(format!("{name}, добрый день!"));
-        }
         say(ctx, "greeting_outbound");
         if let Some(reason) = ctx
             .call()
@@ -144,26 +133,22 @@ fn greet(ctx: C) -> Flow {
             .and_then(Value::as_str)
             .map(str::to_owned)
         {
-            ctx.say(format!("Звоню по поводу: {reason}."));
+            ctx.say(["Звоню по поводу: ", &reason, "."].concat());
         }
     } else {
-        if let Some(name) = &name {
-            ctx.say(format!("{name}, добрый день!"));
-        }
         say(ctx, "greeting");
     }
     Flow::Wait
 }
 
 fn greet_reply(ctx: C) -> Flow {
-    let outbound = ctx.call().direction == Direction::Outbound;
-    let answer = ctx.understood().answer();
-    if outbound {
-        return match answer {
-            Some(Answer::No) => Flow::Goto("callback_time"),
-            _ if has_need(ctx) => need_reply(ctx),
-            _ => Flow::Goto("need"),
-        };
+    if ctx.call().direction == Direction::Outbound && someone_else_answers(ctx) {
+        return crate::transfer::someone_else(ctx);
+    }
+    let declines = ctx.understood().answer() == Some(Answer::No) && !has_need(ctx);
+    if ctx.call().direction == Direction::Outbound && declines {
+        ctx.state().resume_after_callback = false;
+        return Flow::Goto("callback_time");
     }
     if has_need(ctx) {
         need_reply(ctx)
@@ -172,38 +157,140 @@ fn greet_reply(ctx: C) -> Flow {
     }
 }
 
-/// Whether the words describe a need rather than a greeting or a bare yes.
-fn has_need(ctx: &Ctx<'_, Sales>) -> bool {
-    const FILLER: &[&str] = &[
-        "да",
-        "здравствуйте",
-        "добрый",
-        "день",
-        "алло",
-        "привет",
-        "ну",
-        "слушаю",
-        "удобно",
-        "говорите",
-        "можно",
-        "хорошо",
-        "давайте",
-        "конечно",
-        "ага",
-        "вечер",
-        "утро",
-        "так",
+/// Whether the person who picked up an outbound call says it is not the one called:
+/// «его нет», «это не он», «вы ошиблись номером».
+pub(crate) fn someone_else_answers(ctx: &Ctx<'_, Sales>) -> bool {
+    const PHRASES: &[&str] = &[
+        "его нет",
+        "ее нет",
+        "нет его",
+        "нет ее",
+        "нет на месте",
+        "на совещании",
+        "не может подойти",
+        "в отпуске",
+        "что передать",
+        "это не он",
+        "это не она",
+        "он не может",
+        "она не может",
+        "он на совещании",
+        "она на совещании",
+        "он занят",
+        "она занята",
+        "ошиблись номером",
+        "не туда попали",
+        "нет такого",
+        "нет таких",
+        "такой здесь не",
+        "такого здесь нет",
+        "его жена",
+        "ее муж",
     ];
-    ctx.text()
-        .split_whitespace()
-        .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
-        .count()
-        >= 2
+    let words = ctx.understood().words();
+    // «Ивана нет»: the one called, named, is not there.
+    let called = ctx.call().custom_data.get("name").and_then(Value::as_str);
+    let named_absent = words.iter().any(|w| w == "нет")
+        && called.is_some_and(|name| ctx.understood().names().iter().any(|n| n == name));
+    named_absent
+        || PHRASES
+            .iter()
+            .any(|p| crate::routing::names_topic(words, p))
+}
+
+/// Words that carry no need by themselves.
+const FILLER: &[&str] = &[
+    "да",
+    "здравствуйте",
+    "добрый",
+    "день",
+    "алло",
+    "привет",
+    "ну",
+    "слушаю",
+    "удобно",
+    "говорите",
+    "можно",
+    "хорошо",
+    "давайте",
+    "конечно",
+    "ага",
+    "вечер",
+    "утро",
+    "так",
+    "это",
+    "самое",
+    "как",
+    "его",
+    "вот",
+    "эээ",
+    "ммм",
+    "э",
+    "м",
+    "кхм",
+    "бу",
+    "не",
+    "знаю",
+    "нет",
+    "что",
+    "вы",
+    "я",
+];
+
+/// Words that make a wish to know or compare a need: «хочу узнать цены», «сравнить с
+/// тем, что у нас», «интересует ваша система», «присматриваемся».
+const INTEREST: &[&str] = &[
+    "узнать",
+    "уточнить",
+    "сравнить",
+    "сравниваем",
+    "интересует",
+    "интересуют",
+    "интересно",
+    "присматрива",
+    "выбираем",
+    "подбираем",
+    "ищем",
+    "рассматрива",
+    "посмотреть",
+    "разобраться",
+    "подобрать",
+    "нужн",
+    "нужен",
+    "нужна",
+    "хотим",
+    "хотел",
+    "хочу",
+    "надо",
+    "планируем",
+    "автоматиз",
+    "внедр",
+    "систем",
+    "склад",
+    "учет",
+];
+
+/// Whether the words describe a need (a task, or a wish to know or compare something)
+/// rather than a greeting, a bare yes, or noise.
+fn has_need(ctx: &Ctx<'_, Sales>) -> bool {
+    let words = ctx.understood().words();
+    let content = words
+        .iter()
+        .filter(|w| !FILLER.contains(&w.as_str()))
+        .count();
+    content >= 2
+        || (content >= 1
+            && words
+                .iter()
+                .any(|w| INTEREST.iter().any(|i| w.starts_with(i))))
 }
 
 fn need_reply(ctx: C) -> Flow {
+    if let Some(flow) = crate::transfer::route_by_topic(ctx) {
+        return flow;
+    }
     if !has_need(ctx) {
-        return missed(ctx, "need", Some("ask_need"));
+        return missed(ctx, "need");
     }
     let need = ctx.text().to_owned();
     ctx.set_slot("need", json!(need), 0.8);
@@ -213,58 +300,11 @@ fn need_reply(ctx: C) -> Flow {
     next(ctx)
 }
 
-fn money_value(m: &Money) -> Value {
-    let mut v = json!({ "amount": m.amount, "currency": m.currency });
-    if let Some(upper) = m.upper {
-        v["upper"] = json!(upper);
-    }
-    v
-}
-
-/// Speakable amount: "1 500 000 рублей".
-///
-/// Built without `format!`, like the phrase that says it back: the formatting machinery
-/// calls through function pointers, and in a fresh instance every distinct function
-/// called that way costs the host a lazy table initialisation, about 4 % of the budget
-/// step for the four it used.
-pub(crate) fn spoken_money(v: &Value) -> String {
-    let amount = v.get("amount").and_then(Value::as_u64).unwrap_or(0);
-    let currency = match v.get("currency").and_then(Value::as_str) {
-        Some("USD") => "долларов",
-        Some("EUR") => "евро",
-        _ => "рублей",
-    };
-    let mut spoken = grouped_digits(amount);
-    spoken.push(' ');
-    spoken.push_str(currency);
-    spoken
-}
-
-/// `n` in digits, in groups of three: "1 500 000".
-fn grouped_digits(mut n: u64) -> String {
-    let mut digits = Vec::with_capacity(20);
-    loop {
-        digits.push(b'0' + (n % 10) as u8);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut grouped = String::with_capacity(26);
-    for (place, &digit) in digits.iter().enumerate().rev() {
-        grouped.push(char::from(digit));
-        if place > 0 && place % 3 == 0 {
-            grouped.push(' ');
-        }
-    }
-    grouped
-}
-
 fn take_budget(ctx: C) -> bool {
     let Some(money) = ctx.understood().money().last().cloned() else {
         return false;
     };
-    ctx.set_slot("budget", money_value(&money), 0.9);
+    ctx.set_slot("budget", budget::value(&money), 0.9);
     true
 }
 
@@ -272,7 +312,7 @@ fn budget_reply(ctx: C) -> Flow {
     if take_budget(ctx) {
         let spoken = ctx
             .slot("budget")
-            .map(|s| spoken_money(&s.value))
+            .map(|s| budget::spoken(&s.value))
             .unwrap_or_default();
         ctx.say(["Записала: ", &spoken, "."].concat());
         take_timeline(ctx);
@@ -280,45 +320,50 @@ fn budget_reply(ctx: C) -> Flow {
     }
     match ctx.understood().answer() {
         Some(Answer::Maybe | Answer::No) => {
-            ctx.say("Хорошо, обсудите это с менеджером.");
+            say(ctx, "budget_unknown");
             ctx.state().skipped.push("budget".into());
             next(ctx)
         }
-        _ => missed(ctx, "budget", Some("ask_budget_again")),
+        _ => missed(ctx, "budget"),
     }
 }
 
-fn take_timeline(ctx: C) -> bool {
+/// Words that give a timeline without a date.
+const VAGUE: &[&str] = &[
+    "месяц",
+    "квартал",
+    "год",
+    "недел",
+    "срочно",
+    "скорее",
+    "сразу",
+    "вчера",
+    "весн",
+    "лет",
+    "осен",
+    "зим",
+    "начал",
+    "конц",
+    "полгода",
+    "торопимся",
+    "горит",
+    "быстрее",
+];
+
+pub(crate) fn take_timeline(ctx: C) -> bool {
     if let Some(date) = ctx.understood().dates().first().cloned() {
         ctx.set_slot("timeline", json!(date.date), 0.9);
         return true;
     }
-    const VAGUE: &[&str] = &[
-        "месяц",
-        "квартал",
-        "год",
-        "недел",
-        "срочно",
-        "скорее",
-        "сразу",
-        "вчера",
-        "весн",
-        "лет",
-        "осен",
-        "зим",
-        "начал",
-        "конц",
-        "полгода",
-        "торопимся",
-        "горит",
-    ];
     if ctx
         .understood()
         .words()
         .iter()
         .any(|w| VAGUE.iter().any(|v| w.starts_with(v)))
     {
-        ctx.set_slot("timeline", json!(ctx.text()), 0.5);
+        let urgent = crate::lead::says_urgent(ctx.understood().words());
+        let text = ctx.text().to_owned();
+        ctx.set_slot("timeline", json!(text), if urgent { 0.8 } else { 0.5 });
         return true;
     }
     false
@@ -333,25 +378,43 @@ fn timeline_reply(ctx: C) -> Flow {
             ctx.state().skipped.push("timeline".into());
             next(ctx)
         }
-        _ => missed(ctx, "timeline", None),
+        _ => missed(ctx, "timeline"),
     }
 }
 
-/// Whether `value` (a `YYYY-MM-DD` date) is at most `days` after the call's date.
-pub(crate) fn within_days(ctx: &Ctx<'_, Sales>, value: &Value, days: i64) -> bool {
-    let parse = |s: &str| -> Option<i64> {
-        let mut parts = s.get(..10)?.split('-').map(|p| p.parse::<i64>().ok());
-        let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-        Some(y * 372 + (m - 1) * 31 + d)
-    };
-    match (value.as_str().and_then(parse), parse(&ctx.context().now)) {
-        (Some(date), Some(today)) => date - today <= days + days / 30,
-        _ => false,
+/// Slots other than `asked` the caller filled in answering it: a budget, a timeline, or
+/// who decides, each only when still unknown. Whether any was taken.
+pub(crate) fn take_other(ctx: C, asked: &str) -> bool {
+    let mut took = false;
+    if asked != "budget" && ctx.slot("budget").is_none() {
+        took |= take_budget(ctx);
     }
+    if asked != "timeline" && ctx.slot("timeline").is_none() {
+        took |= take_timeline(ctx);
+    }
+    if asked != "decision_maker" && ctx.slot("decision_maker").is_none() {
+        let words = ctx.understood().words();
+        let names_decider = words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "решает" | "решают" | "согласует" | "согласуют" | "утверждает"
+            )
+        });
+        if names_decider {
+            let text = ctx.text().to_owned();
+            ctx.set_slot("decision_maker", json!(text), 0.7);
+            took = true;
+        }
+    }
+    took
 }
 
 fn decision_reply(ctx: C) -> Flow {
     let words = ctx.understood().words();
+    if crate::lead::says_decides(words) {
+        ctx.set_slot("decision_maker", json!("сам"), 0.8);
+        return next(ctx);
+    }
     let others = [
         "директор",
         "руководител",
@@ -364,6 +427,10 @@ fn decision_reply(ctx: C) -> Flow {
         "партнер",
         "шеф",
         "коллег",
+        "владел",
+        "правлени",
+        "закупк",
+        "тендер",
     ];
     // «я не решаю», «не я», «решаю не сам» deny it even though «я» is said.
     let denied = words.windows(2).any(|pair| {
@@ -381,14 +448,9 @@ fn decision_reply(ctx: C) -> Flow {
         Some(Answer::Yes) => "сам".to_owned(),
         _ if me => "сам".to_owned(),
         Some(Answer::No) => ctx.text().to_owned(),
-        _ => return missed(ctx, "decision_maker", None),
+        _ => return missed(ctx, "decision_maker"),
     };
-    let value = if value == "сам" {
-        json!("сам")
-    } else {
-        json!(value)
-    };
-    ctx.set_slot("decision_maker", value, 0.8);
+    ctx.set_slot("decision_maker", json!(value), 0.8);
     next(ctx)
 }
 
@@ -396,11 +458,27 @@ fn name_reply(ctx: C) -> Flow {
     match ctx.understood().names().first().cloned() {
         Some(name) => {
             ctx.set_slot("name", json!(name), 0.9);
-            ctx.say(format!("Очень приятно, {name}."));
+            ctx.say(["Очень приятно, ", &name, "."].concat());
             next(ctx)
         }
-        None => missed(ctx, "name", None),
+        None if refuses(ctx) => {
+            ctx.state().skipped.push("name".into());
+            next(ctx)
+        }
+        None => missed(ctx, "name"),
     }
+}
+
+/// Whether the caller will not say («не скажу», «неважно», «не хочу»).
+pub(crate) fn refuses(ctx: &Ctx<'_, Sales>) -> bool {
+    let words = ctx.understood().words();
+    ctx.understood().answer() == Some(Answer::No)
+        || ["неважно", "зачем", "незачем"]
+            .iter()
+            .any(|w| words.iter().any(|t| t == w))
+        || ["не скажу", "не хочу", "не важно", "не буду"]
+            .iter()
+            .any(|p| crate::routing::names_topic(words, p))
 }
 
 fn company_reply(ctx: C) -> Flow {
@@ -425,7 +503,11 @@ fn company_reply(ctx: C) -> Flow {
         .filter(|w| !FILLER.contains(&w.to_lowercase().as_str()))
         .collect();
     if name.is_empty() || ctx.understood().answer() == Some(Answer::No) && name.len() <= 1 {
-        return missed(ctx, "company", None);
+        if refuses(ctx) {
+            ctx.state().skipped.push("company".into());
+            return next(ctx);
+        }
+        return missed(ctx, "company");
     }
     let company = name.join(" ");
     ctx.set_slot("company", json!(company), 0.7);
@@ -433,22 +515,22 @@ fn company_reply(ctx: C) -> Flow {
 }
 
 fn phone(ctx: C) -> Flow {
+    if ctx.slot("phone").is_some() {
+        return next(ctx);
+    }
     let caller = ctx.call().caller.clone().filter(|c| c.len() >= 8);
+    // The caller ID is offered once, and again only right after it was asked (in
+    // other words, after a misunderstanding or a side question).
+    let offer =
+        !ctx.state_ref().phone_offered || ctx.state_ref().last_question == "ask_phone_known";
     match caller {
-        Some(number) if !ctx.state_ref().phone_offered => {
+        Some(number) if offer => {
             ctx.state().phone_offered = true;
-            let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-            let last4 = digits.get(digits.len().saturating_sub(4)..).unwrap_or("");
-            let last4 = format!(
-                "{}-{}",
-                &last4[..2.min(last4.len())],
-                &last4[2.min(last4.len())..]
-            );
-            let text = ctx
-                .text_for("ask_phone_known", crate::texts::default("ask_phone_known"))
-                .replace("{last4}", &last4);
-            ctx.say(text);
-            Flow::Wait
+            let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+            let last4: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+            let (head, tail) = last4.split_at(2.min(last4.len()));
+            let last4 = [head, "-", tail].concat();
+            ask_with(ctx, "ask_phone_known", &[("{last4}", &last4)])
         }
         _ => Flow::Goto("phone_dictate"),
     }
@@ -470,26 +552,20 @@ fn phone_reply(ctx: C) -> Flow {
             _ => {}
         }
     }
-    missed(ctx, "phone", Some("ask_phone"))
+    missed(ctx, "phone")
 }
 
 fn email_reply(ctx: C) -> Flow {
-    match ctx.understood().emails().first().cloned() {
-        Some(email) => {
-            save_email(ctx, &email);
-            next(ctx)
-        }
-        None => {
-            if ctx.miss() >= 2 {
-                ctx.state().skipped.push("email".into());
-                ctx.say("Хорошо, менеджер уточнит почту, когда будет на связи.");
-                return next(ctx);
-            }
-            say(ctx, "misunderstood");
-            ctx.say("Продиктуйте, пожалуйста, по частям: имя, «собака», почтовый сервис.");
-            Flow::Wait
-        }
+    if let Some(email) = ctx.understood().emails().first().cloned() {
+        save_email(ctx, &email);
+        return next(ctx);
     }
+    if refuses(ctx) || ctx.misses() >= 2 {
+        ctx.state().skipped.push("email".into());
+        say(ctx, "email_later");
+        return next(ctx);
+    }
+    missed(ctx, "email")
 }
 
 pub(crate) fn save_email(ctx: C, email: &str) {
@@ -498,133 +574,6 @@ pub(crate) fn save_email(ctx: C, email: &str) {
         .text_for("email_saved", crate::texts::default("email_saved"))
         .replace("{email}", email);
     ctx.say(text);
-}
-
-fn offer_transfer(ctx: C) -> Flow {
-    ctx.state().transfer_offered = true;
-    ask(ctx, "offer_transfer")
-}
-
-fn offer_transfer_reply(ctx: C) -> Flow {
-    match ctx.understood().answer() {
-        Some(Answer::Yes) => Flow::Goto("transfer"),
-        _ => {
-            ctx.say("Хорошо, тогда ещё пара вопросов.");
-            next(ctx)
-        }
-    }
-}
-
-/// A short summary of the lead for the manager taking the call.
-pub(crate) fn summary(ctx: &Ctx<'_, Sales>) -> String {
-    let text = |slot: &str| {
-        ctx.slot(slot).map(|s| match &s.value {
-            Value::String(v) => v.clone(),
-            v if v.get("amount").is_some() => spoken_money(v),
-            v => v.to_string(),
-        })
-    };
-    let mut parts = Vec::new();
-    if let Some(name) = text("name") {
-        parts.push(name);
-    }
-    if let Some(company) = text("company") {
-        parts.push(format!("компания {company}"));
-    }
-    if let Some(need) = text("need") {
-        parts.push(format!("задача: {need}"));
-    }
-    if let Some(budget) = text("budget") {
-        parts.push(format!("бюджет {budget}"));
-    }
-    if let Some(timeline) = text("timeline") {
-        parts.push(format!("срок {timeline}"));
-    }
-    if parts.is_empty() {
-        "Клиент просит соединить с менеджером.".to_owned()
-    } else {
-        parts.join("; ")
-    }
-}
-
-pub(crate) fn transfer(ctx: C) -> Flow {
-    let Some(to) = manager(ctx) else {
-        say(ctx, "no_manager");
-        return Flow::Goto("callback_time");
-    };
-    say(ctx, "transferring");
-    ctx.set_outcome(Outcome::Transferred);
-    Flow::Transfer {
-        to,
-        summary: summary(ctx),
-    }
-}
-
-/// Books a callback at the first date in the caller's words (10:00 when no time was
-/// said) and says goodbye; `None` when no date was said.
-pub(crate) fn book_callback(ctx: C) -> Option<Flow> {
-    let date = ctx.understood().dates().first().cloned()?;
-    let time = date.time.clone().unwrap_or_else(|| "10:00".to_owned());
-    let offset = ctx
-        .context()
-        .now
-        .get(19..)
-        .filter(|o| o.len() == 6)
-        .unwrap_or("+03:00")
-        .to_owned();
-    let at = format!("{}T{time}:00{offset}", date.date);
-    let note = summary(ctx);
-    ctx.schedule_callback(at, note);
-    ctx.set_outcome(Outcome::Callback);
-    let when = format!("{} в {time}", spoken_date(&date.date));
-    let text = ctx
-        .text_for(
-            "callback_confirmed",
-            crate::texts::default("callback_confirmed"),
-        )
-        .replace("{when}", &when);
-    ctx.say(text);
-    Some(Flow::End("callback"))
-}
-
-/// "2026-11-27" → "27 ноября".
-fn spoken_date(date: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ];
-    let mut parts = date
-        .split('-')
-        .skip(1)
-        .map(|p| p.parse::<usize>().unwrap_or(0));
-    let (m, d) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    match MONTHS.get(m.wrapping_sub(1)) {
-        Some(month) => format!("{d} {month}"),
-        None => date.to_owned(),
-    }
-}
-
-fn callback_reply(ctx: C) -> Flow {
-    if let Some(flow) = book_callback(ctx) {
-        return flow;
-    }
-    if ctx.miss() >= 2 {
-        ctx.say("Хорошо, менеджер перезвонит вам в рабочее время. Всего доброго!");
-        ctx.set_outcome(Outcome::Callback);
-        return Flow::End("callback");
-    }
-    ctx.say("Назовите, пожалуйста, день и время — например, завтра после обеда.");
-    Flow::Wait
 }
 
 fn think_reply(ctx: C) -> Flow {
@@ -638,7 +587,7 @@ fn think_reply(ctx: C) -> Flow {
         ctx.state().wants_email = true;
         return Flow::Goto("email");
     }
-    if let Some(flow) = book_callback(ctx) {
+    if let Some(flow) = crate::transfer::book_callback(ctx) {
         return flow;
     }
     if text.contains("перезвон") || text.contains("менеджер") || text.contains("позвон")
@@ -651,7 +600,8 @@ fn think_reply(ctx: C) -> Flow {
 fn retention_reply(ctx: C) -> Flow {
     if let Some(email) = ctx.understood().emails().first().cloned() {
         save_email(ctx, &email);
-        ctx.set_outcome(Outcome::NotQualified);
+        let outcome = outcome::ending(ctx, sva_sdk::abi::Outcome::NotQualified);
+        ctx.set_outcome(outcome);
         ctx.say("Спасибо, отправим. Всего доброго!");
         return Flow::End("not_interested");
     }
@@ -662,25 +612,46 @@ fn retention_reply(ctx: C) -> Flow {
         }
         _ => {
             say(ctx, "not_interested_goodbye");
-            ctx.set_outcome(Outcome::NotInterested);
+            ctx.set_outcome(sva_sdk::abi::Outcome::NotInterested);
             Flow::End("not_interested")
         }
     }
 }
 
-/// Speaks the best passage, shortened for the phone, or admits not knowing; then returns
-/// to where the call was.
+/// Speaks what the best passage says about the question (its matching sentences, not
+/// the whole passage); asks which one the caller means when the knowledge base found two
+/// it could not tell apart (the same score: the dialog function's sign of a close call),
+/// offering the manager too; or admits not knowing. Then returns to where the call was.
 fn answered(ctx: C, hits: &[Hit]) -> Flow {
-    match hits.first() {
-        Some(hit) => {
-            let spoken = shorten(&hit.text, 300);
+    match hits {
+        [first, second, ..] if second.score >= first.score => {
+            let (a, b) = excerpt::names(
+                (&first.source.heading, &first.text),
+                (&second.source.heading, &second.text),
+            );
+            let text = ctx
+                .text_for("knowledge_which", crate::texts::default("knowledge_which"))
+                .replace("{a}", &a)
+                .replace("{b}", &b);
+            ctx.say(text);
+            ctx.log(format!(
+                "asked which: {} / {} or {} / {}",
+                first.source.document,
+                first.source.heading,
+                second.source.document,
+                second.source.heading
+            ));
+        }
+        [hit, ..] => {
+            let question = ctx.state_ref().question.clone();
+            let spoken = excerpt::excerpt(&question, &hit.text);
             ctx.say(spoken);
             ctx.log(format!(
                 "answered from {} / {}",
                 hit.source.document, hit.source.heading
             ));
         }
-        None => {
+        [] => {
             say(ctx, "no_answer_known");
             let question = std::mem::take(&mut ctx.state().question);
             let open = &mut ctx.state().open_questions;
@@ -692,74 +663,27 @@ fn answered(ctx: C, hits: &[Hit]) -> Flow {
     Flow::Return
 }
 
-/// Cuts `text` at a sentence end within `max` characters (or at a word).
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.trim().to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    match cut.rfind(['.', '!', '?']) {
-        Some(end) if end > max / 3 => cut[..=end].trim().to_owned(),
-        _ => match cut.rfind(' ') {
-            Some(space) => format!("{}…", cut[..space].trim()),
-            None => cut,
-        },
-    }
-}
-
+/// The goodbye: the outcome from what was learned, and thanks by name when known.
 fn wrap_up(ctx: C) -> Flow {
-    let filled = |ctx: &Ctx<'_, Sales>, s: &str| ctx.slot(s).is_some();
-    let qualified = filled(ctx, "need")
-        && (filled(ctx, "phone") || filled(ctx, "email"))
-        && (filled(ctx, "budget") || filled(ctx, "timeline"));
-    if ctx.outcome() == Outcome::InProgress {
-        ctx.set_outcome(if qualified {
-            Outcome::Qualified
-        } else {
-            Outcome::NotQualified
-        });
-    }
-    if qualified || filled(ctx, "need") {
-        let comma_name = ctx
-            .slot("name")
-            .and_then(|s| s.value.as_str())
-            .map(|n| format!(", {n}"))
-            .unwrap_or_default();
-        let text = ctx
-            .text_for(
-                "goodbye_qualified",
-                crate::texts::default("goodbye_qualified"),
-            )
-            .replace("{comma_name}", &comma_name);
-        ctx.say(text);
+    let outcome = outcome::ending(ctx, sva_sdk::abi::Outcome::NotQualified);
+    ctx.set_outcome(outcome);
+    let comma_name = ctx
+        .slot("name")
+        .and_then(|s| s.value.as_str())
+        .map(|n| [", ", n].concat())
+        .unwrap_or_default();
+    let when = ctx.state_ref().callback_when.clone();
+    let key = if !when.is_empty() {
+        "goodbye_callback"
+    } else if ctx.slot("need").is_some() {
+        "goodbye_qualified"
     } else {
-        say(ctx, "goodbye");
-    }
+        "goodbye"
+    };
+    let text = ctx
+        .text_for(key, crate::texts::default(key))
+        .replace("{comma_name}", &comma_name)
+        .replace("{when}", &when);
+    ctx.say(text);
     Flow::End("completed")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn amounts_are_spoken_in_groups_of_three() {
-        for (amount, spoken) in [
-            (0, "0"),
-            (7, "7"),
-            (999, "999"),
-            (1000, "1 000"),
-            (25_000, "25 000"),
-            (1_500_000, "1 500 000"),
-            (u64::MAX, "18 446 744 073 709 551 615"),
-        ] {
-            assert_eq!(grouped_digits(amount), spoken);
-        }
-        assert_eq!(
-            spoken_money(&json!({"amount": 5000, "currency": "USD"})),
-            "5 000 долларов"
-        );
-        assert_eq!(spoken_money(&json!({"amount": 700})), "700 рублей");
-    }
 }

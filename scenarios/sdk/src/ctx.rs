@@ -18,6 +18,8 @@ pub struct Ctx<'a, S> {
     pub(crate) said: Vec<String>,
     /// Whether this step changed the qualification record (then it is sent to the host).
     pub(crate) record_changed: bool,
+    /// The nodes this step passed through, in order (`trace.rs`).
+    pub(crate) path: Vec<&'static str>,
 }
 
 impl<'a, S> Ctx<'a, S> {
@@ -30,6 +32,7 @@ impl<'a, S> Ctx<'a, S> {
             actions: Vec::new(),
             said: Vec::new(),
             record_changed: false,
+            path: Vec::new(),
         }
     }
 
@@ -148,6 +151,20 @@ impl<'a, S> Ctx<'a, S> {
             value,
             confidence: confidence.clamp(0.0, 1.0),
             utterance: clip(self.text(), 300),
+        };
+        if self.env.record.slots.get(name) != Some(&slot) {
+            self.env.record.slots.insert(name.to_owned(), slot);
+            self.record_changed = true;
+        }
+    }
+
+    /// Fills a slot with a value the scenario worked out rather than heard (the lead's
+    /// temperature): no utterance.
+    pub fn set_fact(&mut self, name: &str, value: serde_json::Value, confidence: f32) {
+        let slot = Slot {
+            value,
+            confidence: confidence.clamp(0.0, 1.0),
+            utterance: String::new(),
         };
         if self.env.record.slots.get(name) != Some(&slot) {
             self.env.record.slots.insert(name.to_owned(), slot);

@@ -4,7 +4,10 @@ use crate::graph::Flow;
 use crate::{Ctx, Envelope, Graph, Scenario};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use sva_abi::{Action, Context, Event, Qualification, RetrieveRequest, StepOutput};
+use sva_abi::{
+    Action, Context, Event, GraphShape, Manifest, Qualification, RetrieveRequest, StepOutput,
+    StepTrace,
+};
 
 /// The input document. The state is read straight into the envelope (`T` is
 /// `Option<Stored<…>>`) in one pass; only a state this scenario cannot read is taken
@@ -109,6 +112,8 @@ fn step_input<S: Scenario>(
     let mut ctx = Ctx::new(&mut env, event, context);
     let flow = dispatch(&graph, &mut ctx);
     drive(&graph, &mut ctx, flow);
+    crate::trace::keep(std::mem::take(&mut ctx.path));
+    S::finish(&mut ctx);
     let score = S::score(&ctx).min(100);
     if ctx.env.record.score != score {
         ctx.env.record.score = score;
@@ -166,6 +171,11 @@ fn write_output<S: Serialize>(
 const INTERNAL: &[u8] = br#"{"state":null,"actions":[{"type":"hangup","reason":"internal"}]}"#;
 
 fn dispatch<S>(graph: &Graph<S>, ctx: &mut Ctx<'_, S>) -> Flow {
+    if !matches!(ctx.event(), Event::CallStarted)
+        && let Some(at) = graph.find(&ctx.env.node)
+    {
+        ctx.path.push(at.name);
+    }
     match ctx.event() {
         Event::CallStarted => Flow::Goto(graph.start),
         Event::RetrieveResult { hits, .. } => {
@@ -222,6 +232,7 @@ fn drive<S>(graph: &Graph<S>, ctx: &mut Ctx<'_, S>, mut flow: Flow) {
                     }
                     ctx.env.node = name.to_owned();
                     ctx.env.waiting = false;
+                    ctx.path.push(node.name);
                     (node.enter)(ctx)
                 }
                 None => {
@@ -299,7 +310,38 @@ pub fn step<S: Scenario>(ptr: i32, len: i32) -> i64 {
 /// `sva_manifest`: the manifest document.
 #[cfg(target_arch = "wasm32")]
 pub fn manifest<S: Scenario>() -> i64 {
-    leak(serde_json::to_vec(&S::manifest()).unwrap_or_default())
+    leak(serde_json::to_vec(&manifest_of::<S>()).unwrap_or_default())
+}
+
+/// `sva_trace`: the last step's path through the graph.
+#[cfg(target_arch = "wasm32")]
+pub fn trace() -> i64 {
+    leak(serde_json::to_vec(&crate::trace::last()).unwrap_or_default())
+}
+
+/// The scenario's manifest with its graph's shape (unless the scenario wrote one).
+pub fn manifest_of<S: Scenario>() -> Manifest {
+    let mut manifest = S::manifest();
+    if manifest.graph.is_none() {
+        manifest.graph = Some(graph_shape::<S>());
+    }
+    manifest
+}
+
+/// The scenario's graph: where calls start and every node, in the order declared.
+pub fn graph_shape<S: Scenario>() -> GraphShape {
+    let graph = S::graph();
+    GraphShape {
+        start: graph.start.to_owned(),
+        nodes: graph.nodes.iter().map(|n| n.name.to_owned()).collect(),
+    }
+}
+
+/// [`run_step`] that also returns the step's path through the graph (what the module's
+/// `sva_trace` export returns after `sva_step`).
+pub fn run_step_traced<S: Scenario>(input: &[u8]) -> (Vec<u8>, StepTrace) {
+    let output = run_step::<S>(input);
+    (output, crate::trace::last())
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -24,6 +24,7 @@ pub mod glue;
 mod graph;
 #[cfg(all(target_arch = "wasm32", feature = "step-heap"))]
 mod heap;
+pub mod trace;
 
 pub use ctx::Ctx;
 pub use envelope::Envelope;
@@ -48,9 +49,13 @@ pub trait Scenario {
     fn score(_ctx: &Ctx<'_, Self::State>) -> u8 {
         0
     }
+
+    /// Runs after every step's flow, before [`Scenario::score`]: the place to derive
+    /// facts from the whole record (the default scenario's lead temperature).
+    fn finish(_ctx: &mut Ctx<'_, Self::State>) {}
 }
 
-pub use glue::{run_step, run_step_str};
+pub use glue::{graph_shape, manifest_of, run_step, run_step_str, run_step_traced};
 
 /// Whether a flag is off: for `#[serde(skip_serializing_if = "sva_sdk::is_false")]`, which
 /// leaves a `false` field out of the state (every step reads and writes the state, so
@@ -66,7 +71,8 @@ pub fn is_false(flag: &bool) -> bool {
 static HEAP: heap::StepHeap = heap::StepHeap::new();
 
 /// Exports a [`Scenario`] as a module: `sva_abi_version`, `sva_alloc`, `sva_step`,
-/// `sva_manifest` (on `wasm32` only; natively use [`run_step`]).
+/// `sva_manifest`, `sva_trace` (on `wasm32` only; natively use [`run_step`] and
+/// [`run_step_traced`]).
 #[macro_export]
 macro_rules! export_scenario {
     ($scenario:ty) => {
@@ -93,6 +99,12 @@ macro_rules! export_scenario {
         #[unsafe(no_mangle)]
         pub extern "C" fn sva_manifest() -> i64 {
             $crate::glue::manifest::<$scenario>()
+        }
+        /// ABI v1 optional export: the last step's path through the graph (coverage).
+        #[cfg(target_arch = "wasm32")]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn sva_trace() -> i64 {
+            $crate::glue::trace()
         }
     };
 }

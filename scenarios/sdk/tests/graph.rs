@@ -75,6 +75,7 @@ impl Scenario for Toy {
             slots: vec!["city".into()],
             texts: vec![],
             capabilities: vec![],
+            graph: None,
         }
     }
 
@@ -229,4 +230,59 @@ fn malformed_input_gets_a_phrase_not_a_panic() {
         json!({"node": "ask"}),
         "the readable state is kept"
     );
+}
+
+/// A step traced: the nodes it passed through, as `sva_trace` reports them.
+fn traced(state: &sva_abi::State, event: Event) -> (StepOutput, Vec<String>) {
+    let input = StepInput {
+        abi: 1,
+        state: state.clone(),
+        event,
+        context: Context {
+            now: "2026-11-25T12:00:00+03:00".into(),
+            ..Context::default()
+        },
+    };
+    let (out, trace) = sva_sdk::run_step_traced::<Toy>(&serde_json::to_vec(&input).unwrap());
+    let out = sva_abi::validate_output(&out, &Default::default()).expect("valid");
+    (out, trace.path)
+}
+
+#[test]
+fn each_step_reports_the_nodes_it_passed_and_the_manifest_the_graph() {
+    let (first, path) = traced(&sva_abi::State::null(), Event::CallStarted);
+    assert_eq!(path, ["ask"], "a call starts by entering the start node");
+    let (asked, path) = traced(&first.state, utterance("а доставка есть"));
+    assert_eq!(
+        path,
+        ["ask", "lookup"],
+        "resumed at ask, digressed to lookup"
+    );
+    let Some(Action::Retrieve(request)) = asked.actions.last() else {
+        panic!("{:?}", asked.actions)
+    };
+    let (answered, path) = traced(
+        &asked.state,
+        Event::RetrieveResult {
+            id: request.id.clone(),
+            hits: vec![],
+        },
+    );
+    assert_eq!(
+        path,
+        ["lookup", "ask"],
+        "the knowledge resumed lookup, which returned"
+    );
+    let (_, path) = traced(&answered.state, utterance("казань"));
+    assert_eq!(path, ["ask", "bye"]);
+    let edges: Vec<(String, String)> = sva_abi::StepTrace { path }
+        .edges()
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
+    assert_eq!(edges, [("ask".to_owned(), "bye".to_owned())]);
+
+    let manifest = sva_sdk::manifest_of::<Toy>();
+    let graph = manifest.graph.expect("the SDK adds the graph");
+    assert_eq!(graph.start, "ask");
+    assert_eq!(graph.nodes, ["ask", "lookup", "bye"]);
 }

@@ -4,7 +4,8 @@
 //! (`invalid_argument`, `not_found`, `already_exists`, `unimplemented`), and it scores for
 //! real: each collection is a `qdrant_edge::EdgeShard` with a sparse `bm25` vector under the
 //! IDF modifier, and each `qdrant/bm25` document becomes a sparse vector through
-//! `Bm25::russian()` — the pipeline the real server's inference applies. A collection may
+//! `Bm25::russian()` — the pipeline the real server's inference applies — beside a plain
+//! sparse `ngram` vector (the character n-grams the client computes), also under IDF. A collection may
 //! also have one named dense vector, `dense`, under cosine similarity: points then carry it,
 //! and queries may ask for the nearest to it (one by one, or in a batch).
 //!
@@ -44,6 +45,8 @@ use tonic::{Request, Response, Status};
 
 /// The sparse vector's name, as the real collections have it.
 const BM25: &str = "bm25";
+/// The character n-gram sparse vector's name.
+const NGRAM: &str = "ngram";
 /// The dense vector's name, when a collection has one.
 const DENSE: &str = "dense";
 /// The largest dense vector the real server accepts.
@@ -302,6 +305,24 @@ impl Service {
             }
         }
         Ok(())
+    }
+
+    /// A sparse vector as the real server checks it: as many weights as indices, the
+    /// indices distinct.
+    fn checked_sparse(
+        indices: &[u32],
+        values: &[f32],
+    ) -> Result<qdrant_edge::SparseVector, Status> {
+        let distinct: BTreeSet<u32> = indices.iter().copied().collect();
+        if indices.len() != values.len() || distinct.len() != indices.len() {
+            return Err(Status::invalid_argument(
+                "Validation error: sparse vector indices must be unique and match the values",
+            ));
+        }
+        Ok(qdrant_edge::SparseVector {
+            indices: indices.to_vec(),
+            values: values.to_vec(),
+        })
     }
 
     /// A dense vector of `collection`'s size, as the engine takes it.
@@ -582,11 +603,12 @@ service! {
             .map(|c| c.map)
             .unwrap_or_default();
         let idf = Some(grpc::Modifier::Idf as i32);
-        match sparse.get(BM25) {
-            Some(params) if sparse.len() == 1 && params.modifier == idf => {}
+        match (sparse.get(BM25), sparse.get(NGRAM)) {
+            (Some(words), Some(grams))
+                if sparse.len() == 2 && words.modifier == idf && grams.modifier == idf => {}
             _ => {
                 return Err(Status::invalid_argument(format!(
-                    "the stand-in expects one sparse vector {BM25:?} with the IDF modifier, got {sparse:?}"
+                    "the stand-in expects sparse vectors {BM25:?} and {NGRAM:?} with the IDF modifier, got {sparse:?}"
                 )));
             }
         }
@@ -607,13 +629,18 @@ service! {
                     )])
                 })
                 .unwrap_or_default(),
-            sparse_vectors: HashMap::from([(
-                BM25.to_owned(),
-                EdgeSparseVectorParams {
-                    modifier: Some(Modifier::Idf),
-                    ..Default::default()
-                },
-            )]),
+            sparse_vectors: [BM25, NGRAM]
+                .into_iter()
+                .map(|name| {
+                    (
+                        name.to_owned(),
+                        EdgeSparseVectorParams {
+                            modifier: Some(Modifier::Idf),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect(),
             ..Default::default()
         };
         let shard = EdgeShard::new(&path, config).map_err(internal)?;
@@ -741,7 +768,11 @@ service! {
             else {
                 return Err(Status::invalid_argument("the stand-in expects named vectors"));
             };
-            if let Some(unknown) = named.vectors.keys().find(|k| *k != BM25 && *k != DENSE) {
+            if let Some(unknown) = named
+                .vectors
+                .keys()
+                .find(|k| *k != BM25 && *k != DENSE && *k != NGRAM)
+            {
                 return Err(Status::invalid_argument(format!(
                     "Wrong input: Not existing vector name error: {unknown}"
                 )));
@@ -759,7 +790,18 @@ service! {
             };
             Self::checked_document(document)?;
             let sparse = self.0.bm25.document(&document.text);
-            let mut vectors = vec![(BM25, Vector::from(sparse))];
+            let grams = match named.vectors.get(NGRAM) {
+                Some(grpc::Vector {
+                    vector: Some(vector::Vector::Sparse(grpc::SparseVector { values, indices })),
+                    ..
+                }) => Self::checked_sparse(indices, values)?,
+                _ => {
+                    return Err(Status::invalid_argument(format!(
+                        "the stand-in expects one sparse {NGRAM:?} vector per point"
+                    )));
+                }
+            };
+            let mut vectors = vec![(BM25, Vector::from(sparse)), (NGRAM, Vector::from(grams))];
             // The real server would take a point without it; `ServerIndex` always sends it.
             match (named.vectors.get(DENSE), collection.dense) {
                 (Some(dense), _) => {
@@ -885,7 +927,7 @@ impl Service {
             }
         };
         let using = request.using.as_deref().unwrap_or_default();
-        if using != BM25 && !(using == DENSE && collection.dense.is_some()) {
+        if using != BM25 && using != NGRAM && !(using == DENSE && collection.dense.is_some()) {
             return Err(Status::invalid_argument(format!(
                 "Wrong input: Not existing vector name error: {using}"
             )));
@@ -902,6 +944,9 @@ impl Service {
             (DENSE, vector_input::Variant::Dense(grpc::DenseVector { data }), Some(size)) => {
                 Self::checked_size(size, data)?;
                 VectorInternal::from(data.clone())
+            }
+            (NGRAM, vector_input::Variant::Sparse(grpc::SparseVector { values, indices }), _) => {
+                VectorInternal::from(Self::checked_sparse(indices, values)?)
             }
             _ => {
                 return Err(Status::invalid_argument(format!(
