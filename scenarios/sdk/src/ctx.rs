@@ -51,6 +51,16 @@ impl<'a, S> Ctx<'a, S> {
         self.event
     }
 
+    /// Whether this call may ask the host's language model ([`crate::Flow::Model`]): the
+    /// module declares `llm` in its manifest and the host granted it (a model is
+    /// configured and the tenant enabled it).
+    pub fn can_ask_model(&self) -> bool {
+        self.context()
+            .capabilities
+            .iter()
+            .any(|c| c == sva_abi::LLM_CAPABILITY)
+    }
+
     /// The whole context.
     pub fn context(&self) -> &Context {
         self.context

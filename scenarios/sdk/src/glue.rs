@@ -186,6 +186,14 @@ fn dispatch<S>(graph: &Graph<S>, ctx: &mut Ctx<'_, S>) -> Flow {
                 _ => Flow::Wait,
             }
         }
+        Event::LlmResult(result) => {
+            let result = result.clone();
+            let asked = std::mem::replace(&mut ctx.env.asked, false);
+            match graph.find(&ctx.env.node).and_then(|n| n.model) {
+                Some(model) if asked => model(ctx, &result),
+                _ => Flow::Wait,
+            }
+        }
         event => {
             if matches!(event, Event::NoInput) {
                 ctx.env.silences = ctx.env.silences.saturating_add(1);
@@ -260,6 +268,11 @@ fn drive<S>(graph: &Graph<S>, ctx: &mut Ctx<'_, S>, mut flow: Flow) {
                     query,
                     top_k: 3,
                 }));
+                return;
+            }
+            Flow::Model(request) => {
+                ctx.env.asked = true;
+                ctx.actions.push(Action::Llm(*request));
                 return;
             }
             Flow::Transfer { to, summary } => {

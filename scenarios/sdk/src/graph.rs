@@ -1,7 +1,7 @@
 //! The dialog graph: nodes, interrupts, knowledge resumption, global handlers.
 
 use crate::Ctx;
-use sva_abi::Hit;
+use sva_abi::{Hit, LlmRequest, LlmResult};
 
 /// What happens after a node or handler runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,9 @@ pub enum Flow {
     Wait,
     /// Ask the host's knowledge base; the answer resumes the current node's `knowledge`.
     Retrieve(String),
+    /// Ask the host's language model (only when [`Ctx::can_ask_model`]); the answer —
+    /// `ok` or why not — resumes the current node's `on_model`.
+    Model(Box<LlmRequest>),
     /// Connect the caller to a human at this number, with a summary.
     Transfer {
         /// E.164 number.
@@ -32,6 +35,7 @@ pub enum Flow {
 
 type Enter<S> = fn(&mut Ctx<'_, S>) -> Flow;
 type Knowledge<S> = fn(&mut Ctx<'_, S>, &[Hit]) -> Flow;
+type Model<S> = fn(&mut Ctx<'_, S>, &LlmResult) -> Flow;
 type Global<S> = fn(&mut Ctx<'_, S>) -> Option<Flow>;
 
 pub(crate) struct Node<S> {
@@ -39,6 +43,7 @@ pub(crate) struct Node<S> {
     pub(crate) enter: Enter<S>,
     pub(crate) reply: Option<Enter<S>>,
     pub(crate) knowledge: Option<Knowledge<S>>,
+    pub(crate) model: Option<Model<S>>,
 }
 
 /// A dialog graph over the scenario state `S`.
@@ -67,6 +72,7 @@ impl<S> Graph<S> {
             enter,
             reply: None,
             knowledge: None,
+            model: None,
         });
         self
     }
@@ -79,6 +85,7 @@ impl<S> Graph<S> {
             enter,
             reply: Some(reply),
             knowledge: None,
+            model: None,
         });
         self
     }
@@ -87,6 +94,14 @@ impl<S> Graph<S> {
     pub fn on_knowledge(mut self, name: &'static str, f: Knowledge<S>) -> Self {
         if let Some(node) = self.nodes.iter_mut().find(|n| n.name == name) {
             node.knowledge = Some(f);
+        }
+        self
+    }
+
+    /// What node `name` does with the host's answer to its [`Flow::Model`].
+    pub fn on_model(mut self, name: &'static str, f: Model<S>) -> Self {
+        if let Some(node) = self.nodes.iter_mut().find(|n| n.name == name) {
+            node.model = Some(f);
         }
         self
     }
