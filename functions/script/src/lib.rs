@@ -13,6 +13,7 @@
 pub mod coverage;
 mod expect;
 mod knowledge;
+mod model;
 pub mod replay;
 mod report;
 mod run;
@@ -21,6 +22,7 @@ mod script;
 pub use coverage::{Coverage, CoverageSummary, Recording};
 pub use expect::Expect;
 pub use knowledge::{Snippet, SnippetKnowledge};
+pub use model::{CannedModel, ModelReply};
 pub use replay::{CallReplay, ReplayError, record, replay};
 pub use report::{Failure, Report, TranscriptLine};
 pub use run::{run, run_with};

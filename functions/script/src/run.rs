@@ -43,11 +43,15 @@ pub fn run_with(
         }
         let mut context = script.context.clone();
         context.turn = index as u32;
-        // A script's knowledge is its own canned passages: the turn never waits.
+        // A script's knowledge and model are canned: the turn never waits.
+        let language: &dyn sva_turn::Language = match &script.model {
+            Some(model) => model,
+            None => &sva_turn::NoLanguage,
+        };
         let Some(turn) = run_turn_now(
             stepper,
             &script.knowledge,
-            &sva_turn::NoLanguage,
+            language,
             options,
             &state,
             spec.event.clone(),

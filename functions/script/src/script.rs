@@ -38,6 +38,8 @@ pub struct Script {
     pub context: Context,
     /// Answers to the scenario's retrieve requests.
     pub knowledge: SnippetKnowledge,
+    /// Answers to the scenario's `llm` requests; `None`: the call has no model.
+    pub model: Option<crate::CannedModel>,
     /// The caller's side of the conversation, starting with `call_started`.
     pub turns: Vec<ScriptTurn>,
     /// Expectations on the state after the last turn.
@@ -92,6 +94,9 @@ impl Script {
         }
         context.call.custom_data = file.custom_data;
         context.customer = file.customer;
+        if file.model.is_some() {
+            context.capabilities = vec![sva_abi::LLM_CAPABILITY.to_owned()];
+        }
         let tenant = file.tenant;
         if let Some(company) = tenant.company {
             context.tenant.company = company;
@@ -133,6 +138,7 @@ impl Script {
             path: path.map(Path::to_path_buf),
             context,
             knowledge: SnippetKnowledge(file.knowledge),
+            model: file.model.map(crate::CannedModel),
             turns,
             end: file.end.unwrap_or_default(),
         })
@@ -183,6 +189,7 @@ struct ScriptFile {
     tenant: TenantOverrides,
     #[serde(default)]
     knowledge: Vec<Snippet>,
+    model: Option<Vec<crate::ModelReply>>,
     turns: Vec<TurnSpec>,
     end: Option<Expect>,
 }

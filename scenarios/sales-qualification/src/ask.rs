@@ -88,6 +88,9 @@ pub(crate) fn missed(ctx: C, slot: &str) -> Flow {
         say(ctx, "noted");
         return Flow::Again;
     }
+    if let Some(flow) = crate::model::ask(ctx, slot) {
+        return flow;
+    }
     let limit = Rules::from_settings(&ctx.tenant().settings).misunderstanding_limit;
     let unusable = {
         let state = ctx.state();

@@ -16,6 +16,7 @@ mod clock;
 mod excerpt;
 mod handlers;
 mod lead;
+mod model;
 mod nodes;
 mod outcome;
 mod routing;
@@ -69,6 +70,12 @@ pub struct Sales {
     /// Caller turns in a row the scenario could not use.
     #[serde(skip_serializing_if = "is_zero")]
     pub unusable: u8,
+    /// The turn (+1) the language model was last asked in: at most once a turn.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub model_turn: u32,
+    /// What the caller said when the model was asked, until its answer comes.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub model_heard: String,
     /// A manager was offered because the scenario could not understand the caller.
     #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub escalated: bool,
@@ -85,6 +92,10 @@ pub struct Sales {
     /// When the booked callback is, as said to the caller («завтра в 9:00»).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub callback_when: String,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -126,7 +137,8 @@ impl Scenario for SalesQualification {
                 .iter()
                 .map(|(k, _)| (*k).to_owned())
                 .collect(),
-            capabilities: Vec::new(),
+            // Where the rules cannot read an answer, the model is asked (when granted).
+            capabilities: vec![sva_sdk::abi::LLM_CAPABILITY.to_owned()],
             graph: None,
         }
     }

@@ -50,6 +50,10 @@ pub(crate) fn add(graph: Graph<Sales>) -> Graph<Sales> {
             |c| ask(c, "not_interested_retention"),
             retention_reply,
         )
+        .on_model("need", crate::model::answered)
+        .on_model("timeline", crate::model::answered)
+        .on_model("name", crate::model::answered)
+        .on_model("company", crate::model::answered)
         .node("answer", |c| Flow::Retrieve(c.state_ref().question.clone()))
         .on_knowledge("answer", answered)
         .node("wrap_up", wrap_up)

@@ -1,0 +1,120 @@
+//! Where the rules run out: an answer to a question that the rules could not read is put
+//! to the host's language model, when the call may ask it, as a choice between "the
+//! caller answered, and this is the answer" and "unclear". The model only proposes: a
+//! name or company it proposes is taken only when the caller said those words, and
+//! whatever it says, or when it says nothing, the scenario goes on as without it.
+
+use crate::Sales;
+use crate::ask::{missed, understood};
+use serde_json::{Map, Value, json};
+use sva_sdk::abi::{Command, LlmRequest, LlmResult, LlmStatus, LlmTask, Understand};
+use sva_sdk::{Ctx, Flow};
+
+type C<'a, 'b> = &'a mut Ctx<'b, Sales>;
+
+/// The question nodes the model may help with, and the slot each fills.
+pub(crate) const NODES: &[(&str, &str)] = &[
+    ("need", "need"),
+    ("timeline", "timeline"),
+    ("name", "name"),
+    ("company", "company"),
+];
+
+/// Slots whose proposed value must be words the caller said.
+const SAID_VERBATIM: &[&str] = &["name", "company"];
+
+fn slot_of(node: &str) -> Option<&'static str> {
+    NODES.iter().find(|(n, _)| *n == node).map(|(_, s)| *s)
+}
+
+/// Instead of counting the turn unusable: the request to the model, when this call may
+/// ask it, the node is one it helps with, and it was not asked in this turn already.
+pub(crate) fn ask(ctx: C, slot: &str) -> Option<Flow> {
+    let turn = ctx.context().turn + 1;
+    let text = ctx.text().trim().to_owned();
+    if !ctx.can_ask_model()
+        || text.is_empty()
+        || slot_of(ctx.node()) != Some(slot)
+        || ctx.state_ref().model_turn == turn
+    {
+        return None;
+    }
+    ctx.state().model_turn = turn;
+    ctx.state().model_heard = text.clone();
+    let key = ctx.state_ref().last_question.clone();
+    let question = ctx.text_for(&key, crate::texts::default(&key));
+    let Value::Object(values) = json!({
+        "type": "object",
+        "properties": {"value": {"type": "string", "minLength": 1, "maxLength": 200}},
+        "additionalProperties": false,
+    }) else {
+        return None;
+    };
+    Some(Flow::Model(Box::new(LlmRequest {
+        id: format!("{slot}-{turn}"),
+        task: LlmTask::Understand(Understand {
+            text: text.chars().take(1_000).collect(),
+            question: question.chars().take(500).collect(),
+            commands: vec![
+                Command {
+                    name: "answer".into(),
+                    description: format!(
+                        "звонящий ответил на вопрос ({slot}); value — ответ его же словами, кратко"
+                    ),
+                },
+                Command {
+                    name: "unclear".into(),
+                    description: "ответа на вопрос нет или он непонятен".into(),
+                },
+            ],
+            values: Some(values),
+        }),
+        tier: Default::default(),
+        max_ms: 800,
+        max_tokens: 80,
+    })))
+}
+
+/// The model's answer at a question node: the slot filled and the dialog moves on, or,
+/// without a usable answer, what the rules do with an unusable turn.
+pub(crate) fn answered(ctx: C, result: &LlmResult) -> Flow {
+    let Some(slot) = slot_of(ctx.node()) else {
+        return Flow::Again;
+    };
+    let value = proposed(ctx, slot, result);
+    ctx.state().model_heard.clear();
+    match value {
+        Some(value) => {
+            ctx.set_slot(slot, json!(value), 0.6);
+            ctx.log(format!("{slot} proposed by the model"));
+            understood(ctx);
+            crate::nodes::next(ctx)
+        }
+        None => missed(ctx, slot),
+    }
+}
+
+fn proposed(ctx: C, slot: &str, result: &LlmResult) -> Option<String> {
+    if result.status != LlmStatus::Ok || result.command.as_deref() != Some("answer") {
+        return None;
+    }
+    let value = result
+        .values
+        .as_ref()
+        .and_then(|v: &Map<String, Value>| v.get("value"))
+        .and_then(Value::as_str)?
+        .trim()
+        .to_owned();
+    if value.is_empty() {
+        return None;
+    }
+    if SAID_VERBATIM.contains(&slot) {
+        // What the caller said, kept when the model was asked (this step's event is
+        // the model's answer).
+        let heard = ctx.state_ref().model_heard.to_lowercase();
+        if !heard.contains(&value.to_lowercase()) {
+            return None;
+        }
+    }
+    Some(value)
+}
