@@ -7,7 +7,7 @@
 use crate::Sales;
 use crate::ask::{missed, understood};
 use serde_json::{Map, Value, json};
-use sva_sdk::abi::{Command, LlmRequest, LlmResult, LlmStatus, LlmTask, Understand};
+use sva_sdk::abi::{Command, LlmRequest, LlmResult, LlmStatus, LlmTask, Phrase, Understand};
 use sva_sdk::{Ctx, Flow};
 
 type C<'a, 'b> = &'a mut Ctx<'b, Sales>;
@@ -117,4 +117,42 @@ fn proposed(ctx: C, slot: &str, result: &LlmResult) -> Option<String> {
         }
     }
     Some(value)
+}
+
+/// Instead of reading the passage's matching sentences (`excerpt`): a short answer to the
+/// caller's `question` phrased by the model from the passage alone, when the call may
+/// ask it (the host answers `unavailable` unless the tenant enabled phrasing, and checks
+/// that every number and name of the phrase is in the passage).
+pub(crate) fn phrase(ctx: C, question: &str, passage: &str, excerpt: &str) -> Option<Flow> {
+    if !ctx.can_ask_model() || question.trim().is_empty() {
+        return None;
+    }
+    ctx.state().model_heard = excerpt.to_owned();
+    let turn = ctx.context().turn;
+    Some(Flow::Model(Box::new(LlmRequest {
+        id: format!("answer-{turn}"),
+        task: LlmTask::Phrase(Phrase {
+            text: question.chars().take(1_000).collect(),
+            facts: vec![passage.chars().take(1_500).collect()],
+            max_chars: 300,
+        }),
+        tier: Default::default(),
+        max_ms: 1_000,
+        max_tokens: 150,
+    })))
+}
+
+/// The model's phrase, or the passage's sentences kept when it gave none; then back to
+/// where the call was.
+pub(crate) fn phrased(ctx: C, result: &LlmResult) -> Flow {
+    let excerpt = std::mem::take(&mut ctx.state().model_heard);
+    match (&result.status, &result.text) {
+        (LlmStatus::Ok, Some(text)) if !text.trim().is_empty() => {
+            ctx.say(text.trim().to_owned());
+            ctx.log("answered in the model's words");
+        }
+        _ if !excerpt.trim().is_empty() => ctx.say(excerpt),
+        _ => crate::say(ctx, "no_answer_known"),
+    }
+    Flow::Return
 }

@@ -56,6 +56,7 @@ pub(crate) fn add(graph: Graph<Sales>) -> Graph<Sales> {
         .on_model("company", crate::model::answered)
         .node("answer", |c| Flow::Retrieve(c.state_ref().question.clone()))
         .on_knowledge("answer", answered)
+        .on_model("answer", crate::model::phrased)
         .node("wrap_up", wrap_up)
 }
 
@@ -649,6 +650,9 @@ fn answered(ctx: C, hits: &[Hit]) -> Flow {
         [hit, ..] => {
             let question = ctx.state_ref().question.clone();
             let spoken = excerpt::excerpt(&question, &hit.text);
+            if let Some(flow) = crate::model::phrase(ctx, &question, &hit.text, &spoken) {
+                return flow;
+            }
             ctx.say(spoken);
             ctx.log(format!(
                 "answered from {} / {}",
