@@ -235,7 +235,11 @@ impl Provider {
                     description: None,
                     name: prompt.schema_name.to_owned(),
                     schema: prompt.schema.clone(),
-                    strict: Some(true),
+                    // Not `strict`: OpenAI's strict mode refuses any schema in which an
+                    // object has optional properties or lacks `additionalProperties:
+                    // false`, and a scenario's `values` schema may have both. The
+                    // schema guides the model; `answer::read` enforces it.
+                    strict: None,
                 },
             }),
             stream: Some(false),

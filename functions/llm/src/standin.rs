@@ -290,11 +290,45 @@ fn check(request: &Value, models: &[String]) -> Result<(), String> {
                 if !name_ok || !schema["schema"].is_object() {
                     return Err("json_schema needs a name and an object schema".into());
                 }
+                // OpenAI's Structured Outputs, strict mode: every object lists all its
+                // properties in `required` and sets `additionalProperties: false`
+                // (platform.openai.com/docs/guides/structured-outputs, "Supported
+                // schemas"); Yandex's reference is silent, so the stand-in holds to it.
+                if schema["strict"].as_bool() == Some(true) && !strict_ok(&schema["schema"]) {
+                    return Err("a strict json_schema needs every property required and additionalProperties false".into());
+                }
             }
             _ => return Err("response_format.type is unknown".into()),
         }
     }
     Ok(())
+}
+
+/// Whether every object in `schema` meets strict mode's rules.
+fn strict_ok(schema: &Value) -> bool {
+    let Some(object) = schema.as_object() else {
+        return true;
+    };
+    if let Some(properties) = object.get("properties").and_then(Value::as_object) {
+        let required: Vec<&str> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if object.get("additionalProperties") != Some(&Value::Bool(false))
+            || properties.keys().any(|k| !required.contains(&k.as_str()))
+            || !properties.values().all(strict_ok)
+        {
+            return false;
+        }
+    }
+    ["items", "anyOf"]
+        .iter()
+        .filter_map(|k| object.get(*k))
+        .all(|v| match v {
+            Value::Array(all) => all.iter().all(strict_ok),
+            one => strict_ok(one),
+        })
 }
 
 fn tokens(text: &str) -> u32 {

@@ -114,6 +114,11 @@ async fn a_good_answer_reaches_the_scenario_with_its_usage() {
     assert_eq!(seen.data_logging.as_deref(), Some("false"));
     assert_eq!(seen.body["stream"], json!(false));
     assert_eq!(seen.body["response_format"]["type"], json!("json_schema"));
+    assert!(
+        seen.body["response_format"]["json_schema"]
+            .get("strict")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -273,6 +278,17 @@ async fn the_standin_refuses_what_the_references_refuse() {
             .await
             .unwrap()
             .status(),
+        400
+    );
+    // Strict mode with an optional property, as a scenario's values schema may have:
+    // refused, which is why the host never sends `strict`.
+    let mut strict = ok.clone();
+    strict["response_format"] = json!({"type": "json_schema", "json_schema": {
+        "name": "understand", "strict": true,
+        "schema": {"type": "object", "properties": {"command": {"type": "string"}, "values": {"type": "object"}},
+                   "required": ["command"], "additionalProperties": false}}});
+    assert_eq!(
+        post(strict, "Api-Key test-key").await.unwrap().status(),
         400
     );
     let mut stream = ok.clone();
