@@ -126,19 +126,9 @@ pub fn price(
         TtsBilling::V3 => "tts.v3.request",
     };
     add("synthesis", &[(tts, units.tts_units as f64)])?;
-    add(
-        "llm",
-        &[
-            (
-                "llm.input.1k_tokens",
-                usage.llm_input_tokens as f64 / 1000.0,
-            ),
-            (
-                "llm.output.1k_tokens",
-                usage.llm_output_tokens as f64 / 1000.0,
-            ),
-        ],
-    )?;
+    let llm = llm_parts(usage, table);
+    let llm: Vec<(&str, f64)> = llm.iter().map(|(i, q)| (i.as_str(), *q)).collect();
+    add("llm", &llm)?;
     add(
         "embeddings",
         &[(
@@ -206,6 +196,29 @@ pub fn price(
         components,
         prices: table.label(),
     })
+}
+
+/// The language model's price items and quantities (thousands of tokens): each model's
+/// tokens by its own rows ([`PriceTable::model_item`]), the rest by the generic
+/// `llm.input/output.1k_tokens`.
+fn llm_parts(usage: &Usage, table: &PriceTable) -> Vec<(String, f64)> {
+    let mut parts = Vec::new();
+    let (mut input, mut output) = (usage.llm_input_tokens, usage.llm_output_tokens);
+    for m in &usage.llm_models {
+        parts.push((
+            table.model_item(&m.model, "input"),
+            m.input_tokens as f64 / 1000.0,
+        ));
+        parts.push((
+            table.model_item(&m.model, "output"),
+            m.output_tokens as f64 / 1000.0,
+        ));
+        input = input.saturating_sub(m.input_tokens);
+        output = output.saturating_sub(m.output_tokens);
+    }
+    parts.push(("llm.input.1k_tokens".to_owned(), input as f64 / 1000.0));
+    parts.push(("llm.output.1k_tokens".to_owned(), output as f64 / 1000.0));
+    parts
 }
 
 /// Rounded to a millionth of a ruble: what is stored.
@@ -322,6 +335,40 @@ mod tests {
             ..Usage::default()
         };
         assert!(Units::of(&huge, PricingOptions::default()).compute_s > 4.0e6);
+    }
+
+    #[test]
+    fn each_model_is_priced_by_its_own_row() {
+        let table = PriceTable::default_table();
+        let rub = |item: &str| table.unit_price(item).unwrap().rub;
+        let mut u = Usage {
+            llm_input_tokens: 3000,
+            llm_output_tokens: 1000,
+            ..Usage::default()
+        };
+        sva_wire::ModelTokens::add(&mut u.llm_models, "gpt://b1g/yandexgpt/rc", 1000, 500);
+        sva_wire::ModelTokens::add(
+            &mut u.llm_models,
+            "gpt://b1g/yandexgpt-lite/latest",
+            1000,
+            0,
+        );
+        let cost = price(&u, &table, PricingOptions::default()).unwrap();
+        // Pro 5.1 (`yandexgpt/rc`) 1.5k, Lite 1k by its family's row, 1k input + 0.5k
+        // output unattributed by the generic rows.
+        let expected = 1.0 * rub("llm.model.yandexgpt/rc.input.1k_tokens")
+            + 0.5 * rub("llm.model.yandexgpt/rc.output.1k_tokens")
+            + 1.0 * rub("llm.model.yandexgpt-lite.input.1k_tokens")
+            + 1.0 * rub("llm.input.1k_tokens")
+            + 0.5 * rub("llm.output.1k_tokens");
+        assert!((cost.components["llm"].amount - expected).abs() < 1e-6);
+        assert!(rub("llm.model.yandexgpt/rc.input.1k_tokens") > rub("llm.input.1k_tokens"));
+        // A model the table does not know is priced by the generic rows.
+        let mut unknown = Usage::default();
+        sva_wire::ModelTokens::add(&mut unknown.llm_models, "my-local-qwen", 2000, 0);
+        unknown.llm_input_tokens = 2000;
+        let cost = price(&unknown, &table, PricingOptions::default()).unwrap();
+        assert!((cost.components["llm"].amount - 2.0 * rub("llm.input.1k_tokens")).abs() < 1e-6);
     }
 
     #[test]

@@ -245,6 +245,23 @@ impl PriceTable {
         Ok((rate.rub, rate.confirmed))
     }
 
+    /// The item that prices `direction` (`input` or `output`) tokens of `model`:
+    /// `llm.model.{name/version}.{direction}.1k_tokens`, else
+    /// `llm.model.{name}.{direction}.1k_tokens`, else the generic
+    /// `llm.{direction}.1k_tokens`. A Yandex model URI is named by its path after the
+    /// folder (`gpt://b1g…/yandexgpt/rc` → `yandexgpt/rc`, then `yandexgpt`); other
+    /// names are lower-cased (`GigaChat-Pro` → `gigachat-pro`).
+    pub fn model_item(&self, model: &str, direction: &str) -> String {
+        let name = model_name(model);
+        let family = name.split('/').next().unwrap_or_default();
+        [name.as_str(), family]
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .map(|n| format!("llm.model.{n}.{direction}.1k_tokens"))
+            .find(|id| self.item(id).is_ok())
+            .unwrap_or_else(|| format!("llm.{direction}.1k_tokens"))
+    }
+
     /// The price of one unit of `id` in the table's currency, VAT included at the
     /// table's rate (a VAT-including price is first brought to net at the rate it was
     /// published with).
@@ -264,6 +281,18 @@ impl PriceTable {
     /// `name@read_on`, recorded with every cost.
     pub fn label(&self) -> String {
         format!("{}@{}", self.name, self.read_on)
+    }
+}
+
+/// A model's name for the price table: a Yandex model URI's path after the folder,
+/// lower-cased.
+fn model_name(model: &str) -> String {
+    let model = model.trim().to_lowercase();
+    match model.strip_prefix("gpt://") {
+        Some(rest) => rest
+            .split_once('/')
+            .map_or(String::new(), |(_, path)| path.to_owned()),
+        None => model,
     }
 }
 

@@ -80,8 +80,46 @@ pub fn json(report: &Report, from: &str, to: &str) -> Value {
         "by_version": by_version,
         "by_outcome": by_outcome,
         "ab_tests": report.ab_tests(),
+        "model": model_json(&report.model),
         "unreadable_records": report.unreadable_count,
     })
+}
+
+fn model_json(m: &crate::report::ModelStats) -> Value {
+    json!({
+        "calls": m.calls,
+        "requests": m.requests,
+        "input_tokens": m.tokens.0,
+        "output_tokens": m.tokens.1,
+        "cost": m.cost,
+        "latency_ms": {"p50": m.latency_ms(0.5), "p95": m.latency_ms(0.95), "max": m.latency_ms(1.0)},
+    })
+}
+
+/// One sentence on the language model (empty when no call asked it).
+fn model_sentence(m: &crate::report::ModelStats) -> String {
+    if m.calls == 0 {
+        return String::new();
+    }
+    let by_status = |s: &str| m.requests.get(s).copied().unwrap_or(0);
+    let latency = match (m.latency_ms(0.5), m.latency_ms(0.95)) {
+        (Some(p50), Some(p95)) => format!("время ответа модели: медиана {p50} мс, 95 % — {p95} мс"),
+        _ => "время ответа модели не измерено".to_owned(),
+    };
+    format!(
+        "Языковая модель: звонков с ней {}, запросов {} (ответила {}, не успела {}, ответ отклонён проверкой {}, лимит токенов {}, недоступна {}); {latency}; токенов {} на входе и {} на выходе, {} ({} за такой звонок).",
+        m.calls,
+        m.total_requests(),
+        by_status("ok"),
+        by_status("timeout"),
+        by_status("invalid"),
+        by_status("over_budget"),
+        by_status("unavailable"),
+        m.tokens.0,
+        m.tokens.1,
+        rub(m.cost),
+        rub(m.cost / m.calls as f64),
+    )
 }
 
 /// The report as CSV: one row per group (`total`, `day`, `version`, `outcome`).
@@ -206,6 +244,10 @@ pub fn table(report: &Report, from: &str, to: &str) -> String {
             rub(amount),
             percent(shares.get(*c).copied().unwrap_or(0.0))
         );
+    }
+    let model = model_sentence(&report.model);
+    if !model.is_empty() {
+        let _ = writeln!(out, "\n{model}");
     }
     let _ = writeln!(out, "\nПо дням:");
     for ((tenant, day), d) in &report.by_day {
@@ -463,7 +505,7 @@ svg text{{font-size:12px;fill:#1d2330}} .axis{{stroke:#9aa3b2}} figure{{margin:8
 <h1>Стоимость и результат звонков</h1>
 <p>Период {from} — {to}. Суммы в рублях с НДС.</p>
 <div class="cards">{c1}{c2}{c6}{c3}{c4}{c5}</div>
-<h2>Из чего складывается стоимость</h2>{costs}
+<h2>Из чего складывается стоимость</h2>{costs}{model}
 <h2>Воронка</h2>{funnel}
 <h2>Динамика</h2>{daily}
 <h2>Версии сценария</h2>{variants}{ab}
@@ -491,6 +533,10 @@ svg text{{font-size:12px;fill:#1d2330}} .axis{{stroke:#9aa3b2}} figure{{margin:8
             String::new()
         },
         costs = bars("chart-costs", "Стоимость по статьям", &costs),
+        model = match model_sentence(&report.model) {
+            m if m.is_empty() => m,
+            m => format!("<p class=\"model\">{}</p>", escape(&m)),
+        },
         funnel = bars(
             "chart-funnel",
             "Звонки → отвечены → квалифицированы → переведены",
@@ -560,6 +606,51 @@ mod tests {
             assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
         }
         assert!(!html.contains("<script"), "self-contained, no scripts");
-        assert!(!html.contains("http"), "no network");
+        assert!(
+            !table.contains("Языковая модель"),
+            "no model, no line: {table}"
+        );
+    }
+
+    #[test]
+    fn the_model_line_counts_requests_latency_and_cost() {
+        let mut r = report();
+        let record = json!({
+            "tenant": "demo", "call": {"id": "m1", "direction": "inbound"},
+            "scenario_version": "v1", "started_at": "2026-11-22T11:00:00+03:00", "duration_s": 60,
+            "qualification": {"outcome": "qualified"},
+            "events": [
+                {"seq": 1, "at": 1, "event": "utterance", "then": "listen", "steps": 1, "model": [
+                    {"id": "u1", "task": "understand", "status": "ok", "model": "gpt://f/yandexgpt-lite/latest",
+                     "prompt_tokens": 900, "completion_tokens": 40, "latency_ms": 420}]},
+                {"seq": 2, "at": 2, "event": "utterance", "then": "listen", "steps": 2, "model": [
+                    {"id": "u2", "task": "understand", "status": "timeout"},
+                    {"id": "p1", "task": "phrase", "status": "ok", "model": "gpt://f/yandexgpt-lite/latest",
+                     "prompt_tokens": 1100, "completion_tokens": 60, "latency_ms": 610}]}
+            ],
+            "usage": {"direction": "inbound", "duration_s": 60, "llm_input_tokens": 2000, "llm_output_tokens": 100,
+                      "llm_models": [{"model": "gpt://f/yandexgpt-lite/latest", "input_tokens": 2000, "output_tokens": 100}]}
+        });
+        r.add_json(
+            "calls/demo/2026-11-22/m1.json",
+            &serde_json::to_vec(&record).unwrap(),
+        );
+        let m = &r.model;
+        assert_eq!((m.calls, m.total_requests(), m.tokens), (1, 3, (2000, 100)));
+        assert_eq!(
+            (m.latency_ms(0.5), m.latency_ms(0.95)),
+            (Some(420), Some(610))
+        );
+        // Lite: 0.20 ₽ per 1k tokens published with 20 % VAT, 22 % today.
+        assert!((m.cost - 2.1 * 0.2 / 1.2 * 1.22).abs() < 1e-6, "{}", m.cost);
+        let table = table(&r, "2026-11-20", "2026-11-22");
+        assert!(
+            table.contains("запросов 3 (ответила 2, не успела 1"),
+            "{table}"
+        );
+        assert!(table.contains("медиана 420 мс, 95 % — 610 мс"), "{table}");
+        let doc = json(&r, "2026-11-20", "2026-11-22");
+        assert_eq!(doc["model"]["latency_ms"]["p95"], 610);
+        assert!(html(&r, "2026-11-20", "2026-11-22").contains("Языковая модель"));
     }
 }

@@ -115,6 +115,62 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
 }
 
+/// The language model's requests over a period: how they were answered, how long the
+/// provider took, what they cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ModelStats {
+    /// Calls with at least one request to the model.
+    pub calls: u64,
+    /// Requests, by status (`ok`, `timeout`, `invalid`, `over_budget`, `unavailable`).
+    pub requests: BTreeMap<String, u64>,
+    /// Prompt and completion tokens.
+    pub tokens: (u64, u64),
+    /// The cost of the model, rubles with VAT.
+    pub cost: f64,
+    /// The provider's time of each request it answered, milliseconds, in the order
+    /// read (turns a record dropped from its log are not here).
+    #[serde(skip)]
+    latencies_ms: Vec<u32>,
+}
+
+impl ModelStats {
+    fn add(&mut self, record: &CallRecord, cost: &CallCost) {
+        let logs: Vec<_> = record.events.iter().flat_map(|t| &t.model).collect();
+        let tokens = (
+            record.usage.llm_input_tokens,
+            record.usage.llm_output_tokens,
+        );
+        if logs.is_empty() && tokens == (0, 0) {
+            return;
+        }
+        self.calls += 1;
+        for log in logs {
+            *self
+                .requests
+                .entry(log.status.as_str().to_owned())
+                .or_default() += 1;
+            self.latencies_ms.extend(log.latency_ms);
+        }
+        self.tokens.0 += tokens.0;
+        self.tokens.1 += tokens.1;
+        self.cost += cost.components.get("llm").map_or(0.0, |c| c.amount);
+    }
+
+    /// Requests in all.
+    pub fn total_requests(&self) -> u64 {
+        self.requests.values().sum()
+    }
+
+    /// The provider's time at quantile `q` (0..=1), milliseconds (nearest rank; `None`
+    /// without a measured request).
+    pub fn latency_ms(&self, q: f64) -> Option<u32> {
+        let mut sorted = self.latencies_ms.clone();
+        sorted.sort_unstable();
+        let rank = ((q.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize).max(1);
+        sorted.get(rank - 1).copied()
+    }
+}
+
 /// A report being built.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -126,6 +182,8 @@ pub struct Report {
     pub by_version: BTreeMap<(String, String, String), Totals>,
     /// By outcome.
     pub by_outcome: BTreeMap<String, Totals>,
+    /// The language model's requests over the period.
+    pub model: ModelStats,
     /// Records that could not be read, with why (a few kept).
     pub unreadable: Vec<String>,
     /// How many could not be read.
@@ -212,6 +270,7 @@ impl Report {
     pub fn add(&mut self, day: &str, record: &CallRecord, cost: &CallCost) {
         let in_crm = self.in_crm.contains(&record.call.id);
         self.total.add(record, cost, in_crm);
+        self.model.add(record, cost);
         let tenant = record.tenant.clone();
         self.by_day
             .entry((tenant.clone(), day.to_owned()))

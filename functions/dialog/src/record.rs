@@ -42,6 +42,7 @@ pub(crate) fn call_record(
     usage.embedding_tokens = claims.records.embedding_tokens;
     usage.llm_input_tokens = claims.records.llm_input_tokens;
     usage.llm_output_tokens = claims.records.llm_output_tokens;
+    usage.llm_models = claims.records.llm_models.clone();
     let cost = costing
         .prices
         .with_overrides(&tenant.prices)
@@ -121,6 +122,7 @@ pub(crate) fn usage_of(end: &CallEnd, costing: &crate::Costing) -> Usage {
         tts_requests,
         llm_input_tokens: 0,
         llm_output_tokens: 0,
+        llm_models: Vec::new(),
         embedding_tokens: 0,
         gateway_requests: invocation_ms.len() as u32,
         invocation_ms,

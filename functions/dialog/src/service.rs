@@ -623,6 +623,12 @@ impl Dialog {
             if let Some(u) = &call.usage {
                 claims.records.llm_input_tokens += u64::from(u.prompt_tokens);
                 claims.records.llm_output_tokens += u64::from(u.completion_tokens);
+                sva_wire::ModelTokens::add(
+                    &mut claims.records.llm_models,
+                    &u.model,
+                    u64::from(u.prompt_tokens),
+                    u64::from(u.completion_tokens),
+                );
             }
         }
         log.model = turn

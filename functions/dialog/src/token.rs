@@ -71,6 +71,9 @@ pub struct Records {
     /// Language-model completion tokens of the call.
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub llm_output_tokens: u64,
+    /// The same tokens by model, for pricing each model by its own row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub llm_models: Vec<sva_wire::ModelTokens>,
 }
 
 impl Records {

@@ -33,4 +33,4 @@ pub mod usage;
 pub use gaps::CallGaps;
 pub use outbox::OutboxEntry;
 pub use record::CallRecord;
-pub use usage::{CallCost, Component, Money, Usage};
+pub use usage::{CallCost, Component, ModelTokens, Money, Usage};

@@ -39,6 +39,10 @@ pub struct Usage {
     pub llm_input_tokens: u64,
     /// Language model output tokens.
     pub llm_output_tokens: u64,
+    /// The language model tokens by model (each model is priced by its own row of the
+    /// price table; tokens not attributed here are priced by the generic rows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub llm_models: Vec<ModelTokens>,
     /// Embedding tokens (knowledge base queries).
     pub embedding_tokens: u64,
     /// Handler time of each function invocation, milliseconds.
@@ -53,6 +57,35 @@ pub struct Usage {
     pub storage_gets: u32,
     /// API gateway requests.
     pub gateway_requests: u32,
+}
+
+/// The tokens one language model used during a call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelTokens {
+    /// The model as it was asked (`gpt://<folder>/yandexgpt-lite/latest`, `GigaChat-Pro`).
+    pub model: String,
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+}
+
+impl ModelTokens {
+    /// Adds `input` and `output` tokens of `model` to `list` (one entry per model).
+    pub fn add(list: &mut Vec<ModelTokens>, model: &str, input: u64, output: u64) {
+        match list.iter_mut().find(|m| m.model == model) {
+            Some(entry) => {
+                entry.input_tokens += input;
+                entry.output_tokens += output;
+            }
+            None => list.push(ModelTokens {
+                model: model.to_owned(),
+                input_tokens: input,
+                output_tokens: output,
+            }),
+        }
+    }
 }
 
 /// One component's cost.

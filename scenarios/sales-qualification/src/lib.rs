@@ -73,9 +73,9 @@ pub struct Sales {
     /// The turn (+1) the language model was last asked in: at most once a turn.
     #[serde(skip_serializing_if = "is_zero_u32")]
     pub model_turn: u32,
-    /// What the caller said when the model was asked, until its answer comes.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub model_heard: String,
+    /// What the scenario keeps while the model's answer is awaited.
+    #[serde(skip_serializing_if = "model::Pending::is_none")]
+    pub model_pending: model::Pending,
     /// A manager was offered because the scenario could not understand the caller.
     #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub escalated: bool,

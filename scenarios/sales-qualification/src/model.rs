@@ -12,6 +12,35 @@ use sva_sdk::{Ctx, Flow};
 
 type C<'a, 'b> = &'a mut Ctx<'b, Sales>;
 
+/// What the scenario keeps while the model's answer is awaited (the step that gets it
+/// has the model's answer as its event, not the caller's words).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pending {
+    /// Nothing asked.
+    #[default]
+    None,
+    /// An answer was put to `understand`: what the caller said, to check a proposed
+    /// name or company against.
+    Understanding {
+        /// The caller's words.
+        heard: String,
+    },
+    /// A knowledge answer was put to `phrase`: the passage's sentences to say when the
+    /// model gives no phrase.
+    Phrasing {
+        /// The sentences.
+        fallback: String,
+    },
+}
+
+impl Pending {
+    /// Whether nothing is awaited.
+    pub fn is_none(&self) -> bool {
+        *self == Pending::None
+    }
+}
+
 /// The question nodes the model may help with, and the slot each fills.
 pub(crate) const NODES: &[(&str, &str)] = &[
     ("need", "need"),
@@ -40,7 +69,9 @@ pub(crate) fn ask(ctx: C, slot: &str) -> Option<Flow> {
         return None;
     }
     ctx.state().model_turn = turn;
-    ctx.state().model_heard = text.clone();
+    ctx.state().model_pending = Pending::Understanding {
+        heard: text.clone(),
+    };
     let key = ctx.state_ref().last_question.clone();
     let question = ctx.text_for(&key, crate::texts::default(&key));
     let Value::Object(values) = json!({
@@ -81,8 +112,11 @@ pub(crate) fn answered(ctx: C, result: &LlmResult) -> Flow {
     let Some(slot) = slot_of(ctx.node()) else {
         return Flow::Again;
     };
-    let value = proposed(ctx, slot, result);
-    ctx.state().model_heard.clear();
+    let heard = match std::mem::take(&mut ctx.state().model_pending) {
+        Pending::Understanding { heard } => heard,
+        _ => String::new(),
+    };
+    let value = proposed(slot, result, &heard);
     match value {
         Some(value) => {
             ctx.set_slot(slot, json!(value), 0.6);
@@ -94,7 +128,7 @@ pub(crate) fn answered(ctx: C, result: &LlmResult) -> Flow {
     }
 }
 
-fn proposed(ctx: C, slot: &str, result: &LlmResult) -> Option<String> {
+fn proposed(slot: &str, result: &LlmResult, heard: &str) -> Option<String> {
     if result.status != LlmStatus::Ok || result.command.as_deref() != Some("answer") {
         return None;
     }
@@ -109,10 +143,8 @@ fn proposed(ctx: C, slot: &str, result: &LlmResult) -> Option<String> {
         return None;
     }
     if SAID_VERBATIM.contains(&slot) {
-        // What the caller said, kept when the model was asked (this step's event is
-        // the model's answer).
-        let heard = ctx.state_ref().model_heard.to_lowercase();
-        if !heard.contains(&value.to_lowercase()) {
+        // What the caller said, kept when the model was asked.
+        if !heard.to_lowercase().contains(&value.to_lowercase()) {
             return None;
         }
     }
@@ -127,7 +159,9 @@ pub(crate) fn phrase(ctx: C, question: &str, passage: &str, excerpt: &str) -> Op
     if !ctx.can_ask_model() || question.trim().is_empty() {
         return None;
     }
-    ctx.state().model_heard = excerpt.to_owned();
+    ctx.state().model_pending = Pending::Phrasing {
+        fallback: excerpt.to_owned(),
+    };
     let turn = ctx.context().turn;
     Some(Flow::Model(Box::new(LlmRequest {
         id: format!("answer-{turn}"),
@@ -145,7 +179,10 @@ pub(crate) fn phrase(ctx: C, question: &str, passage: &str, excerpt: &str) -> Op
 /// The model's phrase, or the passage's sentences kept when it gave none; then back to
 /// where the call was.
 pub(crate) fn phrased(ctx: C, result: &LlmResult) -> Flow {
-    let excerpt = std::mem::take(&mut ctx.state().model_heard);
+    let excerpt = match std::mem::take(&mut ctx.state().model_pending) {
+        Pending::Phrasing { fallback } => fallback,
+        _ => String::new(),
+    };
     match (&result.status, &result.text) {
         (LlmStatus::Ok, Some(text)) if !text.trim().is_empty() => {
             ctx.say(text.trim().to_owned());
