@@ -65,6 +65,11 @@ pub fn json(report: &Report, from: &str, to: &str) -> Value {
             json!({"tenant": tenant, "version": version, "variant": variant, "metrics": metrics(t)})
         })
         .collect();
+    let by_campaign: Vec<Value> = report
+        .by_campaign
+        .iter()
+        .map(|((tenant, campaign), t)| json!({"tenant": tenant, "campaign": campaign, "metrics": metrics(t)}))
+        .collect();
     let by_outcome: Vec<Value> = report
         .by_outcome
         .iter()
@@ -79,10 +84,47 @@ pub fn json(report: &Report, from: &str, to: &str) -> Value {
         "by_day": by_day,
         "by_version": by_version,
         "by_outcome": by_outcome,
+        "by_campaign": by_campaign,
         "ab_tests": report.ab_tests(),
         "model": model_json(&report.model),
         "unreadable_records": report.unreadable_count,
     })
+}
+
+/// The campaigns' section of the HTML report (empty without outbound campaigns).
+fn campaigns_html(report: &Report) -> String {
+    if report.by_campaign.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<(String, f64, String)> = report
+        .by_campaign
+        .iter()
+        .map(|((tenant, campaign), c)| {
+            (
+                format!("{tenant} {campaign}"),
+                c.leads as f64,
+                format!(
+                    "{} лидов из {} разговоров · {} · за лид {}",
+                    c.leads,
+                    c.calls,
+                    rub(c.cost),
+                    if c.leads > 0 {
+                        rub(c.per_lead())
+                    } else {
+                        "—".into()
+                    }
+                ),
+            )
+        })
+        .collect();
+    format!(
+        "<h2>Кампании обзвона</h2>{}",
+        bars(
+            "chart-campaigns",
+            "Квалифицированные лиды по кампаниям",
+            &rows
+        )
+    )
 }
 
 fn model_json(m: &crate::report::ModelStats) -> Value {
@@ -122,16 +164,17 @@ fn model_sentence(m: &crate::report::ModelStats) -> String {
     )
 }
 
-/// The report as CSV: one row per group (`total`, `day`, `version`, `outcome`).
+/// The report as CSV: one row per group (`total`, `day`, `version`, `outcome`,
+/// `campaign`).
 pub fn csv(report: &Report) -> String {
     let mut out = String::from(
-        "group,tenant,day,version,variant,outcome,calls,answered,qualified,leads,transferred,callbacks,conversion,average_handle_s,cost_rub,cost_per_call,cost_per_minute,cost_per_lead",
+        "group,tenant,day,version,variant,outcome,campaign,calls,answered,qualified,leads,transferred,callbacks,conversion,average_handle_s,cost_rub,cost_per_call,cost_per_minute,cost_per_lead",
     );
     for c in COMPONENTS {
         let _ = write!(out, ",{c}_rub");
     }
     out.push_str(",in_crm\n");
-    let mut row = |group: &str, keys: [&str; 5], t: &Totals| {
+    let mut row = |group: &str, keys: [&str; 6], t: &Totals| {
         let _ = write!(out, "{group}");
         for k in keys {
             let _ = write!(out, ",{}", csv_field(k));
@@ -157,15 +200,18 @@ pub fn csv(report: &Report) -> String {
         }
         let _ = writeln!(out, ",{}", t.in_crm);
     };
-    row("total", ["", "", "", "", ""], &report.total);
+    row("total", ["", "", "", "", "", ""], &report.total);
     for ((tenant, day), t) in &report.by_day {
-        row("day", [tenant, day, "", "", ""], t);
+        row("day", [tenant, day, "", "", "", ""], t);
     }
     for ((tenant, version, variant), t) in &report.by_version {
-        row("version", [tenant, "", version, variant, ""], t);
+        row("version", [tenant, "", version, variant, "", ""], t);
     }
     for (outcome, t) in &report.by_outcome {
-        row("outcome", ["", "", "", "", outcome], t);
+        row("outcome", ["", "", "", "", outcome, ""], t);
+    }
+    for ((tenant, campaign), t) in &report.by_campaign {
+        row("campaign", [tenant, "", "", "", "", campaign], t);
     }
     out
 }
@@ -282,6 +328,25 @@ pub fn table(report: &Report, from: &str, to: &str) -> String {
             o.calls,
             rub(o.cost)
         );
+    }
+    if !report.by_campaign.is_empty() {
+        let _ = writeln!(out, "\nПо кампаниям обзвона:");
+        for ((tenant, campaign), c) in &report.by_campaign {
+            let _ = writeln!(
+                out,
+                "  {tenant:<12} {campaign:<16} разговоров {:>5}  лидов {:>4}  перезвонов {:>4}  {:>12}  за разговор {:>9}  за лид {:>10}",
+                c.calls,
+                c.leads,
+                c.callbacks,
+                rub(c.cost),
+                rub(c.per_call()),
+                if c.leads > 0 {
+                    rub(c.per_lead())
+                } else {
+                    "—".into()
+                }
+            );
+        }
     }
     for ab in report.ab_tests() {
         let _ = writeln!(out, "\n{}", ab_sentence(&ab));
@@ -508,7 +573,7 @@ svg text{{font-size:12px;fill:#1d2330}} .axis{{stroke:#9aa3b2}} figure{{margin:8
 <h2>Из чего складывается стоимость</h2>{costs}{model}
 <h2>Воронка</h2>{funnel}
 <h2>Динамика</h2>{daily}
-<h2>Версии сценария</h2>{variants}{ab}
+<h2>Версии сценария</h2>{variants}{ab}{campaigns}
 {note}
 </body></html>
 "#,
@@ -533,6 +598,7 @@ svg text{{font-size:12px;fill:#1d2330}} .axis{{stroke:#9aa3b2}} figure{{margin:8
             String::new()
         },
         costs = bars("chart-costs", "Стоимость по статьям", &costs),
+        campaigns = campaigns_html(report),
         model = match model_sentence(&report.model) {
             m if m.is_empty() => m,
             m => format!("<p class=\"model\">{}</p>", escape(&m)),
@@ -610,6 +676,41 @@ mod tests {
             !table.contains("Языковая модель"),
             "no model, no line: {table}"
         );
+        assert!(!table.contains("кампаниям"), "no campaign, no section");
+    }
+
+    #[test]
+    fn campaigns_are_counted_apart() {
+        let mut r = report();
+        for (i, outcome) in ["qualified", "callback", "do_not_call"].iter().enumerate() {
+            let record = json!({
+                "tenant": "demo",
+                "call": {"id": format!("o{i}"), "direction": "outbound", "callee": "+79161234567",
+                         "custom_data": {"campaign": "autumn", "contact": i.to_string()}},
+                "scenario_version": "v1", "started_at": "2026-11-22T12:00:00+03:00", "duration_s": 40,
+                "qualification": {"outcome": outcome},
+                "usage": {"direction": "outbound", "duration_s": 40, "asr_sessions": 1}
+            });
+            r.add_json(
+                &format!("calls/demo/2026-11-22/o{i}.json"),
+                &serde_json::to_vec(&record).unwrap(),
+            );
+        }
+        let autumn = &r.by_campaign[&("demo".to_owned(), "autumn".to_owned())];
+        assert_eq!((autumn.calls, autumn.leads, autumn.callbacks), (3, 1, 1));
+        assert_eq!(r.by_campaign.len(), 1, "inbound calls are in no campaign");
+        assert!((autumn.per_lead() - autumn.cost).abs() < 1e-9);
+        let table = table(&r, "2026-11-20", "2026-11-22");
+        assert!(table.contains("По кампаниям обзвона"), "{table}");
+        assert!(table.contains("autumn"), "{table}");
+        let doc = json(&r, "2026-11-20", "2026-11-22");
+        assert_eq!(doc["by_campaign"][0]["metrics"]["leads"], 1);
+        assert!(
+            csv(&r)
+                .lines()
+                .any(|l| l.starts_with("campaign,demo,,,,,autumn,3,"))
+        );
+        assert!(html(&r, "2026-11-20", "2026-11-22").contains("id=\"chart-campaigns\""));
     }
 
     #[test]

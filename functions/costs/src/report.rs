@@ -171,6 +171,17 @@ impl ModelStats {
     }
 }
 
+/// The outbound campaign a call was made for: the `campaign` of the call's data (the
+/// call-list row), when it is a non-empty string.
+pub fn campaign_of(record: &CallRecord) -> Option<&str> {
+    record
+        .call
+        .custom_data
+        .get("campaign")
+        .and_then(serde_json::Value::as_str)
+        .filter(|c| !c.is_empty())
+}
+
 /// A report being built.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -182,6 +193,9 @@ pub struct Report {
     pub by_version: BTreeMap<(String, String, String), Totals>,
     /// By outcome.
     pub by_outcome: BTreeMap<String, Totals>,
+    /// Outbound campaigns' calls, by tenant and campaign id (the `campaign` of the
+    /// call's data; calls of no campaign are not here).
+    pub by_campaign: BTreeMap<(String, String), Totals>,
     /// The language model's requests over the period.
     pub model: ModelStats,
     /// Records that could not be read, with why (a few kept).
@@ -285,6 +299,12 @@ impl Report {
             .entry(record.outcome().as_str().to_owned())
             .or_default()
             .add(record, cost, in_crm);
+        if let Some(campaign) = campaign_of(record) {
+            self.by_campaign
+                .entry((record.tenant.clone(), campaign.to_owned()))
+                .or_default()
+                .add(record, cost, in_crm);
+        }
     }
 
     /// The A/B comparisons: for each tenant with variants `a` and `b`, the test of
