@@ -24,11 +24,16 @@ fn main() -> anyhow::Result<()> {
         texts.push(text);
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let compiled = sva_campaign::zones::compile(&refs, sva_campaign::zones::RegionTable::shipped())?;
+    let compiled =
+        sva_campaign::zones::compile(&refs, sva_campaign::zones::RegionTable::shipped())?;
     for (territory, rows) in &compiled.unmatched {
         eprintln!("unmatched ({rows} rows): {territory}");
     }
-    eprintln!("{} registry rows → {} ranges", compiled.rows, compiled.ranges.len());
+    eprintln!(
+        "{} registry rows → {} ranges",
+        compiled.rows,
+        compiled.ranges.len()
+    );
     print!("{}", sva_campaign::zones::render(&compiled.ranges, &source));
     Ok(())
 }

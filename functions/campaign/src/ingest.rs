@@ -205,7 +205,10 @@ pub fn ingest(
 ) -> Result<Ingested, IngestError> {
     let (text, encoding) = decode(bytes);
     let text = text.trim_start_matches('\u{feff}');
-    let header_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(IngestError::Empty)?;
+    let header_line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .ok_or(IngestError::Empty)?;
     let delimiter = detect_delimiter(header_line);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter as u8)
@@ -233,7 +236,15 @@ pub fn ingest(
             return Err(IngestError::TooManyRows { max: MAX_ROWS });
         }
         let row = record.position().map_or(0, |p| p.line() as usize);
-        match read_row(&record, &columns, width, row, today, &mut seen, &do_not_call) {
+        match read_row(
+            &record,
+            &columns,
+            width,
+            row,
+            today,
+            &mut seen,
+            &do_not_call,
+        ) {
             Ok(contact) => out.contacts.push(contact),
             Err((code, reason)) => out.refusals.push(Refusal { row, code, reason }),
         }
@@ -381,7 +392,10 @@ fn detect_delimiter(header: &str) -> char {
     }
     counts
         .iter()
-        .fold((';', 0), |best, &(d, n)| if n > best.1 { (d, n) } else { best })
+        .fold(
+            (';', 0),
+            |best, &(d, n)| if n > best.1 { (d, n) } else { best },
+        )
         .0
 }
 
@@ -392,10 +406,14 @@ fn map_columns<'a>(headers: impl Iterator<Item = &'a str>) -> Result<Vec<Column>
     for (i, header) in headers.enumerate() {
         let norm = normalise_header(header);
         let column = match norm.as_str() {
-            "телефон" | "номер" | "номер телефона" | "phone" | "phone number" => Column::Phone,
+            "телефон" | "номер" | "номер телефона" | "phone" | "phone number" => {
+                Column::Phone
+            }
             "имя" | "фио" | "контакт" | "name" | "contact name" => Column::Name,
             "заявка" | "запрос" | "request" => Column::Request,
-            "согласие" | "источник согласия" | "consent" | "consent source" => Column::ConsentSource,
+            "согласие" | "источник согласия" | "consent" | "consent source" => {
+                Column::ConsentSource
+            }
             "дата согласия" | "consent date" => Column::ConsentDate,
             "часовой пояс" | "timezone" | "time zone" | "tz" => Column::Timezone,
             _ => {
@@ -547,7 +565,10 @@ mod tests {
         let file = "\u{feff}Телефон;Имя;Заявка;Согласие;Дата согласия;Город;Deal ID\n\
                     +7 (916) 123-45-67;Иван Петрович;кондиционер;заявка на сайте;2026-05-31;Москва;D-1\n";
         let got = ingest(file.as_bytes(), today(), never).unwrap();
-        assert_eq!((got.encoding, got.delimiter, got.data_rows), ("UTF-8", ';', 1));
+        assert_eq!(
+            (got.encoding, got.delimiter, got.data_rows),
+            ("UTF-8", ';', 1)
+        );
         let c = &got.contacts[0];
         assert_eq!(c.row, 2);
         assert_eq!(c.phone, "+79161234567");
@@ -660,7 +681,13 @@ mod tests {
     #[test]
     fn dates_in_common_spellings() {
         let d = Date::new(2026, 5, 31).unwrap();
-        for raw in ["2026-05-31", "31.05.2026", "31/05/2026", "31.05.2026 14:30", "2026-05-31T10:00:00"] {
+        for raw in [
+            "2026-05-31",
+            "31.05.2026",
+            "31/05/2026",
+            "31.05.2026 14:30",
+            "2026-05-31T10:00:00",
+        ] {
             assert_eq!(parse_date(raw), Some(d), "{raw}");
         }
         for raw in ["31.05.26", "2026-02-30", "завтра", "1999-01-01", ""] {

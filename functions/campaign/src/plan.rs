@@ -313,15 +313,24 @@ impl Plan {
         let mut windows: HashMap<Vec<String>, Result<UtcWindow, WindowError>> = HashMap::new();
         let mut planned = Vec::with_capacity(contacts.len());
         for contact in contacts {
-            let known = contact.timezone.clone().or_else(|| crm_zone(&contact.phone));
+            let known = contact
+                .timezone
+                .clone()
+                .or_else(|| crm_zone(&contact.phone));
             let zone = registry.resolve(&contact.phone, known.as_deref());
-            let window = windows
+            let window = *windows
                 .entry(zone.names.clone())
-                .or_insert_with(|| window::daily_window(&zone, &campaign.hours, now, HORIZON_DAYS))
-                .clone();
+                .or_insert_with(|| window::daily_window(&zone, &campaign.hours, now, HORIZON_DAYS));
             let start_at = window.ok().and_then(|w| {
-                window::next_open(&zone, &campaign.hours, &campaign.calendar, &w, now, SEARCH_DAYS)
-                    .map(|t| (w, t))
+                window::next_open(
+                    &zone,
+                    &campaign.hours,
+                    &campaign.calendar,
+                    &w,
+                    now,
+                    SEARCH_DAYS,
+                )
+                .map(|t| (w, t))
             });
             match start_at {
                 Some((window, start_at)) => planned.push(PlannedContact {
@@ -357,7 +366,11 @@ impl Plan {
         let mut out = String::from(
             "phone;tenant;campaign;contact;vm;__start_execution_time;__end_execution_time;__start_at\n",
         );
-        for c in self.contacts.iter().filter(|c| c.status == ContactStatus::Queued) {
+        for c in self
+            .contacts
+            .iter()
+            .filter(|c| c.status == ContactStatus::Queued)
+        {
             // Every field is digits, ids of [a-z0-9-], `hangup`/`message` or HH:mm:ss:
             // nothing needs quoting.
             out.push_str(&format!(
@@ -383,31 +396,58 @@ impl Plan {
     /// When to try a contact again after `outcome` at `now`: the outcome's interval later
     /// (a callback at its time), moved to the next open moment of the contact's window;
     /// `None` when the outcome is final or no open moment comes within a year.
-    pub fn next_attempt(&self, contact: &PlannedContact, outcome: Outcome, now: Timestamp) -> Option<Timestamp> {
+    pub fn next_attempt(
+        &self,
+        contact: &PlannedContact,
+        outcome: Outcome,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
         let c = &self.campaign;
         let earliest = match outcome {
             Outcome::Answered | Outcome::DoNotCall => return None,
             Outcome::Voicemail if c.voicemail == VoicemailPolicy::Message => return None,
-            Outcome::Busy => now.saturating_add(SignedDuration::from_secs(c.intervals.busy.into())).ok()?,
-            Outcome::NoAnswer | Outcome::Failed => {
-                now.saturating_add(SignedDuration::from_secs(c.intervals.no_answer.into())).ok()?
-            }
+            Outcome::Busy => now
+                .saturating_add(SignedDuration::from_secs(c.intervals.busy.into()))
+                .ok()?,
+            Outcome::NoAnswer | Outcome::Failed => now
+                .saturating_add(SignedDuration::from_secs(c.intervals.no_answer.into()))
+                .ok()?,
             Outcome::Voicemail => now
                 .saturating_add(SignedDuration::from_secs(c.intervals.voicemail.into()))
                 .ok()?,
             Outcome::Callback { at } => at.max(now),
         };
-        window::next_open(&contact.zone, &c.hours, &c.calendar, &contact.window, earliest, SEARCH_DAYS)
+        window::next_open(
+            &contact.zone,
+            &c.hours,
+            &c.calendar,
+            &contact.window,
+            earliest,
+            SEARCH_DAYS,
+        )
     }
 
     /// The pre-dial check's answer for a contact at `now`: `Ok(())` to dial, or the time
     /// to retry at (`None`: never within a year).
-    pub fn may_dial(&self, contact: &PlannedContact, now: Timestamp) -> Result<(), Option<Timestamp>> {
+    pub fn may_dial(
+        &self,
+        contact: &PlannedContact,
+        now: Timestamp,
+    ) -> Result<(), Option<Timestamp>> {
         let c = &self.campaign;
-        if contact.window.contains(now) && window::is_open(&contact.zone, &c.hours, &c.calendar, now) {
+        if contact.window.contains(now)
+            && window::is_open(&contact.zone, &c.hours, &c.calendar, now)
+        {
             return Ok(());
         }
-        Err(window::next_open(&contact.zone, &c.hours, &c.calendar, &contact.window, now, SEARCH_DAYS))
+        Err(window::next_open(
+            &contact.zone,
+            &c.hours,
+            &c.calendar,
+            &contact.window,
+            now,
+            SEARCH_DAYS,
+        ))
     }
 }
 
@@ -441,8 +481,19 @@ mod tests {
     }
 
     fn plan(campaign: &Campaign, now: Timestamp) -> Plan {
-        let ingested = ingest(file().as_bytes(), Date::new(2026, 12, 7).unwrap(), |_| false).unwrap();
-        Plan::build(campaign, "acme", ingested, Registry::shipped(), |_| None, now).unwrap()
+        let ingested = ingest(file().as_bytes(), Date::new(2026, 12, 7).unwrap(), |_| {
+            false
+        })
+        .unwrap();
+        Plan::build(
+            campaign,
+            "acme",
+            ingested,
+            Registry::shipped(),
+            |_| None,
+            now,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -458,9 +509,15 @@ mod tests {
         assert_eq!(lines.len(), 1 + plan.contacts.len());
         let now = ts("2026-12-07T07:30:00Z").as_second();
         // Kaliningrad (UTC+2) at 09:30 local: open now.
-        assert_eq!(lines[1], format!("74012123456;acme;leads-dec;r2;hangup;07:00:00;17:59:59;{now}"));
+        assert_eq!(
+            lines[1],
+            format!("74012123456;acme;leads-dec;r2;hangup;07:00:00;17:59:59;{now}")
+        );
         // Kamchatka (UTC+12) at 19:30 local: open now, its window runs over UTC midnight.
-        assert_eq!(lines[2], format!("74152123456;acme;leads-dec;r3;hangup;21:00:00;07:59:59;{now}"));
+        assert_eq!(
+            lines[2],
+            format!("74152123456;acme;leads-dec;r3;hangup;21:00:00;07:59:59;{now}")
+        );
         assert_eq!(plan.refusals.len(), 1);
         assert_eq!(plan.data_rows, plan.contacts.len() + plan.refusals.len());
     }
@@ -468,17 +525,38 @@ mod tests {
     #[test]
     fn a_window_too_short_for_an_unknown_zone_is_a_refusal_with_a_reason() {
         let mut campaign = Campaign::new("c", "c", 1);
-        campaign.hours = Hours::weekly(Some("10:00-18:00".parse().unwrap()), Some("10:00-18:00".parse().unwrap()));
+        campaign.hours = Hours::weekly(
+            Some("10:00-18:00".parse().unwrap()),
+            Some("10:00-18:00".parse().unwrap()),
+        );
         let now = ts("2026-12-07T07:30:00Z");
-        let ingested = ingest(file().as_bytes(), Date::new(2026, 12, 7).unwrap(), |_| false).unwrap();
+        let ingested = ingest(file().as_bytes(), Date::new(2026, 12, 7).unwrap(), |_| {
+            false
+        })
+        .unwrap();
         let unknown_row = 4;
-        let plan = Plan::build(&campaign, "acme", ingested, Registry::shipped(), |_| None, now).unwrap();
-        let r = plan.refusals.iter().find(|r| r.row == unknown_row).expect("refused");
+        let plan = Plan::build(
+            &campaign,
+            "acme",
+            ingested,
+            Registry::shipped(),
+            |_| None,
+            now,
+        )
+        .unwrap();
+        let r = plan
+            .refusals
+            .iter()
+            .find(|r| r.row == unknown_row)
+            .expect("refused");
         assert_eq!(r.code, RefusalCode::NoWindow);
         assert!(r.reason.contains("UTC+2"), "{}", r.reason);
         assert!(plan.contact("r4").is_none());
         // Known zones still get their 10:00–18:00.
-        assert_eq!(plan.contact("r2").unwrap().window.start_execution_time(), "08:00:00");
+        assert_eq!(
+            plan.contact("r2").unwrap().window.start_execution_time(),
+            "08:00:00"
+        );
         assert_eq!(plan.data_rows, plan.contacts.len() + plan.refusals.len());
     }
 
@@ -488,8 +566,14 @@ mod tests {
         let now = ts("2026-12-07T07:30:00Z");
         let plan = plan(&campaign, now);
         let kaliningrad = plan.contact("r2").unwrap();
-        assert_eq!(plan.next_attempt(kaliningrad, Outcome::Busy, now), Some(ts("2026-12-07T07:45:00Z")));
-        assert_eq!(plan.next_attempt(kaliningrad, Outcome::NoAnswer, now), Some(ts("2026-12-07T08:30:00Z")));
+        assert_eq!(
+            plan.next_attempt(kaliningrad, Outcome::Busy, now),
+            Some(ts("2026-12-07T07:45:00Z"))
+        );
+        assert_eq!(
+            plan.next_attempt(kaliningrad, Outcome::NoAnswer, now),
+            Some(ts("2026-12-07T08:30:00Z"))
+        );
         // 17:30 UTC + 3 h is after 20:00 Kaliningrad: the next morning, 09:00 local.
         assert_eq!(
             plan.next_attempt(kaliningrad, Outcome::Voicemail, ts("2026-12-07T17:30:00Z")),
@@ -497,11 +581,20 @@ mod tests {
         );
         // A callback asked for at 23:00 local goes to 09:00 the next day.
         assert_eq!(
-            plan.next_attempt(kaliningrad, Outcome::Callback { at: ts("2026-12-07T21:00:00Z") }, now),
+            plan.next_attempt(
+                kaliningrad,
+                Outcome::Callback {
+                    at: ts("2026-12-07T21:00:00Z")
+                },
+                now
+            ),
             Some(ts("2026-12-08T07:00:00Z"))
         );
         assert_eq!(plan.next_attempt(kaliningrad, Outcome::Answered, now), None);
-        assert_eq!(plan.next_attempt(kaliningrad, Outcome::DoNotCall, now), None);
+        assert_eq!(
+            plan.next_attempt(kaliningrad, Outcome::DoNotCall, now),
+            None
+        );
         assert_eq!(plan.may_dial(kaliningrad, now), Ok(()));
         assert_eq!(
             plan.may_dial(kaliningrad, ts("2026-12-07T19:00:00Z")),
@@ -514,20 +607,65 @@ mod tests {
         let ok = Campaign::new("leads-1", "Заявки", 10);
         assert_eq!(ok.validate(), Ok(()));
         let cases: Vec<(Campaign, &str)> = vec![
-            (Campaign { id: "Bad_Id".into(), ..ok.clone() }, "bad_id"),
-            (Campaign { name: "a/b".into(), ..ok.clone() }, "bad_name"),
-            (Campaign { name: " ".into(), ..ok.clone() }, "bad_name"),
-            (Campaign { max_simultaneous: 0, ..ok.clone() }, "pace"),
-            (Campaign { attempts: 6, ..ok.clone() }, "attempts"),
-            (Campaign { attempts: 0, ..ok.clone() }, "attempts"),
             (
                 Campaign {
-                    intervals: Intervals { busy: 10, ..Intervals::default() },
+                    id: "Bad_Id".into(),
+                    ..ok.clone()
+                },
+                "bad_id",
+            ),
+            (
+                Campaign {
+                    name: "a/b".into(),
+                    ..ok.clone()
+                },
+                "bad_name",
+            ),
+            (
+                Campaign {
+                    name: " ".into(),
+                    ..ok.clone()
+                },
+                "bad_name",
+            ),
+            (
+                Campaign {
+                    max_simultaneous: 0,
+                    ..ok.clone()
+                },
+                "pace",
+            ),
+            (
+                Campaign {
+                    attempts: 6,
+                    ..ok.clone()
+                },
+                "attempts",
+            ),
+            (
+                Campaign {
+                    attempts: 0,
+                    ..ok.clone()
+                },
+                "attempts",
+            ),
+            (
+                Campaign {
+                    intervals: Intervals {
+                        busy: 10,
+                        ..Intervals::default()
+                    },
                     ..ok.clone()
                 },
                 "interval",
             ),
-            (Campaign { hours: Hours::weekly(None, None), ..ok.clone() }, "no_open_day"),
+            (
+                Campaign {
+                    hours: Hours::weekly(None, None),
+                    ..ok.clone()
+                },
+                "no_open_day",
+            ),
         ];
         for (campaign, code) in cases {
             let err = campaign.validate().unwrap_err();
@@ -536,16 +674,29 @@ mod tests {
         }
         let ingested = Ingested::default();
         assert_eq!(
-            Plan::build(&ok, "Acme", ingested, Registry::shipped(), |_| None, ts("2026-12-07T07:30:00Z"))
-                .unwrap_err(),
+            Plan::build(
+                &ok,
+                "Acme",
+                ingested,
+                Registry::shipped(),
+                |_| None,
+                ts("2026-12-07T07:30:00Z")
+            )
+            .unwrap_err(),
             CampaignError::BadTenant
         );
     }
 
     #[test]
     fn statuses_and_settings_serialise() {
-        let json = serde_json::to_value(ContactStatus::Refused { code: RefusalCode::DoNotCall }).unwrap();
-        assert_eq!(json, serde_json::json!({"status": "refused", "code": "do_not_call"}));
+        let json = serde_json::to_value(ContactStatus::Refused {
+            code: RefusalCode::DoNotCall,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"status": "refused", "code": "do_not_call"})
+        );
         let campaign: Campaign = serde_json::from_value(serde_json::json!({
             "id": "c1", "name": "Заявки", "max_simultaneous": 3, "attempts": 2,
             "hours": {"days": ["08:00-22:00","08:00-22:00","08:00-22:00","08:00-22:00","08:00-22:00", null, null]},

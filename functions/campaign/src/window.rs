@@ -101,7 +101,10 @@ impl std::str::FromStr for DayHours {
     type Err = HoursError;
     fn from_str(text: &str) -> Result<Self, HoursError> {
         let format = || HoursError::Format(text.to_owned());
-        let (a, b) = text.trim().split_once(['-', '\u{2013}']).ok_or_else(format)?;
+        let (a, b) = text
+            .trim()
+            .split_once(['-', '\u{2013}'])
+            .ok_or_else(format)?;
         let hm = |s: &str| -> Option<(u8, u8)> {
             let (h, m) = s.trim().split_once(':')?;
             (h.len() <= 2 && m.len() == 2).then_some(())?;
@@ -157,7 +160,9 @@ impl Hours {
     /// One set of hours Monday to Friday and another on Saturday and Sunday.
     pub fn weekly(weekdays: Option<DayHours>, weekends: Option<DayHours>) -> Self {
         Self {
-            days: [weekdays, weekdays, weekdays, weekdays, weekdays, weekends, weekends],
+            days: [
+                weekdays, weekdays, weekdays, weekdays, weekdays, weekends, weekends,
+            ],
         }
     }
 
@@ -273,7 +278,9 @@ fn offsets(zone: &CalleeZone, from: Timestamp, horizon_days: u16) -> BTreeSet<i3
     let mut out = BTreeSet::new();
     for tz in &zone.zones {
         for hour in 0..=i64::from(horizon_days) * 24 {
-            let at = from.saturating_add(SignedDuration::from_hours(hour)).unwrap_or(from);
+            let at = from
+                .saturating_add(SignedDuration::from_hours(hour))
+                .unwrap_or(from);
             out.insert(tz.to_offset(at).seconds().div_euclid(60));
         }
     }
@@ -353,7 +360,9 @@ pub fn is_open(zone: &CalleeZone, hours: &Hours, calendar: &Calendar, at: Timest
     zone.zones.iter().all(|tz| {
         let local = tz.to_datetime(at);
         let minute = local.hour() as u16 * 60 + local.minute() as u16;
-        hours.on(local.weekday()).is_some_and(|h| h.contains(minute))
+        hours
+            .on(local.weekday())
+            .is_some_and(|h| h.contains(minute))
             && !calendar.is_off(local.date())
     })
 }
@@ -394,16 +403,38 @@ mod tests {
 
     #[test]
     fn moscow_default_hours_are_six_to_five_utc() {
-        let w = daily_window(&zone("Europe/Moscow"), &Hours::default(), ts("2026-12-07T00:00:00Z"), 31)
-            .unwrap();
-        assert_eq!((w.start_execution_time().as_str(), w.end_execution_time().as_str()), ("06:00:00", "16:59:59"));
+        let w = daily_window(
+            &zone("Europe/Moscow"),
+            &Hours::default(),
+            ts("2026-12-07T00:00:00Z"),
+            31,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                w.start_execution_time().as_str(),
+                w.end_execution_time().as_str()
+            ),
+            ("06:00:00", "16:59:59")
+        );
     }
 
     #[test]
     fn kamchatka_runs_over_utc_midnight() {
-        let w = daily_window(&zone("Asia/Kamchatka"), &Hours::default(), ts("2026-12-07T00:00:00Z"), 31)
-            .unwrap();
-        assert_eq!((w.start_execution_time().as_str(), w.end_execution_time().as_str()), ("21:00:00", "07:59:59"));
+        let w = daily_window(
+            &zone("Asia/Kamchatka"),
+            &Hours::default(),
+            ts("2026-12-07T00:00:00Z"),
+            31,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                w.start_execution_time().as_str(),
+                w.end_execution_time().as_str()
+            ),
+            ("21:00:00", "07:59:59")
+        );
         assert!(w.contains(ts("2026-12-07T23:30:00Z")));
         assert!(w.contains(ts("2026-12-07T07:59:59Z")));
         assert!(!w.contains(ts("2026-12-07T08:00:00Z")));
@@ -412,26 +443,58 @@ mod tests {
 
     #[test]
     fn weekday_and_weekend_hours_give_their_intersection() {
-        let w = daily_window(&zone("Asia/Novosibirsk"), &Hours::law_230fz(), ts("2026-12-07T00:00:00Z"), 31)
-            .unwrap();
+        let w = daily_window(
+            &zone("Asia/Novosibirsk"),
+            &Hours::law_230fz(),
+            ts("2026-12-07T00:00:00Z"),
+            31,
+        )
+        .unwrap();
         // 09:00–20:00 at UTC+7.
-        assert_eq!((w.start_execution_time().as_str(), w.end_execution_time().as_str()), ("02:00:00", "12:59:59"));
+        assert_eq!(
+            (
+                w.start_execution_time().as_str(),
+                w.end_execution_time().as_str()
+            ),
+            ("02:00:00", "12:59:59")
+        );
     }
 
     #[test]
     fn an_unknown_number_gets_the_narrowest_window() {
-        let w = daily_window(&CalleeZone::unknown(), &Hours::default(), ts("2026-12-07T00:00:00Z"), 31)
-            .unwrap();
+        let w = daily_window(
+            &CalleeZone::unknown(),
+            &Hours::default(),
+            ts("2026-12-07T00:00:00Z"),
+            31,
+        )
+        .unwrap();
         // 09:00 in Kamchatka (UTC+12) is 21:00 UTC; 20:00 in Kaliningrad (UTC+2) is 18:00 UTC;
         // only 07:00–08:00 UTC is inside 09–20 everywhere from UTC+2 to UTC+12.
-        assert_eq!((w.start_execution_time().as_str(), w.end_execution_time().as_str()), ("07:00:00", "07:59:59"));
+        assert_eq!(
+            (
+                w.start_execution_time().as_str(),
+                w.end_execution_time().as_str()
+            ),
+            ("07:00:00", "07:59:59")
+        );
         let short = Hours::weekly(Some("10:00-18:00".parse().unwrap()), None);
         assert_eq!(
-            daily_window(&CalleeZone::unknown(), &short, ts("2026-12-07T00:00:00Z"), 31),
+            daily_window(
+                &CalleeZone::unknown(),
+                &short,
+                ts("2026-12-07T00:00:00Z"),
+                31
+            ),
             Err(WindowError::NoCommonTime)
         );
         assert_eq!(
-            daily_window(&CalleeZone::unknown(), &Hours::weekly(None, None), ts("2026-12-07T00:00:00Z"), 31),
+            daily_window(
+                &CalleeZone::unknown(),
+                &Hours::weekly(None, None),
+                ts("2026-12-07T00:00:00Z"),
+                31
+            ),
             Err(WindowError::NoOpenDay)
         );
     }
@@ -440,9 +503,20 @@ mod tests {
     fn a_zone_that_changes_offset_gets_the_window_valid_at_both() {
         // Europe/Berlin moves from UTC+2 to UTC+1 on 2026-10-25: 09–20 local is 07–18 UTC
         // before and 08–19 after; only 08:00–17:59 UTC is inside both.
-        let w = daily_window(&zone("Europe/Berlin"), &Hours::default(), ts("2026-10-20T00:00:00Z"), 10)
-            .unwrap();
-        assert_eq!((w.start_execution_time().as_str(), w.end_execution_time().as_str()), ("08:00:00", "17:59:59"));
+        let w = daily_window(
+            &zone("Europe/Berlin"),
+            &Hours::default(),
+            ts("2026-10-20T00:00:00Z"),
+            10,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                w.start_execution_time().as_str(),
+                w.end_execution_time().as_str()
+            ),
+            ("08:00:00", "17:59:59")
+        );
     }
 
     #[test]
@@ -477,11 +551,26 @@ mod tests {
     fn hours_are_parsed_and_checked() {
         let h: DayHours = "08:00-22:00".parse().unwrap();
         assert_eq!(h.to_string(), "08:00-22:00");
-        assert_eq!("9:30–18:00".parse::<DayHours>().unwrap().to_string(), "09:30-18:00");
-        assert_eq!("00:00-24:00".parse::<DayHours>().unwrap().end_minute(), 1440);
-        assert!(matches!("20:00-09:00".parse::<DayHours>(), Err(HoursError::Order(_))));
-        assert!(matches!("9-20".parse::<DayHours>(), Err(HoursError::Format(_))));
-        assert!(matches!("25:00-26:00".parse::<DayHours>(), Err(HoursError::Format(_))));
+        assert_eq!(
+            "9:30–18:00".parse::<DayHours>().unwrap().to_string(),
+            "09:30-18:00"
+        );
+        assert_eq!(
+            "00:00-24:00".parse::<DayHours>().unwrap().end_minute(),
+            1440
+        );
+        assert!(matches!(
+            "20:00-09:00".parse::<DayHours>(),
+            Err(HoursError::Order(_))
+        ));
+        assert!(matches!(
+            "9-20".parse::<DayHours>(),
+            Err(HoursError::Format(_))
+        ));
+        assert!(matches!(
+            "25:00-26:00".parse::<DayHours>(),
+            Err(HoursError::Format(_))
+        ));
         let json = serde_json::to_string(&Hours::law_230fz()).unwrap();
         assert!(json.contains("\"08:00-22:00\""), "{json}");
         let back: Hours = serde_json::from_str(&json).unwrap();

@@ -197,7 +197,11 @@ impl RegionTable {
 /// spaces as one, the older registry's abbreviations (`обл.`, `АО`, `Респ.`) spelled out,
 /// `г.`/`город` dropped, and the older names of a few subjects.
 fn normalise_region(name: &str) -> String {
-    let lower = name.trim().to_lowercase().replace('ё', "е").replace(['-', '\u{2013}', '\u{2014}'], " ");
+    let lower = name
+        .trim()
+        .to_lowercase()
+        .replace('ё', "е")
+        .replace(['-', '\u{2013}', '\u{2014}'], " ");
     let mut out: Vec<&str> = Vec::new();
     for w in lower.split_whitespace() {
         match w {
@@ -214,7 +218,9 @@ fn normalise_region(name: &str) -> String {
         "чувашская республика" => "чувашская республика чувашия",
         "кемеровская область" => "кемеровская область кузбасс",
         "республика северная осетия" => "республика северная осетия алания",
-        "ханты мансийский автономный округ" => "ханты мансийский автономный округ югра",
+        "ханты мансийский автономный округ" => {
+            "ханты мансийский автономный округ югра"
+        }
         "республика удмуртия" => "удмуртская республика",
         _ => return joined,
     };
@@ -358,16 +364,22 @@ pub fn compile(files: &[&str], regions: &RegionTable) -> Result<Compiled, ZoneEr
                 header: header.chars().take(80).collect(),
             });
         }
-        let territory = columns.iter().position(|c| *c == "Территория ГАР").unwrap_or(5);
+        let territory = columns
+            .iter()
+            .position(|c| *c == "Территория ГАР")
+            .unwrap_or(5);
         for (i, line) in lines {
             if line.trim().is_empty() {
                 continue;
             }
             let fields: Vec<&str> = line.split(';').map(str::trim).collect();
             let line_no = i + 1;
-            let (Some(code), Some(from), Some(to), Some(place)) =
-                (fields.first(), fields.get(1), fields.get(2), fields.get(territory))
-            else {
+            let (Some(code), Some(from), Some(to), Some(place)) = (
+                fields.first(),
+                fields.get(1),
+                fields.get(2),
+                fields.get(territory),
+            ) else {
                 return Err(bad("registry", line_no, "too few columns"));
             };
             out.rows += 1;
@@ -405,7 +417,12 @@ pub fn compile(files: &[&str], regions: &RegionTable) -> Result<Compiled, ZoneEr
 pub fn render(ranges: &[Range], source: &str) -> String {
     let mut out = format!("# {source}\nfrom;to;zones\n");
     for r in ranges {
-        out.push_str(&format!("{:010};{:010};{}\n", r.from, r.to, r.zones.join("|")));
+        out.push_str(&format!(
+            "{:010};{:010};{}\n",
+            r.from,
+            r.to,
+            r.zones.join("|")
+        ));
     }
     out
 }
@@ -479,7 +496,10 @@ mod tests {
         let registry = Registry::shipped();
         // Registry row: 900;0000000;0061999;62000;ООО "Т2 МОБАЙЛ";Краснодарский край;…
         let got = registry.resolve("+79000000000", None);
-        assert_eq!((got.names.as_slice(), got.source), (&["Europe/Moscow".to_owned()][..], ZoneSource::Registry));
+        assert_eq!(
+            (got.names.as_slice(), got.source),
+            (&["Europe/Moscow".to_owned()][..], ZoneSource::Registry)
+        );
         assert!(registry.ranges() > 5_000);
     }
 
@@ -487,9 +507,15 @@ mod tests {
     fn the_crm_overrides_and_garbage_falls_back() {
         let registry = Registry::shipped();
         let got = registry.resolve("+74951234567", Some("Asia/Omsk"));
-        assert_eq!((got.names[0].as_str(), got.source), ("Asia/Omsk", ZoneSource::Crm));
+        assert_eq!(
+            (got.names[0].as_str(), got.source),
+            ("Asia/Omsk", ZoneSource::Crm)
+        );
         let got = registry.resolve("+74951234567", Some("Mars/Olympus"));
-        assert_eq!((got.names[0].as_str(), got.source), ("Europe/Moscow", ZoneSource::AbcCode));
+        assert_eq!(
+            (got.names[0].as_str(), got.source),
+            ("Europe/Moscow", ZoneSource::AbcCode)
+        );
         let got = registry.resolve("+71234567890", None);
         assert_eq!((got.zones.len(), got.source), (11, ZoneSource::Unknown));
     }
@@ -523,8 +549,14 @@ mod tests {
         );
         let text = render(&got.ranges, "test");
         let registry = Registry::parse(&text, "code;region\n", RegionTable::shipped()).unwrap();
-        assert_eq!(registry.resolve("+79000063001", None).names, ["Europe/Kaliningrad"]);
-        assert_eq!(registry.resolve("+79010000001", None).source, ZoneSource::Unknown);
+        assert_eq!(
+            registry.resolve("+79000063001", None).names,
+            ["Europe/Kaliningrad"]
+        );
+        assert_eq!(
+            registry.resolve("+79010000001", None).source,
+            ZoneSource::Unknown
+        );
     }
 
     #[test]

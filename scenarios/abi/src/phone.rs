@@ -172,7 +172,10 @@ mod tests {
         ] {
             assert_eq!(russian_e164(raw).as_deref(), Ok("+79161234567"), "{raw}");
         }
-        assert_eq!(russian_e164("8 (4012) 12-34-56").as_deref(), Ok("+74012123456"));
+        assert_eq!(
+            russian_e164("8 (4012) 12-34-56").as_deref(),
+            Ok("+74012123456")
+        );
         for (raw, err) in [
             ("", RussianNumberError::Empty),
             ("   ", RussianNumberError::Empty),
