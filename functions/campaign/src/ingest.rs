@@ -72,6 +72,24 @@ pub struct Contact {
     pub variables: BTreeMap<String, String>,
 }
 
+impl Contact {
+    /// What the dialog function adds to the call's `custom_data` for the scenario
+    /// (contract of issue 25, §3): `contact_name`, `request`, `consent_source`,
+    /// `consent_date` (`YYYY-MM-DD`) when known, and every per-contact variable.
+    pub fn custom_data(&self) -> BTreeMap<String, String> {
+        let mut out = self.variables.clone();
+        if let Some(name) = &self.contact_name {
+            out.insert("contact_name".into(), name.clone());
+        }
+        if let Some(request) = &self.request {
+            out.insert("request".into(), request.clone());
+        }
+        out.insert("consent_source".into(), self.consent.source.clone());
+        out.insert("consent_date".into(), self.consent.date.to_string());
+        out
+    }
+}
+
 /// Why a row is not a contact, as a machine-readable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -578,6 +596,12 @@ mod tests {
         assert_eq!(c.consent.date, Date::new(2026, 5, 31).unwrap());
         assert_eq!(c.variables.get("gorod").map(String::as_str), Some("Москва"));
         assert_eq!(c.variables.get("deal_id").map(String::as_str), Some("D-1"));
+        let data = c.custom_data();
+        assert_eq!(data["consent_date"], "2026-05-31");
+        assert_eq!(data["contact_name"], "Иван Петрович");
+        assert_eq!(data["request"], "кондиционер");
+        assert_eq!(data["consent_source"], "заявка на сайте");
+        assert_eq!(data["gorod"], "Москва");
     }
 
     #[test]
