@@ -13,7 +13,7 @@
 //! | `заявка`, `запрос`, `request` | `request` |
 //! | `согласие`, `источник согласия`, `consent`, `consent_source` | `consent_source` |
 //! | `дата согласия`, `consent_date` | `consent_date` (`ГГГГ-ММ-ДД`, `ДД.ММ.ГГГГ`, `ДД/ММ/ГГГГ`, a time after the date ignored) |
-//! | `часовой пояс`, `timezone`, `tz` | a zone the CRM knows (IANA name), overrides the registry |
+//! | `часовой пояс`, `timezone`, `tz` | a zone the CRM knows (`Asia/Omsk`, `МСК+4`, `UTC+7`), overrides the registry; unreadable → the registry |
 //! | any other | a per-contact variable; key: the header transliterated to lowercase ASCII, non-letters as `_` (`Город` → `gorod`, `Deal ID` → `deal_id`) |
 //!
 //! Every data row becomes a [`Contact`] or a [`Refusal`]; rows whose cells are all empty
@@ -168,8 +168,10 @@ pub enum IngestError {
         /// The header of the second one.
         column: String,
     },
-    /// A header that gives no usable key.
-    #[error("у столбца {index} нет названия, из которого можно сделать ключ")]
+    /// A header that gives no usable key, or a column without a header that has values.
+    #[error(
+        "у столбца {index} нет названия, из которого можно сделать ключ, а в нём есть значения"
+    )]
     UnnamedColumn {
         /// The column's 1-based position.
         index: usize,
@@ -212,6 +214,8 @@ enum Column {
     ConsentDate,
     Timezone,
     Variable(String),
+    /// A column without a header (Excel's trailing `;;;`): must stay empty.
+    Unnamed(usize),
 }
 
 /// Reads an upload. `do_not_call` says whether an E.164 number (`+7…`) is on the tenant's
@@ -252,6 +256,14 @@ pub fn ingest(
         out.data_rows += 1;
         if out.data_rows > MAX_ROWS {
             return Err(IngestError::TooManyRows { max: MAX_ROWS });
+        }
+        // A value under a column without a header would be lost: the file is refused.
+        for (column, cell) in columns.iter().zip(record.iter()) {
+            if let Column::Unnamed(index) = column
+                && !cell.trim().is_empty()
+            {
+                return Err(IngestError::UnnamedColumn { index: *index });
+            }
         }
         let row = record.position().map_or(0, |p| p.line() as usize);
         match read_row(
@@ -313,13 +325,16 @@ fn read_row(
                     variables.insert(key.clone(), v);
                 }
             }
+            Column::Unnamed(_) => {}
         }
     }
     let phone = russian_e164(phone_raw).map_err(|e| {
-        (
-            RefusalCode::InvalidNumber,
-            format!("Неверный номер телефона: {e}.{}", number_hint(e)),
-        )
+        let reason = if phone_raw.to_ascii_uppercase().contains("E+") {
+            "Неверный номер телефона: Excel записал его как число (7,9E+10) и потерял цифры. Задайте столбцу с телефоном текстовый формат и сохраните файл заново.".to_owned()
+        } else {
+            format!("Неверный номер телефона: {e}.{}", number_hint(e))
+        };
+        (RefusalCode::InvalidNumber, reason)
     })?;
     let source = source.ok_or_else(|| {
         (
@@ -434,6 +449,7 @@ fn map_columns<'a>(headers: impl Iterator<Item = &'a str>) -> Result<Vec<Column>
             }
             "дата согласия" | "consent date" => Column::ConsentDate,
             "часовой пояс" | "timezone" | "time zone" | "tz" => Column::Timezone,
+            "" => Column::Unnamed(i + 1),
             _ => {
                 let key = variable_key(header);
                 if key.is_empty() {
@@ -676,9 +692,28 @@ mod tests {
             Err(IngestError::UnnamedColumn { index: 2 })
         ));
         assert!(matches!(
+            ingest("телефон;;\n1;;x\n".as_bytes(), today(), never),
+            Err(IngestError::UnnamedColumn { index: 3 })
+        ));
+        assert!(matches!(
             ingest("телефон;Tenant\n1;2\n".as_bytes(), today(), never),
             Err(IngestError::DuplicateColumn { .. })
         ));
+    }
+
+    #[test]
+    fn excels_empty_trailing_columns_are_ignored_and_its_numbers_as_floats_explained() {
+        let file = "телефон;согласие;дата согласия;;\n\
+                    89161234567;сайт;2026-01-01;;\n\
+                    7,91612E+10;сайт;2026-01-01;;\n";
+        let got = ingest(file.as_bytes(), today(), never).unwrap();
+        assert_eq!(got.contacts.len(), 1);
+        assert_eq!(got.refusals[0].code, RefusalCode::InvalidNumber);
+        assert!(
+            got.refusals[0].reason.contains("текстовый формат"),
+            "{}",
+            got.refusals[0].reason
+        );
     }
 
     #[test]

@@ -93,6 +93,48 @@ impl CalleeZone {
             source,
         })
     }
+
+    /// A zone as a CRM or a sales manager writes it: an IANA name (`Asia/Omsk`), Moscow
+    /// time and an offset from it (`МСК`, `МСК+4`, `MSK-1`), or an offset from UTC
+    /// (`UTC+7`, `GMT+3`); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if let Some(found) = Self::named(&[text.to_owned()], ZoneSource::Crm) {
+            return Some(found);
+        }
+        let compact: String = text
+            .to_uppercase()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let (base, rest) = ["МСК", "MSK"]
+            .iter()
+            .find_map(|p| compact.strip_prefix(p).map(|r| (3i8, r)))
+            .or_else(|| {
+                ["UTC", "GMT"]
+                    .iter()
+                    .find_map(|p| compact.strip_prefix(p).map(|r| (0i8, r)))
+            })?;
+        if rest.is_empty() && base == 3 {
+            return Self::named(&["Europe/Moscow".to_owned()], ZoneSource::Crm);
+        }
+        let (sign, hours) = match rest.split_at_checked(1)? {
+            ("+", h) => (1i8, h),
+            ("-", h) | ("\u{2212}", h) => (-1, h),
+            _ => return None,
+        };
+        let hours = hours.strip_suffix(":00").unwrap_or(hours);
+        let hours: i8 = (hours.len() <= 2).then(|| hours.parse().ok()).flatten()?;
+        let offset = base.checked_add(sign * hours)?;
+        if !(-12..=14).contains(&offset) {
+            return None;
+        }
+        Some(Self {
+            zones: vec![TimeZone::fixed(Offset::constant(offset))],
+            names: vec![format!("UTC{offset:+}")],
+            source: ZoneSource::Crm,
+        })
+    }
 }
 
 /// Why a table cannot be read.
@@ -304,12 +346,10 @@ impl Registry {
         self.ranges.len()
     }
 
-    /// The zone(s) of an E.164 number: `crm_zone` (an IANA name) when it is a real zone,
+    /// The zone(s) of an E.164 number: `crm_zone` when [`CalleeZone::parse`] reads it,
     /// else the registry range, else the ABC code, else every Russian offset.
     pub fn resolve(&self, e164: &str, crm_zone: Option<&str>) -> CalleeZone {
-        if let Some(zone) = crm_zone.map(str::trim).filter(|z| !z.is_empty())
-            && let Some(found) = CalleeZone::named(&[zone.to_owned()], ZoneSource::Crm)
-        {
+        if let Some(found) = crm_zone.and_then(CalleeZone::parse) {
             return found;
         }
         let Some(national) = e164
@@ -516,6 +556,29 @@ mod tests {
             (got.names[0].as_str(), got.source),
             ("Europe/Moscow", ZoneSource::AbcCode)
         );
+        let got = registry.resolve("+74951234567", Some("МСК+4"));
+        assert_eq!(
+            (got.names[0].as_str(), got.source),
+            ("UTC+7", ZoneSource::Crm)
+        );
+        for (text, name) in [
+            ("мск", "Europe/Moscow"),
+            ("UTC+12", "UTC+12"),
+            ("GMT -1", "UTC-1"),
+            ("MSK-1", "UTC+2"),
+            ("UTC+7:00", "UTC+7"),
+        ] {
+            assert_eq!(
+                CalleeZone::parse(text)
+                    .map(|z| z.names[0].clone())
+                    .as_deref(),
+                Some(name),
+                "{text}"
+            );
+        }
+        for text in ["", "MSK+", "UTC+99", "МСК4", "Москва"] {
+            assert!(CalleeZone::parse(text).is_none(), "{text}");
+        }
         let got = registry.resolve("+71234567890", None);
         assert_eq!((got.zones.len(), got.source), (11, ZoneSource::Unknown));
     }
