@@ -45,7 +45,7 @@ const RESERVED_KEYS: &[&str] = &[
 ];
 
 /// Where the caller may say the consent comes from, and when it was given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
     /// As a phrase the assistant can say ("заявка на сайте technosklad.ru").
     pub source: String,
@@ -54,7 +54,7 @@ pub struct Consent {
 }
 
 /// One contact accepted from the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     /// The file's line the row starts on (1-based; the header is line 1).
     pub row: usize,
@@ -126,7 +126,7 @@ impl RefusalCode {
 }
 
 /// A row that is not a contact, with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     /// The file's line the row starts on (1-based; the header is line 1).
     pub row: usize,

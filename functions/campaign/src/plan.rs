@@ -253,8 +253,9 @@ pub enum ContactStatus {
     Cancelled,
 }
 
-/// A contact with its id in the campaign and its calling time.
-#[derive(Debug, Clone)]
+/// A contact with its id in the campaign and its calling time (stored as JSON between
+/// the build and the pre-dial check).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlannedContact {
     /// The contact's id in the campaign (`r` and its line in the file).
     pub id: String,
@@ -271,7 +272,7 @@ pub struct PlannedContact {
 }
 
 /// A built campaign.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     /// The settings.
     pub campaign: Campaign,
@@ -685,6 +686,31 @@ mod tests {
             .unwrap_err(),
             CampaignError::BadTenant
         );
+    }
+
+    #[test]
+    fn a_plan_survives_storage() {
+        let campaign = Campaign::new("c", "c", 1);
+        let now = ts("2026-12-07T07:30:00Z");
+        let plan = plan(&campaign, now);
+        let json = serde_json::to_string(&plan).unwrap();
+        assert!(
+            json.contains(r#""window":{"start":"21:00:00","end":"07:59:59"}"#),
+            "{json}"
+        );
+        let back: Plan = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.call_list_csv(), plan.call_list_csv());
+        let (a, b) = (plan.contact("r4").unwrap(), back.contact("r4").unwrap());
+        assert_eq!(b.zone.zones.len(), 11);
+        for t in [
+            "2026-12-07T07:30:00Z",
+            "2026-12-07T19:00:00Z",
+            "2026-12-08T07:10:00Z",
+        ] {
+            assert_eq!(back.may_dial(b, ts(t)), plan.may_dial(a, ts(t)), "{t}");
+        }
+        let bad = json.replace("Asia/Kamchatka", "Asia/Atlantis");
+        assert!(serde_json::from_str::<Plan>(&bad).is_err());
     }
 
     #[test]

@@ -199,7 +199,8 @@ impl Calendar {
 
 /// A daily window in UTC, seconds after UTC midnight, both ends inclusive; `start > end`
 /// runs over UTC midnight (as Voximplant reads it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "WindowDoc", into = "WindowDoc")]
 pub struct UtcWindow {
     start: u32,
     end: u32,
@@ -239,6 +240,44 @@ impl UtcWindow {
     fn start_on(&self, at: Timestamp, days: i64) -> Option<Timestamp> {
         let midnight = at.as_second().div_euclid(DAY) * DAY;
         Timestamp::from_second(midnight + days * DAY + i64::from(self.start)).ok()
+    }
+}
+
+/// A window as stored: `{"start": "HH:MM:SS", "end": "HH:MM:SS"}`.
+#[derive(Serialize, Deserialize)]
+struct WindowDoc {
+    start: String,
+    end: String,
+}
+
+impl From<UtcWindow> for WindowDoc {
+    fn from(w: UtcWindow) -> Self {
+        Self {
+            start: w.start_execution_time(),
+            end: w.end_execution_time(),
+        }
+    }
+}
+
+impl TryFrom<WindowDoc> for UtcWindow {
+    type Error = String;
+    fn try_from(doc: WindowDoc) -> Result<Self, String> {
+        let seconds = |t: &str| -> Option<u32> {
+            let mut parts = t.split(':');
+            let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() || [h, m, s].iter().any(|p| p.len() != 2) {
+                return None;
+            }
+            let (h, m, s): (u32, u32, u32) = (h.parse().ok()?, m.parse().ok()?, s.parse().ok()?);
+            (h < 24 && m < 60 && s < 60).then_some(h * 3600 + m * 60 + s)
+        };
+        match (seconds(&doc.start), seconds(&doc.end)) {
+            (Some(start), Some(end)) => Ok(Self { start, end }),
+            _ => Err(format!(
+                "a window is HH:MM:SS to HH:MM:SS, not {} to {}",
+                doc.start, doc.end
+            )),
+        }
     }
 }
 

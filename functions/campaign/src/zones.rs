@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use jiff::tz::{Offset, TimeZone};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where the shipped table comes from and how old it is.
 pub const TABLE_SOURCE: &str = "DEF-9xx.csv of the Ministry of Digital Development's numbering registry, a copy dated no later than 2026-04-20 (16,629 rows, 8,772 ranges); ABC codes from data/abc.csv";
@@ -40,7 +40,7 @@ const REGIONS: &str = include_str!("../data/regions.csv");
 pub const RUSSIAN_OFFSETS: std::ops::RangeInclusive<i8> = 2..=12;
 
 /// How a callee's zone was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneSource {
     /// The CRM (or the file) named the zone.
@@ -54,8 +54,10 @@ pub enum ZoneSource {
 }
 
 /// The zone(s) a callee may be in: one for most, several where a region spans zones or
-/// nothing is known.
-#[derive(Debug, Clone)]
+/// nothing is known. Stored as `{"names": [...], "source": "..."}`, the zones read back
+/// from their names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "ZoneDoc", into = "ZoneDoc")]
 pub struct CalleeZone {
     /// The zones; never empty.
     pub zones: Vec<TimeZone>,
@@ -63,6 +65,42 @@ pub struct CalleeZone {
     pub names: Vec<String>,
     /// How they were found.
     pub source: ZoneSource,
+}
+
+/// A [`CalleeZone`] as stored.
+#[derive(Serialize, Deserialize)]
+struct ZoneDoc {
+    names: Vec<String>,
+    source: ZoneSource,
+}
+
+impl From<CalleeZone> for ZoneDoc {
+    fn from(z: CalleeZone) -> Self {
+        Self {
+            names: z.names,
+            source: z.source,
+        }
+    }
+}
+
+impl TryFrom<ZoneDoc> for CalleeZone {
+    type Error = String;
+    fn try_from(doc: ZoneDoc) -> Result<Self, String> {
+        let mut zones = Vec::with_capacity(doc.names.len());
+        for name in &doc.names {
+            let zone =
+                CalleeZone::parse(name).ok_or_else(|| format!("unknown time zone {name}"))?;
+            zones.extend(zone.zones);
+        }
+        if zones.is_empty() {
+            return Err("a callee has at least one zone".into());
+        }
+        Ok(Self {
+            zones,
+            names: doc.names,
+            source: doc.source,
+        })
+    }
 }
 
 impl CalleeZone {
