@@ -1,7 +1,7 @@
 //! Outbound campaigns, the pure part: what an uploaded contact file becomes and when each
 //! contact may be called.
 //!
-//! - [`ingest`] reads the upload (UTF-8 or cp1251, `;` or `,`, Russian or English headers)
+//! - [`mod@ingest`] reads the upload (UTF-8 or cp1251, `;` or `,`, Russian or English headers)
 //!   into contacts and per-row refusals — every data row is one or the other;
 //! - [`zones`] finds a callee's time zone(s) from the numbering registry shipped in the
 //!   crate (refreshable from the Ministry's open-data CSV), a CRM zone overriding it;

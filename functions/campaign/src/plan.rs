@@ -3,7 +3,7 @@
 //!
 //! Voximplant's `CreateCallList` takes `max_simultaneous` and `num_attempts` ("Minimum is
 //! 1, maximum is 5") and one `interval_seconds` for the whole list
-//! (https://voximplant.com/docs/references/voxengine/voximplantapi/createcalllistrequest);
+//! (<https://voximplant.com/docs/references/voxengine/voximplantapi/createcalllistrequest>);
 //! the intervals per outcome are ours: the script asks `CallList.requestNextAttempt` for
 //! [`Plan::next_attempt`]'s time.
 
@@ -362,7 +362,9 @@ impl Plan {
 
     /// The call list for `CreateCallList`/`AppendToCallList`: `;`, UTF-8, a header row,
     /// columns `phone;tenant;campaign;contact;vm;__start_execution_time;__end_execution_time;__start_at`
-    /// (`phone` is E.164 without `+`, `__start_at` a UNIX timestamp). Queued contacts only.
+    /// (`phone` is E.164 without `+`, as `callPSTN` takes it; `__start_at` a UNIX
+    /// timestamp in seconds, as the `start_at` of Voximplant's editable call lists:
+    /// <https://voximplant.com/docs/guides/solutions/editable-call-lists>). Queued contacts only.
     pub fn call_list_csv(&self) -> String {
         let mut out = String::from(
             "phone;tenant;campaign;contact;vm;__start_execution_time;__end_execution_time;__start_at\n",

@@ -5,8 +5,8 @@
 //! and `__end_execution_time`, `HH:mm:ss`, "UTC+0 24-h format"; when the start is later
 //! than the end, "calls are made after start_execution_time on one day and before
 //! end_execution_time on the next day"; `__start_at` is a UNIX timestamp before which the
-//! row is not started (https://voximplant.com/docs/references/voxengine/voximplantapi/calllistsinterface,
-//! https://voximplant.com/docs/guides/solutions/editable-call-lists).
+//! row is not started (<https://voximplant.com/docs/references/voxengine/voximplantapi/calllistsinterface>,
+//! <https://voximplant.com/docs/guides/solutions/editable-call-lists>).
 //!
 //! One window serves every day, so it is the strictest one: the UTC minutes that are
 //! inside the tenant's hours on every open day of the week, in every zone the callee may
