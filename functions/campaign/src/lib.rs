@@ -1,0 +1,23 @@
+//! Outbound campaigns, the pure part: what an uploaded contact file becomes and when each
+//! contact may be called.
+//!
+//! - [`mod@ingest`] reads the upload (UTF-8 or cp1251, `;` or `,`, Russian or English headers)
+//!   into contacts and per-row refusals — every data row is one or the other;
+//! - [`zones`] finds a callee's time zone(s) from the numbering registry shipped in the
+//!   crate (refreshable from the Ministry's open-data CSV), a CRM zone overriding it;
+//! - [`window`] turns the tenant's local calling hours into the daily UTC window a
+//!   Voximplant call-list row carries, and checks an instant against hours and holidays;
+//! - [`plan`] is the campaign (pace, attempts, retry intervals, voicemail policy), the
+//!   per-contact status, the call-list CSV and the time of a retry.
+//!
+//! No I/O and no clock: the caller passes `now` and the do-not-call check.
+
+pub mod ingest;
+pub mod plan;
+pub mod window;
+pub mod zones;
+
+pub use ingest::{Consent, Contact, IngestError, Ingested, Refusal, RefusalCode, ingest};
+pub use plan::{Campaign, CampaignError, ContactStatus, Outcome, Plan, PlannedContact};
+pub use window::{Calendar, DayHours, Hours, UtcWindow};
+pub use zones::{CalleeZone, Registry, ZoneSource};
