@@ -10,13 +10,20 @@
 //! - [`plan`] is the campaign (pace, attempts, retry intervals, voicemail policy), the
 //!   per-contact status, the call-list CSV and the time of a retry.
 //!
-//! No I/O and no clock: the caller passes `now` and the do-not-call check.
+//! Those four have no I/O and no clock: the caller passes `now` and the do-not-call
+//! check. [`desk`] keeps built campaigns in the object store, hands them to a
+//! [`Dialler`] (Voximplant's call lists) and answers what a call needs at its start and
+//! end.
 
+pub mod desk;
 pub mod ingest;
 pub mod plan;
 pub mod window;
 pub mod zones;
 
+pub use desk::{
+    CampaignState, ContactView, DeskError, Dialler, DiallerError, Gate, Progress, Run, Summary,
+};
 pub use ingest::{Consent, Contact, IngestError, Ingested, Refusal, RefusalCode, ingest};
 pub use plan::{Campaign, CampaignError, ContactStatus, Outcome, Plan, PlannedContact};
 pub use window::{Calendar, DayHours, Hours, UtcWindow};
