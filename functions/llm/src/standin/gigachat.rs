@@ -235,7 +235,7 @@ fn is_uuid4(value: &str) -> bool {
 
 fn is_base64(value: &str) -> bool {
     !value.is_empty()
-        && value.len() % 4 == 0
+        && value.len().is_multiple_of(4)
         && value
             .trim_end_matches('=')
             .bytes()
