@@ -8,6 +8,7 @@
 //! refused it does what it does without one.
 
 pub mod answer;
+pub mod gigachat;
 pub mod grounding;
 pub mod guard;
 pub mod host;
@@ -17,8 +18,9 @@ pub mod provider;
 pub mod standin;
 
 pub use answer::Invalid;
+pub use gigachat::{GigaChatAuth, Scope};
 pub use grounding::Ungrounded;
 pub use guard::{Guards, Limits, Outcome, Pass, Refusal};
 pub use host::{Ask, Models};
 pub use prompt::{Prompt, Templates};
-pub use provider::{AuthScheme, Completion, Provider, ProviderConfig, ProviderError};
+pub use provider::{AuthScheme, Completion, Dialect, Provider, ProviderConfig, ProviderError};

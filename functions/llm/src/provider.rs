@@ -12,7 +12,16 @@
 //! model URIs `gpt://<folder>/yandexgpt-lite/latest`, `response_format: json_schema`,
 //! and `x-data-logging-enabled: false` so prompts stay out of the provider's logs
 //! (yandex.cloud/docs/ai-studio/chat/createChatCompletion).
+//!
+//! GigaChat speaks its own dialect ([`crate::gigachat`]): the same prompt, sent through
+//! an adapter that gets OAuth tokens and forces a function instead of `response_format`.
+//!
+//! A provider whose certificates chain to a root the system does not trust (GigaChat's
+//! to the Russian Trusted Root CA of the Ministry of Digital Development) is given that
+//! root as a PEM file (`SVA_LLM_CA_FILE`), added to the roots reqwest trusts; the
+//! certificates are always verified.
 
+use crate::gigachat::{self, GigaChatAuth, Scope, Tokens};
 use crate::prompt::Prompt;
 use async_openai::types::chat::{
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
@@ -20,6 +29,8 @@ use async_openai::types::chat::{
     ChatCompletionRequestUserMessageContent, CreateChatCompletionRequest,
     CreateChatCompletionResponse, ResponseFormat, ResponseFormatJsonSchema,
 };
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use sva_abi::ModelTier;
 use sva_kit::config::Secret;
@@ -32,6 +43,16 @@ pub enum AuthScheme {
     ApiKey,
     /// `Authorization: Bearer <key>` (OpenAI, most compatible servers, IAM tokens).
     Bearer,
+}
+
+/// Which API a provider speaks.
+#[derive(Debug, Clone)]
+pub enum Dialect {
+    /// OpenAI's chat completions with `response_format: json_schema` (Yandex AI Studio,
+    /// OpenAI, vLLM, llama.cpp, Ollama).
+    OpenAi,
+    /// GigaChat's chat completions with OAuth tokens and a forced function.
+    GigaChat(GigaChatAuth),
 }
 
 /// One provider and the models of its tiers.
@@ -49,6 +70,11 @@ pub struct ProviderConfig {
     pub pro: String,
     /// Headers sent with every request (Yandex: `x-data-logging-enabled: false`).
     pub headers: Vec<(String, String)>,
+    /// A PEM file of root certificates to trust besides the system's (GigaChat: the
+    /// Russian Trusted Root CA).
+    pub ca_file: Option<PathBuf>,
+    /// The API it speaks.
+    pub dialect: Dialect,
 }
 
 impl ProviderConfig {
@@ -61,6 +87,36 @@ impl ProviderConfig {
             lite: format!("gpt://{folder}/yandexgpt-lite/latest"),
             pro: format!("gpt://{folder}/yandexgpt/latest"),
             headers: vec![("x-data-logging-enabled".into(), "false".into())],
+            ca_file: None,
+            dialect: Dialect::OpenAi,
+        }
+    }
+
+    /// Any OpenAI-compatible server at `base_url` serving `model` for both tiers.
+    pub fn compatible(base_url: &str, model: &str, key: Option<Secret>) -> Self {
+        ProviderConfig {
+            base_url: base_url.into(),
+            key,
+            auth: AuthScheme::Bearer,
+            lite: model.into(),
+            pro: model.into(),
+            headers: Vec::new(),
+            ca_file: None,
+            dialect: Dialect::OpenAi,
+        }
+    }
+
+    /// GigaChat with an authorization key for `scope`: GigaChat 2 Lite and Pro.
+    pub fn gigachat(key: Secret, scope: Scope) -> Self {
+        ProviderConfig {
+            base_url: gigachat::BASE_URL.into(),
+            key: None,
+            auth: AuthScheme::Bearer,
+            lite: gigachat::LITE.into(),
+            pro: gigachat::PRO.into(),
+            headers: Vec::new(),
+            ca_file: None,
+            dialect: Dialect::GigaChat(GigaChatAuth::new(key, scope)),
         }
     }
 
@@ -71,13 +127,20 @@ impl ProviderConfig {
 
     /// The configuration in variables, `Ok(None)` when no model is configured:
     ///
-    /// * `SVA_LLM_FOLDER` + `SVA_LLM_API_KEY` — Yandex AI Studio in that folder
+    /// * `SVA_LLM_PROVIDER` — `yandex`, `openai` or `gigachat`; without it the provider
+    ///   is the one whose variables are set;
+    /// * yandex: `SVA_LLM_FOLDER` + `SVA_LLM_API_KEY` — Yandex AI Studio in that folder
     ///   (YandexGPT Lite and Pro);
-    /// * or `SVA_LLM_URL` (an OpenAI-compatible base such as `http://127.0.0.1:11434/v1`
-    ///   for Ollama) with `SVA_LLM_MODEL` (both tiers) and an optional `SVA_LLM_API_KEY`
-    ///   (sent as `Bearer`);
+    /// * openai: `SVA_LLM_URL` (an OpenAI-compatible base such as
+    ///   `http://127.0.0.1:11434/v1` for Ollama) with `SVA_LLM_MODEL` (both tiers) and an
+    ///   optional `SVA_LLM_API_KEY` (sent as `Bearer`);
+    /// * gigachat: `SVA_LLM_GIGACHAT_KEY` (the authorization key) and
+    ///   `SVA_LLM_GIGACHAT_SCOPE` (`GIGACHAT_API_PERS` by default, `GIGACHAT_API_B2B`,
+    ///   `GIGACHAT_API_CORP`); `SVA_LLM_URL` / `SVA_LLM_GIGACHAT_OAUTH_URL` replace the
+    ///   chat and token endpoints;
     /// * `SVA_LLM_LITE` / `SVA_LLM_PRO` name another model for a tier, `SVA_LLM_AUTH`
-    ///   (`api-key` or `bearer`) overrides how the key is sent.
+    ///   (`api-key` or `bearer`) overrides how an OpenAI-compatible key is sent,
+    ///   `SVA_LLM_CA_FILE` adds a PEM file of root certificates to trust.
     pub fn from_vars(
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<ProviderConfig>, ProviderError> {
@@ -88,28 +151,61 @@ impl ProviderConfig {
         };
         let bad = ProviderError::Config;
         let key = var("SVA_LLM_API_KEY").map(Secret::new);
-        let mut config = match (var("SVA_LLM_URL"), var("SVA_LLM_FOLDER")) {
-            (None, None) if key.is_none() => return Ok(None),
-            (None, Some(folder)) => {
-                let key = key.ok_or_else(|| bad("SVA_LLM_FOLDER needs SVA_LLM_API_KEY".into()))?;
-                ProviderConfig::yandex(&folder, key)
-            }
-            (Some(url), _) => {
-                let model = var("SVA_LLM_MODEL")
-                    .ok_or_else(|| bad("SVA_LLM_URL needs SVA_LLM_MODEL".into()))?;
-                ProviderConfig {
-                    base_url: url,
-                    key,
-                    auth: AuthScheme::Bearer,
-                    lite: model.clone(),
-                    pro: model,
-                    headers: Vec::new(),
-                }
-            }
-            (None, None) => {
+        let giga_key = var("SVA_LLM_GIGACHAT_KEY").map(Secret::new);
+        let url = var("SVA_LLM_URL");
+        let folder = var("SVA_LLM_FOLDER");
+        let provider = match var("SVA_LLM_PROVIDER") {
+            Some(p) => p,
+            None if giga_key.is_some() => "gigachat".into(),
+            None if url.is_some() => "openai".into(),
+            None if folder.is_some() => "yandex".into(),
+            None if key.is_some() => {
                 return Err(bad(
                     "SVA_LLM_API_KEY needs SVA_LLM_FOLDER or SVA_LLM_URL".into()
                 ));
+            }
+            None => return Ok(None),
+        };
+        let mut config = match provider.as_str() {
+            "yandex" => {
+                let folder =
+                    folder.ok_or_else(|| bad("the yandex provider needs SVA_LLM_FOLDER".into()))?;
+                let key = key.ok_or_else(|| bad("SVA_LLM_FOLDER needs SVA_LLM_API_KEY".into()))?;
+                ProviderConfig::yandex(&folder, key)
+            }
+            "openai" => {
+                let url = url.ok_or_else(|| bad("the openai provider needs SVA_LLM_URL".into()))?;
+                let model = var("SVA_LLM_MODEL")
+                    .ok_or_else(|| bad("SVA_LLM_URL needs SVA_LLM_MODEL".into()))?;
+                ProviderConfig::compatible(&url, &model, key)
+            }
+            "gigachat" => {
+                let giga_key = giga_key.ok_or_else(|| {
+                    bad("the gigachat provider needs SVA_LLM_GIGACHAT_KEY".into())
+                })?;
+                let scope = match var("SVA_LLM_GIGACHAT_SCOPE") {
+                    None => Scope::Pers,
+                    Some(s) => Scope::parse(&s).ok_or_else(|| {
+                        bad(format!(
+                            "SVA_LLM_GIGACHAT_SCOPE {s:?} is not GIGACHAT_API_PERS, GIGACHAT_API_B2B or GIGACHAT_API_CORP"
+                        ))
+                    })?,
+                };
+                let mut config = ProviderConfig::gigachat(giga_key, scope);
+                if let Some(url) = url {
+                    config.base_url = url;
+                }
+                if let (Some(oauth), Dialect::GigaChat(auth)) =
+                    (var("SVA_LLM_GIGACHAT_OAUTH_URL"), &mut config.dialect)
+                {
+                    auth.oauth_url = oauth;
+                }
+                config
+            }
+            other => {
+                return Err(bad(format!(
+                    "SVA_LLM_PROVIDER {other:?} is not yandex, openai or gigachat"
+                )));
             }
         };
         if let Some(lite) = var("SVA_LLM_LITE") {
@@ -118,6 +214,7 @@ impl ProviderConfig {
         if let Some(pro) = var("SVA_LLM_PRO") {
             config.pro = pro;
         }
+        config.ca_file = var("SVA_LLM_CA_FILE").map(PathBuf::from);
         match var("SVA_LLM_AUTH").as_deref() {
             None => {}
             Some("api-key") => config.auth = AuthScheme::ApiKey,
@@ -129,6 +226,15 @@ impl ProviderConfig {
             }
         }
         Ok(Some(config))
+    }
+
+    /// The provider's name for the logs and the tenant's settings: `gigachat`, or
+    /// `openai` for any OpenAI-compatible server (Yandex AI Studio included).
+    pub fn dialect_name(&self) -> &'static str {
+        match self.dialect {
+            Dialect::OpenAi => "openai",
+            Dialect::GigaChat(_) => "gigachat",
+        }
     }
 
     /// The model of a tier.
@@ -186,6 +292,8 @@ pub enum ProviderError {
 pub struct Provider {
     config: ProviderConfig,
     http: reqwest::Client,
+    /// GigaChat's access token, shared by the clones.
+    tokens: Arc<Tokens>,
 }
 
 /// The `Retry-After` used when a 429 gives none.
@@ -193,14 +301,34 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 impl Provider {
     /// A client; connections are kept and reused between turns.
+    ///
+    /// A `ca_file` that cannot be read or holds no PEM certificate is a configuration
+    /// error here, not a failure at the first call.
     pub fn new(config: ProviderConfig) -> Result<Self, ProviderError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
+            .tcp_nodelay(true);
+        if let Some(path) = &config.ca_file {
+            let bad = |why: String| {
+                ProviderError::Config(format!("SVA_LLM_CA_FILE {}: {why}", path.display()))
+            };
+            let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+            let roots =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
+            if roots.is_empty() {
+                return Err(bad("no PEM certificate in it".into()));
+            }
+            builder = builder.tls_certs_merge(roots);
+        }
+        let http = builder
             .build()
-            .map_err(|e| ProviderError::Unreachable(e.to_string()))?;
-        Ok(Provider { config, http })
+            .map_err(|e| ProviderError::Config(e.to_string()))?;
+        Ok(Provider {
+            config,
+            http,
+            tokens: Arc::default(),
+        })
     }
 
     /// The configuration (for the models of the tiers and the price table).
@@ -256,12 +384,32 @@ impl Provider {
         deadline: Duration,
     ) -> Result<Completion, ProviderError> {
         let started = Instant::now();
-        let body = self.request(prompt, tier, max_tokens);
-        match tokio::time::timeout(deadline, self.exchange(&body)).await {
-            Ok(Ok(answer)) => completion(answer, started.elapsed()),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(ProviderError::Timeout(deadline)),
-        }
+        let answered = match &self.config.dialect {
+            Dialect::OpenAi => {
+                let body = self.request(prompt, tier, max_tokens);
+                tokio::time::timeout(deadline, async {
+                    completion(self.exchange(&body).await?, started.elapsed())
+                })
+                .await
+            }
+            // The token (when one is due), the chat and the one retry after a 401 are
+            // all inside the same deadline.
+            Dialect::GigaChat(auth) => {
+                let body = gigachat::request(prompt, self.config.model(tier), max_tokens);
+                tokio::time::timeout(
+                    deadline,
+                    gigachat::complete(
+                        &self.http,
+                        auth,
+                        &self.tokens,
+                        &self.config.base_url,
+                        &body,
+                    ),
+                )
+                .await
+            }
+        };
+        answered.unwrap_or(Err(ProviderError::Timeout(deadline)))
     }
 
     async fn exchange(
@@ -289,13 +437,7 @@ impl Provider {
             .map_err(|e| ProviderError::Unreachable(without_url(&e)))?;
         let status = response.status();
         if status.as_u16() == 429 {
-            let after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs);
-            return Err(ProviderError::SlowDown(after));
+            return Err(ProviderError::SlowDown(retry_after(response.headers())));
         }
         let bytes = response
             .bytes()
@@ -330,17 +472,32 @@ fn completion(
     })
 }
 
-/// The provider's error message (`{"error":{"message":…}}`), shortened.
-fn error_message(body: &[u8]) -> String {
+/// A 429's `Retry-After` in seconds, or [`DEFAULT_RETRY_AFTER`].
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Duration {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs)
+}
+
+/// The provider's error message (OpenAI's `{"error":{"message":…}}`, GigaChat's
+/// `{"status"|"code":…,"message":…}`), shortened.
+pub(crate) fn error_message(body: &[u8]) -> String {
     let message = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .and_then(|v| {
+            v["error"]["message"]
+                .as_str()
+                .or_else(|| v["message"].as_str())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
     message.chars().take(200).collect()
 }
 
 /// reqwest's error without the URL (which may carry a key in a query string).
-fn without_url(e: &reqwest::Error) -> String {
+pub(crate) fn without_url(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(url) = e.url() {
         text = text.replace(url.as_str(), "<provider>");
@@ -397,6 +554,73 @@ mod tests {
                 ("SVA_LLM_FOLDER", "b1g"),
                 ("SVA_LLM_API_KEY", "k"),
                 ("SVA_LLM_AUTH", "basic"),
+            ],
+        ] {
+            assert!(
+                ProviderConfig::from_vars(vars(&wrong)).is_err(),
+                "{wrong:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_environment_names_gigachat_with_its_key_scope_and_root() {
+        let giga = ProviderConfig::from_vars(vars(&[
+            ("SVA_LLM_GIGACHAT_KEY", "a2V5"),
+            ("SVA_LLM_GIGACHAT_SCOPE", "GIGACHAT_API_CORP"),
+            ("SVA_LLM_CA_FILE", "/etc/sva/russian_trusted_root_ca.pem"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(giga.dialect_name(), "gigachat");
+        assert_eq!(
+            (giga.lite.as_str(), giga.pro.as_str()),
+            ("GigaChat-2", "GigaChat-2-Pro")
+        );
+        assert_eq!(giga.base_url, gigachat::BASE_URL);
+        assert!(giga.key.is_none(), "the key goes to OAuth only");
+        let Dialect::GigaChat(auth) = &giga.dialect else {
+            panic!("not gigachat")
+        };
+        assert_eq!(
+            (auth.scope, auth.oauth_url.as_str()),
+            (Scope::Corp, gigachat::OAUTH_URL)
+        );
+        assert_eq!(auth.key.expose(), "a2V5");
+        assert_eq!(
+            giga.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/sva/russian_trusted_root_ca.pem"))
+        );
+        // Named explicitly, with Yandex's variables also set: GigaChat, PERS by default.
+        let giga = ProviderConfig::from_vars(vars(&[
+            ("SVA_LLM_PROVIDER", "gigachat"),
+            ("SVA_LLM_FOLDER", "b1g"),
+            ("SVA_LLM_API_KEY", "k"),
+            ("SVA_LLM_GIGACHAT_KEY", "a2V5"),
+            ("SVA_LLM_PRO", "GigaChat-2-Max"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert!(matches!(&giga.dialect, Dialect::GigaChat(a) if a.scope == Scope::Pers));
+        assert_eq!(giga.pro, "GigaChat-2-Max");
+        let yandex = ProviderConfig::from_vars(vars(&[
+            ("SVA_LLM_PROVIDER", "yandex"),
+            ("SVA_LLM_FOLDER", "b1g"),
+            ("SVA_LLM_API_KEY", "k"),
+            ("SVA_LLM_GIGACHAT_KEY", "a2V5"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(yandex.dialect_name(), "openai");
+        for wrong in [
+            vec![("SVA_LLM_PROVIDER", "gigachat")],
+            vec![
+                ("SVA_LLM_GIGACHAT_KEY", "a2V5"),
+                ("SVA_LLM_GIGACHAT_SCOPE", "PERS"),
+            ],
+            vec![
+                ("SVA_LLM_PROVIDER", "sber"),
+                ("SVA_LLM_GIGACHAT_KEY", "a2V5"),
             ],
         ] {
             assert!(

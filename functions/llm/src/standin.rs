@@ -15,6 +15,8 @@
 //! What the model says is scripted by the test ([`Script`]); tokens are counted as one
 //! per four characters of the messages (a rule of thumb, stated so tests can rely on it).
 
+pub mod gigachat;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use sva_abi::{Command, LlmRequest, LlmStatus, LlmTask, ModelTier, Phrase, Understand};
 use sva_kit::config::Secret;
 use sva_llm::standin::{Reply, StandIn};
-use sva_llm::{Ask, AuthScheme, Limits, Models, Provider, ProviderConfig, Templates};
+use sva_llm::{Ask, AuthScheme, Dialect, Limits, Models, Provider, ProviderConfig, Templates};
 
 const KEY: &str = "test-key";
 
@@ -26,6 +26,8 @@ async fn models(script: impl Fn(&Value) -> Reply + Send + Sync + 'static) -> (St
         lite: "lite-model".into(),
         pro: "pro-model".into(),
         headers: vec![("x-data-logging-enabled".into(), "false".into())],
+        ca_file: None,
+        dialect: Dialect::OpenAi,
     })
     .unwrap();
     (standin, Models::new(provider))
