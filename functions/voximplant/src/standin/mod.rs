@@ -27,6 +27,8 @@
 //! requests, the `/platform_api/{Method}` path form, rule `template` search, account
 //! limits (application count, 108), roles.
 
+pub mod call_lists;
+pub mod dialler;
 mod methods;
 
 use std::collections::BTreeMap;
@@ -44,6 +46,11 @@ use axum::routing::post;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use tokio::sync::oneshot;
+
+pub use call_lists::{
+    AttemptResult, CallList, NextAttempt, Report, Task, TaskStatus, Window,
+};
+pub use dialler::{DialAttempt, SimulationError};
 
 use crate::client::ClientConfig;
 use crate::credentials::ServiceAccountKey;
@@ -189,6 +196,12 @@ pub struct State {
     pub rules: Vec<Rule>,
     /// Secrets.
     pub secrets: Vec<StoredSecret>,
+    /// Call lists.
+    pub call_lists: Vec<CallList>,
+    /// The platform's time for call lists (unix seconds), when a test fixed it
+    /// ([`StandIn::set_platform_time`]); else the real clock.
+    pub platform_time: Option<i64>,
+    pub(crate) account_id: u64,
     next_id: u64,
 }
 
@@ -215,6 +228,11 @@ impl State {
         self.rules
             .iter()
             .find(|r| r.application_id == application_id && r.name == name)
+    }
+
+    /// The call list with this id.
+    pub fn call_list(&self, id: u64) -> Option<&CallList> {
+        self.call_lists.iter().find(|l| l.id == id)
     }
 
     /// The secret of an application with this name.
@@ -313,7 +331,10 @@ impl StandIn {
             account_name: "sva-test".into(),
             keys: decoding,
             clock_offset: AtomicI64::new(0),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                account_id,
+                ..State::default()
+            }),
             requests: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -372,6 +393,35 @@ impl StandIn {
         lock(&self.shared.requests).clear();
     }
 
+    /// Fixes the platform's time for call lists (upload times, the dialler's start): a
+    /// test picks the UTC time of day its campaign starts at. `None`: the real clock.
+    /// Tokens are still checked against the real clock (see [`StandIn::set_clock_offset`]).
+    pub fn set_platform_time(&self, unix: Option<i64>) {
+        lock(&self.shared.state).platform_time = unix;
+    }
+
+    /// Runs the dialler of call list `list_id` from where it stopped (its creation at
+    /// first) to `until` (unix seconds, UTC), calling `outcome` for every attempt it
+    /// starts with the task, the attempt's number (1-based) and its start time; the
+    /// result says how long the session ran and what the scenario reported. Returns the
+    /// attempts in the order they started. The rules are in [`dialler`]; afterwards
+    /// GetCallListDetails shows each task as the platform would. Methods called between
+    /// two runs take effect at the list's clock (where the last run stopped).
+    pub fn simulate(
+        &self,
+        list_id: u64,
+        until: i64,
+        mut outcome: impl FnMut(&Task, u32, i64) -> AttemptResult,
+    ) -> Result<Vec<DialAttempt>, SimulationError> {
+        let mut state = lock(&self.shared.state);
+        let list = state
+            .call_lists
+            .iter_mut()
+            .find(|l| l.id == list_id)
+            .ok_or(SimulationError::NoList(list_id))?;
+        dialler::run(list, until, &mut outcome)
+    }
+
     /// Moves the stand-in's clock by `seconds` (positive: the future), to test token
     /// expiry and clock skew.
     pub fn set_clock_offset(&self, seconds: i64) {
@@ -387,7 +437,7 @@ impl Drop for StandIn {
     }
 }
 
-fn refusal(code: i64, msg: &str, detail: impl Into<String>) -> Refusal {
+pub(crate) fn refusal(code: i64, msg: &str, detail: impl Into<String>) -> Refusal {
     Refusal {
         code,
         msg: msg.to_owned(),
