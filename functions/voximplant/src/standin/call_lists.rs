@@ -272,6 +272,8 @@ pub struct CallList {
     pub tasks: Vec<Task>,
     /// The batches (uploads), in order.
     pub batches: Vec<String>,
+    /// The columns of the list's CSV (every upload must have the same).
+    pub columns: Vec<String>,
     /// The dialler's clock for this list (unix seconds): how far it has been simulated.
     pub clock: i64,
     pub(crate) running: Vec<Running>,
@@ -769,6 +771,7 @@ pub(crate) fn dispatch(method: &str, a: &Args, st: &mut State, real_now: i64) ->
                 stopped: false,
                 tasks: Vec::new(),
                 batches: vec![batch_id.clone()],
+                columns: upload.header.clone(),
                 clock: now,
                 running: Vec::new(),
             });
@@ -807,6 +810,14 @@ pub(crate) fn dispatch(method: &str, a: &Args, st: &mut State, real_now: i64) ->
                 (None, None) => return Err(invalid("list_id or list_name is required")),
             };
             let upload = parse_upload(a)?;
+            // Stricter: an upload with other columns than the list's first would give its
+            // tasks another custom_data shape; not documented, refused.
+            if upload.header != st.call_lists[li].columns {
+                return Err(invalid(format!(
+                    "the columns {:?} are not the list's {:?}",
+                    upload.header, st.call_lists[li].columns
+                )));
+            }
             let n = st.call_lists[li].batches.len();
             let list_id = st.call_lists[li].id;
             let batch_number = (list_id << 16) + n as u64;
