@@ -51,7 +51,9 @@ pub mod limits {
         if n >= 1 {
             Ok(())
         } else {
-            Err(Error::InvalidInput("max_simultaneous must be at least 1".into()))
+            Err(Error::InvalidInput(
+                "max_simultaneous must be at least 1".into(),
+            ))
         }
     }
 
@@ -91,8 +93,7 @@ pub mod limits {
     /// hyphens (-) and colons (:)" (index.ts:1494).
     pub fn task_uuid(u: &str) -> Result<(), Error> {
         if (1..=40).contains(&u.len())
-            && u
-                .bytes()
+            && u.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b':')
         {
             Ok(())
@@ -109,7 +110,9 @@ pub mod limits {
         let b = v.as_bytes();
         let two = |i: usize| -> Option<u32> {
             let s = v.get(i..i + 2)?;
-            s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+            s.bytes()
+                .all(|c| c.is_ascii_digit())
+                .then(|| s.parse().ok())?
         };
         let parsed = (b.len() == 8 && b[2] == b':' && b[5] == b':')
             .then(|| Some((two(0)?, two(3)?, two(6)?)))
@@ -209,9 +212,7 @@ impl CallListCsv {
         if let (Some(s), Some(e)) = (get(CONTROL[0]), get(CONTROL[1]))
             && limits::hms(s)? == limits::hms(e)?
         {
-            return Err(Error::InvalidInput(format!(
-                "the window {s}..{e} is empty"
-            )));
+            return Err(Error::InvalidInput(format!("the window {s}..{e} is empty")));
         }
         if let Some(at) = get(CONTROL[2])
             && (at.is_empty() || at.len() > 12 || !at.bytes().all(|b| b.is_ascii_digit()))
@@ -222,7 +223,11 @@ impl CallListCsv {
         }
         if let Some(u) = get(CONTROL[3]) {
             limits::task_uuid(u)?;
-            let col = self.header.iter().position(|h| h == CONTROL[3]).unwrap_or(0);
+            let col = self
+                .header
+                .iter()
+                .position(|h| h == CONTROL[3])
+                .unwrap_or(0);
             if self.rows.iter().any(|r| r[col] == u) {
                 return Err(Error::InvalidInput(format!("task uuid {u:?} is repeated")));
             }
@@ -551,7 +556,8 @@ impl Client {
             .num("interval_seconds", u64::from(list.interval_seconds))
             .text_opt(
                 "task_priority_strategy",
-                list.task_priority_strategy.map(TaskPriorityStrategy::as_str),
+                list.task_priority_strategy
+                    .map(TaskPriorityStrategy::as_str),
             );
         let p = upload_params(p, &list.file_content, list.delimiter)?;
         let s: Stored = self.call("CreateCallList", &p).await?;
@@ -610,7 +616,9 @@ impl Client {
             .text_opt("start_at", update.start_at.map(format_datetime))
             .text_opt(
                 "task_priority_strategy",
-                update.task_priority_strategy.map(TaskPriorityStrategy::as_str),
+                update
+                    .task_priority_strategy
+                    .map(TaskPriorityStrategy::as_str),
             );
         if p.names().len() == 1 {
             return Err(Error::InvalidInput(
@@ -784,8 +792,10 @@ mod tests {
             "__task_uuid",
         ])
         .unwrap();
-        csv.push(&["79161234567", "c;1", "06:00:00", "17:00:00", "t-1"]).unwrap();
-        csv.push(&["79161234568", "say \"hi\"", "19:00:00", "05:00:00", "t-2"]).unwrap();
+        csv.push(&["79161234567", "c;1", "06:00:00", "17:00:00", "t-1"])
+            .unwrap();
+        csv.push(&["79161234568", "say \"hi\"", "19:00:00", "05:00:00", "t-2"])
+            .unwrap();
         assert_eq!(
             csv.to_csv(),
             "phone;contact;__start_execution_time;__end_execution_time;__task_uuid\n\
@@ -799,7 +809,11 @@ mod tests {
             ["1", "c", "06:00:00", "17:00:00", "t-1"],
             ["1", "c", "06:00:00", "17:00:00", "t 3"],
         ] {
-            assert_eq!(csv.push(&bad).unwrap_err().code(), "voximplant_invalid_input", "{bad:?}");
+            assert_eq!(
+                csv.push(&bad).unwrap_err().code(),
+                "voximplant_invalid_input",
+                "{bad:?}"
+            );
         }
         assert!(CallListCsv::new(&["phone", "__start_execution_time"]).is_err());
         assert!(CallListCsv::new(&["phone", "__priority"]).is_err());

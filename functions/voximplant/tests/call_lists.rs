@@ -189,7 +189,10 @@ async fn create_append_edit_and_read_back() {
     let l = &lists.result[0];
     assert_eq!(l.list_id, created.list_id);
     assert_eq!(l.list_name, "acme-c1-renamed");
-    assert_eq!((l.max_simultaneous, l.num_attempts, l.interval_seconds), (2, 5, 600));
+    assert_eq!(
+        (l.max_simultaneous, l.num_attempts, l.interval_seconds),
+        (2, 5, 600)
+    );
     assert_eq!(l.rule_id, s.rule_id);
     assert_eq!(l.status, "In progress");
     assert_eq!(l.dt_submit, "2027-01-11 20:00:00");
@@ -281,7 +284,12 @@ async fn the_client_refuses_what_the_reference_forbids_before_sending() {
             .await
             .unwrap_err(),
     );
-    bad.push(s.client.get_call_list_details(1, 1001, 0).await.unwrap_err());
+    bad.push(
+        s.client
+            .get_call_list_details(1, 1001, 0)
+            .await
+            .unwrap_err(),
+    );
     for e in &bad {
         assert_eq!(e.code(), "voximplant_invalid_input", "{e}");
     }
@@ -297,7 +305,10 @@ async fn create_raw(s: &Setup, extra: &[(&str, &str)], file: &str) -> Error {
         ("priority".into(), "0".into()),
         ("max_simultaneous".into(), "1".into()),
         ("num_attempts".into(), "1".into()),
-        ("name".into(), format!("list-{}", s.standin.requests().len())),
+        (
+            "name".into(),
+            format!("list-{}", s.standin.requests().len()),
+        ),
         ("file_content".into(), file.to_owned()),
     ];
     for (k, v) in extra {
@@ -321,20 +332,41 @@ async fn the_stand_in_refuses_what_the_reference_refuses() {
     let files = [
         ("phone\n", "a header and no rows"),
         ("", "empty"),
-        ("phone;__start_execution_time\n7916;06:00:00\n", "window columns go together"),
-        ("phone;__start_execution_time;__end_execution_time\n7916;6:00:00;17:00:00\n", "HH:mm:ss"),
-        ("phone;__start_execution_time;__end_execution_time\n7916;06:00:00;24:00:00\n", "hour 24"),
-        ("phone;__start_execution_time;__end_execution_time\n7916;06:00:00;06:00:00\n", "empty window"),
-        ("phone;__start_execution_time;__end_execution_time\n7916;;\n", "no window values"),
+        (
+            "phone;__start_execution_time\n7916;06:00:00\n",
+            "window columns go together",
+        ),
+        (
+            "phone;__start_execution_time;__end_execution_time\n7916;6:00:00;17:00:00\n",
+            "HH:mm:ss",
+        ),
+        (
+            "phone;__start_execution_time;__end_execution_time\n7916;06:00:00;24:00:00\n",
+            "hour 24",
+        ),
+        (
+            "phone;__start_execution_time;__end_execution_time\n7916;06:00:00;06:00:00\n",
+            "empty window",
+        ),
+        (
+            "phone;__start_execution_time;__end_execution_time\n7916;;\n",
+            "no window values",
+        ),
         ("phone;__start_at\n7916;tomorrow\n", "__start_at"),
         ("phone;__start_at\n7916;-5\n", "negative __start_at"),
         ("phone;__task_uuid\n7916;a b\n", "uuid charset"),
         ("phone;__task_uuid\n7916;x\n7917;x\n", "uuid repeated"),
-        (&format!("phone;__task_uuid\n7916;{}\n", "u".repeat(41)), "uuid too long"),
+        (
+            &format!("phone;__task_uuid\n7916;{}\n", "u".repeat(41)),
+            "uuid too long",
+        ),
         ("phone;__priority\n7916;1\n", "unknown __ column"),
         ("phone;task_priority\n7916;1\n", "unmodelled column"),
         ("phone;call_schedule\n7916;[]\n", "unmodelled column"),
-        ("phone;next_attempt_time\n7916;2027-01-01T00:00:00+03:00\n", "unmodelled column"),
+        (
+            "phone;next_attempt_time\n7916;2027-01-01T00:00:00+03:00\n",
+            "unmodelled column",
+        ),
         ("phone;phone\n7916;7917\n", "repeated column"),
         ("phone; vm\n7916;x\n", "spaces in a name"),
         ("phone;;vm\n7916;;x\n", "empty name"),
@@ -386,13 +418,21 @@ async fn the_stand_in_refuses_what_the_reference_refuses() {
     // A rule without a scenario.
     let app = s.client.find_applications("sva-acme").await.unwrap()[0].application_id;
     let bound = s.standin.edit(|st| {
-        let r = st.rules.iter_mut().find(|r| r.application_id == app).unwrap();
+        let r = st
+            .rules
+            .iter_mut()
+            .find(|r| r.application_id == app)
+            .unwrap();
         std::mem::take(&mut r.scenario_ids)
     });
     let e = create_raw(&s, &[("name", "no-scenario")], good).await;
     assert_eq!(api_code(&e), 101);
     s.standin.edit(|st| {
-        st.rules.iter_mut().find(|r| r.application_id == app).unwrap().scenario_ids = bound;
+        st.rules
+            .iter_mut()
+            .find(|r| r.application_id == app)
+            .unwrap()
+            .scenario_ids = bound;
     });
     // Nothing refused was stored: one list (the comma one).
     assert_eq!(s.standin.state().call_lists.len(), 1);
@@ -419,7 +459,10 @@ async fn the_stand_in_refuses_what_the_reference_refuses() {
             .cancel_call_list_task(missing, TaskRefs::Ids(&[1]))
             .await
             .unwrap_err(),
-        s.client.stop_call_list_processing(missing).await.unwrap_err(),
+        s.client
+            .stop_call_list_processing(missing)
+            .await
+            .unwrap_err(),
         s.client.recover_call_list(missing).await.unwrap_err(),
         s.client
             .get_call_list_details(missing, 10, 0)
@@ -506,10 +549,18 @@ async fn the_stand_in_refuses_what_the_reference_refuses() {
         .unwrap_err();
     assert_eq!(api_code(&e), 101);
     // Recovering a list that is not stopped; stopping twice.
-    assert_eq!(api_code(&s.client.recover_call_list(list_id).await.unwrap_err()), 101);
+    assert_eq!(
+        api_code(&s.client.recover_call_list(list_id).await.unwrap_err()),
+        101
+    );
     s.client.stop_call_list_processing(list_id).await.unwrap();
     assert_eq!(
-        api_code(&s.client.stop_call_list_processing(list_id).await.unwrap_err()),
+        api_code(
+            &s.client
+                .stop_call_list_processing(list_id)
+                .await
+                .unwrap_err()
+        ),
         101
     );
     // Every refusal is recorded with its reason.
@@ -583,11 +634,18 @@ async fn cancel_stop_and_recover_through_the_client() {
         .stop_call_list_processing(created.list_id)
         .await
         .unwrap();
-    let l = s.client.get_call_lists(&[created.list_id], None, 0).await.unwrap();
+    let l = s
+        .client
+        .get_call_lists(&[created.list_id], None, 0)
+        .await
+        .unwrap();
     assert_eq!(l.result[0].status, "Canceled");
     let tasks = s.client.all_call_list_tasks(created.list_id).await.unwrap();
     assert!(tasks.iter().all(|t| t.status == TaskStatus::Canceled));
-    assert_eq!(s.client.recover_call_list(created.list_id).await.unwrap(), 2);
+    assert_eq!(
+        s.client.recover_call_list(created.list_id).await.unwrap(),
+        2
+    );
     let tasks = s.client.all_call_list_tasks(created.list_id).await.unwrap();
     let statuses: Vec<_> = tasks.iter().map(|t| t.status).collect();
     assert_eq!(
@@ -599,12 +657,23 @@ async fn cancel_stop_and_recover_through_the_client() {
             TaskStatus::New
         ]
     );
-    let l = s.client.get_call_lists(&[created.list_id], None, 0).await.unwrap();
+    let l = s
+        .client
+        .get_call_lists(&[created.list_id], None, 0)
+        .await
+        .unwrap();
     assert_eq!(l.result[0].status, "In progress");
 }
 
 /// Creates a list from raw CSV with these settings; returns its id.
-async fn list_of(s: &Setup, name: &str, file: &str, attempts: u32, interval: u32, simultaneous: u32) -> u64 {
+async fn list_of(
+    s: &Setup,
+    name: &str,
+    file: &str,
+    attempts: u32,
+    interval: u32,
+    simultaneous: u32,
+) -> u64 {
     let mut l = new_list(s.rule_id, name, file.to_owned());
     l.num_attempts = attempts;
     l.interval_seconds = interval;
@@ -633,7 +702,12 @@ async fn no_attempt_falls_outside_a_window_even_across_utc_midnight() {
     ];
     for a in &log {
         let (st, en) = windows[a.row];
-        assert!(inside(a.at, st, en), "row {} dialled at {} outside {st}..{en}", a.row, a.at);
+        assert!(
+            inside(a.at, st, en),
+            "row {} dialled at {} outside {st}..{en}",
+            a.row,
+            a.at
+        );
     }
     // Each row used its five attempts.
     for row in 0..4 {
@@ -696,7 +770,8 @@ async fn retries_follow_the_interval_and_a_result_ends_the_task() {
             }
         })
         .unwrap();
-    let at = |uuid: usize| -> Vec<i64> { log.iter().filter(|a| a.row == uuid).map(|a| a.at).collect() };
+    let at =
+        |uuid: usize| -> Vec<i64> { log.iter().filter(|a| a.row == uuid).map(|a| a.at).collect() };
     let t0 = DAY0 + 20 * H;
     assert_eq!(at(0), [t0, t0 + 30 + 600, t0 + 2 * (30 + 600)]);
     assert_eq!(at(1), [t0]);
@@ -708,7 +783,10 @@ async fn retries_follow_the_interval_and_a_result_ends_the_task() {
     );
     let tasks = s.client.all_call_list_tasks(list).await.unwrap();
     assert_eq!(tasks[0].status, TaskStatus::Processed);
-    assert_eq!(tasks[0].result_data.as_deref(), Some(r#"{"outcome":"qualified"}"#));
+    assert_eq!(
+        tasks[0].result_data.as_deref(),
+        Some(r#"{"outcome":"qualified"}"#)
+    );
     assert_eq!(tasks[0].attempts_left, 0);
     assert_eq!(tasks[1].status, TaskStatus::Processed);
     assert_eq!(tasks[1].status_name, "Processed");
@@ -716,7 +794,10 @@ async fn retries_follow_the_interval_and_a_result_ends_the_task() {
     assert_eq!(tasks[1].attempts_left, 2);
     assert_eq!(tasks[2].status, TaskStatus::Error);
     assert_eq!(tasks[2].result_data.as_deref(), Some("failed"));
-    assert_eq!(tasks[2].last_attempt.as_deref(), Some("2027-01-11 20:20:20"));
+    assert_eq!(
+        tasks[2].last_attempt.as_deref(),
+        Some("2027-01-11 20:20:20")
+    );
 }
 
 #[tokio::test]
@@ -769,7 +850,8 @@ async fn request_next_attempt_reschedules_the_task() {
             }
         })
         .unwrap();
-    let at = |row: usize| -> Vec<i64> { log.iter().filter(|a| a.row == row).map(|a| a.at).collect() };
+    let at =
+        |row: usize| -> Vec<i64> { log.iter().filter(|a| a.row == row).map(|a| a.at).collect() };
     assert_eq!(at(0), [day1 + 6 * H, callback_at]);
     assert_eq!(at(1), [day1 + 6 * H]);
     // A time in the past falls back to the report time plus the interval.
@@ -803,11 +885,20 @@ async fn max_simultaneous_and_start_at_pace_the_list() {
     let starts: Vec<(usize, i64)> = log.iter().map(|a| (a.row, a.at)).collect();
     assert_eq!(
         starts,
-        [(0, t0), (1, t0), (2, t0 + 600), (3, t0 + 600), (4, t0 + 5 * H)]
+        [
+            (0, t0),
+            (1, t0),
+            (2, t0 + 600),
+            (3, t0 + 600),
+            (4, t0 + 5 * H)
+        ]
     );
     // Never more than two at once.
     for a in &log {
-        let running = log.iter().filter(|b| b.at <= a.at && a.at < b.at + 600).count();
+        let running = log
+            .iter()
+            .filter(|b| b.at <= a.at && a.at < b.at + 600)
+            .count();
         assert!(running <= 2);
     }
 }
@@ -827,7 +918,10 @@ async fn pause_resume_and_cancel_during_a_campaign() {
     let paused = s.standin.simulate(list, t0 + 5 * H, &mut outcome).unwrap();
     assert!(paused.is_empty());
     let tasks = s.client.all_call_list_tasks(list).await.unwrap();
-    assert!(tasks.iter().all(|t| t.status == TaskStatus::Canceled), "{tasks:?}");
+    assert!(
+        tasks.iter().all(|t| t.status == TaskStatus::Canceled),
+        "{tasks:?}"
+    );
     // Cancel c for good, then resume: a, b and d come back.
     let c = tasks[2].task_id;
     assert_eq!(s.client.recover_call_list(list).await.unwrap(), 4);
@@ -839,7 +933,10 @@ async fn pause_resume_and_cancel_during_a_campaign() {
     assert!(out.result);
     let rest = s.standin.simulate(list, t0 + 24 * H, &mut outcome).unwrap();
     let rows: Vec<usize> = rest.iter().map(|a| a.row).collect();
-    assert!(!rows.contains(&2), "a cancelled task is never dialled: {rows:?}");
+    assert!(
+        !rows.contains(&2),
+        "a cancelled task is never dialled: {rows:?}"
+    );
     // Resumed at 01:00 (the list's clock): d's first attempt, then the retries of a and b.
     assert_eq!(rest[0].at, t0 + 5 * H);
     assert_eq!(rest[0].row, 3, "first attempts go first");

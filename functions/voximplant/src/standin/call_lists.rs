@@ -377,7 +377,8 @@ pub fn parse_hms(v: &str) -> Option<u32> {
     }
     let two = |i: usize| -> Option<u32> {
         let (h, l) = (b[i], b[i + 1]);
-        (h.is_ascii_digit() && l.is_ascii_digit()).then(|| u32::from(h - b'0') * 10 + u32::from(l - b'0'))
+        (h.is_ascii_digit() && l.is_ascii_digit())
+            .then(|| u32::from(h - b'0') * 10 + u32::from(l - b'0'))
     };
     let (h, m, s) = (two(0)?, two(3)?, two(6)?);
     (h < 24 && m < 60 && s < 60).then_some(h * 3600 + m * 60 + s)
@@ -401,7 +402,9 @@ fn parse_datetime(v: &str) -> Option<i64> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = v.get(r)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
     };
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let secs = i64::from(parse_hms(v.get(11..19)?)?);
@@ -409,7 +412,20 @@ fn parse_datetime(v: &str) -> Option<i64> {
         return None;
     }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let days_in = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if d > days_in[usize::try_from(m - 1).ok()?] {
         return None;
     }
@@ -427,8 +443,7 @@ fn parse_datetime(v: &str) -> Option<i64> {
 /// (-) and colons (:). Unique within the call list" ([N] index.ts:1494).
 fn check_uuid(v: &str) -> bool {
     (1..=40).contains(&v.len())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b':')
 }
 
@@ -566,7 +581,13 @@ fn parse_upload(a: &Args) -> Result<Upload, Refusal> {
 }
 
 /// Adds an upload's rows to a list as new tasks; refuses a `__task_uuid` already in it.
-fn add_tasks(st: &mut State, li: usize, up: Upload, batch_id: &str, now: i64) -> Result<usize, Refusal> {
+fn add_tasks(
+    st: &mut State,
+    li: usize,
+    up: Upload,
+    batch_id: &str,
+    now: i64,
+) -> Result<usize, Refusal> {
     let uuid_col = up.header.iter().position(|h| h == "__task_uuid");
     let mut uuids: BTreeSet<String> = st.call_lists[li]
         .tasks
@@ -635,7 +656,11 @@ fn add_tasks(st: &mut State, li: usize, up: Upload, batch_id: &str, now: i64) ->
 
 /// A batch UUID (the stand-in's own: 8-4-4-4-12 hex from the list and batch numbers).
 fn batch_uuid(list: u64, n: usize) -> String {
-    format!("00000000-0000-4000-8000-{:06x}{:06x}", list & 0xff_ffff, n & 0xff_ffff)
+    format!(
+        "00000000-0000-4000-8000-{:06x}{:06x}",
+        list & 0xff_ffff,
+        n & 0xff_ffff
+    )
 }
 
 fn task_json(l: &CallList, t: &Task) -> Value {
@@ -698,7 +723,12 @@ fn id_filter(a: &Args, k: &str) -> Result<Option<Vec<u64>>, Refusal> {
     }
 }
 
-pub(crate) fn dispatch(method: &str, a: &Args, st: &mut State, real_now: i64) -> Result<Value, Refusal> {
+pub(crate) fn dispatch(
+    method: &str,
+    a: &Args,
+    st: &mut State,
+    real_now: i64,
+) -> Result<Value, Refusal> {
     let now = st.platform_time.unwrap_or(real_now);
     match method {
         // [N] index.ts:1497-1551; Interfaces.ts:1101-1174.
@@ -728,9 +758,8 @@ pub(crate) fn dispatch(method: &str, a: &Args, st: &mut State, real_now: i64) ->
             let name = a.required("name")?;
             check_name(name)?;
             let interval_seconds = a.num("interval_seconds")?.unwrap_or(0);
-            let strategy = check_strategy(
-                a.str("task_priority_strategy").unwrap_or("first_attempts"),
-            )?;
+            let strategy =
+                check_strategy(a.str("task_priority_strategy").unwrap_or("first_attempts"))?;
             if a.str("reference_ip").is_some() || a.str("server_location").is_some() {
                 return Err(invalid(
                     "reference_ip / server_location are not modelled by the stand-in",
@@ -895,7 +924,11 @@ pub(crate) fn dispatch(method: &str, a: &Args, st: &mut State, real_now: i64) ->
                 // Not documented how running tasks take a new num_attempts; the stand-in
                 // gives it to tasks never attempted only.
                 l.num_attempts = n;
-                for t in l.tasks.iter_mut().filter(|t| t.attempts_made == 0 && !t.status.is_final()) {
+                for t in l
+                    .tasks
+                    .iter_mut()
+                    .filter(|t| t.attempts_made == 0 && !t.status.is_final())
+                {
                     t.attempts_left = n;
                 }
             }
@@ -1071,9 +1104,8 @@ pub(crate) fn dispatch(method: &str, a: &Args, st: &mut State, real_now: i64) ->
             let date = |k: &str| -> Result<Option<i64>, Refusal> {
                 a.str(k)
                     .map(|v| {
-                        parse_datetime(v).ok_or_else(|| {
-                            invalid(format!("{k} {v:?} is not YYYY-MM-DD HH:mm:ss"))
-                        })
+                        parse_datetime(v)
+                            .ok_or_else(|| invalid(format!("{k} {v:?} is not YYYY-MM-DD HH:mm:ss")))
                     })
                     .transpose()
             };
@@ -1158,7 +1190,11 @@ pub(crate) fn dispatch(method: &str, a: &Args, st: &mut State, real_now: i64) ->
                 .collect();
             Ok(json!({"result": shown, "count": shown.len()}))
         }
-        _ => Err(refusal(103, "Unknown command", format!("{method:?} is not served"))),
+        _ => Err(refusal(
+            103,
+            "Unknown command",
+            format!("{method:?} is not served"),
+        )),
     }
 }
 
@@ -1170,18 +1206,31 @@ mod tests {
     fn hms_and_windows() {
         assert_eq!(parse_hms("00:00:00"), Some(0));
         assert_eq!(parse_hms("23:59:59"), Some(86_399));
-        for bad in ["24:00:00", "9:00:00", "09:60:00", "09:00", "09:00:00Z", "ab:cd:ef"] {
+        for bad in [
+            "24:00:00",
+            "9:00:00",
+            "09:60:00",
+            "09:00",
+            "09:00:00Z",
+            "ab:cd:ef",
+        ] {
             assert_eq!(parse_hms(bad), None, "{bad}");
         }
         let day = 20_000 * 86_400;
-        let w = Window { start: 9 * 3600, end: 17 * 3600 };
+        let w = Window {
+            start: 9 * 3600,
+            end: 17 * 3600,
+        };
         assert!(!w.contains(day + 8 * 3600));
         assert!(w.contains(day + 9 * 3600));
         assert!(!w.contains(day + 17 * 3600));
         assert_eq!(w.next_open(day + 8 * 3600), day + 9 * 3600);
         assert_eq!(w.next_open(day + 18 * 3600), day + 86_400 + 9 * 3600);
         // Wrapping midnight: 22:00 .. 02:00.
-        let w = Window { start: 22 * 3600, end: 2 * 3600 };
+        let w = Window {
+            start: 22 * 3600,
+            end: 2 * 3600,
+        };
         assert!(w.contains(day + 23 * 3600));
         assert!(w.contains(day + 3600));
         assert!(!w.contains(day + 2 * 3600));

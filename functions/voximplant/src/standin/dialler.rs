@@ -179,7 +179,11 @@ pub(crate) fn run(
         let repeated_first = list.task_priority_strategy == "repeated_attempts";
         let mut ready: Vec<usize> = (0..list.tasks.len())
             .filter(|&i| {
-                due(&list.tasks[i], list.running.iter().any(|r| r.task == i), next) == Some(next)
+                due(
+                    &list.tasks[i],
+                    list.running.iter().any(|r| r.task == i),
+                    next,
+                ) == Some(next)
             })
             .collect();
         ready.sort_by_key(|&i| {

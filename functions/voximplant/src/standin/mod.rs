@@ -47,9 +47,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-pub use call_lists::{
-    AttemptResult, CallList, NextAttempt, Report, Task, TaskStatus, Window,
-};
+pub use call_lists::{AttemptResult, CallList, NextAttempt, Report, Task, TaskStatus, Window};
 pub use dialler::{DialAttempt, SimulationError};
 
 use crate::client::ClientConfig;
