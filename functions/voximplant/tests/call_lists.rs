@@ -956,3 +956,90 @@ async fn pause_resume_and_cancel_during_a_campaign() {
     let all: Vec<&DialAttempt> = first.iter().chain(&rest).collect();
     assert_eq!(all.len(), 2 + 4);
 }
+
+#[tokio::test]
+async fn a_thousand_rows_are_all_accounted_for_inside_their_windows() {
+    let s = setup().await;
+    // Windows of every shape: local 09:00-20:00 in UTC+2 .. UTC+12 (some across midnight).
+    let mut csv = CallListCsv::new(&[
+        "phone",
+        "contact",
+        "__start_execution_time",
+        "__end_execution_time",
+        "__task_uuid",
+    ])
+    .unwrap();
+    let mut windows = Vec::new();
+    for i in 0..1000u32 {
+        let offset = 2 + i % 11; // UTC+2 .. UTC+12
+        let start = format!("{:02}:00:00", (24 + 9 - offset) % 24);
+        let end = format!("{:02}:00:00", (24 + 20 - offset) % 24);
+        csv.push(&[
+            format!("7916{i:07}"),
+            format!("c{i}"),
+            start.clone(),
+            end.clone(),
+            format!("t-{i}"),
+        ])
+        .unwrap();
+        windows.push((start, end));
+    }
+    let mut l = new_list(s.rule_id, "big", csv.to_csv());
+    l.max_simultaneous = 20;
+    l.num_attempts = 3;
+    l.interval_seconds = 1800;
+    let list = s.client.create_call_list(&l).await.unwrap().list_id;
+    let mut sessions: Vec<(i64, i64)> = Vec::new();
+    let log = s
+        .standin
+        .simulate(list, DAY0 + 7 * 86_400, |task, attempt, at| {
+            let i: u32 = task.uuid.as_deref().unwrap()[2..].parse().unwrap();
+            let result = match (i % 4, attempt) {
+                (0, _) => AttemptResult {
+                    duration_s: 180,
+                    report: Report::Result("answered".into()),
+                },
+                (1, _) => AttemptResult {
+                    duration_s: 40,
+                    report: Report::Silent,
+                },
+                (2, 1) => error(30, "busy"),
+                (2, _) => AttemptResult {
+                    duration_s: 120,
+                    report: Report::Result("answered".into()),
+                },
+                _ => error(45, "no answer"),
+            };
+            sessions.push((at, at + i64::from(result.duration_s)));
+            result
+        })
+        .unwrap();
+    for a in &log {
+        let (st, en) = &windows[a.row];
+        assert!(inside(a.at, st, en), "row {} at {}", a.row, a.at);
+    }
+    // Never more than max_simultaneous sessions at once.
+    for &(start, _) in &sessions {
+        let running = sessions
+            .iter()
+            .filter(|&&(s0, e0)| s0 <= start && start < e0)
+            .count();
+        assert!(running <= 20, "{running} sessions at {start}");
+    }
+    assert!(
+        sessions.iter().any(|&(s0, _)| sessions
+            .iter()
+            .filter(|&&(s1, e1)| s1 <= s0 && s0 < e1)
+            .count()
+            == 20),
+        "the list used its 20 lines"
+    );
+    let tasks = s.client.all_call_list_tasks(list).await.unwrap();
+    assert_eq!(tasks.len(), 1000);
+    let count = |st: TaskStatus| tasks.iter().filter(|t| t.status == st).count();
+    assert_eq!(count(TaskStatus::Processed), 750);
+    assert_eq!(count(TaskStatus::Error), 250);
+    assert_eq!(log.len(), 250 + 250 + 2 * 250 + 3 * 250);
+    let l = s.client.get_call_lists(&[list], None, 0).await.unwrap();
+    assert_eq!(l.result[0].status, "Completed");
+}

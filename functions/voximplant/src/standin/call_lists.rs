@@ -3,21 +3,21 @@
 //! GetCallListDetails, written from the platform's reference, not from this crate's client.
 //!
 //! Sources, cited below as:
-//! * **[N]** voximplant/apiclient-nodejs@281e5c4199b6a7ed9bf3d7c880729306dffe82a3:
+//! * **\[N\]** voximplant/apiclient-nodejs@281e5c4199b6a7ed9bf3d7c880729306dffe82a3:
 //!   `src/index.ts:1493-1832` (the request mappers: the raw parameter names each method
 //!   takes), `src/Interfaces.ts:1101-1530` (request/response types and their doc text),
 //!   `src/Structures.ts:2239-2330` (`CallList`, `CallListDetail`),
 //!   `src/TypeTransformer.ts:1437-1490` (the answers' raw field names).
-//! * **[R]** <https://voximplant.com/docs/references/httpapi/calllists>,
+//! * **\[R\]** <https://voximplant.com/docs/references/httpapi/calllists>,
 //!   <https://voximplant.com/docs/references/httpapi/calllistdetailtype>,
 //!   <https://voximplant.com/docs/references/httpapi/calllisttype>,
 //!   <https://voximplant.com/docs/references/httpapi/errors>.
-//! * **[G]** <https://voximplant.com/docs/guides/solutions/call-lists> (CSV table setup: the
+//! * **\[G\]** <https://voximplant.com/docs/guides/solutions/call-lists> (CSV table setup: the
 //!   first row names the columns; each row starts one scenario session whose
 //!   `VoxEngine.customData()` is the row as JSON) and
 //!   <https://voximplant.com/docs/guides/solutions/editable-call-lists> (a window whose start
 //!   is later than its end runs from the start on one day to the end on the next).
-//! * **[T]** voximplant/voxengine-ci@8b595242da97e5fef618877a7ce806914c637f42
+//! * **\[T\]** voximplant/voxengine-ci@8b595242da97e5fef618877a7ce806914c637f42
 //!   `typings/voxengine.d.ts:3713-3804` (the `CallList` module of the scenario).
 //!
 //! Where the reference is silent the stand-in is stricter than the platform and says so.
@@ -44,7 +44,7 @@ pub(crate) fn serves(method: &str) -> bool {
     )
 }
 
-/// The per-row control columns [N] index.ts:1494-1496 documents for CreateCallList.
+/// The per-row control columns \[N\] index.ts:1494-1496 documents for CreateCallList.
 pub const CONTROL_COLUMNS: [&str; 4] = [
     "__start_execution_time",
     "__end_execution_time",
@@ -52,13 +52,13 @@ pub const CONTROL_COLUMNS: [&str; 4] = [
     "__task_uuid",
 ];
 
-/// Columns the newer call-list guide [G] gives a meaning (`call_schedule`, `task_priority`,
+/// Columns the newer call-list guide \[G\] gives a meaning (`call_schedule`, `task_priority`,
 /// `next_attempt_time`); the stand-in does not model them and refuses them, so a campaign
 /// never relies on an unmodelled behaviour by accident.
 pub const UNMODELLED_COLUMNS: [&str; 3] = ["call_schedule", "task_priority", "next_attempt_time"];
 
-/// The status of a task: `status_id` and `status` of `CallListDetailType` ([R]
-/// calllistdetailtype; [N] Structures.ts:2285-2330).
+/// The status of a task: `status_id` and `status` of `CallListDetailType` (\[R\]
+/// calllistdetailtype; \[N\] Structures.ts:2285-2330).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskStatus {
     /// 0, "New": never attempted.
@@ -106,7 +106,7 @@ impl TaskStatus {
 }
 
 /// A row's daily window in UTC, seconds from midnight: `__start_execution_time` ..
-/// `__end_execution_time`. A start later than the end wraps midnight ([G] editable call
+/// `__end_execution_time`. A start later than the end wraps midnight (\[G\] editable call
 /// lists). The stand-in takes the window as half-open, `[start, end)`, and constrains the
 /// start of each attempt only (the reference: calls "cannot be made later than"
 /// the end).
@@ -158,7 +158,7 @@ pub struct Task {
     /// The row's columns, in header order (control columns included).
     pub columns: Vec<(String, String)>,
     /// What the scenario reads with `VoxEngine.customData()`: the row as a JSON object
-    /// keyed by column name ([G]). Whether the platform leaves the `__` columns in is not
+    /// keyed by column name (\[G\]). Whether the platform leaves the `__` columns in is not
     /// documented; the stand-in keeps them, so the script must drop them itself.
     pub custom_data: String,
     /// The daily window, when the row has one.
@@ -189,7 +189,7 @@ impl Task {
     }
 }
 
-/// What the scenario reported for one attempt ([T] 3713-3804).
+/// What the scenario reported for one attempt (\[T\] 3713-3804).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Report {
     /// `CallList.reportResult(result)`: success, `result` saved to `result_data`, no more
@@ -201,11 +201,11 @@ pub enum Report {
     /// `CallList.requestNextAttempt(data)`.
     NextAttempt(NextAttempt),
     /// Nothing reported: "the call list considers this task successful and does not make
-    /// any more attempts" ([T] 3717-3722).
+    /// any more attempts" (\[T\] 3717-3722).
     Silent,
 }
 
-/// `CallList.requestNextAttempt(data)`: the fields [T] 3787-3804 and [G] editable call
+/// `CallList.requestNextAttempt(data)`: the fields \[T\] 3787-3804 and \[G\] editable call
 /// lists name. Unset fields keep their values; `attempts_left` unset is decreased by one
 /// (done when the attempt started).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -213,7 +213,7 @@ pub struct NextAttempt {
     /// `error`: why the attempt failed (saved to `result_data`).
     pub error: String,
     /// `next_attempt_time` / `start_at` as a unix time. One in the past or more than nine
-    /// months ahead falls back to the report time plus `interval_seconds` ([G]); unset:
+    /// months ahead falls back to the report time plus `interval_seconds` (\[G\]); unset:
     /// the same as reportError.
     pub at: Option<i64>,
     /// `attempts_left`; 0 makes this attempt the last and the task fails.
@@ -280,7 +280,7 @@ pub struct CallList {
 }
 
 impl CallList {
-    /// `status` ([R] calllisttype: "In progress", "Completed", "Canceled").
+    /// `status` (\[R\] calllisttype: "In progress", "Completed", "Canceled").
     pub fn status(&self) -> &'static str {
         if self.stopped {
             "Canceled"
@@ -305,7 +305,7 @@ impl CallList {
     }
 }
 
-/// Error 251: [N] Interfaces.ts:1237-1241 "Call list ID. If the ID is non existing, the
+/// Error 251: \[N\] Interfaces.ts:1237-1241 "Call list ID. If the ID is non existing, the
 /// 251 error returns" (EditCallList; also EditCallListTasksPriority). The stand-in uses it
 /// for an unknown list in every method; the message is the stand-in's own (the errors page
 /// read gives none for 251).
@@ -321,7 +321,7 @@ fn list_index(st: &State, id: u64) -> Result<usize, Refusal> {
 }
 
 /// `name`: "File name, up to 255 characters and cannot contain the '/' and '\' symbols"
-/// ([N] Interfaces.ts:1117-1120; EditCallList: "cannot contain slash symbol").
+/// (\[N\] Interfaces.ts:1117-1120; EditCallList: "cannot contain slash symbol").
 fn check_name(name: &str) -> Result<(), Refusal> {
     let n = name.chars().count();
     if n == 0 || n > 255 || name.contains(['/', '\\']) {
@@ -332,7 +332,7 @@ fn check_name(name: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// `num_attempts`: "Minimum is 1, maximum is 5" ([N] Interfaces.ts:1113-1116).
+/// `num_attempts`: "Minimum is 1, maximum is 5" (\[N\] Interfaces.ts:1113-1116).
 fn check_attempts(n: u64) -> Result<u32, Refusal> {
     if (1..=5).contains(&n) {
         Ok(u32::try_from(n).unwrap_or(5))
@@ -341,7 +341,7 @@ fn check_attempts(n: u64) -> Result<u32, Refusal> {
     }
 }
 
-/// `max_simultaneous`: "Cannot be less than 1" ([N] Interfaces.ts:1250-1253, EditCallList;
+/// `max_simultaneous`: "Cannot be less than 1" (\[N\] Interfaces.ts:1250-1253, EditCallList;
 /// CreateCallList is silent and held to the same rule).
 fn check_simultaneous(n: u64) -> Result<u32, Refusal> {
     match u32::try_from(n) {
@@ -350,7 +350,7 @@ fn check_simultaneous(n: u64) -> Result<u32, Refusal> {
     }
 }
 
-/// `priority`: "in the range of [0 ... 2^31]" ([N] Interfaces.ts:1106-1108).
+/// `priority`: "in the range of [0 ... 2^31]" (\[N\] Interfaces.ts:1106-1108).
 fn check_priority(n: u64) -> Result<u64, Refusal> {
     if n <= 1 << 31 {
         Ok(n)
@@ -359,7 +359,7 @@ fn check_priority(n: u64) -> Result<u64, Refusal> {
     }
 }
 
-/// `task_priority_strategy`: "first_attempts, repeated_attempts" ([N] Interfaces.ts:1150-1153).
+/// `task_priority_strategy`: "first_attempts, repeated_attempts" (\[N\] Interfaces.ts:1150-1153).
 fn check_strategy(s: &str) -> Result<String, Refusal> {
     match s {
         "first_attempts" | "repeated_attempts" => Ok(s.to_owned()),
@@ -369,7 +369,7 @@ fn check_strategy(s: &str) -> Result<String, Refusal> {
     }
 }
 
-/// `HH:mm:ss`, UTC ([N] index.ts:1494): exactly two digits each, 00-23, 00-59, 00-59.
+/// `HH:mm:ss`, UTC (\[N\] index.ts:1494): exactly two digits each, 00-23, 00-59, 00-59.
 pub fn parse_hms(v: &str) -> Option<u32> {
     let b = v.as_bytes();
     if b.len() != 8 || b[2] != b':' || b[5] != b':' {
@@ -394,7 +394,7 @@ pub fn format_hms(secs: u32) -> String {
     )
 }
 
-/// `yyyy-MM-dd HH:mm:ss` (EditCallList `start_at`, [N] Interfaces.ts:1266-1269) as a unix time.
+/// `yyyy-MM-dd HH:mm:ss` (EditCallList `start_at`, \[N\] Interfaces.ts:1266-1269) as a unix time.
 fn parse_datetime(v: &str) -> Option<i64> {
     let b = v.as_bytes();
     if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' {
@@ -440,7 +440,7 @@ fn parse_datetime(v: &str) -> Option<i64> {
 }
 
 /// `__task_uuid`: "A string up to 40 characters, can contain latin letters, digits, hyphens
-/// (-) and colons (:). Unique within the call list" ([N] index.ts:1494).
+/// (-) and colons (:). Unique within the call list" (\[N\] index.ts:1494).
 fn check_uuid(v: &str) -> bool {
     (1..=40).contains(&v.len())
         && v.bytes()
@@ -453,9 +453,9 @@ struct Upload {
     rows: Vec<Vec<String>>,
 }
 
-/// The CSV rules. From the reference: the first row names the columns ([G]), the
-/// delimiter defaults to `;` ([N] Interfaces.ts:1133-1136), UTF-8 by default
-/// (Interfaces.ts:1129-1132), the four control columns and their formats ([N]
+/// The CSV rules. From the reference: the first row names the columns (\[G\]), the
+/// delimiter defaults to `;` (\[N\] Interfaces.ts:1133-1136), UTF-8 by default
+/// (Interfaces.ts:1129-1132), the four control columns and their formats (\[N\]
 /// index.ts:1494). Stricter where the reference is silent: only UTF-8 and a one-character
 /// delimiter; no `escape` (not modelled); RFC 4180 quoting; the header's names non-empty,
 /// unique and without surrounding spaces; every row as wide as the header; at least one

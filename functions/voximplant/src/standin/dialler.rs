@@ -2,32 +2,32 @@
 //! for campaign tests ([`super::StandIn::simulate`]).
 //!
 //! Rules, with their sources (see [`super::call_lists`] for the citation keys):
-//! * one attempt starts one scenario session for one task ([G]);
-//! * at most `max_simultaneous` attempts of a list run at once ([N] Interfaces.ts:1109-1112);
-//! * a task is not attempted before its `__start_at` (or the upload; [N] index.ts:1494),
-//!   nor outside its daily UTC window ([N] index.ts:1494; [G] editable call lists: a start
+//! * one attempt starts one scenario session for one task (\[G\]);
+//! * at most `max_simultaneous` attempts of a list run at once (\[N\] Interfaces.ts:1109-1112);
+//! * a task is not attempted before its `__start_at` (or the upload; \[N\] index.ts:1494),
+//!   nor outside its daily UTC window (\[N\] index.ts:1494; \[G\] editable call lists: a start
 //!   later than the end wraps midnight). The window is half-open and constrains the start
 //!   of an attempt only (the reference is silent on both; stricter);
 //! * `reportResult` ends the task ("Processed", the report in `result_data`); a session that
-//!   reports nothing counts as a success ([T] 3717-3722: "If you do not call this method
+//!   reports nothing counts as a success (\[T\] 3717-3722: "If you do not call this method
 //!   …, the call list considers this task successful and does not make any more
 //!   attempts");
 //! * `reportError` makes another attempt after `interval_seconds` while attempts are left,
-//!   else the task ends in "Error" ([G] call lists; [N] Interfaces.ts:1125-1128);
+//!   else the task ends in "Error" (\[G\] call lists; \[N\] Interfaces.ts:1125-1128);
 //! * `requestNextAttempt` applies its fields and schedules another attempt; `attempts_left`
 //!   not given is decreased by one, 0 makes the attempt the last (the task fails); a
 //!   `next_attempt_time` in the past or more than nine months ahead falls back to the report
-//!   time plus `interval_seconds` ([T] 3787-3804; [G] editable call lists);
+//!   time plus `interval_seconds` (\[T\] 3787-3804; \[G\] editable call lists);
 //! * when several tasks are due with too few free lines, first attempts go before repeated
 //!   ones (`task_priority_strategy` `first_attempts`, the default) or after them
-//!   (`repeated_attempts`), then by task id ([G] call lists: "Tasks with the same priority
+//!   (`repeated_attempts`), then by task id (\[G\] call lists: "Tasks with the same priority
 //!   are sorted by IDs");
 //! * `attempts_left` is decreased when an attempt starts; a report takes effect when the
 //!   session ends (`duration_s` later).
 
 use super::call_lists::{AttemptResult, CallList, Report, Running, Task, TaskStatus};
 
-/// Nine months, the furthest a `next_attempt_time` may be ([G] editable call lists), taken
+/// Nine months, the furthest a `next_attempt_time` may be (\[G\] editable call lists), taken
 /// as 270 days (stricter than calendar months).
 const NINE_MONTHS: i64 = 270 * 86_400;
 
@@ -79,6 +79,15 @@ fn due(task: &Task, running: bool, t: i64) -> Option<i64> {
     }
     let from = t.max(task.start_at);
     Some(task.window.map_or(from, |w| w.next_open(from)))
+}
+
+/// Which tasks have an attempt running.
+fn busy(list: &CallList) -> Vec<bool> {
+    let mut busy = vec![false; list.tasks.len()];
+    for r in &list.running {
+        busy[r.task] = true;
+    }
+    busy
 }
 
 /// Applies the report of an attempt that ended at `at`.
@@ -145,10 +154,11 @@ pub(crate) fn run(
         let capacity = !list.stopped
             && list.running.len() < usize::try_from(list.max_simultaneous).unwrap_or(usize::MAX);
         let next_start = if capacity {
+            let busy = busy(list);
             list.tasks
                 .iter()
                 .enumerate()
-                .filter_map(|(i, task)| due(task, list.running.iter().any(|r| r.task == i), t0))
+                .filter_map(|(i, task)| due(task, busy[i], t0))
                 .min()
         } else {
             None
@@ -177,14 +187,9 @@ pub(crate) fn run(
             continue;
         }
         let repeated_first = list.task_priority_strategy == "repeated_attempts";
+        let busy = busy(list);
         let mut ready: Vec<usize> = (0..list.tasks.len())
-            .filter(|&i| {
-                due(
-                    &list.tasks[i],
-                    list.running.iter().any(|r| r.task == i),
-                    next,
-                ) == Some(next)
-            })
+            .filter(|&i| due(&list.tasks[i], busy[i], next) == Some(next))
             .collect();
         ready.sort_by_key(|&i| {
             let first = list.tasks[i].attempts_made == 0;

@@ -23,6 +23,12 @@
 //! * **State** in memory; a test reads it with [`StandIn::state`] and changes it (drift)
 //!   with [`StandIn::edit`].
 //!
+//! * **Call lists** ([`call_lists`]): CreateCallList, AppendToCallList, EditCallList,
+//!   CancelCallListTask, StopCallListProcessing, RecoverCallList, GetCallLists and
+//!   GetCallListDetails with the reference's CSV and parameter rules, and a dialler
+//!   ([`dialler`], [`StandIn::simulate`]) that works a list on a virtual clock as the
+//!   platform documents it.
+//!
 //! What the stand-in does not model: multipart bodies (the Node client's form), GET
 //! requests, the `/platform_api/{Method}` path form, rule `template` search, account
 //! limits (application count, 108), roles.
