@@ -417,13 +417,19 @@ impl StandIn {
         until: i64,
         mut outcome: impl FnMut(&Task, u32, i64) -> AttemptResult,
     ) -> Result<Vec<DialAttempt>, SimulationError> {
-        let mut state = lock(&self.shared.state);
-        let list = state
-            .call_lists
-            .iter_mut()
-            .find(|l| l.id == list_id)
+        // The list is worked on a copy, without the state's lock, so `outcome` may read the
+        // stand-in (state(), requests()); changes made to this list by API calls during the
+        // run are overwritten by the run's result.
+        let mut list = lock(&self.shared.state)
+            .call_list(list_id)
+            .cloned()
             .ok_or(SimulationError::NoList(list_id))?;
-        dialler::run(list, until, &mut outcome)
+        let log = dialler::run(&mut list, until, &mut outcome)?;
+        let mut state = lock(&self.shared.state);
+        if let Some(slot) = state.call_lists.iter_mut().find(|l| l.id == list_id) {
+            *slot = list;
+        }
+        Ok(log)
     }
 
     /// Moves the stand-in's clock by `seconds` (positive: the future), to test token
