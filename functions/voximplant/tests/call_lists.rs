@@ -1047,3 +1047,48 @@ async fn a_thousand_rows_are_all_accounted_for_inside_their_windows() {
     let l = s.client.get_call_lists(&[list], None, 0).await.unwrap();
     assert_eq!(l.result[0].status, "Completed");
 }
+
+#[tokio::test]
+async fn a_test_can_hold_uploads_to_the_contract_columns() {
+    let s = setup().await;
+    let contract = [
+        "phone",
+        "tenant",
+        "campaign",
+        "contact",
+        "vm",
+        "__start_execution_time",
+        "__end_execution_time",
+        "__task_uuid",
+    ];
+    s.standin.expect_columns(Some(&contract));
+    let ok = s
+        .client
+        .create_call_list(&new_list(
+            s.rule_id,
+            "contract",
+            csv(&[("79161234567", "06:00:00", "17:00:00", "t-1")]),
+        ))
+        .await
+        .unwrap();
+    let e = s
+        .client
+        .create_call_list(&new_list(
+            s.rule_id,
+            "other",
+            "tenant;phone\nacme;79161234567\n".into(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(api_code(&e), 101);
+    s.standin.expect_columns(None);
+    s.client
+        .create_call_list(&new_list(
+            s.rule_id,
+            "other",
+            "tenant;phone\nacme;79161234567\n".into(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(s.standin.state().call_lists[0].id, ok.list_id);
+}

@@ -580,6 +580,17 @@ fn parse_upload(a: &Args) -> Result<Upload, Refusal> {
     Ok(Upload { header, rows })
 }
 
+/// The test's expected header ([`super::StandIn::expect_columns`]), when set.
+fn check_expected(st: &State, up: &Upload) -> Result<(), Refusal> {
+    match &st.expected_columns {
+        Some(cols) if *cols != up.header => Err(invalid(format!(
+            "the test expects the columns {cols:?}, not {:?}",
+            up.header
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Adds an upload's rows to a list as new tasks; refuses a `__task_uuid` already in it.
 fn add_tasks(
     st: &mut State,
@@ -588,6 +599,7 @@ fn add_tasks(
     batch_id: &str,
     now: i64,
 ) -> Result<usize, Refusal> {
+    check_expected(st, &up)?;
     let uuid_col = up.header.iter().position(|h| h == "__task_uuid");
     let mut uuids: BTreeSet<String> = st.call_lists[li]
         .tasks

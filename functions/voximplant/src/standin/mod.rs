@@ -205,6 +205,10 @@ pub struct State {
     /// The platform's time for call lists (unix seconds), when a test fixed it
     /// ([`StandIn::set_platform_time`]); else the real clock.
     pub platform_time: Option<i64>,
+    /// The CSV columns a test expects every call-list upload to have, in order
+    /// ([`StandIn::expect_columns`]): a check of the campaign contract, not a platform rule
+    /// (the platform dials no column; the scenario reads the row).
+    pub expected_columns: Option<Vec<String>>,
     pub(crate) account_id: u64,
     next_id: u64,
 }
@@ -402,6 +406,14 @@ impl StandIn {
     /// Tokens are still checked against the real clock (see [`StandIn::set_clock_offset`]).
     pub fn set_platform_time(&self, unix: Option<i64>) {
         lock(&self.shared.state).platform_time = unix;
+    }
+
+    /// Makes CreateCallList / AppendToCallList refuse (101) a CSV whose header is not
+    /// exactly `columns`: a test's check that the campaign builder keeps to the contract's
+    /// columns. `None` removes the check. Not a platform rule.
+    pub fn expect_columns(&self, columns: Option<&[&str]>) {
+        lock(&self.shared.state).expected_columns =
+            columns.map(|c| c.iter().map(|x| (*x).to_owned()).collect());
     }
 
     /// Runs the dialler of call list `list_id` from where it stopped (its creation at
