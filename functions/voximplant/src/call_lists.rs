@@ -11,7 +11,7 @@
 //! in the URL as the reference warns against (Interfaces.ts:1121-1124).
 //!
 //! The CSV's control columns (`__start_execution_time`, `__end_execution_time` as UTC
-//! `HH:mm:ss`, `__start_at` as a unix time, `__task_uuid`) are documented at index.ts:1494;
+//! `HH:mm:ss`, `__start_at` as a unix time, `__task_uuid`) are documented at index.ts:1495;
 //! [`CallListCsv`] writes a CSV with them checked.
 
 use serde::Deserialize;
@@ -90,7 +90,7 @@ pub mod limits {
     }
 
     /// `__task_uuid`: "A string up to 40 characters, can contain latin letters, digits,
-    /// hyphens (-) and colons (:)" (index.ts:1494).
+    /// hyphens (-) and colons (:)" (index.ts:1495).
     pub fn task_uuid(u: &str) -> Result<(), Error> {
         if (1..=40).contains(&u.len())
             && u.bytes()
@@ -105,7 +105,7 @@ pub mod limits {
     }
 
     /// `__start_execution_time` / `__end_execution_time`: "UTC+0 24-h format: HH:mm:ss"
-    /// (index.ts:1494).
+    /// (index.ts:1495).
     pub fn hms(v: &str) -> Result<u32, Error> {
         let b = v.as_bytes();
         let two = |i: usize| -> Option<u32> {

@@ -44,7 +44,7 @@ pub(crate) fn serves(method: &str) -> bool {
     )
 }
 
-/// The per-row control columns \[N\] index.ts:1494-1496 documents for CreateCallList.
+/// The per-row control columns \[N\] index.ts:1495-1496 documents for CreateCallList.
 pub const CONTROL_COLUMNS: [&str; 4] = [
     "__start_execution_time",
     "__end_execution_time",
@@ -369,7 +369,7 @@ fn check_strategy(s: &str) -> Result<String, Refusal> {
     }
 }
 
-/// `HH:mm:ss`, UTC (\[N\] index.ts:1494): exactly two digits each, 00-23, 00-59, 00-59.
+/// `HH:mm:ss`, UTC (\[N\] index.ts:1495): exactly two digits each, 00-23, 00-59, 00-59.
 pub fn parse_hms(v: &str) -> Option<u32> {
     let b = v.as_bytes();
     if b.len() != 8 || b[2] != b':' || b[5] != b':' {
@@ -440,7 +440,7 @@ fn parse_datetime(v: &str) -> Option<i64> {
 }
 
 /// `__task_uuid`: "A string up to 40 characters, can contain latin letters, digits, hyphens
-/// (-) and colons (:). Unique within the call list" (\[N\] index.ts:1494).
+/// (-) and colons (:). Unique within the call list" (\[N\] index.ts:1495).
 fn check_uuid(v: &str) -> bool {
     (1..=40).contains(&v.len())
         && v.bytes()
@@ -456,7 +456,7 @@ struct Upload {
 /// The CSV rules. From the reference: the first row names the columns (\[G\]), the
 /// delimiter defaults to `;` (\[N\] Interfaces.ts:1133-1136), UTF-8 by default
 /// (Interfaces.ts:1129-1132), the four control columns and their formats (\[N\]
-/// index.ts:1494). Stricter where the reference is silent: only UTF-8 and a one-character
+/// index.ts:1495). Stricter where the reference is silent: only UTF-8 and a one-character
 /// delimiter; no `escape` (not modelled); RFC 4180 quoting; the header's names non-empty,
 /// unique and without surrounding spaces; every row as wide as the header; at least one
 /// row; no `__` column but the four; none of [`UNMODELLED_COLUMNS`]; both window columns or
@@ -778,7 +778,7 @@ pub(crate) fn dispatch(
                 ));
             }
             // The rule must exist (its code is not documented: 101) and, stricter, have a
-            // scenario bound: a task starts "the specified rule" ([N] index.ts:1494).
+            // scenario bound: a task starts "the specified rule" ([N] index.ts:1495).
             let rule = st
                 .rules
                 .iter()
@@ -789,7 +789,8 @@ pub(crate) fn dispatch(
             }
             let application_id = rule.application_id;
             // Stricter: AppendToCallList may name a list by `list_name`, "the unique name
-            // of the call list" (apiclient-go methods/CallLists.go AppendToCallListParams),
+            // of the call list" (voximplant/apiclient-go@0b4143fdf2b5d547fcfe589a1e8c7f4cd24fd882
+            // methods/CallLists.go, AppendToCallListParams),
             // so names are kept unique.
             if st.call_lists.iter().any(|l| l.name == name) {
                 return Err(invalid(format!("a call list is named {name:?}")));

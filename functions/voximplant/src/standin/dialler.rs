@@ -4,8 +4,8 @@
 //! Rules, with their sources (see [`super::call_lists`] for the citation keys):
 //! * one attempt starts one scenario session for one task (\[G\]);
 //! * at most `max_simultaneous` attempts of a list run at once (\[N\] Interfaces.ts:1109-1112);
-//! * a task is not attempted before its `__start_at` (or the upload; \[N\] index.ts:1494),
-//!   nor outside its daily UTC window (\[N\] index.ts:1494; \[G\] editable call lists: a start
+//! * a task is not attempted before its `__start_at` (or the upload; \[N\] index.ts:1495),
+//!   nor outside its daily UTC window (\[N\] index.ts:1495; \[G\] editable call lists: a start
 //!   later than the end wraps midnight). The window is half-open and constrains the start
 //!   of an attempt only (the reference is silent on both; stricter);
 //! * `reportResult` ends the task ("Processed", the report in `result_data`); a session that
