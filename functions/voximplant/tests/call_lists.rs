@@ -807,7 +807,8 @@ async fn request_next_attempt_reschedules_the_task() {
                 79160000001;06:00:00;18:00:00;callback\n\
                 79160000002;06:00:00;18:00:00;last\n\
                 79160000003;06:00:00;18:00:00;past\n\
-                79160000004;06:00:00;18:00:00;window\n";
+                79160000004;06:00:00;18:00:00;window\n\
+                79160000005;06:00:00;18:00:00;empty-window\n";
     let list = list_of(&s, "next", file, 3, 900, 10).await;
     // The list starts at 20:00: nothing until 06:00 the next day.
     let day1 = DAY0 + 86_400;
@@ -835,6 +836,14 @@ async fn request_next_attempt_reschedules_the_task() {
                     at: Some(at - 3600),
                     ..NextAttempt::default()
                 }),
+                ("empty-window", 1) => next(NextAttempt {
+                    error: "bad window".into(),
+                    window: Some(Window {
+                        start: 7 * 3600,
+                        end: 7 * 3600,
+                    }),
+                    ..NextAttempt::default()
+                }),
                 ("window", 1) => next(NextAttempt {
                     error: "evening".into(),
                     window: Some(Window {
@@ -858,7 +867,10 @@ async fn request_next_attempt_reschedules_the_task() {
     assert_eq!(at(2), [day1 + 6 * H, day1 + 6 * H + 100 + 900]);
     // A new window applies to the next attempts.
     assert_eq!(at(3), [day1 + 6 * H, day1 + 19 * H]);
+    // An empty window is not applied: the attempt counts as failed, retried in the old one.
+    assert_eq!(at(4), [day1 + 6 * H, day1 + 6 * H + 100 + 900]);
     let tasks = s.client.all_call_list_tasks(list).await.unwrap();
+    assert_eq!(tasks[4].start_execution_time.as_deref(), Some("06:00:00"));
     assert_eq!(tasks[0].status, TaskStatus::Processed);
     assert_eq!(tasks[0].attempts_left, 1);
     assert_eq!(tasks[1].status, TaskStatus::Error);

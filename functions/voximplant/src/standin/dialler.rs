@@ -121,6 +121,16 @@ fn apply(list: &mut CallList, idx: usize, report: Report, at: i64) {
             task.result_data = Some(e);
             retry(task, at.saturating_add(interval));
         }
+        Report::NextAttempt(n)
+            if n.window
+                .is_some_and(|w| w.start == w.end || w.start >= 86_400 || w.end >= 86_400) =>
+        {
+            // A window the CSV rules would refuse: the request is taken as refused, and
+            // the attempt as failed (requestNextAttempt "executes the reportError method
+            // automatically" after an unsuccessful attempt, [T] 3797-3798).
+            task.result_data = Some(n.error);
+            retry(task, at.saturating_add(interval));
+        }
         Report::NextAttempt(n) => {
             task.result_data = Some(n.error);
             if let Some(c) = n.custom_data {
