@@ -4,9 +4,8 @@
 //! `index.ts:line`, `Interfaces.ts:line`, `Structures.ts:line`) and the reference pages at
 //! <https://voximplant.com/docs/references/httpapi/> (applications, scenarios, rules).
 //!
-//! Every method is one [`Client::call`] with a [`Params`] list and a `Deserialize` answer:
-//! the call-list methods (CreateCallList, AppendToCallList, GetCallListDetails, …) are
-//! added the same way.
+//! Every method is one [`Client::call`] with a [`Params`] list and a `Deserialize` answer;
+//! the call-list methods are in [`crate::call_lists`].
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;

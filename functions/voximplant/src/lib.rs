@@ -3,7 +3,7 @@
 //! * [`Client`]: one service account ([`ServiceAccountKey`], the JSON key file Voximplant
 //!   issues), a fresh short-lived RS256 JWT per request, the `cmd` form the official
 //!   clients post, the `{"error":{"code","msg"}}` envelope as a typed [`Error`]. The
-//!   methods deploy needs are typed in [`api`]; any other method goes through
+//!   methods deploy needs are typed in [`api`], the call-list methods in [`call_lists`]; any other method goes through
 //!   [`Client::call`] with a [`Params`] list.
 //! * [`deploy()`]: an idempotent deploy of a [`DeployPlan`] (application, scenario, rule,
 //!   application secrets) with a [`DeployReport`] of what it did.
@@ -33,6 +33,7 @@
 //! ```
 
 pub mod api;
+pub mod call_lists;
 pub mod client;
 pub mod credentials;
 pub mod deploy;
@@ -43,6 +44,10 @@ pub mod standin;
 
 pub use api::{
     AddedApplication, ApplicationInfo, Page, RuleInfo, RuleUpdate, ScenarioInfo, SecretInfo,
+};
+pub use call_lists::{
+    AppendedTasks, CallListCsv, CallListInfo, CallListTask, CallListUpdate, CancelOutcome,
+    CreatedCallList, NewCallList, TaskPriorityStrategy, TaskRefs, TaskStatus,
 };
 pub use client::{Client, ClientConfig, DEFAULT_BASE_URL, Params};
 pub use credentials::ServiceAccountKey;

@@ -28,25 +28,25 @@ impl Args {
     }
 
     /// Refuses any parameter the method does not take.
-    fn only(&self, allowed: &[&str]) -> Result<(), Refusal> {
+    pub(crate) fn only(&self, allowed: &[&str]) -> Result<(), Refusal> {
         match self.0.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(k) => Err(invalid(format!("unknown parameter {k:?}"))),
             None => Ok(()),
         }
     }
 
-    fn str(&self, k: &str) -> Option<&str> {
+    pub(crate) fn str(&self, k: &str) -> Option<&str> {
         self.0.get(k).map(String::as_str)
     }
 
-    fn required(&self, k: &str) -> Result<&str, Refusal> {
+    pub(crate) fn required(&self, k: &str) -> Result<&str, Refusal> {
         match self.str(k) {
             Some(v) if !v.is_empty() => Ok(v),
             _ => Err(invalid(format!("{k} is required"))),
         }
     }
 
-    fn num(&self, k: &str) -> Result<Option<u64>, Refusal> {
+    pub(crate) fn num(&self, k: &str) -> Result<Option<u64>, Refusal> {
         match self.str(k) {
             None => Ok(None),
             Some(v) if !v.is_empty() && v.len() <= 19 && v.bytes().all(|b| b.is_ascii_digit()) => {
@@ -58,7 +58,7 @@ impl Args {
 
     /// A boolean: `true`/`false` in any case (the Node client sends `true`, the Python
     /// one `True`); anything else is refused.
-    fn flag(&self, k: &str) -> Result<Option<bool>, Refusal> {
+    pub(crate) fn flag(&self, k: &str) -> Result<Option<bool>, Refusal> {
         match self.str(k) {
             None => Ok(None),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
@@ -68,7 +68,7 @@ impl Args {
     }
 
     /// An `intlist`: numbers separated by `;`.
-    fn num_list(&self, k: &str) -> Result<Option<Vec<u64>>, Refusal> {
+    pub(crate) fn num_list(&self, k: &str) -> Result<Option<Vec<u64>>, Refusal> {
         let Some(v) = self.str(k) else {
             return Ok(None);
         };
@@ -84,7 +84,7 @@ impl Args {
             .map(Some)
     }
 
-    fn str_list(&self, k: &str) -> Result<Option<Vec<String>>, Refusal> {
+    pub(crate) fn str_list(&self, k: &str) -> Result<Option<Vec<String>>, Refusal> {
         let Some(v) = self.str(k) else {
             return Ok(None);
         };
@@ -96,7 +96,7 @@ impl Args {
     }
 
     /// `count` (at least 1) and `offset`.
-    fn paging(&self) -> Result<(usize, usize), Refusal> {
+    pub(crate) fn paging(&self) -> Result<(usize, usize), Refusal> {
         let count = match self.num("count")? {
             Some(0) => return Err(invalid("count must be at least 1")),
             Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
@@ -910,6 +910,7 @@ pub(crate) fn dispatch(
             st.secrets.retain(|s| !doomed.contains(&s.id));
             Ok(ok())
         }
+        m if super::call_lists::serves(m) => super::call_lists::dispatch(m, a, st, now),
         // https://voximplant.com/docs/references/httpapi/errors: 103 "Unknown command".
         // Real methods the stand-in does not model are refused the same way.
         _ => Err(super::refusal(

@@ -23,10 +23,18 @@
 //! * **State** in memory; a test reads it with [`StandIn::state`] and changes it (drift)
 //!   with [`StandIn::edit`].
 //!
+//! * **Call lists** ([`call_lists`]): CreateCallList, AppendToCallList, EditCallList,
+//!   CancelCallListTask, StopCallListProcessing, RecoverCallList, GetCallLists and
+//!   GetCallListDetails with the reference's CSV and parameter rules, and a dialler
+//!   ([`dialler`], [`StandIn::simulate`]) that works a list on a virtual clock as the
+//!   platform documents it.
+//!
 //! What the stand-in does not model: multipart bodies (the Node client's form), GET
 //! requests, the `/platform_api/{Method}` path form, rule `template` search, account
 //! limits (application count, 108), roles.
 
+pub mod call_lists;
+pub mod dialler;
 mod methods;
 
 use std::collections::BTreeMap;
@@ -44,6 +52,9 @@ use axum::routing::post;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use tokio::sync::oneshot;
+
+pub use call_lists::{AttemptResult, CallList, NextAttempt, Report, Task, TaskStatus, Window};
+pub use dialler::{DialAttempt, SimulationError};
 
 use crate::client::ClientConfig;
 use crate::credentials::ServiceAccountKey;
@@ -189,6 +200,16 @@ pub struct State {
     pub rules: Vec<Rule>,
     /// Secrets.
     pub secrets: Vec<StoredSecret>,
+    /// Call lists.
+    pub call_lists: Vec<CallList>,
+    /// The platform's time for call lists (unix seconds), when a test fixed it
+    /// ([`StandIn::set_platform_time`]); else the real clock.
+    pub platform_time: Option<i64>,
+    /// The CSV columns a test expects every call-list upload to have, in order
+    /// ([`StandIn::expect_columns`]): a check of the campaign contract, not a platform rule
+    /// (the platform dials no column; the scenario reads the row).
+    pub expected_columns: Option<Vec<String>>,
+    pub(crate) account_id: u64,
     next_id: u64,
 }
 
@@ -215,6 +236,11 @@ impl State {
         self.rules
             .iter()
             .find(|r| r.application_id == application_id && r.name == name)
+    }
+
+    /// The call list with this id.
+    pub fn call_list(&self, id: u64) -> Option<&CallList> {
+        self.call_lists.iter().find(|l| l.id == id)
     }
 
     /// The secret of an application with this name.
@@ -313,7 +339,10 @@ impl StandIn {
             account_name: "sva-test".into(),
             keys: decoding,
             clock_offset: AtomicI64::new(0),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                account_id,
+                ..State::default()
+            }),
             requests: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -372,6 +401,49 @@ impl StandIn {
         lock(&self.shared.requests).clear();
     }
 
+    /// Fixes the platform's time for call lists (upload times, the dialler's start): a
+    /// test picks the UTC time of day its campaign starts at. `None`: the real clock.
+    /// Tokens are still checked against the real clock (see [`StandIn::set_clock_offset`]).
+    pub fn set_platform_time(&self, unix: Option<i64>) {
+        lock(&self.shared.state).platform_time = unix;
+    }
+
+    /// Makes CreateCallList / AppendToCallList refuse (101) a CSV whose header is not
+    /// exactly `columns`: a test's check that the campaign builder keeps to the contract's
+    /// columns. `None` removes the check. Not a platform rule.
+    pub fn expect_columns(&self, columns: Option<&[&str]>) {
+        lock(&self.shared.state).expected_columns =
+            columns.map(|c| c.iter().map(|x| (*x).to_owned()).collect());
+    }
+
+    /// Runs the dialler of call list `list_id` from where it stopped (its creation at
+    /// first) to `until` (unix seconds, UTC), calling `outcome` for every attempt it
+    /// starts with the task, the attempt's number (1-based) and its start time; the
+    /// result says how long the session ran and what the scenario reported. Returns the
+    /// attempts in the order they started. The rules are in [`dialler`]; afterwards
+    /// GetCallListDetails shows each task as the platform would. Methods called between
+    /// two runs take effect at the list's clock (where the last run stopped).
+    pub fn simulate(
+        &self,
+        list_id: u64,
+        until: i64,
+        mut outcome: impl FnMut(&Task, u32, i64) -> AttemptResult,
+    ) -> Result<Vec<DialAttempt>, SimulationError> {
+        // The list is worked on a copy, without the state's lock, so `outcome` may read the
+        // stand-in (state(), requests()); changes made to this list by API calls during the
+        // run are overwritten by the run's result.
+        let mut list = lock(&self.shared.state)
+            .call_list(list_id)
+            .cloned()
+            .ok_or(SimulationError::NoList(list_id))?;
+        let log = dialler::run(&mut list, until, &mut outcome)?;
+        let mut state = lock(&self.shared.state);
+        if let Some(slot) = state.call_lists.iter_mut().find(|l| l.id == list_id) {
+            *slot = list;
+        }
+        Ok(log)
+    }
+
     /// Moves the stand-in's clock by `seconds` (positive: the future), to test token
     /// expiry and clock skew.
     pub fn set_clock_offset(&self, seconds: i64) {
@@ -387,7 +459,7 @@ impl Drop for StandIn {
     }
 }
 
-fn refusal(code: i64, msg: &str, detail: impl Into<String>) -> Refusal {
+pub(crate) fn refusal(code: i64, msg: &str, detail: impl Into<String>) -> Refusal {
     Refusal {
         code,
         msg: msg.to_owned(),
