@@ -20,16 +20,12 @@ async fn stack(script: impl Fn(&Value) -> Reply + Send + Sync + 'static) -> (Sta
     let standin = StandIn::start(Some("Api-Key test-key"), &[MODEL], Arc::new(script))
         .await
         .unwrap();
-    let config = ProviderConfig {
-        base_url: standin.base_url(),
-        key: Some(Secret::new("test-key")),
-        auth: AuthScheme::ApiKey,
-        lite: MODEL.into(),
-        pro: MODEL.into(),
-        headers: vec![("x-data-logging-enabled".into(), "false".into())],
-    };
+    let mut config =
+        ProviderConfig::compatible(&standin.base_url(), MODEL, Some(Secret::new("test-key")));
+    config.auth = AuthScheme::ApiKey;
+    config.headers = vec![("x-data-logging-enabled".into(), "false".into())];
     let stack = Stack::start_with(|o| LocalOptions {
-        llm: Some(config),
+        llm: vec![("yandex".into(), config)],
         tenant_ttl: Duration::ZERO,
         ..o
     })
@@ -120,6 +116,34 @@ async fn the_model_reads_what_the_rules_cannot_and_the_call_is_billed_for_it() {
         "{cost:?}"
     );
     assert!(cost.components["llm"].confirmed);
+
+    // The tenant names a provider this deployment does not have: the call goes on by
+    // its rules, the request is `unavailable`, the stand-in is not asked.
+    let change = SettingsChange {
+        llm: Some(ModelChange {
+            provider: Some(Some("gigachat".into())),
+            ..ModelChange::default()
+        }),
+        ..SettingsChange::default()
+    };
+    stack
+        .admin()
+        .change_settings("demo", &change)
+        .await
+        .unwrap();
+    let (call, heard) = need_by_model(&stack).await;
+    assert!(!heard.contains("бюджет"), "{heard}");
+    let ended = call.hang_up("hangup").await.unwrap();
+    let record = stack.read(&ended.record);
+    let statuses: Vec<String> = record["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["model"].as_array().into_iter().flatten())
+        .map(|m| m["status"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(statuses, ["unavailable"]);
+    assert_eq!(standin.seen().len(), 1, "the other provider was not asked");
 }
 
 #[tokio::test]
@@ -145,7 +169,10 @@ async fn garbage_a_late_answer_or_a_refusal_leave_the_call_as_the_rules_have_it(
             heard.contains("не совсем") || heard.contains("задач"),
             "{label}: {heard}"
         );
-        assert!(!heard.contains("бюджет"), "{label}: moved on without a need");
+        assert!(
+            !heard.contains("бюджет"),
+            "{label}: moved on without a need"
+        );
         let ended = call.hang_up("hangup").await.unwrap();
         let record = stack.read(&ended.record);
         assert!(

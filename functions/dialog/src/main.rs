@@ -98,11 +98,14 @@ async fn main() -> anyhow::Result<()> {
         None => tracing::warn!("SVA_QDRANT_URL is not set: no knowledge base"),
     }
     // The language model: given to the calls of tenants that enable it.
-    if let Some(config) = sva_llm::ProviderConfig::from_env()? {
-        tracing::info!(base = %config.base_url, lite = %config.lite, pro = %config.pro, "language model");
-        dialog = dialog.with_models(Arc::new(sva_llm::Models::new(sva_llm::Provider::new(
-            config,
-        )?)));
+    let configs = sva_llm::ProviderConfig::all_from_vars(|name| std::env::var(name).ok())?;
+    if !configs.is_empty() {
+        let mut providers = Vec::with_capacity(configs.len());
+        for (name, config) in configs {
+            tracing::info!(provider = %name, base = %config.base_url, lite = %config.lite, pro = %config.pro, "language model");
+            providers.push((name, sva_llm::Provider::new(config)?));
+        }
+        dialog = dialog.with_models(Arc::new(sva_llm::Models::named(providers)));
     }
     let dialog = Arc::new(dialog);
     sva_kit::serve(sva_dialog::http::router(dialog), &config.serve_config()).await?;

@@ -74,6 +74,7 @@ impl Language for TurnModel<'_> {
                 templates: &self.templates,
                 limits: self.limits(),
                 day: self.day,
+                provider: self.tenant.llm.provider.as_deref(),
             })
             .await;
         if let Some(u) = &answered.usage {

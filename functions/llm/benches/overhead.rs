@@ -181,6 +181,7 @@ fn main() {
                         templates: &templates,
                         limits: Limits::default(),
                         day: 1,
+                        provider: None,
                     })
                     .await;
                 assert_eq!(

@@ -35,22 +35,46 @@ pub struct Ask<'a> {
     pub limits: Limits,
     /// Today, as days since the Unix epoch (UTC).
     pub day: u64,
+    /// The provider the tenant chose by name (`yandex`, `openai`, `gigachat`); `None`:
+    /// the deployment's default.
+    pub provider: Option<&'a str>,
 }
 
-/// The language model of a deployment, shared by every tenant it serves.
+/// The language models of a deployment, shared by every tenant it serves: one or more
+/// providers by name, the first the default.
 #[derive(Debug)]
 pub struct Models {
-    provider: Provider,
+    providers: Vec<(String, Provider)>,
     guards: Guards,
 }
 
 impl Models {
-    /// The models behind `provider`.
+    /// The models behind `provider` alone (named by its dialect: `openai` or `gigachat`).
     pub fn new(provider: Provider) -> Self {
+        let name = provider.config().dialect_name().to_owned();
+        Models::named(vec![(name, provider)])
+    }
+
+    /// The models behind named providers, the first the default (a tenant names another
+    /// in its settings). An empty list has no model: every request is `unavailable`.
+    pub fn named(providers: Vec<(String, Provider)>) -> Self {
         Models {
-            provider,
+            providers,
             guards: Guards::new(),
         }
+    }
+
+    /// The providers' names, the default first.
+    pub fn names(&self) -> Vec<&str> {
+        self.providers.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    fn provider(&self, name: Option<&str>) -> Option<&Provider> {
+        match name {
+            None => self.providers.first(),
+            Some(name) => self.providers.iter().find(|(n, _)| n == name),
+        }
+        .map(|(_, p)| p)
     }
 
     /// Runs one request to its answer, within `min(max_ms, turn_left − margin)`.
@@ -64,6 +88,15 @@ impl Models {
         if let Err(e) = answer::check_schema(&ask.request.task) {
             return failed(LlmStatus::Invalid, e.to_string());
         }
+        let Some(provider) = self.provider(ask.provider) else {
+            return failed(
+                LlmStatus::Unavailable,
+                format!(
+                    "the provider {:?} is not configured in this deployment",
+                    ask.provider.unwrap_or_default()
+                ),
+            );
+        };
         let wait = Duration::from_millis(u64::from(ask.request.max_ms))
             .min(ask.turn_left.saturating_sub(TURN_MARGIN));
         if wait < MIN_WAIT {
@@ -86,9 +119,8 @@ impl Models {
             Err(refusal) => return failed(LlmStatus::Unavailable, refusal.to_string()),
         };
         let prompt = prompt::build(&ask.request.task, ask.templates);
-        let model = self.provider.config().model(ask.request.tier).to_owned();
-        match self
-            .provider
+        let model = provider.config().model(ask.request.tier).to_owned();
+        match provider
             .complete(&prompt, ask.request.tier, ask.request.max_tokens, wait)
             .await
         {

@@ -228,6 +228,49 @@ impl ProviderConfig {
         Ok(Some(config))
     }
 
+    /// Every provider the variables configure, by name (`yandex`, `openai`, `gigachat`),
+    /// the default first — the one [`ProviderConfig::from_vars`] gives. Another provider
+    /// is added when its own variables are complete (`SVA_LLM_FOLDER` + `SVA_LLM_API_KEY`
+    /// for yandex, `SVA_LLM_GIGACHAT_KEY` for gigachat, `SVA_LLM_URL` + `SVA_LLM_MODEL` for
+    /// openai), with its own default models: `SVA_LLM_LITE`/`_PRO`/`_URL` (for gigachat)
+    /// and `SVA_LLM_AUTH` shape the default only. A tenant picks one by name.
+    pub fn all_from_vars(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<(String, ProviderConfig)>, ProviderError> {
+        let Some(default) = Self::from_vars(&var)? else {
+            return Ok(Vec::new());
+        };
+        let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
+        let default_name = match var("SVA_LLM_PROVIDER").map(|p| p.trim().to_owned()) {
+            Some(p) if !p.is_empty() => p,
+            _ if set("SVA_LLM_GIGACHAT_KEY") => "gigachat".into(),
+            _ if set("SVA_LLM_URL") => "openai".into(),
+            _ => "yandex".into(),
+        };
+        let mut all = vec![(default_name.clone(), default)];
+        for (name, complete) in [
+            ("yandex", set("SVA_LLM_FOLDER") && set("SVA_LLM_API_KEY")),
+            ("gigachat", set("SVA_LLM_GIGACHAT_KEY")),
+            ("openai", set("SVA_LLM_URL") && set("SVA_LLM_MODEL")),
+        ] {
+            if name == default_name || !complete {
+                continue;
+            }
+            let shaping = ["SVA_LLM_LITE", "SVA_LLM_PRO", "SVA_LLM_AUTH"];
+            let other = Self::from_vars(|v| match v {
+                "SVA_LLM_PROVIDER" => Some(name.to_owned()),
+                v if shaping.contains(&v) => None,
+                // GigaChat reads SVA_LLM_URL as its own base: not another provider's.
+                "SVA_LLM_URL" if name == "gigachat" => None,
+                v => var(v),
+            })?;
+            if let Some(config) = other {
+                all.push((name.to_owned(), config));
+            }
+        }
+        Ok(all)
+    }
+
     /// The provider's name for the logs and the tenant's settings: `gigachat`, or
     /// `openai` for any OpenAI-compatible server (Yandex AI Studio included).
     pub fn dialect_name(&self) -> &'static str {
@@ -561,6 +604,39 @@ mod tests {
                 "{wrong:?}"
             );
         }
+    }
+
+    #[test]
+    fn every_provider_with_complete_variables_is_offered_the_default_first() {
+        assert!(ProviderConfig::all_from_vars(vars(&[])).unwrap().is_empty());
+        let all = ProviderConfig::all_from_vars(vars(&[
+            ("SVA_LLM_FOLDER", "b1g"),
+            ("SVA_LLM_API_KEY", "k"),
+            ("SVA_LLM_GIGACHAT_KEY", "a2V5"),
+            ("SVA_LLM_PROVIDER", "yandex"),
+            ("SVA_LLM_LITE", "gpt://b1g/yandexgpt/rc"),
+        ]))
+        .unwrap();
+        let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["yandex", "gigachat"]);
+        assert_eq!(
+            all[0].1.lite, "gpt://b1g/yandexgpt/rc",
+            "the default's tier"
+        );
+        assert_eq!(all[1].1.dialect_name(), "gigachat");
+        assert_eq!(
+            all[1].1.lite, "GigaChat-2",
+            "another provider keeps its own models"
+        );
+        // Without SVA_LLM_PROVIDER: GigaChat is the default, Yandex offered too.
+        let all = ProviderConfig::all_from_vars(vars(&[
+            ("SVA_LLM_FOLDER", "b1g"),
+            ("SVA_LLM_API_KEY", "k"),
+            ("SVA_LLM_GIGACHAT_KEY", "a2V5"),
+        ]))
+        .unwrap();
+        let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["gigachat", "yandex"]);
     }
 
     #[test]

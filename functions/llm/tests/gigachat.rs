@@ -82,6 +82,7 @@ fn ask<'a>(request: &'a LlmRequest, templates: &'a Templates, tenant: &'a str) -
         templates,
         limits: Limits::default(),
         day: 20_000,
+        provider: None,
     }
 }
 

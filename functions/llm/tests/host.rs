@@ -91,6 +91,7 @@ fn ask<'a>(request: &'a LlmRequest, templates: &'a Templates) -> Ask<'a> {
         templates,
         limits: Limits::default(),
         day: 20_000,
+        provider: None,
     }
 }
 

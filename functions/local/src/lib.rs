@@ -88,9 +88,9 @@ pub struct LocalOptions {
     /// Yandex Cloud embeddings for the knowledge base's dense vectors; `None` (the
     /// default, which needs no network): BM25 alone.
     pub embeddings: Option<EmbeddingsConfig>,
-    /// A language model for the tenants that enable it; `None` (the default, which needs
-    /// no network): scenarios do without.
-    pub llm: Option<sva_llm::ProviderConfig>,
+    /// Language model providers by name, the default first, for the tenants that enable
+    /// the model; none (the default, which needs no network): scenarios do without.
+    pub llm: Vec<(String, sva_llm::ProviderConfig)>,
 }
 
 /// The CRM side of the local stack: a Bitrix24 sandbox portal served on the stack's own
@@ -144,7 +144,7 @@ impl Default for LocalOptions {
             tenant_ttl: sva_dialog::DEFAULT_TENANT_TTL,
             crm: CrmOptions::default(),
             embeddings: None,
-            llm: None,
+            llm: Vec::new(),
         }
     }
 }
@@ -291,10 +291,14 @@ impl LocalStack {
             .with_knowledge(Arc::new(
                 IndexKnowledge::new(index).with_embeddings(embeddings, options.turn_deadline),
             ));
-        if let Some(llm) = options.llm.clone() {
-            let provider = sva_llm::Provider::new(llm)
-                .map_err(|e| LocalError::Storage(format!("the language model: {e}")))?;
-            dialog = dialog.with_models(Arc::new(sva_llm::Models::new(provider)));
+        if !options.llm.is_empty() {
+            let mut providers = Vec::with_capacity(options.llm.len());
+            for (name, config) in options.llm.clone() {
+                let provider = sva_llm::Provider::new(config)
+                    .map_err(|e| LocalError::Storage(format!("the language model {name}: {e}")))?;
+                providers.push((name, provider));
+            }
+            dialog = dialog.with_models(Arc::new(sva_llm::Models::named(providers)));
         }
         let routes = sva_dialog::http::router(Arc::new(dialog))
             .merge(sva_admin::router(Arc::new(admin)))

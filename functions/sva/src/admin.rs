@@ -185,6 +185,10 @@ pub struct SetArgs {
     /// Let the model phrase knowledge answers from the passages (`true`/`false`).
     #[arg(long)]
     llm_phrase: Option<bool>,
+    /// The model's provider among the deployment's: `yandex`, `openai`, `gigachat`, or
+    /// `default` for the deployment's default.
+    #[arg(long)]
+    llm_provider: Option<String>,
     /// The Bitrix24 portal, https://acme.bitrix24.ru (with --crm-webhook-user and
     /// --crm-webhook-code: an incoming webhook).
     #[arg(long)]
@@ -531,11 +535,17 @@ fn settings_change(args: &SetArgs) -> anyhow::Result<SettingsChange> {
                 transfer_timeout_s: args.transfer_timeout,
             },
         ),
-        llm: (args.llm.is_some() || args.llm_phrase.is_some()).then(|| sva_tenants::ModelChange {
-            enabled: args.llm,
-            phrase: args.llm_phrase,
-            ..sva_tenants::ModelChange::default()
-        }),
+        llm: (args.llm.is_some() || args.llm_phrase.is_some() || args.llm_provider.is_some()).then(
+            || sva_tenants::ModelChange {
+                enabled: args.llm,
+                phrase: args.llm_phrase,
+                provider: args
+                    .llm_provider
+                    .as_ref()
+                    .map(|p| (p != "default").then(|| p.clone())),
+                ..sva_tenants::ModelChange::default()
+            },
+        ),
         dialog: dialog_change(args)?,
     })
 }

@@ -28,7 +28,7 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
             // Off unless SVA_EMBEDDINGS_FOLDER and SVA_EMBEDDINGS_API_KEY are set.
             embeddings: sva_retrieval::EmbeddingsConfig::from_env()?,
             // Off unless SVA_LLM_FOLDER + SVA_LLM_API_KEY (or SVA_LLM_URL) are set.
-            llm: sva_llm::ProviderConfig::from_env()?,
+            llm: sva_llm::ProviderConfig::all_from_vars(|name| std::env::var(name).ok())?,
             data_dir: args.data.clone(),
             listen: args.listen,
             scenario: args.scenario,

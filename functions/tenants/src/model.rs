@@ -32,6 +32,11 @@ pub struct ModelSettings {
     /// (≤ 2000 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phrase_prompt: Option<String>,
+    /// The provider, by name, among those the deployment configures (`yandex`, `openai`,
+    /// `gigachat`); `None`: the deployment's default. A provider the deployment lacks
+    /// answers every request `unavailable` (the scenario goes on by its rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 impl Default for ModelSettings {
@@ -44,6 +49,7 @@ impl Default for ModelSettings {
             concurrency: default_concurrency(),
             understand_prompt: None,
             phrase_prompt: None,
+            provider: None,
         }
     }
 }
@@ -95,7 +101,17 @@ pub struct ModelChange {
         skip_serializing_if = "Option::is_none"
     )]
     pub phrase_prompt: Option<Option<String>>,
+    /// See [`ModelSettings::provider`]; `null` goes back to the deployment's default.
+    #[serde(
+        default,
+        deserialize_with = "crate::change::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provider: Option<Option<String>>,
 }
+
+/// The providers a tenant may name.
+pub const PROVIDERS: [&str; 3] = ["yandex", "openai", "gigachat"];
 
 /// The longest prompt wording, in characters.
 pub const PROMPT_CHARS: usize = 2_000;
@@ -156,6 +172,16 @@ impl ModelSettings {
                 *slot = value.clone();
             }
         }
+        if let Some(provider) = &change.provider {
+            if let Some(name) = provider
+                && !PROVIDERS.contains(&name.as_str())
+            {
+                return Err(format!(
+                    "`llm.provider` must be one of yandex, openai, gigachat, not {name:?}"
+                ));
+            }
+            next.provider = provider.clone();
+        }
         Ok(next)
     }
 }
@@ -182,6 +208,20 @@ mod tests {
         let s = s.apply(&change(json!({"phrase_prompt": null}))).unwrap();
         assert_eq!(s.phrase_prompt, None);
         assert!(s.enabled, "untouched");
+    }
+
+    #[test]
+    fn a_provider_is_named_from_the_list_and_null_goes_back_to_the_default() {
+        let s = ModelSettings::default()
+            .apply(&change(json!({"provider": "gigachat"})))
+            .unwrap();
+        assert_eq!(s.provider.as_deref(), Some("gigachat"));
+        let err = s
+            .apply(&change(json!({"provider": "chatgpt"})))
+            .unwrap_err();
+        assert!(err.contains("llm.provider"), "{err}");
+        let back = s.apply(&change(json!({"provider": null}))).unwrap();
+        assert_eq!(back.provider, None);
     }
 
     #[test]
