@@ -30,7 +30,11 @@ async fn main() -> anyhow::Result<()> {
     ));
     // TODO(issue 25): a CallStarter on Voximplant's StartScenarios once sva-voximplant
     // has it; until then every robot run is answered at once that calls are not set up.
-    let robots = Arc::new(sva_crm::robot::Robots::new(connections.clone(), None));
+    let robots = Arc::new(sva_crm::robot::Robots::new(
+        connections.clone(),
+        store.clone(),
+        None,
+    ));
     let outbox = Arc::new(Outbox::new(store, connections, outbox_config));
     sva_kit::serve(
         sva_crm::http::router(outbox, installer, robots),

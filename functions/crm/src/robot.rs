@@ -34,8 +34,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use sva_bitrix::{BitrixError, Client, Idempotency};
+use sva_kit::storage::DynStore;
 
 /// The robot's code (`CODE`): unique within the application.
 pub const ROBOT_CODE: &str = "sva_call_client";
@@ -215,16 +217,23 @@ pub type DoNotCall = dyn Fn(&str, &str) -> bool + Send + Sync;
 /// The robot's handler.
 pub struct Robots {
     connections: Arc<Connections>,
+    store: DynStore,
     starter: Option<Arc<dyn CallStarter>>,
     do_not_call: Option<Arc<DoNotCall>>,
 }
 
 impl Robots {
     /// A handler starting calls with `starter`; without one every run is answered at
-    /// once that calls cannot be started.
-    pub fn new(connections: Arc<Connections>, starter: Option<Arc<dyn CallStarter>>) -> Robots {
+    /// once that calls cannot be started. `store` keeps which runs started a call, so a
+    /// run the portal's queue delivers twice is called once.
+    pub fn new(
+        connections: Arc<Connections>,
+        store: DynStore,
+        starter: Option<Arc<dyn CallStarter>>,
+    ) -> Robots {
         Robots {
             connections,
+            store,
             starter,
             do_not_call: None,
         }
@@ -253,6 +262,9 @@ pub enum RobotError {
     /// Not a run of our robot, or one without its token or document.
     #[error("not a run of the robot: {0}")]
     NotARun(&'static str),
+    /// The store failed.
+    #[error("storage: {0}")]
+    Store(String),
     /// The tenant's portal cannot be reached to read the record or answer.
     #[error("the portal cannot be used: {0}")]
     Portal(String),
@@ -265,6 +277,7 @@ impl RobotError {
             RobotError::Install(e) => e.code(),
             RobotError::NotARun(_) => "not_a_robot_run",
             RobotError::Portal(_) => "crm_unavailable",
+            RobotError::Store(_) => "storage",
         }
     }
 }
@@ -275,7 +288,7 @@ impl IntoResponse for RobotError {
             return e.into_response();
         }
         let status = match self {
-            RobotError::Portal(_) => StatusCode::SERVICE_UNAVAILABLE,
+            RobotError::Portal(_) | RobotError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
         let body = json!({ "error": self.code(), "message": self.to_string() });
@@ -360,7 +373,13 @@ async fn run(
             code: "no_phone",
             summary: "Звонок не начат: в карточке нет номера телефона.".into(),
         }),
-        Ok(Some(raw)) => start(&robots, &tenant, &raw, &token, &document, &posted).await,
+        Ok(Some(raw)) => match start(&robots, &tenant, &raw, &token, &document, &posted).await? {
+            Some(started) => started,
+            None => {
+                tracing::info!(tenant, document = %document.key(), "a robot run delivered again");
+                return Ok(axum::Json(json!({ "ok": true, "duplicate": true })));
+            }
+        },
     };
     match started {
         Ok(call_id) => {
@@ -370,9 +389,14 @@ async fn run(
         Err(refusal) => {
             tracing::info!(tenant, document = %document.key(), reason = refusal.code, "the robot's call was refused");
             let values = json!({ "outcome": REFUSED, "summary": refusal.summary, "call_id": "" });
-            answer(client, &token, values, &refusal.summary)
-                .await
-                .map_err(|e| RobotError::Portal(e.to_string()))?;
+            match answer(client, &token, values, &refusal.summary).await {
+                Ok(()) => {}
+                // Answered already: the run was delivered twice.
+                Err(e) if e.code() == "ACCESS_DENIED" => {
+                    tracing::info!(tenant, "the refused run was answered before: {e}");
+                }
+                Err(e) => return Err(RobotError::Portal(e.to_string())),
+            }
             Ok(axum::Json(
                 json!({ "ok": true, "refused": refusal.code, "message": refusal.summary }),
             ))
@@ -380,7 +404,15 @@ async fn run(
     }
 }
 
-/// Checks the number and starts the call.
+/// Where a run that started a call is marked (by its token's hash).
+fn run_key(tenant: &str, token: &str) -> String {
+    format!(
+        "robots/{tenant}/{}.json",
+        hex::encode(Sha256::digest(token.as_bytes()))
+    )
+}
+
+/// Checks the number and starts the call; `None` when this run started one already.
 async fn start(
     robots: &Robots,
     tenant: &str,
@@ -388,7 +420,30 @@ async fn start(
     token: &str,
     document: &Document,
     posted: &Posted,
-) -> Result<String, Refusal> {
+) -> Result<Option<Result<String, Refusal>>, RobotError> {
+    Ok(Some(match checked(robots, tenant, raw) {
+        Err(refusal) => Err(refusal),
+        Ok((phone, starter)) => {
+            let mark = json!({ "document": document.key(), "at": sva_kit::unix_now() });
+            let first = robots
+                .store
+                .put_if_absent(&run_key(tenant, token), Bytes::from(mark.to_string()))
+                .await
+                .map_err(|e| RobotError::Store(e.to_string()))?;
+            if !first {
+                return Ok(None);
+            }
+            queue(starter.as_ref(), tenant, &phone, token, document, posted).await
+        }
+    }))
+}
+
+/// The number in E.164 and the starter, or why no call is made.
+fn checked(
+    robots: &Robots,
+    tenant: &str,
+    raw: &str,
+) -> Result<(String, Arc<dyn CallStarter>), Refusal> {
     let Some(phone) = sva_abi::phone::to_e164(raw) else {
         return Err(Refusal {
             code: "invalid_phone",
@@ -405,12 +460,24 @@ async fn start(
             summary: "Звонок не начат: клиент просил больше не звонить.".into(),
         });
     }
-    let Some(starter) = &robots.starter else {
+    let Some(starter) = robots.starter.clone() else {
         return Err(Refusal {
             code: "not_configured",
             summary: "Звонок не начат: исходящие звонки ассистента не настроены.".into(),
         });
     };
+    Ok((phone, starter))
+}
+
+/// Queues the call with the run's token and document in `custom_data`.
+async fn queue(
+    starter: &dyn CallStarter,
+    tenant: &str,
+    phone: &str,
+    token: &str,
+    document: &Document,
+    posted: &Posted,
+) -> Result<String, Refusal> {
     let mut custom = Map::new();
     custom.insert("tenant".into(), json!(tenant));
     custom.insert(EVENT_TOKEN_KEY.into(), json!(token));
@@ -419,7 +486,7 @@ async fn start(
         custom.insert("campaign".into(), json!(campaign));
     }
     starter
-        .start(tenant, &phone, &custom)
+        .start(tenant, phone, &custom)
         .await
         .map_err(|e| Refusal {
             code: e.code(),

@@ -20,7 +20,11 @@ async fn serve(rig: &Rig, public: bool) -> String {
         rig.connections.clone(),
         public.then(|| base.clone()),
     ));
-    let robots = Arc::new(sva_crm::robot::Robots::new(rig.connections.clone(), None));
+    let robots = Arc::new(sva_crm::robot::Robots::new(
+        rig.connections.clone(),
+        rig.store.clone(),
+        None,
+    ));
     let router = sva_crm::http::router(rig.outbox.clone(), installer, robots);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;

@@ -75,6 +75,7 @@ async fn a_deal_reaching_the_stage_is_called_and_the_end_of_the_call_answers_the
     let base = serve(&rig, move |rig| {
         Robots::new(
             rig.connections.clone(),
+            rig.store.clone(),
             Some(starter as Arc<dyn CallStarter>),
         )
     })
@@ -187,6 +188,7 @@ async fn a_run_without_a_callable_number_is_answered_at_once() {
     let base = serve(&rig, move |rig| {
         Robots::new(
             rig.connections.clone(),
+            rig.store.clone(),
             Some(starter as Arc<dyn CallStarter>),
         )
         .with_do_not_call(Arc::new(|tenant: &str, phone: &str| {
@@ -239,7 +241,10 @@ async fn a_run_without_a_callable_number_is_answered_at_once() {
 #[tokio::test]
 async fn without_a_way_to_start_calls_every_run_is_refused_at_once() {
     let rig = rig(CrmAuth::Oauth).await;
-    let base = serve(&rig, |rig| Robots::new(rig.connections.clone(), None)).await;
+    let base = serve(&rig, |rig| {
+        Robots::new(rig.connections.clone(), rig.store.clone(), None)
+    })
+    .await;
     install(&rig, &base).await;
     rig.portal
         .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
@@ -266,6 +271,7 @@ async fn a_run_without_the_application_token_is_refused() {
     let base = serve(&rig, move |rig| {
         Robots::new(
             rig.connections.clone(),
+            rig.store.clone(),
             Some(starter as Arc<dyn CallStarter>),
         )
     })
@@ -316,4 +322,45 @@ async fn a_run_without_the_application_token_is_refused() {
         .unwrap();
     assert_eq!(foreign.status().as_u16(), 400);
     assert!(recorder.0.lock().unwrap().is_empty(), "nothing was dialled");
+}
+
+#[tokio::test]
+async fn a_run_delivered_twice_is_called_once() {
+    let rig = rig(CrmAuth::Oauth).await;
+    let recorder = Arc::new(Recorder::default());
+    let starter = recorder.clone();
+    let base = serve(&rig, move |rig| {
+        Robots::new(
+            rig.connections.clone(),
+            rig.store.clone(),
+            Some(starter as Arc<dyn CallStarter>),
+        )
+    })
+    .await;
+    install(&rig, &base).await;
+    let lead = rig.portal.seed_lead(json!({
+        "TITLE": "Заявка", "PHONE": [{"VALUE": "+79161112233", "VALUE_TYPE": "WORK"}]
+    }));
+    let form = format!(
+        "code={ROBOT_CODE}&event_token=wf1%7CA1%7Cabc&document_id%5B0%5D=crm&document_id%5B1%5D=CCrmDocumentLead&document_id%5B2%5D=LEAD_{lead}&use_subscription=Y&auth%5Bapplication_token%5D={}",
+        rig.portal.application_token().unwrap()
+    );
+    let mut bodies = Vec::new();
+    for _ in 0..2 {
+        let answer = reqwest::Client::new()
+            .post(robot_url(&base, "acme"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        bodies.push(answer.json::<Value>().await.unwrap());
+    }
+    assert_eq!(bodies[0]["call_id"], "vox-1");
+    assert_eq!(bodies[1]["duplicate"], true);
+    let queued = recorder.0.lock().unwrap().clone();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].1, "+79161112233");
+    assert_eq!(queued[0].2["event_token"], "wf1|A1|abc");
 }
