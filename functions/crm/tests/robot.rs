@@ -364,3 +364,91 @@ async fn a_run_delivered_twice_is_called_once() {
     assert_eq!(queued[0].1, "+79161112233");
     assert_eq!(queued[0].2["event_token"], "wf1|A1|abc");
 }
+
+#[tokio::test]
+async fn registering_again_updates_the_robot_in_place() {
+    let rig = rig(CrmAuth::Oauth).await;
+    let base = serve(&rig, |rig| {
+        Robots::new(rig.connections.clone(), rig.store.clone(), None)
+    })
+    .await;
+    install(&rig, &base).await;
+    let connection = rig.connections.get("acme").await.unwrap();
+    let moved = robot_url(&base, "acme-2");
+    let how = sva_crm::robot::register(&connection.client, &moved)
+        .await
+        .unwrap();
+    assert_eq!(how, sva_crm::robot::Registered::Updated);
+    let robots = rig.portal.robots();
+    assert_eq!(robots.len(), 1);
+    assert_eq!(robots[0]["handler"], moved);
+    // A handler on another host is refused by the portal, as Bitrix24 refuses it.
+    let err = sva_crm::robot::register(&connection.client, "https://elsewhere.example/robot")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "ERROR_WRONG_HANDLER_URL");
+}
+
+#[tokio::test]
+async fn a_run_the_portal_no_longer_takes_is_noted_and_the_call_still_lands() {
+    let rig = rig(CrmAuth::Oauth).await;
+    let recorder = Arc::new(Recorder::default());
+    let starter = recorder.clone();
+    let base = serve(&rig, move |rig| {
+        Robots::new(
+            rig.connections.clone(),
+            rig.store.clone(),
+            Some(starter as Arc<dyn CallStarter>),
+        )
+    })
+    .await;
+    install(&rig, &base).await;
+    rig.portal
+        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
+        .unwrap();
+    let lead = rig.portal.seed_lead(json!({
+        "TITLE": "Заявка", "STATUS_ID": "NEW", "PHONE": [{"VALUE": "+79161112244", "VALUE_TYPE": "WORK"}]
+    }));
+    let runs = rig
+        .portal
+        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
+        .await
+        .unwrap();
+    // Someone answered the run meanwhile (a manager's workaround): the token is spent.
+    let spent = reqwest::Client::new()
+        .post(format!("{}bizproc.event.send", rig.portal.webhook_url()))
+        .json(&json!({"event_token": runs[0].event_token, "return_values": {"outcome": "dropped"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spent.status().as_u16(), 200);
+    let custom = recorder.0.lock().unwrap()[0].2.clone();
+    record_call(
+        &rig.store,
+        "vox-1",
+        "+79161112244",
+        json!({"call": {"id": "vox-1", "direction": "outbound", "caller": "+74950000000",
+                        "callee": "+79161112244", "custom_data": custom}}),
+    )
+    .await;
+    drain(&rig.outbox, &rig.store).await;
+    let result = crm_result(&rig.store, "vox-1").await;
+    let progress = &result["progress"];
+    assert_eq!(progress["lead_id"], lead, "onto the robot's lead");
+    assert!(
+        progress["robot_answer"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("не отправлено") && a.contains("ACCESS_DENIED")),
+        "{progress:#}"
+    );
+    assert_eq!(
+        rig.portal.calls().len(),
+        1,
+        "the call is in the lead's history"
+    );
+    let answer = rig.portal.robot_answer(&runs[0].event_token).unwrap();
+    assert_eq!(
+        answer["return_values"]["outcome"], "dropped",
+        "the first answer stands"
+    );
+}
