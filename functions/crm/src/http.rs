@@ -2,10 +2,11 @@
 //! deliver their messages — an Object Storage trigger names the outbox entry just
 //! written (`details.object_id`), a timer trigger asks for a sweep of everything due —
 //! and the routes portals call: the application's install path and its events
-//! ([`crate::install`]).
+//! ([`crate::install`]), and the robot's handler ([`crate::robot`]).
 
 use crate::install::{self, Installer};
 use crate::outbox::{Outbox, Processed, Sweep};
+use crate::robot::{self, Robots};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
@@ -37,11 +38,12 @@ pub struct TriggerMessage {
 }
 
 /// The routes.
-pub fn router(outbox: Arc<Outbox>, installer: Arc<Installer>) -> Router {
+pub fn router(outbox: Arc<Outbox>, installer: Arc<Installer>, robots: Arc<Robots>) -> Router {
     Router::new()
         .route(OUTBOX_PATH, post(deliver))
         .with_state(outbox)
         .merge(install::router(installer))
+        .merge(robot::router(robots))
 }
 
 async fn deliver(

@@ -15,6 +15,8 @@
 //! * `POST /v1/crm/events/{tenant}` takes the portal's events: each must carry the
 //!   application token stored at the install (`api-reference/events/safe-event-handlers`),
 //!   else 401. `ONAPPUNINSTALL` forgets the tokens.
+//! * With the function's public address known, the install also binds `ONAPPUNINSTALL`
+//!   and registers the robot «Позвонить клиенту» ([`crate::robot`]).
 
 use crate::connect::Connections;
 use axum::Router;
@@ -143,10 +145,10 @@ pub fn router(installer: Arc<Installer>) -> Router {
 /// What a portal posted: form fields (PHP bracket names kept whole) or JSON, flattened
 /// to `auth[access_token]`-style names.
 #[derive(Debug, Default)]
-struct Posted(BTreeMap<String, String>);
+pub(crate) struct Posted(BTreeMap<String, String>);
 
 impl Posted {
-    fn parse(headers: &HeaderMap, body: &[u8]) -> Posted {
+    pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Posted {
         let json = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -165,7 +167,7 @@ impl Posted {
     }
 
     /// The first of `names` that is present and not empty.
-    fn get(&self, names: &[&str]) -> Option<&str> {
+    pub(crate) fn get(&self, names: &[&str]) -> Option<&str> {
         names
             .iter()
             .find_map(|n| self.0.get(*n))
@@ -315,6 +317,7 @@ async fn install(
     secrets_changed(tenants, &tenant, "crm application installed").await?;
     if let Some(base) = &installer.public_url {
         bind_uninstall(&installer.connections, &crm.portal, &install, base, &tenant).await;
+        register_robot(&installer.connections, &crm.portal, &install, base, &tenant).await;
     }
     tracing::info!(tenant, domain = %install.domain, "the Bitrix24 application was installed");
     Ok(Html(installed_page(&install)))
@@ -358,6 +361,37 @@ async fn confirm(
     Ok(())
 }
 
+/// Registers the robot «Позвонить клиенту» ([`crate::robot`]) with its handler under
+/// `base` (best effort: the install stands without it; the next install registers it).
+async fn register_robot(
+    connections: &Connections,
+    portal: &str,
+    install: &Install,
+    base: &str,
+    tenant: &str,
+) {
+    let client = Client::new(
+        portal,
+        Credentials::OAuth {
+            client_id: String::new(),
+            client_secret: String::new(),
+            refresh_token: String::new(),
+            access_token: Some(install.access_token.clone()),
+        },
+        connections.config().clone(),
+    );
+    let done = match client {
+        Ok(client) => crate::robot::register(&client, &crate::robot::robot_url(base, tenant))
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match done {
+        Ok(how) => tracing::info!(tenant, ?how, "the robot is registered"),
+        Err(e) => tracing::warn!(tenant, "the robot could not be registered: {e}"),
+    }
+}
+
 /// Binds `ONAPPUNINSTALL` to the events handler (best effort: the install stands
 /// without it).
 async fn bind_uninstall(
@@ -392,6 +426,31 @@ async fn bind_uninstall(
     if let Err(e) = bound {
         tracing::warn!(tenant, "ONAPPUNINSTALL could not be bound: {e}");
     }
+}
+
+/// Checks that what a portal posted carries the application token stored at the
+/// install (`api-reference/events/safe-event-handlers`); the tenant's CRM secrets.
+pub(crate) async fn check_application_token(
+    tenants: &sva_tenants::TenantStore,
+    tenant: &str,
+    posted: &Posted,
+) -> Result<CrmSecrets, InstallError> {
+    let secrets = match tenants.crm_secrets(tenant).await {
+        Ok(secrets) => secrets,
+        Err(TenantStoreError::InvalidId(_)) => return Err(InstallError::WrongToken),
+        Err(e) => return Err(e.into()),
+    };
+    let token = posted
+        .get(&["auth[application_token]"])
+        .ok_or(InstallError::WrongToken)?;
+    let expected = secrets
+        .application_token
+        .as_deref()
+        .ok_or(InstallError::WrongToken)?;
+    if !same_secret(token, expected) {
+        return Err(InstallError::WrongToken);
+    }
+    Ok(secrets)
 }
 
 /// Marks the CRM secrets changed, so every process makes its client again.
@@ -437,22 +496,8 @@ async fn event(
     body: Bytes,
 ) -> Result<axum::Json<Value>, InstallError> {
     let tenants = installer.connections.tenants();
-    let secrets = match tenants.crm_secrets(&tenant).await {
-        Ok(secrets) => secrets,
-        Err(TenantStoreError::InvalidId(_)) => return Err(InstallError::WrongToken),
-        Err(e) => return Err(e.into()),
-    };
     let posted = Posted::parse(&headers, &body);
-    let token = posted
-        .get(&["auth[application_token]"])
-        .ok_or(InstallError::WrongToken)?;
-    let expected = secrets
-        .application_token
-        .as_deref()
-        .ok_or(InstallError::WrongToken)?;
-    if !same_secret(token, expected) {
-        return Err(InstallError::WrongToken);
-    }
+    let secrets = check_application_token(tenants, &tenant, &posted).await?;
     let name = posted
         .get(&["event"])
         .unwrap_or_default()

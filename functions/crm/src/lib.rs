@@ -17,6 +17,9 @@
 //!   one request.
 //! * [`install`] is where a portal installs the application for a tenant, and where its
 //!   events arrive; [`check`] checks a tenant's settings against its portal.
+//! * [`robot`] is the robot «Позвонить клиенту»: registered at the install, its handler
+//!   queues a call through a [`robot::CallStarter`], and the CRM step answers the
+//!   business process when the call ends.
 //!
 //! In the cloud the `sva-crm` function runs an entry when its object is written (an
 //! Object Storage trigger) and sweeps the outbox on a timer; in the local stack a task
@@ -32,6 +35,7 @@ pub mod lookup;
 pub mod matching;
 pub mod outbox;
 pub mod phones;
+pub mod robot;
 pub mod routing;
 pub mod step;
 

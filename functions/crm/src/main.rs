@@ -4,7 +4,8 @@
 //! (`sva_crm::connect::client_config_from_env`: `SVA_CRM_ALLOWED_HOSTS`,
 //! `SVA_BITRIX_RATE`, `SVA_BITRIX_TOKEN_URL`), `SVA_CRM_MAX_ATTEMPTS`, the attempts
 //! before a dead letter (8), and `SVA_CRM_PUBLIC_URL`, the function's address as
-//! portals reach it (the install binds `ONAPPUNINSTALL` to its events path).
+//! portals reach it (the install binds `ONAPPUNINSTALL` to its events path and registers
+//! the robot «Позвонить клиенту» with its handler there).
 
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -27,9 +28,16 @@ async fn main() -> anyhow::Result<()> {
         connections.clone(),
         env("SVA_CRM_PUBLIC_URL"),
     ));
+    // TODO(issue 25): a CallStarter on Voximplant's StartScenarios once sva-voximplant
+    // has it; until then every robot run is answered at once that calls are not set up.
+    let robots = Arc::new(sva_crm::robot::Robots::new(
+        connections.clone(),
+        store.clone(),
+        None,
+    ));
     let outbox = Arc::new(Outbox::new(store, connections, outbox_config));
     sva_kit::serve(
-        sva_crm::http::router(outbox, installer),
+        sva_crm::http::router(outbox, installer, robots),
         &config.serve_config(),
     )
     .await?;

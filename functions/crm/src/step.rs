@@ -20,6 +20,9 @@
 //!    company and then bound to the deal; finished; the recording; the transcription —
 //!    which does not wait on the recording.
 //!
+//! 5. A call a Bitrix24 robot started ([`crate::robot`]) goes onto the robot's lead or
+//!    deal in step 1, and last the robot run is answered (`bizproc.event.send`).
+//!
 //! Nothing a caller said can cost the record: a contact the portal refuses is skipped, a
 //! lead or deal it refuses is made again with the essential fields, a custom field it
 //! lacks is reported, and a call history it refuses is noted and left out.
@@ -28,6 +31,7 @@ use crate::connect::Connection;
 use crate::custom;
 use crate::fields::{self, Customer, ORIGINATOR};
 use crate::matching::{self, Decision, Rule, as_id};
+use crate::robot;
 use crate::routing::{Rotation, Routing};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,6 +67,9 @@ pub struct Step<'a> {
 
 use Idempotency::{Safe, Unsafe};
 
+/// The rule of a call a robot started on a lead or deal: onto that record.
+pub const ROBOT_RULE: &str = "robot_document";
+
 /// What a `finish` of a call the portal no longer has active says.
 const CALL_NOT_FOUND: &str = "Call is not found";
 
@@ -95,6 +102,55 @@ impl<'a> Step<'a> {
 
     /// Does the next thing; see the module docs for the order.
     pub async fn next(&self, p: &mut Progress) -> Result<Next, BitrixError> {
+        if self.crm_next(p).await? == Next::More {
+            return Ok(Next::More);
+        }
+        if p.robot_answer.is_none()
+            && let Some(token) = self.robot_token()
+        {
+            self.answer_robot(p, token).await?;
+            return Ok(Next::More);
+        }
+        Ok(Next::Done)
+    }
+
+    /// The `event_token` of the Bitrix24 robot run the call came from.
+    fn robot_token(&self) -> Option<&str> {
+        self.record
+            .call
+            .custom_data
+            .get(robot::EVENT_TOKEN_KEY)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+    }
+
+    /// Answers the robot run: the outcome, a summary and the call id. A token the portal
+    /// no longer takes (answered, expired, the robot removed) is noted, not retried.
+    async fn answer_robot(&self, p: &mut Progress, token: &str) -> Result<(), BitrixError> {
+        let outcome = self.record.qualification.outcome;
+        let values = json!({
+            "outcome": robot::outcome_code(outcome),
+            "summary": fields::summary(self.record),
+            "call_id": self.record.call.id,
+        });
+        let log = format!(
+            "Голосовой ассистент: звонок {} завершён, итог — {}",
+            self.record.call.id,
+            fields::outcome_title(outcome)
+        );
+        match robot::answer(self.client(), token, values, &log).await {
+            Ok(()) => p.robot_answer = Some("sent".into()),
+            Err(e) if e.is_transient() => return Err(e),
+            Err(e) => {
+                tracing::warn!(call = %self.record.call.id, "the robot run was not answered: {e}");
+                p.robot_answer = Some(format!("не отправлено: {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The CRM work proper, one thing at a time.
+    async fn crm_next(&self, p: &mut Progress) -> Result<Next, BitrixError> {
         if p.skipped.is_some() {
             return Ok(Next::Done);
         }
@@ -149,6 +205,9 @@ impl<'a> Step<'a> {
             forget_decision(p);
         }
         if p.rule.is_none() {
+            if self.onto_robot_document(p).await? {
+                return Ok(());
+            }
             return self.decide(p, phones).await;
         }
         if p.rule.as_deref() == Some(Rule::NewContactAndDeal.code())
@@ -158,6 +217,48 @@ impl<'a> Step<'a> {
             return self.create_contact(p).await;
         }
         self.create_owner(p).await
+    }
+
+    /// A call a robot started on a lead or deal goes onto that record (its contact's or
+    /// company's call history for a deal); `false` when the call came from no robot, or
+    /// from one on a contact or company, or the record is gone (then the caller is
+    /// matched as usual).
+    async fn onto_robot_document(&self, p: &mut Progress) -> Result<bool, BitrixError> {
+        let Some(document) = self
+            .record
+            .call
+            .custom_data
+            .get(robot::DOCUMENT_KEY)
+            .and_then(Value::as_str)
+            .and_then(robot::Document::parse)
+            .filter(|d| matches!(d.entity, "LEAD" | "DEAL"))
+        else {
+            return Ok(false);
+        };
+        let method = format!("crm.{}.get", document.entity.to_ascii_lowercase());
+        let found = match self
+            .client()
+            .call(&method, json!({ "id": document.id }), Safe)
+            .await
+        {
+            Ok(reply) => reply.result,
+            Err(e) if e.is_not_found() => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let id_of = |field: &str| as_id(&found[field]).filter(|id| *id > 0);
+        p.rule = Some(ROBOT_RULE.into());
+        p.attached = true;
+        p.assigned_id = id_of("ASSIGNED_BY_ID");
+        if document.entity == "DEAL" {
+            p.deal_id = Some(document.id);
+            p.contact_id = id_of("CONTACT_ID");
+            p.company_id = id_of("COMPANY_ID");
+        } else {
+            p.lead_id = Some(document.id);
+        }
+        self.decided.store(true, Ordering::Relaxed);
+        tracing::info!(call = %self.record.call.id, document = %document.key(), "the call goes onto the robot's record");
+        Ok(true)
     }
 
     /// Matches the caller and records where the call goes and who it is assigned to.

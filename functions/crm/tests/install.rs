@@ -20,7 +20,12 @@ async fn serve(rig: &Rig, public: bool) -> String {
         rig.connections.clone(),
         public.then(|| base.clone()),
     ));
-    let router = sva_crm::http::router(rig.outbox.clone(), installer);
+    let robots = Arc::new(sva_crm::robot::Robots::new(
+        rig.connections.clone(),
+        rig.store.clone(),
+        None,
+    ));
+    let router = sva_crm::http::router(rig.outbox.clone(), installer, robots);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
@@ -65,7 +70,7 @@ async fn the_portal_installs_the_application_for_the_tenant_and_calls_flow() {
         rig.portal.url().trim_start_matches("http://")
     );
     assert_eq!(install.member_id, rig.portal.member_id());
-    assert_eq!(install.scope, "crm,telephony,user");
+    assert_eq!(install.scope, "crm,telephony,user,bizproc");
     assert_eq!(
         rig.portal.bound_events(),
         [(

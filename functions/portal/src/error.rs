@@ -35,6 +35,10 @@ pub(crate) enum ApiError {
     /// 401 `expired_token`.
     #[error("The access token provided has expired.")]
     ExpiredToken,
+    /// 403 `ACCESS_DENIED` with a description (`error-codes`: 403 `ACCESS_DENIED`;
+    /// `bizproc-event-send`: HTTP 403).
+    #[error("{0}")]
+    Denied(String),
     /// 403 `WRONG_AUTH_TYPE`: the method needs an application (OAuth) context.
     #[error("Current authorization type is denied for this method")]
     WrongAuthType,
@@ -61,6 +65,11 @@ impl ApiError {
         }
     }
 
+    /// 403 `ACCESS_DENIED`.
+    pub(crate) fn denied(description: impl Into<String>) -> ApiError {
+        ApiError::Denied(description.into())
+    }
+
     /// "Not found", the legacy CRM way.
     pub(crate) fn not_found() -> ApiError {
         ApiError::Crm("Not found".into())
@@ -76,6 +85,7 @@ impl ApiError {
             ApiError::MethodNotFound => "ERROR_METHOD_NOT_FOUND",
             ApiError::NoAuth => "NO_AUTH_FOUND",
             ApiError::ExpiredToken => "expired_token",
+            ApiError::Denied(_) => "ACCESS_DENIED",
             ApiError::WrongAuthType => "WRONG_AUTH_TYPE",
             ApiError::QueryLimit => "QUERY_LIMIT_EXCEEDED",
             ApiError::Internal => "INTERNAL_SERVER_ERROR",
@@ -89,7 +99,7 @@ impl ApiError {
         match self {
             ApiError::MethodNotFound => StatusCode::NOT_FOUND,
             ApiError::NoAuth | ApiError::ExpiredToken => StatusCode::UNAUTHORIZED,
-            ApiError::WrongAuthType => StatusCode::FORBIDDEN,
+            ApiError::WrongAuthType | ApiError::Denied(_) => StatusCode::FORBIDDEN,
             ApiError::QueryLimit => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BatchMethod => StatusCode::METHOD_NOT_ALLOWED,
@@ -125,6 +135,10 @@ pub enum PortalError {
     /// An install callback or an event could not be delivered to its handler.
     #[error("the handler did not answer: {0}")]
     Deliver(String),
+    /// A robot could not be put on a stage, or a document moved (no such robot, record or
+    /// stage; a value the robot does not allow).
+    #[error("robot: {0}")]
+    Robot(String),
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -23,8 +23,14 @@
 //! * **Applications**: the install callback a portal posts to an application's handler
 //!   ([`Portal::install_to`]), events with their `application_token`
 //!   ([`Portal::send_event`]), `app.info`, `event.bind`.
+//! * **Robots** (`bizproc.robot.*`, `bizproc.event.send`): a manager puts the
+//!   application's robot on a stage ([`Portal::put_robot_on_stage`]); a record moved
+//!   there ([`Portal::move_to_stage`]) makes the portal post the run to the robot's
+//!   handler as Bitrix24 does, and the application's answer is kept
+//!   ([`Portal::robot_answer`]).
 
 mod batch;
+mod bizproc;
 mod clock;
 mod crm;
 mod ctx;
@@ -313,6 +319,9 @@ impl Portal {
         handler: &str,
     ) -> Result<(u16, String), PortalError> {
         let (access, refresh) = self.install_app();
+        // The application's address: robots' handlers must be on its host.
+        self.inner
+            .update(|s| s.app_handler = Some(handler.to_owned()));
         let ttl = self.inner.config.access_token_ttl.as_secs();
         let mut fields = self.event_auth(portal_url);
         fields.extend([
@@ -323,7 +332,7 @@ impl Portal {
                 "auth[expires]".to_owned(),
                 (clock::unix_now() + ttl as i64).to_string(),
             ),
-            ("auth[scope]".to_owned(), "crm,telephony,user".to_owned()),
+            ("auth[scope]".to_owned(), SCOPE.to_owned()),
             ("auth[user_id]".to_owned(), "1".to_owned()),
         ]);
         let mut body = vec![
@@ -581,6 +590,232 @@ impl Portal {
             faults_injected: c.faults_injected.load(Ordering::Relaxed),
             executed: c.executed.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// The scopes the sandbox's application is installed with.
+const SCOPE: &str = "crm,telephony,user,bizproc";
+
+/// A robot run the portal delivered to the robot's handler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RobotDelivery {
+    /// The robot's code.
+    pub code: String,
+    /// The run's `event_token`.
+    pub event_token: String,
+    /// The handler's HTTP status.
+    pub status: u16,
+    /// The handler's body.
+    pub body: String,
+}
+
+impl Portal {
+    /// An access token for `user_id` (a user who opened the application, say): how a test
+    /// calls as a user who is not the administrator.
+    pub fn access_token_for(&self, user_id: u64) -> String {
+        let ttl = self.inner.config.access_token_ttl;
+        self.inner
+            .update(|s| oauth::issue_pair(s, user_id, ttl).access)
+    }
+
+    /// The robots the application registered, as `bizproc.robot.add` took them.
+    pub fn robots(&self) -> Vec<Value> {
+        self.inner.read(|s| {
+            s.robots
+                .values()
+                .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+                .collect()
+        })
+    }
+
+    /// Puts robot `code` on stage `stage` of leads or deals with the property values a
+    /// manager sets in the automation settings («Роботы» of the stage). `timeout` is how
+    /// long the robot waits for the application (`None`: as long as it takes). The values
+    /// are checked as the form checks them: required ones set, a list value among its
+    /// options, no property the robot lacks; the robot's `DOCUMENT_TYPE` and `FILTER`
+    /// must allow the entity.
+    pub fn put_robot_on_stage(
+        &self,
+        entity: Entity,
+        stage: &str,
+        code: &str,
+        values: &[(&str, &str)],
+        timeout: Option<Duration>,
+    ) -> Result<(), PortalError> {
+        if !matches!(entity, Entity::Lead | Entity::Deal) {
+            return Err(PortalError::Robot(
+                "only leads and deals have stages".into(),
+            ));
+        }
+        let values: std::collections::BTreeMap<String, String> = values
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.inner.write(|s| {
+            let robot = s
+                .robots
+                .get(code)
+                .ok_or_else(|| PortalError::Robot(format!("no robot {code}")))?;
+            if !bizproc::allowed_on(robot, entity) {
+                return Err(PortalError::Robot(format!(
+                    "robot {code} is not offered on {}",
+                    entity.upper()
+                )));
+            }
+            bizproc::check_values(robot, &values).map_err(PortalError::Robot)?;
+            if !stage_exists(&s.directory, entity, stage) {
+                return Err(PortalError::Robot(format!("no stage {stage}")));
+            }
+            s.placements.push(bizproc::Placement {
+                kind: entity,
+                stage: stage.to_owned(),
+                code: code.to_owned(),
+                properties: values,
+                timeout_duration: timeout.map_or(0, |t| t.as_secs()),
+            });
+            Ok(())
+        })
+    }
+
+    /// Moves lead or deal `id` to `stage`, as a manager dragging it in the kanban, and
+    /// runs the robots put on that stage: each run is posted to the robot's handler the
+    /// way Bitrix24's queue posts it (form-encoded; see `bizproc.rs` for the fields and
+    /// their source), with a fresh `event_token` and a token of the robot's
+    /// `AUTH_USER_ID`. `portal_url` is the portal's address as the handler knows it.
+    pub async fn move_to_stage(
+        &self,
+        portal_url: &str,
+        entity: Entity,
+        id: u64,
+        stage: &str,
+    ) -> Result<Vec<RobotDelivery>, PortalError> {
+        let field = match entity {
+            Entity::Lead => "STATUS_ID",
+            Entity::Deal => "STAGE_ID",
+            _ => {
+                return Err(PortalError::Robot(
+                    "only leads and deals have stages".into(),
+                ));
+            }
+        };
+        let ttl = self.inner.config.access_token_ttl;
+        let runs = self.inner.write(|s| {
+            if !stage_exists(&s.directory, entity, stage) {
+                return Err(PortalError::Robot(format!("no stage {stage}")));
+            }
+            let record = s
+                .table_mut(entity)
+                .rows
+                .get_mut(&id)
+                .ok_or_else(|| PortalError::Robot(format!("no {} {id}", entity.upper())))?;
+            record
+                .fields
+                .insert(field.to_owned(), Value::String(stage.to_owned()));
+            record.modified = clock::unix_now();
+            let placements: Vec<bizproc::Placement> = s
+                .placements
+                .iter()
+                .filter(|p| p.kind == entity && p.stage == stage)
+                .cloned()
+                .collect();
+            let mut runs = Vec::new();
+            for placement in placements {
+                let Some(robot) = s.robots.get(&placement.code).cloned() else {
+                    continue;
+                };
+                let token = format!(
+                    "{}.{}|A{}|{}",
+                    random_hex(7),
+                    &random_hex(4),
+                    random_hex(6),
+                    random_hex(32)
+                );
+                let pair = oauth::issue_pair(s, robot.auth_user_id, ttl);
+                let now = clock::unix_now();
+                s.robot_runs.push(bizproc::Run {
+                    event_token: token.clone(),
+                    code: robot.code.clone(),
+                    document: (entity, id),
+                    ts: now,
+                    timeout_duration: placement.timeout_duration,
+                    answer: None,
+                });
+                runs.push((robot, placement, token, pair, now));
+            }
+            Ok(runs)
+        })?;
+        let mut out = Vec::new();
+        for (robot, placement, token, pair, now) in runs {
+            let (document_type, document_id) = bizproc::document(entity, id);
+            let mut body = vec![
+                (
+                    "workflow_id".to_owned(),
+                    format!("{}.{}", random_hex(7), random_hex(4)),
+                ),
+                ("code".to_owned(), robot.code.clone()),
+            ];
+            for (i, part) in document_id.iter().enumerate() {
+                body.push((format!("document_id[{i}]"), part.clone()));
+            }
+            for (i, part) in document_type.iter().enumerate() {
+                body.push((format!("document_type[{i}]"), part.clone()));
+            }
+            body.push(("event_token".to_owned(), token.clone()));
+            for (key, value) in bizproc::run_values(&robot, &placement.properties) {
+                body.push((format!("properties[{key}]"), value));
+            }
+            body.extend([
+                (
+                    "use_subscription".to_owned(),
+                    if robot.use_subscription { "Y" } else { "N" }.to_owned(),
+                ),
+                (
+                    "timeout_duration".to_owned(),
+                    placement.timeout_duration.to_string(),
+                ),
+                ("ts".to_owned(), now.to_string()),
+                ("auth[access_token]".to_owned(), pair.access),
+                (
+                    "auth[expires]".to_owned(),
+                    (now + ttl.as_secs() as i64).to_string(),
+                ),
+                ("auth[expires_in]".to_owned(), ttl.as_secs().to_string()),
+                ("auth[scope]".to_owned(), SCOPE.to_owned()),
+                ("auth[user_id]".to_owned(), robot.auth_user_id.to_string()),
+                ("auth[refresh_token]".to_owned(), pair.refresh),
+            ]);
+            body.extend(self.event_auth(portal_url));
+            let (status, text) = post_form(&robot.handler, &body).await?;
+            out.push(RobotDelivery {
+                code: robot.code,
+                event_token: token,
+                status,
+                body: text,
+            });
+        }
+        Ok(out)
+    }
+
+    /// What the application answered a robot run with `bizproc.event.send`:
+    /// `{"return_values", "log_message", "user_id", "at"}`; `None` while it has not.
+    pub fn robot_answer(&self, event_token: &str) -> Option<Value> {
+        self.inner.read(|s| {
+            s.robot_runs
+                .iter()
+                .find(|r| r.event_token == event_token)
+                .and_then(|r| r.answer.clone())
+        })
+    }
+}
+
+/// Whether `stage` is a lead status, or a stage of some deal pipeline.
+fn stage_exists(dir: &directory::Directory, entity: Entity, stage: &str) -> bool {
+    match entity {
+        Entity::Lead => dir.has_status("STATUS", stage),
+        _ => dir
+            .statuses
+            .iter()
+            .any(|s| s.entity_id.starts_with("DEAL_STAGE") && s.status_id == stage),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::ctx::{Auth, Ctx, Handler, Reply};
 use crate::error::ApiError;
 use crate::params::Param;
 use crate::store::Kind;
-use crate::{Counters, batch, crm, reference, telephony, timeline};
+use crate::{Counters, batch, bizproc, crm, reference, telephony, timeline};
 
 /// Methods that need an application (OAuth) context: a webhook gets `WRONG_AUTH_TYPE`.
 /// `register` and `finish` «работают только в контексте приложения»
@@ -55,6 +55,11 @@ fn handler(name: &str) -> Option<Handler> {
         "app.info" => reference::app_info,
         "event.bind" => reference::event_bind,
         "event.get" => reference::event_get,
+        "bizproc.robot.add" => bizproc::robot_add,
+        "bizproc.robot.update" => bizproc::robot_update,
+        "bizproc.robot.list" => bizproc::robot_list,
+        "bizproc.robot.delete" => bizproc::robot_delete,
+        "bizproc.event.send" => bizproc::event_send,
         _ => return None,
     };
     Some(h)

@@ -139,7 +139,7 @@ pub(crate) fn token_endpoint(inner: &Inner, p: &Param, host: &str) -> (StatusCod
                 "access_token": pair.access,
                 "expires": pair.expires.floor() as i64,
                 "expires_in": ttl.as_secs(),
-                "scope": "crm,telephony,user",
+                "scope": crate::SCOPE,
                 "domain": host,
                 "server_endpoint": format!("http://{host}/oauth/rest/"),
                 "status": "L",

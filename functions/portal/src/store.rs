@@ -192,6 +192,19 @@ pub(crate) struct Store {
     /// The application token events carry (`auth[application_token]`), once installed.
     #[serde(default)]
     pub application_token: Option<String>,
+    /// The application's own handler (its install path), which robots' handlers must share
+    /// a host with (`bizproc-robot-add`).
+    #[serde(default)]
+    pub app_handler: Option<String>,
+    /// Robots the application registered, by code.
+    #[serde(default)]
+    pub robots: BTreeMap<String, crate::bizproc::Robot>,
+    /// Robots managers put on stages.
+    #[serde(default)]
+    pub placements: Vec<crate::bizproc::Placement>,
+    /// Robot runs and the application's answers.
+    #[serde(default)]
+    pub robot_runs: Vec<crate::bizproc::Run>,
     /// The last multifield entry id.
     pub last_multi_id: u64,
     /// Timeline comments in their list form.

@@ -110,6 +110,10 @@ pub struct Progress {
     /// To-dos created for booked callbacks, in the record's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub todo_ids: Vec<u64>,
+    /// The Bitrix24 robot run the call came from was answered (`bizproc.event.send`):
+    /// `sent`, or why it could not be (`token spent or expired: …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robot_answer: Option<String>,
     /// Why nothing was written (no number, no name, nothing said).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
