@@ -46,13 +46,19 @@ pub(crate) fn extract(tokens: &Tokens, do_not_call: bool, out: &mut Vec<Intent>)
 fn number_source(t: &Tokens) -> bool {
     const DATA: &[&str] = &["номер", "телефон", "контакт", "данны", "баз", "мобильн"];
     const GOT: &[&str] = &[
-        "взял", "достал", "нашл", "дал", "слил", "продал", "получил", "узнал", "берете",
+        "взял",
+        "достал",
+        "нашл",
+        "дал",
+        "слил",
+        "продал",
+        "получил",
+        "узнал",
+        "берете",
     ];
     let phrase = |p: &str| has_phrase(t, p);
     (t.any_starts(&["откуд"]) && (t.any_starts(DATA) || phrase("меня знаете")))
-        || (t.iter().any(|w| w == "где" || w == "кто")
-            && t.any_starts(GOT)
-            && t.any_starts(DATA))
+        || (t.iter().any(|w| w == "где" || w == "кто") && t.any_starts(GOT) && t.any_starts(DATA))
         || phrase("как вы меня нашли")
         || phrase("откуда вы обо мне")
         || phrase("откуда вы меня")
@@ -115,12 +121,14 @@ fn wrong_person(t: &Tokens) -> bool {
         w[0] == "это"
             && w[1] == "не"
             && w[2] == "я"
-            && t.get(i + 3).is_none_or(|next| next == "вы" || next == "ошиблись")
+            && t.get(i + 3)
+                .is_none_or(|next| next == "вы" || next == "ошиблись")
     });
     let no_such = t.iter().enumerate().any(|(i, w)| {
         (w == "такого" || w == "таких")
             && t.iter().any(|x| x == "нет" || x == "не")
-            && t.get(i + 1).is_none_or(|next| ABOUT_A_PERSON.contains(&next.as_str()))
+            && t.get(i + 1)
+                .is_none_or(|next| ABOUT_A_PERSON.contains(&next.as_str()))
     });
     mistaken
         || not_me

@@ -18,6 +18,7 @@ mod handlers;
 mod lead;
 mod model;
 mod nodes;
+mod outbound;
 mod outcome;
 mod routing;
 pub mod rules;
@@ -39,6 +40,11 @@ pub struct Sales {
     /// The greeting was said.
     #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub greeted: bool,
+    /// An outbound call's opening asked whether it is a good time, and the callee has not
+    /// answered it yet (a question of theirs came first): coming back to the greeting
+    /// asks it again.
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
+    pub opening: bool,
     /// Slots the caller could not or would not give; not asked again.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<String>,
@@ -118,7 +124,7 @@ impl Scenario for SalesQualification {
 
     fn graph() -> Graph<Sales> {
         let graph = Graph::new("greet").global(handlers::any);
-        transfer::add(nodes::add(graph))
+        outbound::add(transfer::add(nodes::add(graph)))
     }
 
     fn manifest() -> Manifest {
