@@ -3,8 +3,10 @@
 //! (and e-mail when asked to send something) — answers product questions from the
 //! knowledge base, hands hot leads and anyone who asks to a manager or the department
 //! their topic belongs to (a callback at the next open hour when it is closed), offers
-//! a person after a few turns it cannot use, books callbacks, and ends politely. The
-//! flow and its rules are in `docs/scenario-sdk.md`.
+//! a person after a few turns it cannot use, books callbacks, and ends politely. On an
+//! outbound call it first says who calls and why, and answers «кто это?», «откуда у вас
+//! мой номер?», a wrong person and an answering machine (`outbound.rs`). The flow and its
+//! rules are in `docs/scenario-sdk.md`.
 //!
 //! Everything it understands comes from `sva-nlu`; everything it says comes from
 //! [`texts`], which a tenant overrides in its settings; how it escalates, rates and

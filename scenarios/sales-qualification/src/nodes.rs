@@ -5,7 +5,7 @@ use crate::ask::{ask, ask_with, missed, understood};
 use crate::excerpt;
 use crate::lead::{Temperature, temperature};
 use crate::{SLOTS, Sales, budget, outbound, outcome, say};
-use serde_json::{Value, json};
+use serde_json::json;
 use sva_sdk::abi::{Direction, Hit};
 use sva_sdk::nlu::Answer;
 use sva_sdk::{Ctx, Flow, Graph};
@@ -113,21 +113,10 @@ fn greet(ctx: C) -> Flow {
         return Flow::Goto("voicemail");
     }
     // A name the campaign or the CRM already knows.
-    let campaign_name = ctx
-        .call()
-        .custom_data
-        .get("contact_name")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let known = campaign_name
+    let known = outbound::data(ctx, "contact_name")
+        .map(str::to_owned)
         .or_else(|| ctx.context().customer.as_ref().and_then(|c| c.name.clone()))
-        .or_else(|| {
-            ctx.call()
-                .custom_data
-                .get("name")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
+        .or_else(|| outbound::data(ctx, "name").map(str::to_owned));
     if let Some(name) = known.filter(|n| !n.trim().is_empty()) {
         ctx.set_slot("name", json!(name.trim()), 0.9);
     }
@@ -259,10 +248,11 @@ const FILLER: &[&str] = &[
     "что",
     "вы",
     "я",
-    "а",
-    "понятно",
-    "ясно",
 ];
+
+/// More words without a need on an outbound call, where the callee often answers the
+/// opening with them («а, понятно, да, говорите»).
+const OUTBOUND_FILLER: &[&str] = &["а", "понятно", "ясно", "поняла", "понял"];
 
 /// Words that make a wish to know or compare a need: «хочу узнать цены», «сравнить с
 /// тем, что у нас», «интересует ваша система», «присматриваемся».
@@ -301,9 +291,13 @@ const INTEREST: &[&str] = &[
 /// rather than a greeting, a bare yes, or noise.
 fn has_need(ctx: &Ctx<'_, Sales>) -> bool {
     let words = ctx.understood().words();
+    let outbound = outbound::is_outbound(ctx);
     let content = words
         .iter()
-        .filter(|w| !FILLER.contains(&w.as_str()))
+        .filter(|w| {
+            let w = w.as_str();
+            !(FILLER.contains(&w) || outbound && OUTBOUND_FILLER.contains(&w))
+        })
         .count();
     content >= 2
         || (content >= 1

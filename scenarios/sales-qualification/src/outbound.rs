@@ -157,7 +157,8 @@ fn voicemail(ctx: C) -> Flow {
         None => String::new(),
     };
     let text = fill(ctx, "voicemail").replace("{call_us}", &call_us);
-    ctx.say(text);
+    // Not to be cut short by the machine's beep or its own recording.
+    ctx.say_firmly(text);
     Flow::End("voicemail")
 }
 
@@ -201,6 +202,10 @@ pub(crate) fn number_source(ctx: C) -> Option<Flow> {
         return None;
     }
     let Some(source) = data(ctx, "consent_source").map(str::to_owned) else {
+        // Asked again while the removal is offered: the same honest answer.
+        if ctx.node() == "number_removal" {
+            return Some(Flow::Again);
+        }
         return Some(Flow::Digress("number_removal"));
     };
     let consent = match data(ctx, "consent_date").and_then(|d| spoken_day(d, &ctx.context().now)) {
