@@ -23,6 +23,8 @@ pub struct Expect {
     pub say_not: Vec<String>,
     /// The turn's closing directive: `listen`, `transfer` or `hangup`.
     pub directive: Option<String>,
+    /// The turn hangs up with this reason (`voicemail`, `wrong_person`, `do_not_call`…).
+    pub hangup: Option<String>,
     /// Slot values in the latest qualification record (see [`Expect::check`]).
     pub slots: BTreeMap<String, serde_json::Value>,
     /// The latest qualification's outcome.
@@ -154,6 +156,18 @@ impl Expect {
                 "should end with {expected}, ends with {}",
                 directive_name(turn)
             ));
+        }
+        if let Some(reason) = &self.hangup {
+            match turn.actions.last() {
+                Some(Action::Hangup { reason: actual }) if actual == reason => {}
+                Some(Action::Hangup { reason: actual }) => problems.push(format!(
+                    "should hang up with reason {reason}, hangs up with {actual}"
+                )),
+                _ => problems.push(format!(
+                    "should hang up with reason {reason}, ends with {}",
+                    directive_name(turn)
+                )),
+            }
         }
         if let Some(to) = &self.transfer_to {
             let transferred = turn

@@ -208,6 +208,25 @@ mod tests {
     }
 
     #[test]
+    fn the_hangup_reason_is_checked() {
+        let right = script("name: r\nturns:\n  - caller: пока\n    expect: {hangup: bye}\n");
+        assert!(run(&right, &echo).passed());
+        let wrong = script("name: r\nturns:\n  - caller: пока\n    expect: {hangup: voicemail}\n");
+        let text = run(&wrong, &echo).to_string();
+        assert!(
+            text.contains("should hang up with reason voicemail, hangs up with bye"),
+            "{text}"
+        );
+        let listening =
+            script("name: r\nturns:\n  - caller: нужен склад\n    expect: {hangup: bye}\n");
+        let text = run(&listening, &echo).to_string();
+        assert!(
+            text.contains("should hang up with reason bye, ends with listen"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn talking_after_the_hangup_is_a_failure() {
         let s = script("name: late\nturns:\n  - caller: пока\n  - caller: алло\n");
         let report = run(&s, &echo);

@@ -92,6 +92,9 @@ impl Script {
         if let Some(caller) = file.caller {
             context.call.caller = caller;
         }
+        if let Some(callee) = file.callee {
+            context.call.callee = callee;
+        }
         context.call.custom_data = file.custom_data;
         context.customer = file.customer;
         if file.model.is_some() {
@@ -182,6 +185,8 @@ struct ScriptFile {
     direction: Option<Direction>,
     #[serde(default, deserialize_with = "present")]
     caller: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    callee: Option<Option<String>>,
     #[serde(default)]
     custom_data: serde_json::Map<String, serde_json::Value>,
     customer: Option<sva_abi::CustomerProfile>,
@@ -313,6 +318,23 @@ mod tests {
         assert_eq!(script.context.tenant.manager_phone, None);
         assert_eq!(script.context.tenant.company, "Ромашка");
         assert_eq!(script.context.now, default_context().now);
+        assert_eq!(script.context.call.callee, default_context().call.callee);
+
+        // An outbound call: the company's line calls the contact.
+        let outbound = Script::parse(
+            "name: t\ndirection: outbound\ncaller: '+74950000000'\ncallee: '+79161234567'\ncustom_data: {contact_name: Иван, answered_by: human}\nturns: []\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            outbound.context.call.callee.as_deref(),
+            Some("+79161234567")
+        );
+        assert_eq!(
+            outbound.context.call.caller.as_deref(),
+            Some("+74950000000")
+        );
+        assert_eq!(outbound.context.call.custom_data["contact_name"], "Иван");
     }
 
     #[test]

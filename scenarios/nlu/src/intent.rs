@@ -83,7 +83,15 @@ pub(crate) fn extract(tokens: &Tokens) -> Vec<Intent> {
         "не надо звонить",
         "не нужно звонить",
         "забудьте мой",
-    ]);
+        "удали мой",
+        "удали номер",
+        "уберите номер",
+        "не звони",
+        "ни звоните",
+        "ни звонить",
+        "не надо больше звонить",
+        "не нужно больше звонить",
+    ]) || crate::callee::denies_consent(tokens);
 
     let robot_question = has(&["робот", "автоответчик", "нейросет", "искусственн"])
         || tokens.iter().any(|t| {
@@ -345,6 +353,7 @@ pub(crate) fn extract(tokens: &Tokens) -> Vec<Intent> {
     if do_not_call {
         out.push(Intent::DoNotCall);
     }
+    crate::callee::extract(tokens, do_not_call, &mut out);
     out.sort();
     out
 }

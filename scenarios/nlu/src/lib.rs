@@ -6,6 +6,7 @@
 //! builds for `wasm32-unknown-unknown`. See `docs/nlu.md` for the rules.
 
 mod answer;
+mod callee;
 mod date;
 mod email;
 mod intent;
@@ -220,8 +221,15 @@ pub enum Intent {
     ThinkAboutIt,
     /// Finds it too expensive.
     ObjectionPrice,
-    /// Asks never to be called again.
+    /// Asks never to be called again (or says they never agreed to calls).
     DoNotCall,
+    /// Asks who is calling and why («кто это?», «с кем я говорю?», «по какому вопросу?»).
+    WhoIsCalling,
+    /// Asks where the caller got their number («откуда у вас мой номер?»).
+    NumberSource,
+    /// The one who picked up is not the person called, or the number is wrong («вы
+    /// ошиблись», «здесь такого нет», «это не я»).
+    WrongPerson,
 }
 
 /// Runs every extractor on `text` (see [`Utterance`] for one kind at a time).

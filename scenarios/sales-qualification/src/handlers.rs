@@ -5,7 +5,7 @@ use crate::nodes::{next, save_email};
 use crate::routing::{names_topic, target, topic_department};
 use crate::rules::Rules;
 use crate::transfer::book_callback;
-use crate::{Sales, outcome, say};
+use crate::{Sales, outbound, outcome, say};
 use serde_json::{Value, json};
 use sva_sdk::abi::{Event, Outcome};
 use sva_sdk::nlu::{Intent, numbers};
@@ -22,8 +22,11 @@ pub(crate) fn any(ctx: C) -> Option<Flow> {
     observe(ctx);
     do_not_call(ctx)
         .or_else(|| dismissal(ctx))
+        .or_else(|| outbound::wrong_person(ctx))
         .or_else(|| correction(ctx))
         .or_else(|| operator(ctx))
+        .or_else(|| outbound::number_source(ctx))
+        .or_else(|| outbound::who_is_calling(ctx))
         .or_else(|| robot(ctx))
         .or_else(|| repeat(ctx))
         .or_else(|| silence(ctx))
@@ -53,9 +56,7 @@ pub(crate) fn do_not_call(ctx: C) -> Option<Flow> {
     if !ctx.has(Intent::DoNotCall) {
         return None;
     }
-    say(ctx, "do_not_call");
-    ctx.set_outcome(Outcome::DoNotCall);
-    Some(Flow::End("do_not_call"))
+    Some(outbound::do_not_call(ctx))
 }
 
 /// A caller who tells the assistant to go away («отстаньте», «задолбали»): an apology
@@ -277,7 +278,12 @@ pub(crate) fn not_interested(ctx: C) -> Option<Flow> {
     if !ctx.has(Intent::NotInterested)
         || matches!(
             ctx.node(),
-            "retention" | "offer_transfer" | "route" | "escalate" | "callback_offer"
+            "retention"
+                | "offer_transfer"
+                | "route"
+                | "escalate"
+                | "callback_offer"
+                | "number_removal"
         )
     {
         return None;

@@ -3,8 +3,10 @@
 //! (and e-mail when asked to send something) — answers product questions from the
 //! knowledge base, hands hot leads and anyone who asks to a manager or the department
 //! their topic belongs to (a callback at the next open hour when it is closed), offers
-//! a person after a few turns it cannot use, books callbacks, and ends politely. The
-//! flow and its rules are in `docs/scenario-sdk.md`.
+//! a person after a few turns it cannot use, books callbacks, and ends politely. On an
+//! outbound call it first says who calls and why, and answers «кто это?», «откуда у вас
+//! мой номер?», a wrong person and an answering machine (`outbound.rs`). The flow and its
+//! rules are in `docs/scenario-sdk.md`.
 //!
 //! Everything it understands comes from `sva-nlu`; everything it says comes from
 //! [`texts`], which a tenant overrides in its settings; how it escalates, rates and
@@ -18,6 +20,7 @@ mod handlers;
 mod lead;
 mod model;
 mod nodes;
+mod outbound;
 mod outcome;
 mod routing;
 pub mod rules;
@@ -39,6 +42,11 @@ pub struct Sales {
     /// The greeting was said.
     #[serde(skip_serializing_if = "sva_sdk::is_false")]
     pub greeted: bool,
+    /// An outbound call's opening asked whether it is a good time, and the callee has not
+    /// answered it yet (a question of theirs came first): coming back to the greeting
+    /// asks it again.
+    #[serde(skip_serializing_if = "sva_sdk::is_false")]
+    pub opening: bool,
     /// Slots the caller could not or would not give; not asked again.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<String>,
@@ -118,7 +126,7 @@ impl Scenario for SalesQualification {
 
     fn graph() -> Graph<Sales> {
         let graph = Graph::new("greet").global(handlers::any);
-        transfer::add(nodes::add(graph))
+        outbound::add(transfer::add(nodes::add(graph)))
     }
 
     fn manifest() -> Manifest {

@@ -4,8 +4,8 @@
 use crate::ask::{ask, ask_with, missed, understood};
 use crate::excerpt;
 use crate::lead::{Temperature, temperature};
-use crate::{SLOTS, Sales, budget, outcome, say};
-use serde_json::{Value, json};
+use crate::{SLOTS, Sales, budget, outbound, outcome, say};
+use serde_json::json;
 use sva_sdk::abi::{Direction, Hit};
 use sva_sdk::nlu::Answer;
 use sva_sdk::{Ctx, Flow, Graph};
@@ -104,23 +104,24 @@ fn greet(ctx: C) -> Flow {
     // Coming back to the start (after a question, "are you a robot"…) moves on instead
     // of greeting twice.
     if std::mem::replace(&mut ctx.state().greeted, true) {
+        if ctx.state_ref().opening {
+            return outbound::ask_again_if_convenient(ctx);
+        }
         return next(ctx);
     }
-    // A name the CRM or the campaign already knows.
-    let known = ctx
-        .context()
-        .customer
-        .as_ref()
-        .and_then(|c| c.name.clone())
-        .or_else(|| {
-            ctx.call()
-                .custom_data
-                .get("name")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
+    if outbound::reached_voicemail(ctx) {
+        return Flow::Goto("voicemail");
+    }
+    // A name the campaign or the CRM already knows.
+    let known = outbound::data(ctx, "contact_name")
+        .map(str::to_owned)
+        .or_else(|| ctx.context().customer.as_ref().and_then(|c| c.name.clone()))
+        .or_else(|| outbound::data(ctx, "name").map(str::to_owned));
     if let Some(name) = known.filter(|n| !n.trim().is_empty()) {
-        ctx.set_slot("name", json!(name), 0.9);
+        ctx.set_slot("name", json!(name.trim()), 0.9);
+    }
+    if ctx.call().direction == Direction::Outbound {
+        return outbound::opening(ctx);
     }
     let name = ctx
         .slot("name")
@@ -129,26 +130,21 @@ fn greet(ctx: C) -> Flow {
     if let Some(name) = &name {
         ctx.say([name.as_str(), ", добрый день!"].concat());
     }
-    if ctx.call().direction == Direction::Outbound {
-        say(ctx, "greeting_outbound");
-        if let Some(reason) = ctx
-            .call()
-            .custom_data
-            .get("reason")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-        {
-            ctx.say(["Звоню по поводу: ", &reason, "."].concat());
-        }
-    } else {
-        say(ctx, "greeting");
-    }
+    say(ctx, "greeting");
     Flow::Wait
 }
 
 fn greet_reply(ctx: C) -> Flow {
+    ctx.state().opening = false;
     if ctx.call().direction == Direction::Outbound && someone_else_answers(ctx) {
         return crate::transfer::someone_else(ctx);
+    }
+    // «завтра в десять» to «удобно сейчас говорить?»: a time to call back.
+    if ctx.call().direction == Direction::Outbound && names_a_time_only(ctx) {
+        ctx.state().resume_after_callback = false;
+        if let Some(flow) = crate::transfer::book_callback(ctx) {
+            return flow;
+        }
     }
     let declines = ctx.understood().answer() == Some(Answer::No) && !has_need(ctx);
     if ctx.call().direction == Direction::Outbound && declines {
@@ -160,6 +156,17 @@ fn greet_reply(ctx: C) -> Flow {
     } else {
         Flow::Goto("need")
     }
+}
+
+/// A day or time and no need, not «да»: when to call back.
+fn names_a_time_only(ctx: &Ctx<'_, Sales>) -> bool {
+    let said = ctx.understood();
+    !said.dates().is_empty()
+        && said.answer() != Some(Answer::Yes)
+        && !said
+            .words()
+            .iter()
+            .any(|w| INTEREST.iter().any(|i| w.starts_with(i)))
 }
 
 /// Whether the person who picked up an outbound call says it is not the one called:
@@ -194,9 +201,10 @@ pub(crate) fn someone_else_answers(ctx: &Ctx<'_, Sales>) -> bool {
     ];
     let words = ctx.understood().words();
     // «Ивана нет»: the one called, named, is not there.
-    let called = ctx.call().custom_data.get("name").and_then(Value::as_str);
+    let called = outbound::contact_name(ctx);
+    let first = called.as_deref().and_then(|n| n.split_whitespace().next());
     let named_absent = words.iter().any(|w| w == "нет")
-        && called.is_some_and(|name| ctx.understood().names().iter().any(|n| n == name));
+        && first.is_some_and(|name| ctx.understood().names().iter().any(|n| n == name));
     named_absent
         || PHRASES
             .iter()
@@ -242,6 +250,10 @@ const FILLER: &[&str] = &[
     "я",
 ];
 
+/// More words without a need on an outbound call, where the callee often answers the
+/// opening with them («а, понятно, да, говорите»).
+const OUTBOUND_FILLER: &[&str] = &["а", "понятно", "ясно", "поняла", "понял"];
+
 /// Words that make a wish to know or compare a need: «хочу узнать цены», «сравнить с
 /// тем, что у нас», «интересует ваша система», «присматриваемся».
 const INTEREST: &[&str] = &[
@@ -279,9 +291,13 @@ const INTEREST: &[&str] = &[
 /// rather than a greeting, a bare yes, or noise.
 fn has_need(ctx: &Ctx<'_, Sales>) -> bool {
     let words = ctx.understood().words();
+    let outbound = outbound::is_outbound(ctx);
     let content = words
         .iter()
-        .filter(|w| !FILLER.contains(&w.as_str()))
+        .filter(|w| {
+            let w = w.as_str();
+            !(FILLER.contains(&w) || outbound && OUTBOUND_FILLER.contains(&w))
+        })
         .count();
     content >= 2
         || (content >= 1
@@ -523,11 +539,16 @@ fn phone(ctx: C) -> Flow {
     if ctx.slot("phone").is_some() {
         return next(ctx);
     }
-    let caller = ctx.call().caller.clone().filter(|c| c.len() >= 8);
-    // The caller ID is offered once, and again only right after it was asked (in
-    // other words, after a misunderstanding or a side question).
-    let offer =
-        !ctx.state_ref().phone_offered || ctx.state_ref().last_question == "ask_phone_known";
+    // The line the call is on: the caller ID, or the number an outbound call dialled.
+    let caller = outbound::contact_number(ctx);
+    let question = if outbound::is_outbound(ctx) {
+        "ask_phone_known_outbound"
+    } else {
+        "ask_phone_known"
+    };
+    // The number is offered once, and again only right after it was asked (in other
+    // words, after a misunderstanding or a side question).
+    let offer = !ctx.state_ref().phone_offered || ctx.state_ref().last_question == question;
     match caller {
         Some(number) if offer => {
             ctx.state().phone_offered = true;
@@ -535,7 +556,7 @@ fn phone(ctx: C) -> Flow {
             let last4: String = digits[digits.len().saturating_sub(4)..].iter().collect();
             let (head, tail) = last4.split_at(2.min(last4.len()));
             let last4 = [head, "-", tail].concat();
-            ask_with(ctx, "ask_phone_known", &[("{last4}", &last4)])
+            ask_with(ctx, question, &[("{last4}", &last4)])
         }
         _ => Flow::Goto("phone_dictate"),
     }
@@ -549,8 +570,8 @@ fn phone_reply(ctx: C) -> Flow {
     if ctx.node() == "phone" {
         match ctx.understood().answer() {
             Some(Answer::Yes) => {
-                let caller = ctx.call().caller.clone().unwrap_or_default();
-                ctx.set_slot("phone", json!(caller), 1.0);
+                let number = outbound::contact_number(ctx).unwrap_or_default();
+                ctx.set_slot("phone", json!(number), 1.0);
                 return next(ctx);
             }
             Some(Answer::No) => return Flow::Goto("phone_dictate"),

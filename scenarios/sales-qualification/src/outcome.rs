@@ -6,11 +6,10 @@ use sva_sdk::Ctx;
 use sva_sdk::abi::Outcome;
 
 /// Whether the lead is qualified: the need, a budget or a timeline, and a way to reach
-/// the caller (a number said or confirmed, the line they call from, or an e-mail).
+/// the caller (a number said or confirmed, the line the call is on, or an e-mail).
 pub(crate) fn qualified(ctx: &Ctx<'_, Sales>) -> bool {
     let has = |slot: &str| ctx.slot(slot).is_some();
-    let reachable =
-        has("phone") || has("email") || ctx.call().caller.as_deref().is_some_and(|c| c.len() >= 8);
+    let reachable = has("phone") || has("email") || crate::outbound::contact_number(ctx).is_some();
     has("need") && (has("budget") || has("timeline")) && reachable
 }
 

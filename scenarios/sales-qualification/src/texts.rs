@@ -1,7 +1,8 @@
 //! What the assistant says, by text key. A tenant overrides any of them in its settings
 //! (`context.tenant.texts`); `{company}`, `{product}` and `{name}` are filled in, and
 //! some keys have their own placeholders (`{last4}`, `{department}`, `{when}`,
-//! `{email}`, `{comma_name}`).
+//! `{email}`, `{comma_name}`; on outbound calls `{contact_name}`, `{why}`, `{request}`,
+//! `{reason}`, `{consent}`, `{call_us}`, `{phone}`).
 //!
 //! Every question has three wordings — `key`, `key_again` (other words) and
 //! `key_example` (with an example answer) — so that it is never put in the same words
@@ -26,6 +27,9 @@ pub const QUESTIONS: &[&str] = &[
     "ask_callback_time",
     "ask_callback_other",
     "not_interested_retention",
+    "ask_talk_now",
+    "ask_phone_known_outbound",
+    "ask_callback_time_outbound",
 ];
 
 /// Every text key with its default phrase.
@@ -36,8 +40,36 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ),
     (
         "greeting_outbound",
-        "Здравствуйте! Это автоматический помощник компании {company}. Вам удобно сейчас говорить?",
+        "Здравствуйте{comma_name}! Это автоматический помощник компании {company}.{why} Удобно сейчас говорить пару минут?",
     ),
+    (
+        "outbound_intro",
+        "Это автоматический помощник компании {company}.",
+    ),
+    ("outbound_request", "Вы оставляли заявку на {request}."),
+    ("outbound_reason", "Звоню по поводу: {reason}."),
+    ("outbound_product", "Звоню по поводу: {product}."),
+    ("ask_talk_now", "Вам удобно сейчас говорить?"),
+    ("ask_talk_now_again", "Можем сейчас коротко поговорить?"),
+    (
+        "ask_talk_now_example",
+        "Скажите «да», если удобно, или когда вам перезвонить.",
+    ),
+    (
+        "who_is_calling",
+        "Это автоматический помощник компании {company}.{why}",
+    ),
+    ("number_source", "Вы давали согласие на звонок: {consent}."),
+    (
+        "number_source_unknown",
+        "Честно скажу: у меня нет сведений, откуда ваш номер в нашем списке. Если не хотите, чтобы мы звонили, я удалю номер. Удалить?",
+    ),
+    ("number_kept", "Хорошо, номер оставляю."),
+    (
+        "voicemail",
+        "Здравствуйте{comma_name}! Это автоматический помощник компании {company}.{why} Мы перезвоним вам позже.{call_us} Всего доброго!",
+    ),
+    ("voicemail_call_us", "Или позвоните нам сами: {phone}."),
     (
         "ask_need",
         "Расскажите, пожалуйста, какую задачу хотите решить?",
@@ -103,6 +135,18 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ),
     (
         "ask_phone_known_example",
+        "Скажите «да», и я запишу этот номер, или продиктуйте другой.",
+    ),
+    (
+        "ask_phone_known_outbound",
+        "Записать для связи номер, на который я звоню, — он заканчивается на {last4}?",
+    ),
+    (
+        "ask_phone_known_outbound_again",
+        "Номер, который заканчивается на {last4}, подойдёт для связи?",
+    ),
+    (
+        "ask_phone_known_outbound_example",
         "Скажите «да», и я запишу этот номер, или продиктуйте другой.",
     ),
     ("ask_phone", "Продиктуйте, пожалуйста, номер для связи."),
@@ -219,6 +263,22 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     (
         "ask_callback_time_example",
         "Например: «в пятницу в десять утра».",
+    ),
+    (
+        "ask_callback_time_outbound",
+        "Когда вам удобнее, чтобы мы перезвонили?",
+    ),
+    (
+        "ask_callback_time_outbound_again",
+        "Подскажите, в какой день и время вам перезвонить?",
+    ),
+    (
+        "ask_callback_time_outbound_example",
+        "Например: «завтра в десять» или «в пятницу после обеда».",
+    ),
+    (
+        "callback_confirmed_outbound",
+        "Договорились, перезвоним {when}. Всего доброго!",
     ),
     (
         "callback_confirmed",

@@ -22,11 +22,7 @@ pub(crate) fn add(graph: Graph<Sales>) -> Graph<Sales> {
         .interrupt("transfer_name", transfer_name, transfer_name_reply)
         .node("transfer", transfer)
         .interrupt("callback_offer", callback_offer, callback_offer_reply)
-        .interrupt(
-            "callback_time",
-            |c| ask(c, "ask_callback_time"),
-            callback_reply,
-        )
+        .interrupt("callback_time", callback_time, callback_reply)
         .interrupt(
             "callback_other",
             |c| ask(c, "ask_callback_other"),
@@ -173,6 +169,16 @@ pub(crate) fn transfer(ctx: C) -> Flow {
     }
 }
 
+/// When to call back: on an outbound call the assistant's own next attempt («когда нам
+/// перезвонить?»), unless a manager's callback interrupts a qualification.
+fn callback_time(ctx: C) -> Flow {
+    if crate::outbound::is_outbound(ctx) && !ctx.state_ref().resume_after_callback {
+        ask(ctx, "ask_callback_time_outbound")
+    } else {
+        ask(ctx, "ask_callback_time")
+    }
+}
+
 /// Nobody answers now: a callback at the next open hour.
 fn callback_offer(ctx: C) -> Flow {
     let Some((_, when)) = target(ctx).as_ref().and_then(Target::next_opening) else {
@@ -215,9 +221,7 @@ pub(crate) fn someone_else(ctx: C) -> Flow {
     .iter()
     .any(|p| crate::routing::names_topic(words, p));
     if wrong_number {
-        say(ctx, "wrong_number");
-        ctx.set_outcome(Outcome::NotQualified);
-        return Flow::End("wrong_number");
+        return crate::outbound::end_wrong_person(ctx);
     }
     ctx.state().resume_after_callback = false;
     Flow::Goto("callback_other")
@@ -269,11 +273,13 @@ fn book(ctx: C, at: String, when: String) -> Flow {
         ctx.say(text);
         return resume_or_end(ctx);
     }
+    let key = if crate::outbound::is_outbound(ctx) {
+        "callback_confirmed_outbound"
+    } else {
+        "callback_confirmed"
+    };
     let text = ctx
-        .text_for(
-            "callback_confirmed",
-            crate::texts::default("callback_confirmed"),
-        )
+        .text_for(key, crate::texts::default(key))
         .replace("{when}", &when);
     ctx.say(text);
     Flow::End("callback")
