@@ -19,6 +19,7 @@ pub struct Admin {
     pub(crate) allowed_hosts: Vec<String>,
     knowledge: Option<sva_retrieval::KnowledgeBase>,
     pub(crate) crm_check: Option<Arc<dyn CrmCheck>>,
+    pub(crate) campaigns: Arc<sva_campaign::desk::Desk>,
 }
 
 impl std::fmt::Debug for Admin {
@@ -44,7 +45,9 @@ impl Admin {
                 "the operator key must have at least {MIN_OPERATOR_KEY} characters"
             )));
         }
+        let campaigns = Arc::new(sva_campaign::desk::Desk::new(tenants.store().clone(), None));
         Ok(Admin {
+            campaigns,
             tenants,
             sandbox,
             operator_key,
@@ -58,6 +61,16 @@ impl Admin {
     /// fields, statuses, stages, users); without it only the static rules apply.
     pub fn with_crm_check(mut self, check: Arc<dyn CrmCheck>) -> Admin {
         self.crm_check = Some(check);
+        self
+    }
+
+    /// Runs campaigns through `dialler` (Voximplant's call lists); without it campaigns
+    /// are built and kept, and nothing is called.
+    pub fn with_dialler(mut self, dialler: Arc<dyn sva_campaign::Dialler>) -> Admin {
+        self.campaigns = Arc::new(sva_campaign::desk::Desk::new(
+            self.tenants.store().clone(),
+            Some(dialler),
+        ));
         self
     }
 

@@ -20,7 +20,7 @@ use sva_kit::Json;
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
 /// A new campaign's settings.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NewCampaign {
     /// The id: 1–40 of `a-z`, `0-9`, `-`.
@@ -60,6 +60,23 @@ pub struct NewCampaign {
 }
 
 impl NewCampaign {
+    /// The settings as a query string (`id=…&hours=…`), the values percent-encoded.
+    pub fn query(&self) -> String {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        let mut pairs = Vec::new();
+        if let Some(map) = value.as_object() {
+            for (name, v) in map {
+                let text = match v {
+                    serde_json::Value::Null => continue,
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                pairs.push(format!("{name}={}", crate::client::segment(&text)));
+            }
+        }
+        pairs.join("&")
+    }
+
     /// The campaign these settings describe, or what is wrong with them.
     pub fn campaign(&self) -> Result<Campaign, AdminError> {
         let bad = |what: &str, value: &str| {
@@ -149,6 +166,19 @@ impl Admin {
                 jiff::Timestamp::now(),
             )
             .await?)
+    }
+}
+
+impl Admin {
+    /// The tenant's do-not-call numbers (E.164), read once for a campaign's build.
+    async fn do_not_call_numbers(&self, tenant: &str) -> Result<HashSet<String>, AdminError> {
+        Ok(self
+            .tenants
+            .do_not_call_list(tenant)
+            .await?
+            .into_iter()
+            .map(|entry| entry.number)
+            .collect())
     }
 }
 

@@ -309,6 +309,64 @@ impl AdminClient {
         self.send(self.request(Method::GET, &path)).await
     }
 
+    /// `POST /v1/tenants/{tenant}/campaigns?…` with the contact file.
+    pub async fn create_campaign(
+        &self,
+        tenant: &str,
+        settings: &crate::NewCampaign,
+        file: Vec<u8>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = Self::tenant_path(tenant, &format!("/campaigns?{}", settings.query()));
+        self.send(
+            self.request(Method::POST, &path)
+                .header("content-type", "text/csv")
+                .body(file),
+        )
+        .await
+    }
+
+    /// `GET /v1/tenants/{tenant}/campaigns`.
+    pub async fn campaigns(&self, tenant: &str) -> Result<serde_json::Value, ClientError> {
+        self.send(self.request(Method::GET, &Self::tenant_path(tenant, "/campaigns")))
+            .await
+    }
+
+    /// `GET /v1/tenants/{tenant}/campaigns/{campaign}`, or its `/contacts`.
+    pub async fn campaign(
+        &self,
+        tenant: &str,
+        campaign: &str,
+        contacts: bool,
+    ) -> Result<serde_json::Value, ClientError> {
+        let rest = format!(
+            "/campaigns/{}{}",
+            segment(campaign),
+            if contacts { "/contacts" } else { "" }
+        );
+        self.send(self.request(Method::GET, &Self::tenant_path(tenant, &rest)))
+            .await
+    }
+
+    /// `POST /v1/tenants/{tenant}/campaigns/{campaign}/run`.
+    pub async fn change_run(
+        &self,
+        tenant: &str,
+        campaign: &str,
+        run: crate::RunChange,
+    ) -> Result<serde_json::Value, ClientError> {
+        let rest = format!("/campaigns/{}/run", segment(campaign));
+        let run = match run {
+            crate::RunChange::Pause => "pause",
+            crate::RunChange::Resume => "resume",
+            crate::RunChange::Cancel => "cancel",
+        };
+        self.send(
+            self.request(Method::POST, &Self::tenant_path(tenant, &rest))
+                .json(&serde_json::json!({ "run": run })),
+        )
+        .await
+    }
+
     /// `GET /v1/tenants/{tenant}/kb/sources`.
     pub async fn sources(&self, tenant: &str) -> Result<Vec<SourceView>, ClientError> {
         let path = Self::tenant_path(tenant, "/kb/sources");
@@ -378,7 +436,7 @@ impl AdminClient {
 
 /// `text` as one path segment: everything but `A-Z a-z 0-9 . - _` percent-encoded, so a
 /// name such as `../keys/x` stays a name and never walks to another endpoint.
-fn segment(text: &str) -> String {
+pub(crate) fn segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_') {

@@ -1,5 +1,6 @@
 //! [`AdminError`]: every way an admin request can fail, with its status and code.
 
+use sva_campaign::DeskError;
 use axum::http::StatusCode;
 use sva_kit::ApiError;
 use sva_retrieval::SourceError;
@@ -58,6 +59,9 @@ pub enum AdminError {
     /// A replay request asks for what cannot be replayed.
     #[error(transparent)]
     Replay(#[from] crate::replays::ReplayRefused),
+    /// A campaign operation failed.
+    #[error(transparent)]
+    Campaign(#[from] sva_campaign::DeskError),
 }
 
 impl From<SandboxError> for AdminError {
@@ -107,6 +111,13 @@ impl AdminError {
             },
             AdminError::NoKnowledgeBase => StatusCode::SERVICE_UNAVAILABLE,
             AdminError::Replay(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AdminError::Campaign(e) => match e {
+                DeskError::Campaign(_) | DeskError::File(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                DeskError::Exists(_) | DeskError::State { .. } => StatusCode::CONFLICT,
+                DeskError::NotFound(_) => StatusCode::NOT_FOUND,
+                DeskError::Dialler(_) | DeskError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+                DeskError::Damaged { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 
@@ -138,6 +149,7 @@ impl AdminError {
             AdminError::Knowledge(e) => e.code(),
             AdminError::NoKnowledgeBase => "knowledge_base_not_configured",
             AdminError::Replay(e) => e.code(),
+            AdminError::Campaign(e) => e.code(),
         }
     }
 }

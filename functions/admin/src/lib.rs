@@ -35,6 +35,7 @@ pub(crate) use debug_without;
 
 mod admin;
 mod auth;
+mod campaigns;
 pub mod client;
 mod error;
 mod keys;
@@ -49,6 +50,7 @@ mod tenants;
 
 pub use admin::{Admin, MIN_OPERATOR_KEY};
 pub use auth::Caller;
+pub use campaigns::{ContactsView, MAX_FILE_BYTES, NewCampaign, RunChange, RunRequest};
 pub use error::AdminError;
 pub use keys::{IssuedKey, NewKey, RotateParams, RotatedSecret};
 pub use knowledge::{Deleted, GapView, GapsParams, HitView, Reindexed, SearchParams, SourceView};

@@ -3,7 +3,7 @@
 //! document, so the document cannot drift from what is served.
 
 use crate::openapi;
-use crate::{Admin, keys, knowledge, replays, reports, scenarios, settings, tenants};
+use crate::{Admin, campaigns, keys, knowledge, replays, reports, scenarios, settings, tenants};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
@@ -50,6 +50,13 @@ fn api(max_module_bytes: usize) -> OpenApiRouter<Arc<Admin>> {
             sva_retrieval::source::MAX_SOURCE_BYTES,
         )),
     );
+    let (schemas, paths, campaign_file) =
+        routes!(campaigns::create_campaign, campaigns::campaigns);
+    let campaign_file = (
+        schemas,
+        paths,
+        campaign_file.layer(DefaultBodyLimit::max(campaigns::MAX_FILE_BYTES)),
+    );
     OpenApiRouter::with_openapi(openapi::base())
         // Tenants and their settings.
         .routes(routes!(tenants::create_tenant, tenants::list_tenants))
@@ -76,6 +83,11 @@ fn api(max_module_bytes: usize) -> OpenApiRouter<Arc<Admin>> {
         .routes(routes!(knowledge::search_knowledge))
         .routes(routes!(knowledge::knowledge_gaps))
         .routes(routes!(knowledge::reindex_knowledge))
+        // Outbound campaigns.
+        .routes(campaign_file)
+        .routes(routes!(campaigns::campaign))
+        .routes(routes!(campaigns::campaign_contacts))
+        .routes(routes!(campaigns::change_run))
 }
 
 fn render(document: &utoipa::openapi::OpenApi) -> String {

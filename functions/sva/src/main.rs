@@ -9,6 +9,7 @@
 
 mod admin;
 mod call;
+mod campaign;
 mod crm;
 mod deploy;
 mod dev;
@@ -59,6 +60,9 @@ enum Command {
     /// The knowledge base: upload sources, search as the assistant does, unanswered questions.
     #[command(subcommand)]
     Kb(kb::Command),
+    /// Outbound campaigns: build one from a contact file, list, show, pause, resume, cancel.
+    #[command(subcommand)]
+    Campaign(campaign::Command),
     /// Deployment: the tenant's Voximplant application (scenario, rule, secrets).
     #[command(subcommand)]
     Deploy(deploy::Command),
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Crm(command) => crm::run(command),
         Command::Kb(command) => kb::run(command),
         Command::Deploy(command) => deploy::run(command),
+        Command::Campaign(command) => campaign::run(command),
     };
     match result {
         Ok(code) => code,

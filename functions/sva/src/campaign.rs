@@ -1,0 +1,252 @@
+//! `sva campaign`: outbound campaigns through the admin API — `create` one from a contact
+//! file (every refused row printed with its reason), `list` them, `show` one contact by
+//! contact, and `pause`, `resume` or `cancel` it.
+
+use crate::admin::ApiArgs;
+use anyhow::Context as _;
+use clap::Subcommand;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use sva_admin::{NewCampaign, RunChange};
+
+/// `sva campaign` commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Builds a campaign from a CSV of contacts (UTF-8 or Windows-1251, `;` or `,`;
+    /// columns: телефон, имя, заявка, согласие, дата согласия, …) and starts it.
+    Create {
+        /// The contact file.
+        file: PathBuf,
+        /// The campaign's id (a-z, 0-9, -).
+        #[arg(long)]
+        id: String,
+        /// A name for people.
+        #[arg(long)]
+        name: Option<String>,
+        /// Simultaneous calls (1–100).
+        #[arg(long)]
+        max_simultaneous: Option<u32>,
+        /// Attempts per contact (1–5).
+        #[arg(long)]
+        attempts: Option<u8>,
+        /// Local calling hours on weekdays, HH:MM-HH:MM (default 09:00-20:00).
+        #[arg(long)]
+        hours: Option<String>,
+        /// Local calling hours at weekends, HH:MM-HH:MM or `off`.
+        #[arg(long)]
+        weekend_hours: Option<String>,
+        /// Days without calls, YYYY-MM-DD,YYYY-MM-DD,…
+        #[arg(long)]
+        days_off: Option<String>,
+        /// Minutes before retrying a busy line.
+        #[arg(long)]
+        busy_retry_min: Option<u32>,
+        /// Minutes before retrying after no answer.
+        #[arg(long)]
+        no_answer_retry_min: Option<u32>,
+        /// Minutes before retrying after an answering machine.
+        #[arg(long)]
+        voicemail_retry_min: Option<u32>,
+        /// On an answering machine: `hangup` or `message`.
+        #[arg(long)]
+        voicemail: Option<String>,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// The tenant's campaigns with their counts.
+    List {
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// One campaign: its counts, then every contact with its status and attempts, and
+    /// the refused rows with their reasons.
+    Show {
+        /// The campaign's id.
+        id: String,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// No new calls until resumed.
+    Pause {
+        /// The campaign's id.
+        id: String,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Calls again after a pause.
+    Resume {
+        /// The campaign's id.
+        id: String,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// No calls, ever: contacts not reached are cancelled.
+    Cancel {
+        /// The campaign's id.
+        id: String,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+}
+
+/// Runs a `sva campaign` command.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        match command {
+            Command::Create {
+                file,
+                id,
+                name,
+                max_simultaneous,
+                attempts,
+                hours,
+                weekend_hours,
+                days_off,
+                busy_retry_min,
+                no_answer_retry_min,
+                voicemail_retry_min,
+                voicemail,
+                api,
+            } => {
+                let bytes = std::fs::read(&file)
+                    .with_context(|| format!("не читается файл {}", file.display()))?;
+                let settings = NewCampaign {
+                    id: id.clone(),
+                    name,
+                    max_simultaneous,
+                    attempts,
+                    hours,
+                    weekend_hours,
+                    days_off,
+                    busy_retry_min,
+                    no_answer_retry_min,
+                    voicemail_retry_min,
+                    voicemail,
+                };
+                let client = api.client()?;
+                let summary = client.create_campaign(&api.tenant, &settings, bytes).await?;
+                print_summary(&summary);
+                let details = client.campaign(&api.tenant, &id, true).await?;
+                print_refusals(&details);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::List { api } => {
+                let list = api.client()?.campaigns(&api.tenant).await?;
+                let list = list.as_array().cloned().unwrap_or_default();
+                if list.is_empty() {
+                    println!("кампаний нет");
+                }
+                for summary in &list {
+                    print_summary(summary);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Show { id, json, api } => {
+                let client = api.client()?;
+                let summary = client.campaign(&api.tenant, &id, false).await?;
+                let details = client.campaign(&api.tenant, &id, true).await?;
+                if json {
+                    let both = serde_json::json!({"campaign": summary, "contacts": details});
+                    println!("{}", serde_json::to_string_pretty(&both)?);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                print_summary(&summary);
+                println!("\n{:<8} {:<14} {:<18} {:>8}  {:<20} окно (UTC)", "контакт", "телефон", "статус", "попыток", "имя");
+                for c in details["contacts"].as_array().into_iter().flatten() {
+                    println!(
+                        "{:<8} {:<14} {:<18} {:>8}  {:<20} {}",
+                        c["id"].as_str().unwrap_or_default(),
+                        c["phone"].as_str().unwrap_or_default(),
+                        status(&c["status"]),
+                        c["attempts"],
+                        c["name"].as_str().unwrap_or("—"),
+                        c["window_utc"].as_str().unwrap_or_default(),
+                    );
+                }
+                print_refusals(&details);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Pause { id, api } => change(&api, &id, RunChange::Pause).await,
+            Command::Resume { id, api } => change(&api, &id, RunChange::Resume).await,
+            Command::Cancel { id, api } => change(&api, &id, RunChange::Cancel).await,
+        }
+    })
+}
+
+async fn change(api: &ApiArgs, id: &str, run: RunChange) -> anyhow::Result<ExitCode> {
+    let summary = api.client()?.change_run(&api.tenant, id, run).await?;
+    print_summary(&summary);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A status as one word: `done: qualified`, `refused: do_not_call`, `queued`.
+fn status(s: &Value) -> String {
+    let name = s["status"].as_str().unwrap_or_default();
+    match s
+        .get("outcome")
+        .or_else(|| s.get("code"))
+        .or_else(|| s.get("reason"))
+        .and_then(Value::as_str)
+    {
+        Some(detail) => format!("{name}: {detail}"),
+        None => name.to_owned(),
+    }
+}
+
+fn run_name(run: &str) -> &str {
+    match run {
+        "built" => "собрана (обзвон не настроен)",
+        "running" => "идёт",
+        "paused" => "на паузе",
+        "cancelled" => "отменена",
+        other => other,
+    }
+}
+
+fn print_summary(s: &Value) {
+    let c = &s["campaign"];
+    println!(
+        "кампания {} «{}»: {}; строк {}, контактов {}, звонков {}",
+        c["id"].as_str().unwrap_or_default(),
+        c["name"].as_str().unwrap_or_default(),
+        run_name(s["state"]["run"].as_str().unwrap_or_default()),
+        s["rows"],
+        s["contacts"],
+        s["attempts"],
+    );
+    let counts = |v: &Value| {
+        v.as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    println!("  по статусам: {}", counts(&s["statuses"]));
+    if s["refused"].as_object().is_some_and(|m| !m.is_empty()) {
+        println!("  отклонено: {}", counts(&s["refused"]));
+    }
+}
+
+fn print_refusals(details: &Value) {
+    let refusals = details["refusals"].as_array().cloned().unwrap_or_default();
+    if refusals.is_empty() {
+        return;
+    }
+    println!("\nотклонённые строки:");
+    for r in refusals {
+        println!(
+            "  строка {:>5}  {:<18} {}",
+            r["row"],
+            r["code"].as_str().unwrap_or_default(),
+            r["reason"].as_str().unwrap_or_default()
+        );
+    }
+}
