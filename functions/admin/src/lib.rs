@@ -8,7 +8,7 @@
 //! * One module per resource, each with its documents, its operations on [`Admin`] and
 //!   its HTTP handlers: tenants, settings, keys (API keys and the signing secret),
 //!   scenarios, replays (an uploaded version tried on recorded calls), reports,
-//!   knowledge.
+//!   knowledge, the do-not-call list.
 //! * [`router()`] — every route, listed once; the OpenAPI document ([`document`],
 //!   served at `GET /openapi.json`, kept in `docs/admin-api.openapi.json`) comes from the
 //!   same list ([`openapi`] has the rest of it).
@@ -36,6 +36,7 @@ pub(crate) use debug_without;
 mod admin;
 mod auth;
 pub mod client;
+mod do_not_call;
 mod error;
 mod keys;
 mod knowledge;
@@ -49,6 +50,7 @@ mod tenants;
 
 pub use admin::{Admin, MIN_OPERATOR_KEY};
 pub use auth::Caller;
+pub use do_not_call::{NewDoNotCallEntry, NumberParam};
 pub use error::AdminError;
 pub use keys::{IssuedKey, NewKey, RotateParams, RotatedSecret};
 pub use knowledge::{Deleted, GapView, GapsParams, HitView, Reindexed, SearchParams, SourceView};

@@ -45,6 +45,7 @@ pub struct WasmModule(pub Vec<u8>);
         (name = "scenarios", description = "Scenario modules: upload, versions, activation, rollback, A/B split"),
         (name = "reports", description = "Cost per call and what calls brought"),
         (name = "knowledge", description = "The knowledge base: sources, search, unanswered questions"),
+        (name = "do-not-call", description = "Numbers the assistant never dials"),
     )
 )]
 struct ApiDoc;
