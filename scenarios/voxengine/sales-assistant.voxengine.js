@@ -22,13 +22,22 @@
  *   SVA_SIGNING_SECRET   the tenant's signing secret (admin API)
  *   SVA_CALLER_ID        a rented number: caller id for outbound calls and transfers
  *   SVA_FALLBACK_NUMBER  optional: where callers go when the function cannot answer
- * Outbound calls: Management API StartScenarios with script_custom_data
- *   {"phone": "+7…", "data": {…campaign fields…}}.
+ * Outbound calls:
+ *   - a call-list task (CreateCallList): customData() is the CSV row as flat JSON
+ *     {"phone": "79161234567", "tenant", "campaign", "contact", "vm", "__…"}; the script
+ *     asks the function first (POST /v1/outbound/dial), dials with answering-machine
+ *     detection, and reports every ending to the call list exactly once (CallList);
+ *   - a single call (Management API StartScenarios): script_custom_data
+ *     {"phone": "+7…", "data": {…}}; with `campaign` or `tenant` in `data` it is checked
+ *     and detected like a task, but reports to no call list.
  *
  * Runs on SpiderMonkey (ES2017+), no modules. Tested with Node against a stand-in of the
  * VoxEngine globals (scenarios/voxengine/test/).
  */
 require(Modules.ASR);
+// AMD (answering-machine detection) for outbound calls: the typings do not say which
+// module brings it; Voximplant's call-list example loads Modules.AI.
+require(Modules.AI);
 
 var SVA = (function () {
   'use strict';
@@ -70,6 +79,14 @@ var SVA = (function () {
     endWaitMs: 5000,
     // Disconnected.cost is in the account's currency; ASR.Stopped.cost too.
     currency: 'RUB',
+    // Outbound: the pre-dial check's timeout (s); the detector's timeout (ms, counted from
+    // Connected, default 6500, 0..20000 [T:933-936]); how long after Connected the script
+    // waits for its verdict before going on as for TIMEOUT; how long it waits for the call
+    // list to confirm a report before terminate().
+    dialCheckTimeoutS: 5,
+    amdTimeoutMs: 5000,
+    amdWaitMs: 8000,
+    callListWaitMs: 10000,
     // After this many turns the function failed in a row, give up gracefully.
     maxFailures: 2,
     defaultVoice: 'ru_RU_alena',
@@ -125,6 +142,24 @@ var SVA = (function () {
     transcript: [],
     usage: { ttsChars: 0, ttsRequests: [], asrSessions: [], asrCost: null, callCost: null, duration: null },
     hmacEncoding: null,
+    dialogStarted: false, // call_started was sent
+  };
+
+  // ---- an outbound campaign call: one object ----------------------------------------------
+  var O = {
+    kind: null, // 'call_list' (a call-list task), 'single' (StartScenarios), null (inbound)
+    campaign: false, // checked before dialling and detected like a campaign call
+    number: null, // what callPSTN dials, as the row gives it
+    voicemail: 'hangup', // the pre-dial check's policy: 'hangup' or 'message'
+    amd: null, // the detector on the call
+    amdResult: null, // its verdict: HUMAN, VOICEMAIL, TIMEOUT, CALL_ENDED, or ERROR
+    amdHandled: false,
+    answeredBy: null, // 'human' or 'voicemail' once the dialog started
+    failCode: null, // Call.Failed code before an answer
+    decision: null, // how the task ended before any dialog (set where it ended)
+    reported: false, // the call list has its report (exactly one per task)
+    report: null, // {method, data}: what it was told
+    finishing: false,
   };
 
   // ---- small helpers ------------------------------------------------------------------
@@ -360,6 +395,9 @@ var SVA = (function () {
   function recover(where, err) {
     log('ERROR in ' + where + ': ' + ((err && err.stack) || err));
     if (S.ending) return maybeTerminate();
+    // An outbound call whose dialog has not started has nothing to say yet: it ends, and
+    // the call list hears of the failure.
+    if (O.kind && !S.dialogStarted) return endCall('script_error');
     if (S.recovering) return endCall('script_error');
     S.recovering = true;
     try {
@@ -926,14 +964,14 @@ var SVA = (function () {
     }
     startTimer('end', CONFIG.endWaitMs, function () {
       log('the end events did not all arrive (Disconnected: ' + !S.callLive + ', recognisers still stopping: ' + S.asrStopping + '); ending anyway');
-      terminate();
+      finish();
     });
     maybeTerminate();
   }
 
   function maybeTerminate() {
     if (!S.ending || S.terminated || S.callLive || S.asrStopping > 0) return;
-    terminate();
+    finish();
   }
 
   function terminate() {
@@ -955,6 +993,7 @@ var SVA = (function () {
 
   function onCallFailed(e) {
     S.callLive = false;
+    if (!S.connectedAtMs) O.failCode = e.code;
     log('the call failed: ' + e.code + ' ' + e.reason);
     if (S.ending) return maybeTerminate();
     endCall('call_failed');
@@ -991,12 +1030,282 @@ var SVA = (function () {
     return post('/v1/calls/' + encodeURIComponent(S.info.id) + '/end', asciiJson(end), CONFIG.reportTimeoutS);
   }
 
+  // ---- outbound: the call-list task, the pre-dial check, answering machines ------------------
+  //
+  // Checked against voximplant/voxengine-ci v28.0.0, typings/voxengine.d.ts: AMD.create,
+  // AMD.Model.RU, AMD.Events.DetectionComplete {resultClass: HUMAN | VOICEMAIL | TIMEOUT |
+  // CALL_ENDED, confidence} and DetectionError [T:924-1160]; VoxEngine.callPSTN(number,
+  // callerid, {amd}) [T:3255-3264, T:10149]; CallList.reportResult(result: string|Object,
+  // callback), reportError(error: string|Object, callback), requestNextAttempt(data:
+  // Object, callback) [T:3713-3830]; `start_at` is a Unix time in seconds (the guide
+  // https://voximplant.com/docs/guides/solutions/editable-call-lists).
+
+  /** A call-list task: the CSV row as flat JSON (docs/voximplant.md, "Outbound campaigns"). */
+  function startTask(row, raw) {
+    O.kind = 'call_list';
+    O.campaign = true;
+    if (!row || typeof row !== 'object' || !row.phone) {
+      log('ERROR: the call-list row is not usable: ' + String(raw).slice(0, 200));
+      return endBeforeDialling({ method: 'reportError', data: { error: 'bad_row' } });
+    }
+    var data = {};
+    for (var k in row) if (Object.prototype.hasOwnProperty.call(row, k) && k.indexOf('__') !== 0) data[k] = row[k];
+    S.info = { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: normaliseNumber(row.phone), custom_data: data };
+    if (row.tenant && String(row.tenant) !== CONFIG.tenant) {
+      log('ERROR: the row is for tenant ' + row.tenant + ', this application signs for ' + CONFIG.tenant + ': not dialled');
+      return endBeforeDialling({ method: 'reportError', data: taskData({ error: 'tenant_mismatch' }) });
+    }
+    checkThenDial(String(row.phone));
+  }
+
+  /** A single call (StartScenarios): checked and detected when it is a campaign's. */
+  function startSingle(custom) {
+    O.kind = 'single';
+    S.info = { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: custom.phone, custom_data: custom.data };
+    O.campaign = !!(custom.data.campaign || custom.data.tenant);
+    if (O.campaign) return checkThenDial(String(custom.phone));
+    attach(VoxEngine.callPSTN(custom.phone, CONFIG.callerId));
+  }
+
+  /** The pre-dial check (docs/turn-protocol.md): never dial unchecked. */
+  function checkThenDial(number) {
+    O.number = number;
+    post('/v1/outbound/dial', asciiJson({ tenant: CONFIG.tenant, call: S.info }), CONFIG.dialCheckTimeoutS).then(
+      guard('the pre-dial check', onDialCheck),
+      guard('the pre-dial check', function (e) {
+        onDialCheck({ code: -1, error: String(e) });
+      })
+    );
+  }
+
+  function onDialCheck(result) {
+    if (S.ending) return;
+    var answer = null;
+    if (result && result.code === 200) {
+      try {
+        answer = JSON.parse(result.text);
+      } catch (e) {
+        answer = null;
+      }
+    }
+    if (answer && answer.dial === true) {
+      O.voicemail = answer.voicemail === 'message' ? 'message' : 'hangup';
+      return dial();
+    }
+    if (answer && answer.dial === false) {
+      var reason = String(answer.reason || 'unknown');
+      var retryAt = answer.retry_at ? Date.parse(answer.retry_at) : NaN;
+      log('not dialled: ' + reason + (isFinite(retryAt) ? ', next attempt at ' + answer.retry_at : ''));
+      if (isFinite(retryAt)) return endBeforeDialling(nextAttempt(retryAt, 'not_dialled:' + reason));
+      return endBeforeDialling({ method: 'reportResult', data: taskData({ result: 'not_dialled', reason: reason }) });
+    }
+    log('ERROR: the pre-dial check failed (HTTP ' + (result && result.code) + ' ' + ((result && (result.text || result.error)) || '') + '): not dialled, the call list tries again later');
+    endBeforeDialling({ method: 'reportError', data: taskData({ error: 'dial_check_failed', code: result ? result.code : null }) });
+  }
+
+  /** Dials with the answering-machine detector (Russian model). */
+  function dial() {
+    var amd = null;
+    try {
+      amd = AMD.create({ model: AMD.Model.RU, timeout: CONFIG.amdTimeoutMs });
+      amd.addEventListener(AMD.Events.DetectionComplete, guard('AMD.DetectionComplete', function (e) {
+        log('answering-machine detector: ' + e.resultClass + ' (confidence ' + e.confidence + ')');
+        onAmdVerdict(String(e.resultClass));
+      }));
+      amd.addEventListener(AMD.Events.DetectionError, guard('AMD.DetectionError', function (e) {
+        log('answering-machine detector failed: ' + e.message);
+        onAmdVerdict('ERROR');
+      }));
+    } catch (e) {
+      log('no answering-machine detector (' + e + '): whoever answers is taken for a person');
+      amd = null;
+    }
+    O.amd = amd;
+    attach(VoxEngine.callPSTN(O.number, CONFIG.callerId, amd ? { amd: amd } : undefined));
+  }
+
+  function onAmdVerdict(resultClass) {
+    O.amdResult = O.amdResult || resultClass;
+    if (S.callLive) onAmdResult(O.amdResult);
+  }
+
+  function onAmdResult(resultClass) {
+    if (O.amdHandled || S.dialogStarted || S.ending) return;
+    O.amdHandled = true;
+    stopTimer('amd');
+    if (resultClass === 'VOICEMAIL') {
+      if (O.voicemail === 'message') return startDialog('voicemail'); // the scenario leaves a short message
+      return endCall('voicemail');
+    }
+    // CALL_ENDED: the callee hung up during detection; Disconnected ends the call.
+    if (resultClass === 'CALL_ENDED') return;
+    // HUMAN; and TIMEOUT (or a detector error) too: the detector could not tell in time,
+    // which is most often a person who has not spoken yet. Hanging up on them would lose
+    // the lead and leave them a silent line; the opening names the assistant and the
+    // company either way, and a machine that goes on playing only meets no_input turns
+    // and the scenario's goodbye.
+    startDialog('human');
+  }
+
+  /** The task ends before any dialog (not dialled, or the check failed). */
+  function endBeforeDialling(decision) {
+    O.decision = decision;
+    endCall('not_dialled');
+  }
+
+  /** What every call-list report carries besides its verdict. */
+  function taskData(fields) {
+    var data = { call_id: S.info ? S.info.id : 'vox-' + S.sessionId };
+    if (O.answeredBy) data.answered_by = O.answeredBy;
+    for (var k in fields) data[k] = fields[k];
+    return data;
+  }
+
+  /** requestNextAttempt at `atMs` (not earlier than a minute from now). */
+  function nextAttempt(atMs, why) {
+    var startAt = Math.ceil(Math.max(atMs, nowMs() + 60000) / 1000);
+    return { method: 'requestNextAttempt', data: { start_at: startAt, error: why } };
+  }
+
+  /**
+   * How the task ended, for the call list: a dialog → reportResult (a callback the caller
+   * asked for → requestNextAttempt at its time); busy, no answer, a failed call, an
+   * answering machine hung up on, a script failure → reportError (the list retries).
+   * `ended` is the dialog function's answer to the end report, or null.
+   */
+  function decide(ended) {
+    if (O.decision) return O.decision;
+    var duration = S.connectedAtMs ? Math.max(0, Math.round(((S.usage.duration !== null ? S.usage.duration * 1000 : nowMs() - S.connectedAtMs)) / 1000)) : 0;
+    if (!S.dialogStarted) {
+      var error;
+      if (S.endReason === 'script_error') error = 'script_error';
+      else if (O.failCode !== null) error = failReason(O.failCode).replace(/^failed:.*/, 'failed');
+      else if (O.amdResult === 'VOICEMAIL') error = 'voicemail';
+      else if (S.connectedAtMs) error = 'dropped';
+      else error = S.endReason || 'not_connected';
+      var data = taskData({ error: error });
+      if (O.failCode !== null) data.code = O.failCode;
+      return { method: 'reportError', data: data };
+    }
+    var outcome = ended ? ended.outcome || null : null;
+    if (S.endReason === 'script_error' || S.endReason === 'function_unavailable') {
+      return { method: 'reportError', data: taskData({ error: S.endReason, outcome: outcome, duration_s: duration }) };
+    }
+    if (O.answeredBy === 'voicemail') {
+      return { method: 'reportResult', data: taskData({ result: 'voicemail_message', outcome: outcome, duration_s: duration }) };
+    }
+    if (outcome === 'callback' && ended.callback_at) {
+      var at = Date.parse(ended.callback_at);
+      if (isFinite(at) && at > nowMs()) return nextAttempt(at, 'callback');
+      log('the callback time ' + ended.callback_at + ' is not in the future: the task is reported as done');
+    }
+    var result = taskData({ result: 'answered', outcome: outcome, duration_s: duration, end_reason: S.endReason || null });
+    if (!ended) result.note = 'the end report failed: outcome unknown';
+    return { method: 'reportResult', data: result };
+  }
+
+  /**
+   * The one report of the task to the call list; `then` runs once it is confirmed (or
+   * after callListWaitMs). Never twice: the platform keeps the first.
+   */
+  function tellCallList(decision, then) {
+    if (O.kind !== 'call_list' || O.reported) return then && then();
+    O.reported = true;
+    O.report = decision;
+    var done = false;
+    var next = function () {
+      if (done) return;
+      done = true;
+      stopTimer('callList');
+      if (then) then();
+    };
+    if (then) {
+      startTimer('callList', CONFIG.callListWaitMs, function () {
+        log('the call list did not confirm ' + decision.method + ' in ' + CONFIG.callListWaitMs + ' ms');
+        next();
+      });
+    }
+    log('call list: ' + decision.method + ' ' + JSON.stringify(decision.data));
+    try {
+      CallList[decision.method](decision.data, function (result) {
+        log('call list: ' + decision.method + ' answered ' + (result && result.code));
+        next();
+      });
+    } catch (e) {
+      log('ERROR: CallList.' + decision.method + ' failed: ' + e);
+      next();
+    }
+  }
+
+  /**
+   * The session's last steps before terminate(). A call-list task sends its end report
+   * now (not from Terminating: the dialog function's answer says the outcome and the
+   * callback time) and then tells the call list; everything else terminates at once.
+   */
+  function finish() {
+    if (S.terminated || O.finishing) return;
+    if (O.kind !== 'call_list') return terminate();
+    O.finishing = true;
+    stopTimer('end');
+    var sent = null;
+    try {
+      sent = report();
+    } catch (e) {
+      log('ERROR in the end report: ' + e);
+    }
+    if (!sent) return tellCallList(decide(null), terminate);
+    var settled = false;
+    var go = guard('the end report', function (result) {
+      if (settled) return;
+      settled = true;
+      stopTimer('endReport');
+      var ended = null;
+      if (result && result.code === 200) {
+        try {
+          ended = JSON.parse(result.text);
+        } catch (e) {
+          ended = null;
+        }
+      }
+      if (!ended) {
+        log('the end report failed (HTTP ' + (result && result.code) + '); it is sent again from Terminating');
+        S.reported = false;
+      }
+      tellCallList(decide(ended), terminate);
+    });
+    startTimer('endReport', (CONFIG.reportTimeoutS + 1) * 1000, function () {
+      go({ code: -7 });
+    });
+    sent.then(go, function (e) {
+      go({ code: -1, error: String(e) });
+    });
+  }
+
   // ---- the call's life --------------------------------------------------------------------
 
   function onConnected() {
     S.callLive = true;
     S.connectedAtMs = nowMs();
     S.startedAt = rfc3339(S.connectedAtMs);
+    if (O.amd) {
+      // Nothing is said before the detector's verdict: a voicemail greeting must not be
+      // talked over, nor recognised (and billed).
+      startTimer('amd', CONFIG.amdWaitMs, function () {
+        log('no verdict from the answering-machine detector in ' + CONFIG.amdWaitMs + ' ms: going on as for TIMEOUT');
+        onAmdResult('TIMEOUT');
+      });
+      if (O.amdResult) onAmdResult(O.amdResult);
+      return;
+    }
+    startDialog(O.campaign ? 'human' : null);
+  }
+
+  /** The dialog begins: keys, recognition and the call_started turn. */
+  function startDialog(answeredBy) {
+    if (S.dialogStarted || S.ending || !S.callLive) return;
+    S.dialogStarted = true;
+    O.answeredBy = answeredBy || 'human';
+    if (answeredBy) S.info.custom_data.answered_by = answeredBy;
     try {
       S.call.handleTones(true);
     } catch (e) {
@@ -1027,16 +1336,15 @@ var SVA = (function () {
   VoxEngine.addEventListener(AppEvents.Started, guard('Started', function (e) {
     S.sessionId = String(e.sessionId);
     var raw = VoxEngine.customData();
-    var campaign = null;
+    if (!raw) return; // an inbound session: CallAlerting follows
+    var custom = null;
     try {
-      campaign = raw ? JSON.parse(raw) : null;
+      custom = JSON.parse(raw);
     } catch (err) {
-      campaign = null;
+      custom = null;
     }
-    if (campaign && campaign.phone) {
-      S.info = { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: campaign.phone, custom_data: campaign.data || {} };
-      attach(VoxEngine.callPSTN(campaign.phone, CONFIG.callerId));
-    }
+    if (custom && typeof custom === 'object' && custom.phone && custom.data && typeof custom.data === 'object') return startSingle(custom);
+    startTask(custom, raw);
   }));
 
   VoxEngine.addEventListener(AppEvents.CallAlerting, guard('CallAlerting', function (e) {
@@ -1053,8 +1361,17 @@ var SVA = (function () {
 
   // The request must start inside the handler: report() calls Net.httpRequestAsync
   // before its first await.
+  // A call-list task that was not reported yet (the platform ended the session: a
+  // failure, the session limit) gets reportError here: a silent task would count as
+  // successful and never be tried again. That is then the one request, and the end
+  // report is lost (logged).
   VoxEngine.addEventListener(AppEvents.Terminating, function () {
     try {
+      if (O.kind === 'call_list' && !O.reported) {
+        log('ERROR: the session ends before the call list was told; reporting an error' + (S.token && !S.reported ? ' (the end report of this call is lost)' : ''));
+        tellCallList({ method: 'reportError', data: taskData({ error: 'terminated' }) }, null);
+        return;
+      }
       report();
     } catch (e) {
       log('ERROR in the end report: ' + e);
@@ -1063,5 +1380,5 @@ var SVA = (function () {
 
   checkHmac();
 
-  return { config: CONFIG, normaliseConfidence: normaliseConfidence, normaliseNumber: normaliseNumber, asciiJson: asciiJson, state: S };
+  return { config: CONFIG, normaliseConfidence: normaliseConfidence, normaliseNumber: normaliseNumber, asciiJson: asciiJson, state: S, outbound: O };
 })();

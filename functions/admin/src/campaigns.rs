@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::sync::Arc;
 use sva_campaign::desk::Summary;
 use sva_campaign::plan::{Campaign, Intervals, VoicemailPolicy};
@@ -154,7 +153,7 @@ impl Admin {
     ) -> Result<Summary, AdminError> {
         self.visible(caller, id).await?;
         let campaign = settings.campaign()?;
-        let listed: HashSet<String> = self.do_not_call_numbers(id).await?;
+        let listed = self.tenants.do_not_call_numbers(id).await?;
         Ok(self
             .campaigns
             .create(
@@ -166,19 +165,6 @@ impl Admin {
                 jiff::Timestamp::now(),
             )
             .await?)
-    }
-}
-
-impl Admin {
-    /// The tenant's do-not-call numbers (E.164), read once for a campaign's build.
-    async fn do_not_call_numbers(&self, tenant: &str) -> Result<HashSet<String>, AdminError> {
-        Ok(self
-            .tenants
-            .do_not_call_list(tenant)
-            .await?
-            .into_iter()
-            .map(|entry| entry.number)
-            .collect())
     }
 }
 

@@ -2,13 +2,13 @@
 //! and what the tests drive the API with.
 
 use crate::{
-    CreatedTenant, GapView, HistoryLine, HitView, IssuedKey, NewKey, NewTenant, ReplayRequest,
-    RotatedSecret, ScenariosView, SettingsChange, SourceView, SplitRequest, TenantSummary,
-    TenantView, Uploaded, VersionView,
+    CreatedTenant, GapView, HistoryLine, HitView, IssuedKey, NewDoNotCallEntry, NewKey, NewTenant,
+    ReplayRequest, RotatedSecret, ScenariosView, SettingsChange, SourceView, SplitRequest,
+    TenantSummary, TenantView, Uploaded, VersionView,
 };
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
-use sva_tenants::{ApiKeyInfo, ScenarioRouting};
+use sva_tenants::{ApiKeyInfo, DoNotCallEntry, ScenarioRouting};
 
 /// Why a request to the admin API failed.
 #[derive(Debug, thiserror::Error)]
@@ -296,6 +296,34 @@ impl AdminClient {
         };
         self.send(self.request(Method::PUT, &path).json(&request))
             .await
+    }
+
+    /// `GET /v1/tenants/{tenant}/do-not-call`.
+    pub async fn do_not_call(&self, tenant: &str) -> Result<Vec<DoNotCallEntry>, ClientError> {
+        let path = Self::tenant_path(tenant, "/do-not-call");
+        self.send(self.request(Method::GET, &path)).await
+    }
+
+    /// `POST /v1/tenants/{tenant}/do-not-call`: the entry (the first one, if the number
+    /// was already listed).
+    pub async fn add_do_not_call(
+        &self,
+        tenant: &str,
+        new: &NewDoNotCallEntry,
+    ) -> Result<DoNotCallEntry, ClientError> {
+        let path = Self::tenant_path(tenant, "/do-not-call");
+        self.send(self.request(Method::POST, &path).json(new)).await
+    }
+
+    /// `DELETE /v1/tenants/{tenant}/do-not-call?number=…`: the entry removed.
+    pub async fn remove_do_not_call(
+        &self,
+        tenant: &str,
+        number: &str,
+    ) -> Result<DoNotCallEntry, ClientError> {
+        let number: String = url::form_urlencoded::byte_serialize(number.as_bytes()).collect();
+        let path = Self::tenant_path(tenant, &format!("/do-not-call?number={number}"));
+        self.send(self.request(Method::DELETE, &path)).await
     }
 
     /// `GET /v1/tenants/{tenant}/report?from=…&to=…` (JSON).

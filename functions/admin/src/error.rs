@@ -100,6 +100,7 @@ impl AdminError {
                 }
                 TenantStoreError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
                 TenantStoreError::Damaged { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+                TenantStoreError::InvalidNumber(_) => StatusCode::UNPROCESSABLE_ENTITY,
             },
             AdminError::Sandbox(_) => StatusCode::SERVICE_UNAVAILABLE,
             AdminError::Knowledge(e) => match e {

@@ -8,7 +8,7 @@
 //! * One module per resource, each with its documents, its operations on [`Admin`] and
 //!   its HTTP handlers: tenants, settings, keys (API keys and the signing secret),
 //!   scenarios, replays (an uploaded version tried on recorded calls), reports,
-//!   knowledge.
+//!   knowledge, the do-not-call list.
 //! * [`router()`] — every route, listed once; the OpenAPI document ([`document`],
 //!   served at `GET /openapi.json`, kept in `docs/admin-api.openapi.json`) comes from the
 //!   same list ([`openapi`] has the rest of it).
@@ -37,6 +37,7 @@ mod admin;
 mod auth;
 mod campaigns;
 pub mod client;
+mod do_not_call;
 mod error;
 mod keys;
 mod knowledge;
@@ -51,6 +52,7 @@ mod tenants;
 pub use admin::{Admin, MIN_OPERATOR_KEY};
 pub use auth::Caller;
 pub use campaigns::{ContactsView, MAX_FILE_BYTES, NewCampaign, RunChange, RunRequest};
+pub use do_not_call::{NewDoNotCallEntry, NumberParam};
 pub use error::AdminError;
 pub use keys::{IssuedKey, NewKey, RotateParams, RotatedSecret};
 pub use knowledge::{Deleted, GapView, GapsParams, HitView, Reindexed, SearchParams, SourceView};

@@ -46,6 +46,7 @@ pub struct WasmModule(pub Vec<u8>);
         (name = "reports", description = "Cost per call and what calls brought"),
         (name = "knowledge", description = "The knowledge base: sources, search, unanswered questions"),
         (name = "campaigns", description = "Outbound campaigns: built from a contact file, run, paused, cancelled"),
+        (name = "do-not-call", description = "Numbers the assistant never dials"),
     )
 )]
 struct ApiDoc;

@@ -3,7 +3,9 @@
 //! document, so the document cannot drift from what is served.
 
 use crate::openapi;
-use crate::{Admin, campaigns, keys, knowledge, replays, reports, scenarios, settings, tenants};
+use crate::{
+    Admin, campaigns, do_not_call, keys, knowledge, replays, reports, scenarios, settings, tenants,
+};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
@@ -64,6 +66,12 @@ fn api(max_module_bytes: usize) -> OpenApiRouter<Arc<Admin>> {
         .routes(routes!(tenants::disable))
         .routes(routes!(tenants::enable))
         .routes(routes!(tenants::history))
+        // The do-not-call list.
+        .routes(routes!(
+            do_not_call::list,
+            do_not_call::add,
+            do_not_call::remove
+        ))
         // Credentials.
         .routes(routes!(keys::rotate_secret))
         .routes(routes!(keys::keys, keys::issue_key))

@@ -1,5 +1,5 @@
-//! The dialog function's HTTP surface on the serverless kit: `POST /v1/turn` and
-//! `POST /v1/calls/{call_id}/end`.
+//! The dialog function's HTTP surface on the serverless kit: `POST /v1/turn`,
+//! `POST /v1/calls/{call_id}/end` and `POST /v1/outbound/dial`.
 
 use crate::{Dialog, Headers};
 use axum::body::Bytes;
@@ -9,6 +9,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use std::sync::Arc;
 use sva_kit::ApiError;
+use sva_wire::outbound::DialAnswer;
 use sva_wire::turn::{CallEnded, TurnResponse};
 
 /// The routes of the dialog function; wrap with `sva_kit::serve::app` (or serve with
@@ -17,6 +18,7 @@ pub fn router(dialog: Arc<Dialog>) -> Router {
     Router::new()
         .route("/v1/turn", post(turn))
         .route("/v1/calls/{call_id}/end", post(end_call))
+        .route("/v1/outbound/dial", post(dial))
         .with_state(dialog)
 }
 
@@ -57,6 +59,19 @@ async fn turn(
 ) -> Result<Json<TurnResponse>, ApiError> {
     dialog
         .turn(signed(&headers), &body)
+        .await
+        .map(Json)
+        .map_err(refusal)
+}
+
+/// The pre-dial check of an outbound call.
+async fn dial(
+    State(dialog): State<Arc<Dialog>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<DialAnswer>, ApiError> {
+    dialog
+        .dial(signed(&headers), &body)
         .await
         .map(Json)
         .map_err(refusal)

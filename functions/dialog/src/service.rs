@@ -92,7 +92,9 @@ impl std::fmt::Debug for DialogOptions {
 /// The dialog function.
 pub struct Dialog {
     directory: Arc<dyn TenantDirectory>,
-    store: Option<sva_kit::storage::DynStore>,
+    pub(crate) store: Option<sva_kit::storage::DynStore>,
+    /// The campaign checks of the pre-dial request (window, paused or cancelled).
+    pub(crate) gate: Arc<dyn crate::outbound::CampaignGate>,
     knowledge: Arc<dyn Knowledge + Send + Sync>,
     /// Whether a knowledge base was given (without one, "no answer" is not a gap).
     has_knowledge: bool,
@@ -112,8 +114,16 @@ impl Dialog {
             has_knowledge: false,
             customers: None,
             models: None,
+            gate: Arc::new(crate::outbound::RowOnly),
             options,
         }
+    }
+
+    /// Asks `gate` about a campaign's window and state before each outbound call
+    /// (`POST /v1/outbound/dial`); without it, only the do-not-call list is checked.
+    pub fn with_campaign_gate(mut self, gate: Arc<dyn crate::outbound::CampaignGate>) -> Dialog {
+        self.gate = gate;
+        self
     }
 
     /// Gives the `llm` capability to the calls of tenants that enable it, whose
@@ -315,6 +325,9 @@ impl Dialog {
             &self.options.costing,
             !gaps.is_empty(),
         );
+        let outcome = record.qualification.outcome;
+        let callback_at = record.callbacks.last().map(|c| c.at.clone());
+        let call = record.call.clone();
         let body = record
             .to_json()
             .map_err(|e| DialogError::BadRequest(e.to_string()))?;
@@ -344,14 +357,19 @@ impl Dialog {
             }
         }
         tracing::info!(tenant = %id, call = %call_id, created, "call ended");
+        if outcome == sva_abi::Outcome::DoNotCall {
+            crate::outbound::remember_refusal(store, &id, &call).await?;
+        }
         Ok(CallEnded {
             record: key,
             created,
+            outcome: outcome.as_str().to_owned(),
+            callback_at,
         })
     }
 
     /// Checks size, tenant and signature; returns the tenant.
-    async fn verify(
+    pub(crate) async fn verify(
         &self,
         headers: Headers<'_>,
         body: &[u8],

@@ -11,6 +11,7 @@
 //! tenants/{tenant}/scenarios/{version}.wasm          modules; version = sha256 of the bytes
 //! tenants/{tenant}/scenarios/{version}.json          what validation found (ModuleInfo)
 //! tenants/{tenant}/scenarios/{version}.{engine}.cwasm  precompiled for one engine
+//! tenants/{tenant}/do-not-call/{digits}.json         the do-not-call list, a number each
 //! ```
 //!
 //! Secrets live apart from the settings so that reading or returning the settings can
@@ -22,6 +23,7 @@
 mod change;
 pub mod crm;
 pub mod dialog;
+pub mod do_not_call;
 pub mod keys;
 mod model;
 mod module;
@@ -40,6 +42,7 @@ pub use dialog::{
     Department, DialogChange, DialogSettings, OpenHours, TemperatureChange, TemperatureRules,
     Weekday,
 };
+pub use do_not_call::{DoNotCallEntry, DoNotCallSource, NewDoNotCall};
 pub use keys::{ApiKeyInfo, ApiKeyRecord};
 pub use model::{ModelChange, ModelSettings};
 pub use module::{DryRun, ModuleInfo};

@@ -6,6 +6,7 @@
 //! | document | module | written by | read by |
 //! |---|---|---|---|
 //! | turn request and answer, end-of-call report | [`turn`] | VoxEngine (`sva-caller` locally) | `sva-dialog` |
+//! | pre-dial check and its answer | [`outbound`] | VoxEngine | `sva-dialog` |
 //! | request signature | [`signature`] | VoxEngine | `sva-dialog` |
 //! | call record | [`record`] | `sva-dialog` | `sva-crm`, `sva-costs`, `sva` |
 //! | what a call consumed and cost | [`usage`] | `sva-dialog` (priced by `sva-costs`) | `sva-costs` |
@@ -24,6 +25,7 @@
 
 pub mod gaps;
 pub mod key;
+pub mod outbound;
 pub mod outbox;
 pub mod record;
 pub mod signature;

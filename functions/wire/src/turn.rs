@@ -173,6 +173,15 @@ pub struct CallEnded {
     pub record: String,
     /// `false` when the call had already been reported (nothing was written).
     pub created: bool,
+    /// How the scenario says the call ended (`qualified`, `callback`, `do_not_call`, …;
+    /// `in_progress` when it never said): the VoxEngine script reports it to the call
+    /// list.
+    #[serde(default)]
+    pub outcome: String,
+    /// When the caller asked to be called back (RFC 3339, the last callback the
+    /// scenario booked), if it did: the call list's next attempt.
+    #[serde(default)]
+    pub callback_at: Option<String>,
 }
 
 fn default_transfer_timeout() -> u32 {

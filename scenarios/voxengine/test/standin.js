@@ -9,6 +9,12 @@
 // https://voximplant.com/docs/guides/voxengine/limits). [S] marks a rule the documents
 // do not state, where the stand-in picked the stricter reading.
 //
+// AMD and CallList (outbound campaigns) follow the same typings: AMD [T:924-1160]
+// (AMDParameters, AnsweringMachineDetector, AMD.Events, Model, ResultClass), CallPSTNParameters
+// [T:3255-3264], CallList [T:3713-3830]; and the guide "Editing call lists"
+// (https://voximplant.com/docs/guides/solutions/editable-call-lists: `start_at` is a Unix
+// time in seconds, the execution times `HH:MM:SS` UTC) — cited as [E].
+//
 // Time is fake: timers and platform events run on a manual clock (`advance`, `runUntil`),
 // so silence can be measured in fake milliseconds. HTTP is real: the script talks to the
 // real dialog function; a request takes no fake time unless a test's network rule says so.
@@ -63,6 +69,21 @@ const PlayerEvents = {
   PlaybackMarkerReached: 'Player.PlaybackMarkerReached',
   PlaybackBuffering: 'Player.Buffering',
 };
+
+// [T:999-1022], [T:1075-1160]
+const AMDEvents = { DetectionComplete: 'AMD.Events.DetectionComplete', DetectionError: 'AMD.Events.DetectionError' };
+const AMDModel = { BR: 'br', CL: 'cl', CO: 'colombia', KZ: 'kz', MX: 'mx', RU: 'ru', PH: 'ph', PE: 'pe', US: 'us', EU_GENERAL: 'eu_general' };
+const AMDResultClass = { VOICEMAIL: 'VOICEMAIL', HUMAN: 'HUMAN', TIMEOUT: 'TIMEOUT', CALL_ENDED: 'CALL_ENDED' };
+const AMDResultSubtype = { MIMIC: 'MIMIC', NONE: 'NONE' };
+// [T:933-936]: the detection timeout "is only triggered after the Connected event",
+// default 6500 ms, 0..20000.
+const AMD_DEFAULT_TIMEOUT_MS = 6500;
+const AMD_MAX_TIMEOUT_MS = 20000;
+// What requestNextAttempt may change [T:3787-3830]; `error` is what the guide's examples
+// pass along [E]. Anything else is refused [S].
+const NEXT_ATTEMPT_FIELDS = new Set(['start_at', 'attempts_left', 'custom_data', 'start_execution_time', 'end_execution_time', 'next_attempt_time', 'error']);
+// [E]: a next attempt may be at most 9 months ahead.
+const NEXT_ATTEMPT_MAX_MS = 274 * 24 * 3600 * 1000;
 
 // Limits [D]: 3 active HTTP requests, 35 pending + queued; 100 timers; 10 players.
 const HTTP_ACTIVE = 3;
@@ -186,6 +207,7 @@ class Call extends Emitter {
   /** The call ends (either side): Disconnected with duration and cost [T:2874-2895]. */
   disconnect(code, reason) {
     if (this._state === 'TERMINATED') return;
+    this.amdCallEnded();
     this._state = 'TERMINATED';
     this.endedAt = this.env.now;
     this.setSource(null);
@@ -208,6 +230,14 @@ class Call extends Emitter {
     this.endedAt = this.env.now;
     this.dispatch(CallEvents.Failed, this.payload(CallEvents.Failed, { headers: {}, code, reason }));
     this.env.callEnded();
+  }
+  /** The call ended while its detector was still listening: CALL_ENDED [T:1147-1155]. */
+  amdCallEnded() {
+    const amd = this.parameters && this.parameters.amd;
+    if (!amd || !amd.pending) return;
+    this.env.cancel(amd.pending);
+    amd.pending = null;
+    amd.complete(this, AMDResultClass.CALL_ENDED);
   }
   requireConnected(what) {
     // [T:3601] "Say some text to the Connected call"; [T:3635] "The target call has to be
@@ -305,9 +335,27 @@ class Call extends Emitter {
 
   // ---- test side --------------------------------------------------------------------
   /** Test: the far end picks up an outgoing call. */
-  pickUp() {
+  /**
+   * Test: the far end picks up an outgoing call. With an AMD detector on the call
+   * [T:3255-3264], DetectionComplete follows Connected: `amd` is its resultClass
+   * (default TIMEOUT, after the detector's timeout), `amdMs` when (default 1200 ms, or
+   * the timeout for TIMEOUT); `amdError` raises DetectionError instead.
+   */
+  pickUp(opts) {
     if (this._state !== 'PROGRESSING') throw new Error('pickUp: the call is ' + this._state);
     this.connect();
+    const x = opts || {};
+    const amd = this.parameters && this.parameters.amd;
+    if (!amd) return;
+    const result = x.amd || AMDResultClass.TIMEOUT;
+    const timeout = amd.timeout === undefined ? AMD_DEFAULT_TIMEOUT_MS : amd.timeout;
+    const delay = x.amdMs !== undefined ? x.amdMs : result === AMDResultClass.TIMEOUT ? timeout : 1200;
+    amd.pending = this.env.platform(delay, () => {
+      amd.pending = null;
+      if (this._state !== 'CONNECTED') return;
+      if (x.amdError) return amd.dispatch(AMDEvents.DetectionError, { amd, callId: this._id, message: String(x.amdError) });
+      amd.complete(this, result);
+    });
   }
   /** Test: the far end hangs up. */
   remoteHangup() {
@@ -351,6 +399,39 @@ class ASR extends Emitter {
   /** Whether caller audio reaches it. */
   listening(call) {
     return !this.stopped && !this.dead && call.mediaTo.has(this);
+  }
+}
+
+// [T:950-990]: AMD.AnsweringMachineDetector, made by AMD.create(parameters) [T:992-997].
+// The stand-in refuses a model outside AMD.Model and a timeout outside 0..20000 [T:924-941],
+// and a detector given to more than one call [S].
+class AnsweringMachineDetector extends Emitter {
+  constructor(env, parameters) {
+    super(env, 'AMD', AMDEvents);
+    if (!parameters || typeof parameters !== 'object') throw new Error('AMD.create: parameters are required');
+    if (!Object.values(AMDModel).includes(parameters.model)) throw new Error('AMD.create: model must be one of AMD.Model, got ' + String(parameters.model));
+    if (parameters.timeout !== undefined && !(Number.isInteger(parameters.timeout) && parameters.timeout >= 0 && parameters.timeout <= AMD_MAX_TIMEOUT_MS)) {
+      throw new Error('AMD.create: timeout must be 0..20000 ms');
+    }
+    this._id = 'amd-' + nextId++;
+    this.model = parameters.model;
+    this.timeout = parameters.timeout;
+    this.thresholds = parameters.thresholds;
+    this.call = undefined;
+    this.pending = null;
+    this.results = [];
+  }
+  id() {
+    return this._id;
+  }
+  detect() {
+    throw new Error('AMD.detect: the stand-in detects through callPSTN parameters only');
+  }
+  /** DetectionComplete [T:1024-1056]: once per detector [S]. */
+  complete(call, resultClass) {
+    if (this.results.length) return;
+    this.results.push(resultClass);
+    this.dispatch(AMDEvents.DetectionComplete, { amd: this, call, callId: call.id(), resultClass, resultSubtype: AMDResultSubtype.NONE, confidence: 87 });
   }
 }
 
@@ -426,7 +507,9 @@ function encodeMac(mac, output) {
  *   createAsrError() → error text or null, apiError(name) → error text or null,
  *   recordBase (where recordings are served; default Voximplant's storage),
  *   asrStoppedDelayMs (default 1000), disconnectDelayMs (default 300), timerLateMs (default 30),
- *   dropDisconnected.
+ *   dropDisconnected,
+ *   callList (the session runs a call-list task: CallList reports are taken; without it
+ *   they are refused, as for a session no call list started [S]).
  */
 function load(opts) {
   const o = Object.assign({ asrStoppedDelayMs: 1000, disconnectDelayMs: 300, timerLateMs: 30, crypto: {} }, opts || {});
@@ -461,6 +544,9 @@ function load(opts) {
     final: null, // the request made in AppEvents.Terminating
     afterTerminate: [], // API calls made after terminate()
     customer: null,
+    // CallList [T:3713-3830]: every report taken, every one refused, and whether the
+    // session ended without one ("silent": the platform counts such a task successful).
+    callList: { reports: [], refused: [], silent: null },
   };
   const app = new Emitter(env, 'VoxEngine', AppEvents);
 
@@ -592,6 +678,7 @@ function load(opts) {
       app.dispatch(AppEvents.Terminating, {});
       env.inTerminating = false;
       const done = () => {
+        if (o.callList) env.callList.silent = env.callList.reports.length === 0;
         env.phase = 'terminated';
         app.dispatch(AppEvents.Terminated, {});
       };
@@ -689,6 +776,70 @@ function load(opts) {
     else record.resolve(result);
   }
 
+  // ---- CallList [T:3713-3830] ---------------------------------------------------------
+  // reportResult ends the task, reportError makes it retry, requestNextAttempt reschedules
+  // it (and reports an error itself); a task whose session reports nothing counts as
+  // successful. The documents give no meaning to a second report: the stand-in refuses it
+  // [S]. Each report is a request to the platform (its callback gets an
+  // HttpRequestResult), so it follows the rules of Net requests: none after terminate(),
+  // and in Terminating it is the one request allowed [S].
+  function callListReport(kind, data, callback) {
+    const refuse = (why) => {
+      env.callList.refused.push({ kind, data, why, at: env.now });
+      throw new Error(`CallList.${kind}: ${why}`);
+    };
+    env.apiCall('CallList.' + kind);
+    if (!o.callList) refuse('this session was not started by a call list');
+    if (env.phase === 'terminated') refuse('the session is terminated');
+    if (env.phase === 'terminating') {
+      if (!env.inTerminating) refuse('only inside the Terminating handler');
+      if (env.terminatingRequests >= 1) refuse('only one request is allowed in Terminating');
+    } else if (env.terminateCalled) {
+      refuse('terminate() was called');
+    }
+    if (callback !== undefined && typeof callback !== 'function') refuse('the callback must be a function');
+    if (kind === 'requestNextAttempt') {
+      if (!data || typeof data !== 'object' || Array.isArray(data)) refuse('data must be an object');
+      for (const k of Object.keys(data)) if (!NEXT_ATTEMPT_FIELDS.has(k)) refuse('unknown field ' + k);
+      if (data.start_at !== undefined) {
+        // [E]: "UNIX timestamp in seconds"; not in the past, at most 9 months ahead [E].
+        if (!Number.isInteger(data.start_at)) refuse('start_at must be a Unix time in whole seconds');
+        if (data.start_at * 1000 < env.now - 1000 || data.start_at * 1000 > env.now + NEXT_ATTEMPT_MAX_MS) refuse('start_at is in the past or more than 9 months ahead');
+      }
+      for (const k of ['start_execution_time', 'end_execution_time']) {
+        if (data[k] !== undefined && !/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/.test(data[k])) refuse(k + ' must be HH:MM:SS');
+      }
+      if (data.attempts_left !== undefined && !(Number.isInteger(data.attempts_left) && data.attempts_left >= 0)) refuse('attempts_left must be a whole number');
+      if (data.custom_data !== undefined && typeof data.custom_data !== 'string') refuse('custom_data must be a string');
+    } else if (!(typeof data === 'string' || (data && typeof data === 'object' && !Array.isArray(data)))) {
+      refuse('the ' + (kind === 'reportResult' ? 'result' : 'error') + ' must be a string or an object');
+    }
+    if (env.callList.reports.length) refuse('the task was already reported (' + env.callList.reports[0].kind + ')');
+    if (env.phase === 'terminating') env.terminatingRequests += 1;
+    const report = { kind, data: JSON.parse(JSON.stringify(data)), at: env.now, phase: env.phase };
+    env.callList.reports.push(report);
+    const record = { url: 'calllist:' + kind, options: {}, body: report.data, at: env.now, code: undefined, text: undefined };
+    record.promise = new Promise((resolve) => {
+      record.resolve = resolve;
+    });
+    if (env.phase === 'terminating') env.final = record;
+    const answer = () => {
+      record.code = 200;
+      record.text = '{"result":true}';
+      record.done = true;
+      record.resolve({ code: 200, text: record.text, headers: [] });
+      if (callback && !(env.terminateCalled && record !== env.final)) callback({ code: 200, text: record.text, headers: [] });
+    };
+    // The platform answers from its event loop; in Terminating it still answers [S].
+    if (env.phase === 'terminating') Promise.resolve().then(answer);
+    else env.schedule(50, answer, 'platform');
+  }
+  const callList = {
+    reportResult: (result, callback) => callListReport('reportResult', result, callback),
+    reportError: (error, callback) => callListReport('reportError', error, callback),
+    requestNextAttempt: (data, callback) => callListReport('requestNextAttempt', data, callback),
+  };
+
   // ---- VoxEngine ----------------------------------------------------------------------
   let asrModule = false;
   const context = {};
@@ -714,11 +865,21 @@ function load(opts) {
     },
     // [T:10138-10149]: E.164 number, a caller id; Failed can come in 60 s.
     callPSTN: (number, callerid, parameters) => {
-      env.apiCall();
+      env.apiCall('callPSTN');
       if (!/^\+?[1-9]\d{9,14}$/.test(String(number))) throw new Error('callPSTN: number must be E.164');
       if (!callerid) throw new Error('callPSTN: a caller id is required');
+      // [T:3255-3264] CallPSTNParameters: amd, followDiversion; nothing else [S].
+      if (parameters !== undefined) {
+        if (!parameters || typeof parameters !== 'object') throw new Error('callPSTN: parameters must be an object');
+        for (const k of Object.keys(parameters)) if (k !== 'amd' && k !== 'followDiversion') throw new Error('callPSTN: unknown parameter ' + k);
+        if (parameters.amd !== undefined) {
+          if (!(parameters.amd instanceof AnsweringMachineDetector)) throw new Error('callPSTN: amd must be an AMD.AnsweringMachineDetector');
+          if (parameters.amd.call) throw new Error('callPSTN: this detector is already on a call');
+        }
+      }
       const call = new Call(env, { number, callerid, incoming: false });
       call.parameters = parameters;
+      if (parameters && parameters.amd) parameters.amd.call = call;
       env.calls.push(call);
       env.dialled.push(call);
       if (!env.customer) env.customer = call;
@@ -758,7 +919,8 @@ function load(opts) {
     AppEvents,
     CallEvents,
     PlayerEvents,
-    Modules: { ASR: 'asr' },
+    Modules: { ASR: 'asr', AI: 'ai' },
+    CallList: callList,
     // [T:1500]: ASREvents and ASRProfileList come with the ASR module.
     require: (m) => {
       if (m === undefined) throw new Error('require: unknown module');
@@ -766,6 +928,20 @@ function load(opts) {
         asrModule = true;
         context.ASREvents = ASREvents;
         context.ASRProfileList = { Yandex: { ru_RU: 'yandex-ru_RU' } };
+      }
+      // Which module brings AMD is not in the typings; Voximplant's call-list example
+      // loads Modules.AI for it. The stand-in has AMD only after require(Modules.AI) [S].
+      if (m === 'ai') {
+        context.AMD = {
+          create: (parameters) => {
+            env.apiCall('AMD.create');
+            return new AnsweringMachineDetector(env, parameters);
+          },
+          Model: AMDModel,
+          Events: AMDEvents,
+          ResultClass: AMDResultClass,
+          ResultSubtype: AMDResultSubtype,
+        };
       }
     },
     VoiceList: { Yandex: { Neural: { ru_RU_alena: 'Yandex.Neural.ru_RU_alena', ru_RU_filipp: 'Yandex.Neural.ru_RU_filipp' } } },
@@ -904,4 +1080,4 @@ function load(opts) {
   return env;
 }
 
-module.exports = { load, AppEvents, CallEvents, ASREvents, PlayerEvents, phraseMs };
+module.exports = { load, AppEvents, CallEvents, ASREvents, PlayerEvents, AMDEvents, AMDResultClass, phraseMs };

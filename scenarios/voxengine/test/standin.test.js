@@ -139,3 +139,112 @@ test('an exception escaping a handler ends the session', async () => {
   assert.equal(env.errors.length, 1);
   assert.deepEqual(out(env), ['terminating']);
 });
+
+test('CallList: one report per task; a second one, one after the session ended, or none at all is seen by the test', async () => {
+  const env = scenario(
+    `
+    VoxEngine.addEventListener(AppEvents.Started, function () {
+      CallList.reportResult({ result: 'answered' }, function (r) {
+        out.push('answered ' + r.code);
+        try { CallList.reportError('again'); } catch (e) { out.push('second: ' + e.message); }
+        VoxEngine.terminate();
+      });
+    });
+    VoxEngine.addEventListener(AppEvents.Terminated, function () {
+      try { CallList.reportError('late'); } catch (e) { out.push('late: ' + e.message); }
+    });
+  `,
+    { callList: true }
+  );
+  env.start(1);
+  await env.runUntil(() => env.phase === 'terminated', 'the end', 5000);
+  assert.deepEqual(out(env), ['answered 200', 'second: CallList.reportError: the task was already reported (reportResult)', 'late: CallList.reportError: the session is terminated']);
+  assert.equal(env.callList.reports.length, 1);
+  assert.deepEqual(env.callList.reports[0].data, { result: 'answered' });
+  assert.equal(env.callList.refused.length, 2);
+  assert.equal(env.callList.silent, false);
+
+  const silent = scenario(`VoxEngine.addEventListener(AppEvents.Started, function () { VoxEngine.terminate(); });`, { callList: true });
+  silent.start(2);
+  await silent.runUntil(() => silent.phase === 'terminated', 'the end', 5000);
+  assert.equal(silent.callList.silent, true, 'a task that reports nothing is recorded as silent');
+});
+
+test('CallList: requestNextAttempt takes only the documented fields, start_at in Unix seconds ahead; a non-call-list session has no call list', async () => {
+  const tries = [
+    ['{ start_at: Math.floor(Date.now() / 1000) - 3600 }', 'start_at is in the past or more than 9 months ahead'],
+    ['{ start_at: Date.now() + 60000 }', 'start_at is in the past or more than 9 months ahead'],
+    ["{ start_at: '2030-01-01' }", 'start_at must be a Unix time in whole seconds'],
+    ["{ when: 'tomorrow' }", 'unknown field when'],
+    ["{ start_execution_time: '9:00' }", 'start_execution_time must be HH:MM:SS'],
+  ];
+  for (const [data, why] of tries) {
+    const env = scenario(`VoxEngine.addEventListener(AppEvents.Started, function () { try { CallList.requestNextAttempt(${data}); } catch (e) { out.push(e.message); } });`, { callList: true });
+    env.start(1);
+    await env.settle();
+    assert.deepEqual(out(env), ['CallList.requestNextAttempt: ' + why], data);
+  }
+  const ok = scenario(`VoxEngine.addEventListener(AppEvents.Started, function () { CallList.requestNextAttempt({ start_at: Math.floor(Date.now() / 1000) + 3600, error: 'callback' }); });`, { callList: true });
+  ok.start(1);
+  await ok.settle();
+  assert.equal(ok.callList.reports[0].kind, 'requestNextAttempt');
+  const inbound = scenario(`VoxEngine.addEventListener(AppEvents.Started, function () { try { CallList.reportResult('x'); } catch (e) { out.push(e.message); } });`);
+  inbound.start(1);
+  await inbound.settle();
+  assert.deepEqual(out(inbound), ['CallList.reportResult: this session was not started by a call list']);
+});
+
+test('CallList: in Terminating a report is the one request allowed', async () => {
+  const env = scenario(
+    `
+    VoxEngine.addEventListener(AppEvents.Started, function () { VoxEngine.terminate(); });
+    VoxEngine.addEventListener(AppEvents.Terminating, function () {
+      CallList.reportError({ error: 'terminated' });
+      try { Net.httpRequestAsync('http://127.0.0.1:9/x', {}); } catch (e) { out.push(e.message); }
+    });
+  `,
+    { callList: true }
+  );
+  env.start(1);
+  await env.runUntil(() => env.phase === 'terminated', 'the end', 5000);
+  assert.deepEqual(out(env), ['Net.httpRequestAsync: only one request is allowed in Terminating']);
+  assert.equal(env.callList.reports[0].phase, 'terminating');
+});
+
+test('AMD: only with Modules.AI, a documented model, and its verdict after Connected (CALL_ENDED when the call ends first)', async () => {
+  const noModule = scenario(`VoxEngine.addEventListener(AppEvents.Started, function () { out.push(typeof AMD); });`);
+  noModule.start(1);
+  await noModule.settle();
+  assert.deepEqual(out(noModule), ['undefined']);
+  const body = (verdictOut) => `
+    require(Modules.AI);
+    VoxEngine.addEventListener(AppEvents.Started, function () {
+      try { AMD.create({ model: 'russian' }); } catch (e) { out.push(e.message); }
+      var amd = AMD.create({ model: AMD.Model.RU, timeout: 3000 });
+      amd.addEventListener(AMD.Events.DetectionComplete, function (e) { out.push(${verdictOut}); });
+      var call = VoxEngine.callPSTN('79161234567', '+74950000000', { amd: amd });
+      call.addEventListener(CallEvents.Connected, function () { out.push('connected'); });
+    });`;
+  const human = scenario(body(`e.resultClass + ' ' + (e.call === amd.call)`));
+  human.start(1);
+  await human.settle();
+  human.dialled[0].pickUp({ amd: 'HUMAN', amdMs: 800 });
+  await human.advance(1000);
+  assert.deepEqual(out(human), ['AMD.create: model must be one of AMD.Model, got russian', 'connected', 'HUMAN true']);
+  const timeout = scenario(body('e.resultClass'));
+  timeout.start(1);
+  await timeout.settle();
+  timeout.dialled[0].pickUp();
+  await timeout.advance(2900);
+  assert.equal(out(timeout).length, 2, 'no verdict before the timeout');
+  await timeout.advance(200);
+  assert.equal(out(timeout)[2], 'TIMEOUT');
+  const hungUp = scenario(body('e.resultClass'));
+  hungUp.start(1);
+  await hungUp.settle();
+  hungUp.dialled[0].pickUp({ amd: 'VOICEMAIL', amdMs: 2000 });
+  await hungUp.advance(500);
+  hungUp.dialled[0].remoteHangup();
+  await hungUp.advance(3000);
+  assert.deepEqual(out(hungUp).slice(1), ['connected', 'CALL_ENDED']);
+});

@@ -1,8 +1,10 @@
 //! Reading and writing tenants through object storage, one file per kind of data: the
 //! settings and their history ([`settings`](mod@settings)), the secrets ([`secrets`]),
-//! the API keys ([`keys`]) and the scenario modules ([`modules`]). The layout is the
+//! the API keys ([`keys`]), the scenario modules ([`modules`]) and the do-not-call list
+//! ([`do_not_call`](mod@do_not_call)). The layout is the
 //! crate's (`tenants/{tenant}/…`, see the crate documentation).
 
+mod do_not_call;
 mod keys;
 mod modules;
 mod secrets;
@@ -39,6 +41,9 @@ pub enum TenantStoreError {
         /// What is wrong.
         reason: String,
     },
+    /// A number is not in E.164 form (the message masks it).
+    #[error("{0}")]
+    InvalidNumber(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -53,6 +58,7 @@ impl TenantStoreError {
             TenantStoreError::TenantExists(_) => "tenant_exists",
             TenantStoreError::Contended(_) => "contended",
             TenantStoreError::Damaged { .. } => "damaged_document",
+            TenantStoreError::InvalidNumber(_) => "invalid_number",
             TenantStoreError::Storage(_) => "storage_error",
         }
     }

@@ -1,0 +1,164 @@
+//! The pre-dial check between VoxEngine and the dialog function
+//! (`docs/turn-protocol.md`, "`POST /v1/outbound/dial`"): before it dials a campaign's
+//! callee, the VoxEngine script asks whether it may, signed like a turn.
+
+use serde::{Deserialize, Serialize};
+pub use sva_abi::CallContext;
+
+/// `POST /v1/outbound/dial` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialRequest {
+    /// The tenant (must match the `X-SVA-Tenant` header).
+    pub tenant: String,
+    /// The call about to be placed: `direction` outbound, `callee` in E.164 with `+`,
+    /// `custom_data` the call-list row without its `__` columns.
+    pub call: CallContext,
+}
+
+/// What to do when an answering machine picks up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Voicemail {
+    /// Hang up without a word.
+    #[default]
+    Hangup,
+    /// Start the dialog with `answered_by: "voicemail"`: the scenario leaves a short
+    /// message and hangs up.
+    Message,
+}
+
+impl Voicemail {
+    /// The campaign row's `vm` column: `message`, anything else hangs up.
+    pub fn from_row(vm: Option<&str>) -> Voicemail {
+        match vm {
+            Some("message") => Voicemail::Message,
+            _ => Voicemail::Hangup,
+        }
+    }
+}
+
+/// Why a callee is not dialled now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialRefusal {
+    /// The number is on the tenant's do-not-call list.
+    DoNotCall,
+    /// It is outside the callee's calling hours now.
+    OutsideWindow,
+    /// The campaign was paused or cancelled.
+    Stopped,
+    /// The campaign or the contact is not known.
+    Unknown,
+}
+
+impl DialRefusal {
+    /// The reason's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialRefusal::DoNotCall => "do_not_call",
+            DialRefusal::OutsideWindow => "outside_window",
+            DialRefusal::Stopped => "stopped",
+            DialRefusal::Unknown => "unknown",
+        }
+    }
+}
+
+/// `POST /v1/outbound/dial` answer (200): dial, or not and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DialAnswer {
+    /// `{"dial": true, "voicemail": "hangup"|"message"}`.
+    Dial(DialGo),
+    /// `{"dial": false, "reason": …, "retry_at": "<RFC 3339>"|null}`.
+    Refuse(DialStop),
+}
+
+/// The callee may be dialled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialGo {
+    /// Always `true`.
+    pub dial: bool,
+    /// What to do on an answering machine.
+    pub voicemail: Voicemail,
+}
+
+/// The callee is not dialled now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialStop {
+    /// Always `false`.
+    pub dial: bool,
+    /// Why.
+    pub reason: DialRefusal,
+    /// When to try again (RFC 3339); `null`: never (the task ends).
+    pub retry_at: Option<String>,
+}
+
+impl DialAnswer {
+    /// Dial, with this voicemail policy.
+    pub fn dial(voicemail: Voicemail) -> DialAnswer {
+        DialAnswer::Dial(DialGo {
+            dial: true,
+            voicemail,
+        })
+    }
+
+    /// Do not dial, and maybe try again at `retry_at`.
+    pub fn refuse(reason: DialRefusal, retry_at: Option<String>) -> DialAnswer {
+        DialAnswer::Refuse(DialStop {
+            dial: false,
+            reason,
+            retry_at,
+        })
+    }
+
+    /// Whether the answer says to dial.
+    pub fn dials(&self) -> bool {
+        matches!(self, DialAnswer::Dial(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn answers_are_written_as_the_contract_shows() {
+        assert_eq!(
+            serde_json::to_value(DialAnswer::dial(Voicemail::Message)).unwrap(),
+            json!({"dial": true, "voicemail": "message"})
+        );
+        assert_eq!(
+            serde_json::to_value(DialAnswer::refuse(DialRefusal::DoNotCall, None)).unwrap(),
+            json!({"dial": false, "reason": "do_not_call", "retry_at": null})
+        );
+        let later = DialAnswer::refuse(
+            DialRefusal::OutsideWindow,
+            Some("2026-12-08T06:00:00Z".into()),
+        );
+        let text = serde_json::to_string(&later).unwrap();
+        assert_eq!(serde_json::from_str::<DialAnswer>(&text).unwrap(), later);
+        assert!(!later.dials());
+    }
+
+    #[test]
+    fn a_request_with_an_unknown_field_is_refused() {
+        let body = json!({"tenant": "demo", "call": {"id": "vox-1", "direction": "outbound",
+            "callee": "+79161234567", "custom_data": {"campaign": "c1"}}});
+        let request: DialRequest = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!(request.call.callee.as_deref(), Some("+79161234567"));
+        let mut extra = body;
+        extra["seq"] = json!(0);
+        assert!(serde_json::from_value::<DialRequest>(extra).is_err());
+    }
+
+    #[test]
+    fn the_row_vm_column_chooses_the_voicemail_policy() {
+        assert_eq!(Voicemail::from_row(Some("message")), Voicemail::Message);
+        assert_eq!(Voicemail::from_row(Some("hangup")), Voicemail::Hangup);
+        assert_eq!(Voicemail::from_row(None), Voicemail::Hangup);
+    }
+}
