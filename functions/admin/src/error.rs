@@ -1,7 +1,7 @@
 //! [`AdminError`]: every way an admin request can fail, with its status and code.
 
-use sva_campaign::DeskError;
 use axum::http::StatusCode;
+use sva_campaign::DeskError;
 use sva_kit::ApiError;
 use sva_retrieval::SourceError;
 use sva_retrieval::kb::KbError;

@@ -52,8 +52,7 @@ fn api(max_module_bytes: usize) -> OpenApiRouter<Arc<Admin>> {
             sva_retrieval::source::MAX_SOURCE_BYTES,
         )),
     );
-    let (schemas, paths, campaign_file) =
-        routes!(campaigns::create_campaign, campaigns::campaigns);
+    let (schemas, paths, campaign_file) = routes!(campaigns::create_campaign, campaigns::campaigns);
     let campaign_file = (
         schemas,
         paths,

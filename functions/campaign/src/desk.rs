@@ -473,8 +473,8 @@ impl Desk {
         id: &str,
         contact: &str,
     ) -> Result<Option<BTreeMap<String, String>>, DeskError> {
-        let plan = match self.open(tenant, id).await {
-            Ok((plan, _)) => plan,
+        let plan = match self.plan(tenant, id).await {
+            Ok(plan) => plan,
             Err(DeskError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
         };

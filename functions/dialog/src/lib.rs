@@ -10,6 +10,7 @@
 //! (`POST /v1/outbound/dial`, [`outbound`]) whether it may dial. The end of a call writes the documents of [`sva_wire`]: the
 //! call record, the CRM outbox entry and the unanswered questions.
 
+mod campaign;
 pub mod customer;
 pub mod http;
 pub mod knowledge;

@@ -101,6 +101,8 @@ pub struct Dialog {
     customers: Option<Arc<dyn CustomerLookup>>,
     /// The deployment's language model, if one is configured.
     models: Option<Arc<sva_llm::Models>>,
+    /// Outbound campaigns (in the same store as the records).
+    campaigns: Option<Arc<sva_campaign::desk::Desk>>,
     options: DialogOptions,
 }
 
@@ -114,6 +116,7 @@ impl Dialog {
             has_knowledge: false,
             customers: None,
             models: None,
+            campaigns: None,
             gate: Arc::new(crate::outbound::RowOnly),
             options,
         }
@@ -139,8 +142,13 @@ impl Dialog {
         self
     }
 
-    /// Writes call records and CRM outbox entries to `store`.
+    /// Writes call records and CRM outbox entries to `store`, and reads the outbound
+    /// campaigns kept there: their checks before each call, each contact's data for the
+    /// scenario, each contact's progress at the end.
     pub fn with_storage(mut self, store: sva_kit::storage::DynStore) -> Dialog {
+        let desk = Arc::new(sva_campaign::desk::Desk::new(store.clone(), None));
+        self.gate = Arc::new(crate::campaign::DeskGate(Arc::clone(&desk)));
+        self.campaigns = Some(desk);
         self.store = Some(store);
         self
     }
@@ -171,7 +179,7 @@ impl Dialog {
         let (tenant, request) = self.authenticate(headers, body, now).await?;
         // The request is taken apart: the call goes into the scenario's context as it is.
         let TurnRequest {
-            call,
+            mut call,
             seq,
             event,
             token,
@@ -180,6 +188,11 @@ impl Dialog {
         let mut claims = self.restore(&tenant, &call, seq, token.as_deref(), &event, now)?;
         if matches!(event, Event::CallStarted) {
             claims.customer = self.customer(&tenant, &call).await;
+        }
+        if let Some(desk) = &self.campaigns
+            && call.direction == sva_abi::Direction::Outbound
+        {
+            crate::campaign::enrich(desk, &tenant.context.id, &mut call).await;
         }
         let scenario = self
             .directory
@@ -359,6 +372,9 @@ impl Dialog {
         tracing::info!(tenant = %id, call = %call_id, created, "call ended");
         if outcome == sva_abi::Outcome::DoNotCall {
             crate::outbound::remember_refusal(store, &id, &call).await?;
+        }
+        if let Some(desk) = &self.campaigns {
+            crate::campaign::record(desk, &id, &call, outcome, now).await;
         }
         Ok(CallEnded {
             record: key,

@@ -129,7 +129,9 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                     voicemail,
                 };
                 let client = api.client()?;
-                let summary = client.create_campaign(&api.tenant, &settings, bytes).await?;
+                let summary = client
+                    .create_campaign(&api.tenant, &settings, bytes)
+                    .await?;
                 print_summary(&summary);
                 let details = client.campaign(&api.tenant, &id, true).await?;
                 print_refusals(&details);
@@ -156,7 +158,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::SUCCESS);
                 }
                 print_summary(&summary);
-                println!("\n{:<8} {:<14} {:<18} {:>8}  {:<20} окно (UTC)", "контакт", "телефон", "статус", "попыток", "имя");
+                println!(
+                    "\n{:<8} {:<14} {:<18} {:>8}  {:<20} окно (UTC)",
+                    "контакт", "телефон", "статус", "попыток", "имя"
+                );
                 for c in details["contacts"].as_array().into_iter().flatten() {
                     println!(
                         "{:<8} {:<14} {:<18} {:>8}  {:<20} {}",

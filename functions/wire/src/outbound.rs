@@ -50,6 +50,8 @@ pub enum DialRefusal {
     Stopped,
     /// The campaign or the contact is not known.
     Unknown,
+    /// The contact was already reached (an answered call, a voicemail message left).
+    Done,
 }
 
 impl DialRefusal {
@@ -60,6 +62,7 @@ impl DialRefusal {
             DialRefusal::OutsideWindow => "outside_window",
             DialRefusal::Stopped => "stopped",
             DialRefusal::Unknown => "unknown",
+            DialRefusal::Done => "done",
         }
     }
 }

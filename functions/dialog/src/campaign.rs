@@ -1,0 +1,131 @@
+//! Calls of outbound campaigns (`custom_data` with `campaign` and `contact`): the campaign
+//! store's checks before a call is dialled, the contact's data for the scenario on every
+//! turn, and the contact's progress when the call ends.
+
+use crate::outbound::{CampaignGate, GateDecision};
+use async_trait::async_trait;
+use std::sync::Arc;
+use sva_abi::{CallContext, Outcome};
+use sva_campaign::desk::{Desk, Gate};
+use sva_campaign::plan::ContactStatus;
+use sva_wire::outbound::{DialRefusal, Voicemail};
+
+/// The campaign and contact ids of a call, when it is a campaign's.
+pub(crate) fn ids(call: &CallContext) -> Option<(&str, &str)> {
+    let text = |key: &str| {
+        call.custom_data
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    Some((text("campaign")?, text("contact")?))
+}
+
+fn timestamp(now: u64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(i64::try_from(now).unwrap_or(i64::MAX))
+        .unwrap_or(jiff::Timestamp::MAX)
+}
+
+/// The campaign store as the pre-dial check's [`CampaignGate`]. A call of no campaign
+/// (a Bitrix24 robot's, a single `StartScenarios` call) is dialled with its row's
+/// voicemail policy: the do-not-call list was checked before.
+pub struct DeskGate(pub Arc<Desk>);
+
+#[async_trait]
+impl CampaignGate for DeskGate {
+    async fn check(
+        &self,
+        tenant: &str,
+        call: &CallContext,
+        now: u64,
+    ) -> Result<GateDecision, String> {
+        let Some((campaign, contact)) = ids(call) else {
+            let vm = call.custom_data.get("vm").and_then(|v| v.as_str());
+            return Ok(GateDecision::Dial {
+                voicemail: Voicemail::from_row(vm),
+            });
+        };
+        let gate = self
+            .0
+            .gate(tenant, campaign, contact, false, timestamp(now))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(match gate {
+            Gate::Dial { voicemail } => GateDecision::Dial {
+                voicemail: Voicemail::from_row(Some(voicemail)),
+            },
+            Gate::Skip { reason, retry_at } => GateDecision::Refuse {
+                reason: match reason {
+                    "outside_window" => DialRefusal::OutsideWindow,
+                    "stopped" => DialRefusal::Stopped,
+                    "do_not_call" => DialRefusal::DoNotCall,
+                    "done" => DialRefusal::Done,
+                    _ => DialRefusal::Unknown,
+                },
+                retry_at: retry_at.map(|t| t.to_string()),
+            },
+        })
+    }
+}
+
+/// Adds the contact's data (`contact_name`, `request`, `consent_source`,
+/// `consent_date`, the file's other columns) to a campaign call's `custom_data`; what
+/// the call already carries (`answered_by`, the row's ids) is kept. A store that cannot
+/// be read leaves the call as it is: the scenario phrases without the data.
+pub(crate) async fn enrich(desk: &Desk, tenant: &str, call: &mut CallContext) {
+    let Some((campaign, contact)) = ids(call) else {
+        return;
+    };
+    match desk.custom_data(tenant, campaign, contact).await {
+        Ok(Some(data)) => {
+            for (key, value) in data {
+                call.custom_data
+                    .entry(key)
+                    .or_insert(serde_json::Value::String(value));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(tenant, call = %call.id, "the campaign's contact data is not readable: {e}");
+        }
+    }
+}
+
+/// Where a contact stands after a call that ended with `outcome`: a message left on an
+/// answering machine is done; a callback or a call that got nowhere leaves it to be
+/// called again; the rest are done.
+pub(crate) fn progress(call: &CallContext, outcome: Outcome) -> ContactStatus {
+    let answered_by = call.custom_data.get("answered_by").and_then(|v| v.as_str());
+    if answered_by == Some("voicemail") {
+        return ContactStatus::Done {
+            outcome: "voicemail_message".into(),
+        };
+    }
+    match outcome {
+        Outcome::DoNotCall => ContactStatus::DoNotCall,
+        Outcome::Callback | Outcome::Dropped | Outcome::InProgress => ContactStatus::Queued,
+        other => ContactStatus::Done {
+            outcome: other.as_str().to_owned(),
+        },
+    }
+}
+
+/// Records the end of a campaign call on its contact (logged, never failing the end).
+pub(crate) async fn record(
+    desk: &Desk,
+    tenant: &str,
+    call: &CallContext,
+    outcome: Outcome,
+    now: u64,
+) {
+    let Some((campaign, contact)) = ids(call) else {
+        return;
+    };
+    let status = progress(call, outcome);
+    if let Err(e) = desk
+        .record(tenant, campaign, contact, &call.id, status, timestamp(now))
+        .await
+    {
+        tracing::warn!(tenant, call = %call.id, campaign, "the contact's progress is not kept: {e}");
+    }
+}
