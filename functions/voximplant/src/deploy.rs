@@ -614,7 +614,9 @@ async fn ensure_rule(
     let rules = client.find_rules(app_id, name).await?;
     match rules.as_slice() {
         [] => {
-            let id = client.add_rule(app_id, name, pattern, &[scenario_id]).await?;
+            let id = client
+                .add_rule(app_id, name, pattern, &[scenario_id])
+                .await?;
             report.push(
                 Resource::Rule,
                 name,

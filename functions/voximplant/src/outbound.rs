@@ -47,9 +47,10 @@ impl Outbound {
                 )));
             }
         };
-        let rule_id: u64 = rule.trim().parse().map_err(|_| {
-            Error::InvalidInput(format!("{ENV_OUTBOUND_RULE_ID} must be a number"))
-        })?;
+        let rule_id: u64 = rule
+            .trim()
+            .parse()
+            .map_err(|_| Error::InvalidInput(format!("{ENV_OUTBOUND_RULE_ID} must be a number")))?;
         let key = if key.trim_start().starts_with('{') {
             ServiceAccountKey::from_json(&key)?
         } else {

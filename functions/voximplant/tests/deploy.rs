@@ -112,9 +112,10 @@ async fn from_empty_everything_is_created_and_again_nothing_changes() {
         outbound.pattern
     );
     assert!(
-        first
-            .to_string()
-            .ends_with(&format!("SVA_VOXIMPLANT_OUTBOUND_RULE_ID={}\n", outbound.id)),
+        first.to_string().ends_with(&format!(
+            "SVA_VOXIMPLANT_OUTBOUND_RULE_ID={}\n",
+            outbound.id
+        )),
         "{first}"
     );
     assert_eq!(

@@ -83,7 +83,9 @@ pub(crate) fn start(a: &Args, st: &mut State, now: i64) -> Result<Value, Refusal
                 .iter()
                 .any(|x| x.id == app && (x.name == n || x.full_name == n)) =>
         {
-            return Err(invalid(format!("rule {rule_id} is not in application {n:?}")));
+            return Err(invalid(format!(
+                "rule {rule_id} is not in application {n:?}"
+            )));
         }
         _ => {}
     }
