@@ -38,6 +38,7 @@ pub mod phones;
 pub mod robot;
 pub mod routing;
 pub mod step;
+pub mod voximplant;
 
 pub use check::PortalCheck;
 pub use connect::{ConnectError, Connection, Connections};

@@ -5,7 +5,9 @@
 //! `SVA_BITRIX_RATE`, `SVA_BITRIX_TOKEN_URL`), `SVA_CRM_MAX_ATTEMPTS`, the attempts
 //! before a dead letter (8), and `SVA_CRM_PUBLIC_URL`, the function's address as
 //! portals reach it (the install binds `ONAPPUNINSTALL` to its events path and registers
-//! the robot «Позвонить клиенту» with its handler there).
+//! the robot «Позвонить клиенту» with its handler there). With `SVA_VOXIMPLANT_KEY` and
+//! `SVA_VOXIMPLANT_OUTBOUND_RULE_ID` (and optionally `SVA_VOXIMPLANT_API_URL`) the robot
+//! starts its calls with Voximplant's StartScenarios (`sva_voximplant::Outbound`).
 
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -28,12 +30,20 @@ async fn main() -> anyhow::Result<()> {
         connections.clone(),
         env("SVA_CRM_PUBLIC_URL"),
     ));
-    // TODO(issue 25): a CallStarter on Voximplant's StartScenarios once sva-voximplant
-    // has it; until then every robot run is answered at once that calls are not set up.
+    // The robot's calls: StartScenarios on the outbound rule when the Voximplant
+    // service account and the rule are configured; without them every robot run is
+    // answered at once that calls are not set up.
+    let starter = sva_voximplant::Outbound::from_env(|name| std::env::var(name).ok())
+        .context("the Voximplant outbound configuration")?
+        .map(|o| {
+            tracing::info!(rule = o.rule_id, "robot calls start through Voximplant");
+            Arc::new(sva_crm::voximplant::VoximplantStarter::from_outbound(o))
+                as Arc<dyn sva_crm::robot::CallStarter>
+        });
     let robots = Arc::new(sva_crm::robot::Robots::new(
         connections.clone(),
         store.clone(),
-        None,
+        starter,
     ));
     let outbox = Arc::new(Outbox::new(store, connections, outbox_config));
     sva_kit::serve(

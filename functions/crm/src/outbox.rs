@@ -239,10 +239,14 @@ impl Outbox {
             let message = format!("the call record {} is missing", entry.record);
             return Ok(Err(("record_missing".into(), message, false)));
         };
-        let record = match CallRecord::from_json(&bytes) {
+        let mut record = match CallRecord::from_json(&bytes) {
             Ok(r) => r,
             Err(e) => return Ok(Err((e.code().into(), e.to_string(), false))),
         };
+        // A call the robot started through Voximplant carries the run's reference, not its
+        // token (the session's custom data is too small): the token comes back here.
+        crate::robot::restore_event_token(&self.store, &entry.tenant, &mut record.call.custom_data)
+            .await?;
         let simple = match connection.simple_mode().await {
             Ok(simple) => simple,
             Err(e) => return Ok(Err((e.code(), e.to_string(), e.is_transient()))),

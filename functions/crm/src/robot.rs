@@ -404,12 +404,65 @@ async fn run(
     }
 }
 
-/// Where a run that started a call is marked (by its token's hash).
-fn run_key(tenant: &str, token: &str) -> String {
-    format!(
-        "robots/{tenant}/{}.json",
-        hex::encode(Sha256::digest(token.as_bytes()))
-    )
+/// A run's reference: its `event_token`'s SHA-256, hex (64 characters). What a call's
+/// custom data carries instead of the token when the token does not fit
+/// ([`crate::voximplant`]).
+pub fn run_ref(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Where a run that started a call is marked (by its reference).
+fn run_key(tenant: &str, reference: &str) -> String {
+    format!("robots/{tenant}/{reference}.json")
+}
+
+/// Puts the run's `event_token` back into a call's custom data that carries the run's
+/// reference ([`crate::voximplant::ROBOT_REF_KEY`]) instead: read from the mark the
+/// handler wrote when it queued the call. `true` when it did; custom data with a token,
+/// without a reference, with a malformed one or one no run of `tenant` has is left as it
+/// is.
+pub async fn restore_event_token(
+    store: &DynStore,
+    tenant: &str,
+    custom_data: &mut Map<String, Value>,
+) -> Result<bool, sva_kit::storage::StorageError> {
+    let has_token = custom_data
+        .get(EVENT_TOKEN_KEY)
+        .and_then(Value::as_str)
+        .is_some_and(|t| !t.is_empty());
+    let Some(reference) = custom_data
+        .get(crate::voximplant::ROBOT_REF_KEY)
+        .and_then(Value::as_str)
+        .filter(|r| {
+            r.len() == 64
+                && r.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+    else {
+        return Ok(false);
+    };
+    if has_token {
+        return Ok(false);
+    }
+    let Some(body) = store.get(&run_key(tenant, reference)).await? else {
+        tracing::warn!(
+            tenant,
+            "a call names a robot run this tenant has no mark of"
+        );
+        return Ok(false);
+    };
+    let mark: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match mark.get(EVENT_TOKEN_KEY).and_then(Value::as_str) {
+        // The mark must be the token's: its hash is the reference.
+        Some(token) if run_ref(token) == reference => {
+            custom_data.insert(EVENT_TOKEN_KEY.into(), json!(token));
+            Ok(true)
+        }
+        _ => {
+            tracing::warn!(tenant, "a robot run's mark has no matching event_token");
+            Ok(false)
+        }
+    }
 }
 
 /// Checks the number and starts the call; `None` when this run started one already.
@@ -424,10 +477,19 @@ async fn start(
     Ok(Some(match checked(robots, tenant, raw) {
         Err(refusal) => Err(refusal),
         Ok((phone, starter)) => {
-            let mark = json!({ "document": document.key(), "at": sva_kit::unix_now() });
+            // The token is kept with the mark: a call whose custom data has room for its
+            // reference only gets it back from here (`restore_event_token`).
+            let mark = json!({
+                "document": document.key(),
+                "at": sva_kit::unix_now(),
+                EVENT_TOKEN_KEY: token,
+            });
             let first = robots
                 .store
-                .put_if_absent(&run_key(tenant, token), Bytes::from(mark.to_string()))
+                .put_if_absent(
+                    &run_key(tenant, &run_ref(token)),
+                    Bytes::from(mark.to_string()),
+                )
                 .await
                 .map_err(|e| RobotError::Store(e.to_string()))?;
             if !first {

@@ -452,3 +452,153 @@ async fn a_run_the_portal_no_longer_takes_is_noted_and_the_call_still_lands() {
         "the first answer stands"
     );
 }
+
+/// Voximplant's stand-in with the tenant's application, scenario and outbound rule; a
+/// client for it and the rule's id.
+async fn voximplant() -> (
+    sva_voximplant::standin::StandIn,
+    sva_voximplant::Client,
+    u64,
+) {
+    use sva_voximplant::standin::{StandIn, TestKey};
+    let standin = StandIn::start().await.expect("the stand-in starts");
+    let client = sva_voximplant::Client::new(
+        &TestKey::primary().service_account_key(),
+        &standin.client_config(),
+    )
+    .unwrap();
+    let app = client.add_application("sva-acme").await.unwrap();
+    let scenario = client
+        .add_scenario(app.application_id, "sva-sales-assistant", "// script")
+        .await
+        .unwrap();
+    let rule = client
+        .add_rule(
+            app.application_id,
+            "sva-outbound",
+            "SVA OUTBOUND ONLY",
+            &[scenario],
+        )
+        .await
+        .unwrap();
+    (standin, client, rule)
+}
+
+#[tokio::test]
+async fn the_robot_starts_the_call_with_voximplant_start_scenarios() {
+    use sva_crm::voximplant::{ROBOT_REF_KEY, VoximplantStarter};
+    let rig = rig(CrmAuth::Oauth).await;
+    let (standin, client, rule) = voximplant().await;
+    let base = serve(&rig, move |rig| {
+        Robots::new(
+            rig.connections.clone(),
+            rig.store.clone(),
+            Some(Arc::new(VoximplantStarter::new(client, rule)) as Arc<dyn CallStarter>),
+        )
+    })
+    .await;
+    install(&rig, &base).await;
+    let lead = rig.portal.seed_lead(json!({
+        "TITLE": "Заявка", "STATUS_ID": "NEW",
+        "PHONE": [{"VALUE": "8 (916) 200-30-02", "VALUE_TYPE": "MOBILE"}]
+    }));
+    rig.portal
+        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
+        .unwrap();
+    let runs = rig
+        .portal
+        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
+        .await
+        .unwrap();
+    assert_eq!(runs[0].status, 200, "{}", runs[0].body);
+    let token = runs[0].event_token.clone();
+
+    // One session of the outbound rule; the script reads {phone, data}.
+    let sessions = standin.state().sessions;
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].rule_id, rule);
+    let sent = sessions[0].custom_data.clone().expect("custom data");
+    assert!(sent.len() <= 200, "{sent}");
+    let sent: Value = serde_json::from_str(&sent).unwrap();
+    assert_eq!(sent["phone"], "79162003002", "E.164 digits without +");
+    let data = sent["data"].as_object().unwrap().clone();
+    assert_eq!(data["tenant"], "acme");
+    assert_eq!(data["document"], format!("LEAD_{lead}"));
+    // The token does not travel (200 bytes); its reference does.
+    assert!(data.get("event_token").is_none());
+    assert_eq!(
+        data[ROBOT_REF_KEY],
+        sva_crm::robot::run_ref(&token).as_str()
+    );
+    // The call id is the session's: what the script names the call.
+    let call = format!("vox-{}", sessions[0].session_id);
+    let body: Value = serde_json::from_str(&runs[0].body).unwrap();
+    assert_eq!(body["call_id"], call.as_str());
+    assert_eq!(rig.portal.robot_answer(&token), None, "the process waits");
+
+    // The call ends; its record carries `data` as the script sent it: the outbox puts the
+    // token back, and the run is answered with the call.
+    record_call(
+        &rig.store,
+        &call,
+        "+79162003002",
+        json!({"call": {"id": call, "direction": "outbound", "caller": "+74950000000",
+                        "callee": "+79162003002", "custom_data": data}}),
+    )
+    .await;
+    drain(&rig.outbox, &rig.store).await;
+    let answer = rig
+        .portal
+        .robot_answer(&token)
+        .expect("the robot is answered");
+    assert_eq!(answer["return_values"]["call_id"], call.as_str());
+    assert_eq!(answer["return_values"]["outcome"], "qualified");
+    let result = crm_result(&rig.store, &call).await;
+    assert_eq!(result["progress"]["lead_id"], lead, "onto the robot's lead");
+}
+
+#[tokio::test]
+async fn voximplant_refusals_and_outages_answer_the_run_at_once() {
+    use sva_crm::voximplant::{VoximplantStarter, script_custom_data};
+    // Too much for the session's 200 bytes: refused before sending.
+    let mut custom = Map::new();
+    custom.insert("event_token".into(), json!("t".repeat(300)));
+    custom.insert("campaign".into(), json!("c".repeat(120)));
+    let e = script_custom_data("acme", "+79161112233", &custom).unwrap_err();
+    assert_eq!(e.code(), "call_refused");
+    assert!(script_custom_data("acme", "89161112233", &Map::new()).is_err());
+    let mut other = Map::new();
+    other.insert("tenant".into(), json!("globex"));
+    assert!(script_custom_data("acme", "+79161112233", &other).is_err());
+
+    // The platform throttles (HTTP 429): the run is refused at once, not left waiting.
+    let rig = rig(CrmAuth::Oauth).await;
+    let (standin, client, rule) = voximplant().await;
+    standin.throttle_start_scenarios(1);
+    let base = serve(&rig, move |rig| {
+        Robots::new(
+            rig.connections.clone(),
+            rig.store.clone(),
+            Some(Arc::new(VoximplantStarter::new(client, rule)) as Arc<dyn CallStarter>),
+        )
+    })
+    .await;
+    install(&rig, &base).await;
+    rig.portal
+        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
+        .unwrap();
+    let lead = rig.portal.seed_lead(json!({
+        "TITLE": "Заявка", "STATUS_ID": "NEW",
+        "PHONE": [{"VALUE": "+79161112255", "VALUE_TYPE": "WORK"}]
+    }));
+    let runs = rig
+        .portal
+        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_str(&runs[0].body).unwrap();
+    assert_eq!(body["refused"], "call_unavailable", "{body}");
+    let answer = rig.portal.robot_answer(&runs[0].event_token).unwrap();
+    assert_eq!(answer["return_values"]["outcome"], "refused");
+    assert!(standin.state().sessions.is_empty());
+}

@@ -9,9 +9,11 @@
 //! 2. **Scenario**: found by exact name in the application; its script read back with
 //!    GetScenarios `with_script` and compared byte for byte; SetScenarioInfo only when it
 //!    differs; else AddScenario.
-//! 3. **Rule**: found by exact name in the application; created with AddRule bound to the
-//!    scenario; when it exists, a drifted pattern is fixed with SetRuleInfo and the binding
-//!    with BindScenario (the scenario bound, any other scenario unbound).
+//! 3. **Rules**: the inbound rule (`.*`), then the outbound rule ([`OUTBOUND_RULE_NAME`],
+//!    a pattern no inbound call matches; call lists and StartScenarios run it by id), each
+//!    found by exact name in the application; created with AddRule bound to the scenario;
+//!    when it exists, a drifted pattern is fixed with SetRuleInfo and the binding with
+//!    BindScenario (the scenario bound, any other scenario unbound).
 //! 4. **Secrets** (application secrets, what `VoxEngine.getSecretValue(name)` reads):
 //!    listed with GetSecrets; each present one is read with GetSecretValue and compared in
 //!    constant time; SetSecretInfo only when it differs; AddSecret when absent; a planned
@@ -46,6 +48,16 @@ pub const DEFAULT_SCENARIO_NAME: &str = "sva-sales-assistant";
 pub const DEFAULT_RULE_NAME: &str = "sva-inbound";
 /// The inbound rule's pattern: every number routed to the application.
 pub const DEFAULT_RULE_PATTERN: &str = ".*";
+/// The outbound rule's name: call lists and StartScenarios run it (by id).
+pub const OUTBOUND_RULE_NAME: &str = "sva-outbound";
+/// The outbound rule's pattern. A pattern matters for inbound calls only and is matched
+/// against the whole destination, the first matching rule running
+/// (<https://voximplant.com/docs/gettingstarted/basicconcepts/routing>,
+/// <https://voximplant.com/help/faq/what-is-voximplant-application-rule>); a destination
+/// is a number (digits, `+`) or a user name (`[a-z0-9][a-z0-9_-]{2,49}`, apiclient-nodejs
+/// src/Interfaces.ts:882). Capitals and spaces: no inbound call can match it, so the
+/// outbound rule never answers an inbound call whatever the rules' order.
+pub const OUTBOUND_RULE_PATTERN: &str = "SVA OUTBOUND ONLY";
 
 /// The values the scenario reads with `VoxEngine.getSecretValue` (see the top of
 /// `scenarios/voxengine/sales-assistant.voxengine.js`). `Debug` redacts them all.
@@ -86,6 +98,10 @@ pub struct DeployPlan {
     pub rule_name: String,
     /// The rule's pattern (default `.*`).
     pub rule_pattern: String,
+    /// The outbound rule's name (< 100 characters): what call lists and StartScenarios run.
+    pub outbound_rule_name: String,
+    /// The outbound rule's pattern: one no inbound call's destination matches.
+    pub outbound_rule_pattern: String,
     /// The application secrets.
     pub secrets: Vec<PlannedSecret>,
 }
@@ -101,6 +117,8 @@ impl fmt::Debug for DeployPlan {
             )
             .field("rule_name", &self.rule_name)
             .field("rule_pattern", &self.rule_pattern)
+            .field("outbound_rule_name", &self.outbound_rule_name)
+            .field("outbound_rule_pattern", &self.outbound_rule_pattern)
             .field("secrets", &self.secrets)
             .finish()
     }
@@ -139,6 +157,8 @@ impl DeployPlan {
             scenario_script: script.into(),
             rule_name: DEFAULT_RULE_NAME.into(),
             rule_pattern: DEFAULT_RULE_PATTERN.into(),
+            outbound_rule_name: OUTBOUND_RULE_NAME.into(),
+            outbound_rule_pattern: OUTBOUND_RULE_PATTERN.into(),
             secrets: planned,
         }
     }
@@ -150,6 +170,14 @@ impl DeployPlan {
         limits::scenario_script(&self.scenario_script)?;
         limits::rule_name(&self.rule_name)?;
         limits::rule_pattern(&self.rule_pattern)?;
+        limits::rule_name(&self.outbound_rule_name)?;
+        limits::rule_pattern(&self.outbound_rule_pattern)?;
+        if self.outbound_rule_name == self.rule_name {
+            return Err(Error::InvalidInput(format!(
+                "the inbound and outbound rules are both named {:?}",
+                self.rule_name
+            )));
+        }
         let mut seen = std::collections::BTreeSet::new();
         for s in &self.secrets {
             limits::secret_name(&s.name)?;
@@ -243,8 +271,11 @@ pub struct DeployReport {
     pub application_id: Option<u64>,
     /// The scenario's id, once known.
     pub scenario_id: Option<u64>,
-    /// The rule's id, once known (what StartScenarios and CreateCallList take).
+    /// The inbound rule's id, once known.
     pub rule_id: Option<u64>,
+    /// The outbound rule's id, once known: what StartScenarios and CreateCallList take
+    /// (`SVA_VOXIMPLANT_OUTBOUND_RULE_ID`).
+    pub outbound_rule_id: Option<u64>,
     /// The steps in order.
     pub steps: Vec<Step>,
 }
@@ -294,6 +325,9 @@ impl fmt::Display for DeployReport {
                 write!(f, " ({d})")?;
             }
             writeln!(f)?;
+        }
+        if let Some(id) = self.outbound_rule_id {
+            writeln!(f, "{}={id}", crate::outbound::ENV_OUTBOUND_RULE_ID)?;
         }
         Ok(())
     }
@@ -461,96 +495,33 @@ pub async fn deploy(client: &Client, plan: &DeployPlan) -> Result<DeployReport, 
     };
     report.scenario_id = Some(scenario_id);
 
-    // 3. The rule, bound to the scenario and nothing else.
-    let rules = at!("rule", client.find_rules(app_id, &plan.rule_name).await);
-    let rule_id = match rules.as_slice() {
-        [] => {
-            let id = at!(
-                "rule",
-                client
-                    .add_rule(app_id, &plan.rule_name, &plan.rule_pattern, &[scenario_id])
-                    .await
-            );
-            report.push(
-                Resource::Rule,
-                &plan.rule_name,
-                Some(id),
-                Action::Created,
-                Some(format!(
-                    "pattern {:?}, scenario {scenario_id}",
-                    plan.rule_pattern
-                )),
-            );
-            id
-        }
-        [rule] => {
-            let id = rule.rule_id;
-            let mut changes = Vec::new();
-            if rule.rule_pattern != plan.rule_pattern {
-                let update = RuleUpdate {
-                    rule_pattern: Some(plan.rule_pattern.clone()),
-                    ..RuleUpdate::default()
-                };
-                at!("rule", client.set_rule_info(id, &update).await);
-                changes.push(format!(
-                    "pattern {:?} → {:?}",
-                    rule.rule_pattern, plan.rule_pattern
-                ));
-            }
-            let bound: Vec<u64> = rule.scenarios.iter().map(|s| s.scenario_id).collect();
-            if !bound.contains(&scenario_id) {
-                at!(
-                    "rule",
-                    client
-                        .bind_scenarios(app_id, id, &[scenario_id], true)
-                        .await
-                );
-                changes.push(format!("bound scenario {scenario_id}"));
-            }
-            let extra: Vec<u64> = bound
-                .iter()
-                .copied()
-                .filter(|&s| s != scenario_id)
-                .collect();
-            if !extra.is_empty() {
-                at!(
-                    "rule",
-                    client.bind_scenarios(app_id, id, &extra, false).await
-                );
-                changes.push(format!("unbound scenarios {extra:?}"));
-            }
-            if changes.is_empty() {
-                report.push(
-                    Resource::Rule,
-                    &plan.rule_name,
-                    Some(id),
-                    Action::Unchanged,
-                    Some(format!(
-                        "pattern {:?}, scenario {scenario_id}",
-                        plan.rule_pattern
-                    )),
-                );
-            } else {
-                report.push(
-                    Resource::Rule,
-                    &plan.rule_name,
-                    Some(id),
-                    Action::Updated,
-                    Some(changes.join("; ")),
-                );
-            }
-            id
-        }
-        many => at!(
-            "rule",
-            Err(Error::Ambiguous {
-                what: "rule",
-                name: plan.rule_name.clone(),
-                count: many.len(),
-            })
-        ),
-    };
+    // 3. The rules, each bound to the scenario and nothing else: inbound, then outbound.
+    let rule_id = at!(
+        "rule",
+        ensure_rule(
+            client,
+            &mut report,
+            app_id,
+            scenario_id,
+            &plan.rule_name,
+            &plan.rule_pattern
+        )
+        .await
+    );
     report.rule_id = Some(rule_id);
+    let outbound = at!(
+        "outbound rule",
+        ensure_rule(
+            client,
+            &mut report,
+            app_id,
+            scenario_id,
+            &plan.outbound_rule_name,
+            &plan.outbound_rule_pattern
+        )
+        .await
+    );
+    report.outbound_rule_id = Some(outbound);
 
     // 4. The secrets.
     let existing = at!("secrets", client.list_secrets(app_id).await);
@@ -627,4 +598,84 @@ pub async fn deploy(client: &Client, plan: &DeployPlan) -> Result<DeployReport, 
         }
     }
     Ok(report)
+}
+
+/// Finds the rule `name` in the application and brings it to `pattern`, bound to
+/// `scenario_id` and nothing else (AddRule, SetRuleInfo, BindScenario as needed); the
+/// step goes into `report`. Its id.
+async fn ensure_rule(
+    client: &Client,
+    report: &mut DeployReport,
+    app_id: u64,
+    scenario_id: u64,
+    name: &str,
+    pattern: &str,
+) -> Result<u64, Error> {
+    let rules = client.find_rules(app_id, name).await?;
+    match rules.as_slice() {
+        [] => {
+            let id = client
+                .add_rule(app_id, name, pattern, &[scenario_id])
+                .await?;
+            report.push(
+                Resource::Rule,
+                name,
+                Some(id),
+                Action::Created,
+                Some(format!("pattern {pattern:?}, scenario {scenario_id}")),
+            );
+            Ok(id)
+        }
+        [rule] => {
+            let id = rule.rule_id;
+            let mut changes = Vec::new();
+            if rule.rule_pattern != pattern {
+                let update = RuleUpdate {
+                    rule_pattern: Some(pattern.to_owned()),
+                    ..RuleUpdate::default()
+                };
+                client.set_rule_info(id, &update).await?;
+                changes.push(format!("pattern {:?} → {pattern:?}", rule.rule_pattern));
+            }
+            let bound: Vec<u64> = rule.scenarios.iter().map(|s| s.scenario_id).collect();
+            if !bound.contains(&scenario_id) {
+                client
+                    .bind_scenarios(app_id, id, &[scenario_id], true)
+                    .await?;
+                changes.push(format!("bound scenario {scenario_id}"));
+            }
+            let extra: Vec<u64> = bound
+                .iter()
+                .copied()
+                .filter(|&s| s != scenario_id)
+                .collect();
+            if !extra.is_empty() {
+                client.bind_scenarios(app_id, id, &extra, false).await?;
+                changes.push(format!("unbound scenarios {extra:?}"));
+            }
+            if changes.is_empty() {
+                report.push(
+                    Resource::Rule,
+                    name,
+                    Some(id),
+                    Action::Unchanged,
+                    Some(format!("pattern {pattern:?}, scenario {scenario_id}")),
+                );
+            } else {
+                report.push(
+                    Resource::Rule,
+                    name,
+                    Some(id),
+                    Action::Updated,
+                    Some(changes.join("; ")),
+                );
+            }
+            Ok(id)
+        }
+        many => Err(Error::Ambiguous {
+            what: "rule",
+            name: name.to_owned(),
+            count: many.len(),
+        }),
+    }
 }

@@ -3,10 +3,13 @@
 //! * [`Client`]: one service account ([`ServiceAccountKey`], the JSON key file Voximplant
 //!   issues), a fresh short-lived RS256 JWT per request, the `cmd` form the official
 //!   clients post, the `{"error":{"code","msg"}}` envelope as a typed [`Error`]. The
-//!   methods deploy needs are typed in [`api`], the call-list methods in [`call_lists`]; any other method goes through
-//!   [`Client::call`] with a [`Params`] list.
-//! * [`deploy()`]: an idempotent deploy of a [`DeployPlan`] (application, scenario, rule,
-//!   application secrets) with a [`DeployReport`] of what it did.
+//!   methods deploy needs are typed in [`api`], the call-list methods in [`call_lists`],
+//!   StartScenarios in [`scenarios`]; any other method goes through [`Client::call`] with a
+//!   [`Params`] list.
+//! * [`CallListDialler`]: a campaign (`sva_campaign`) as a call list of the outbound rule.
+//! * [`Outbound`]: the client and outbound rule a function reads from its environment.
+//! * [`deploy()`]: an idempotent deploy of a [`DeployPlan`] (application, scenario, the
+//!   inbound and outbound rules, application secrets) with a [`DeployReport`] of what it did.
 //! * `standin` (feature `standin`): a strict in-process stand-in of the API for tests.
 //!
 //! The platform facts used, with their sources, are in `docs/voximplant.md`,
@@ -37,7 +40,10 @@ pub mod call_lists;
 pub mod client;
 pub mod credentials;
 pub mod deploy;
+pub mod dialler;
 pub mod error;
+pub mod outbound;
+pub mod scenarios;
 pub mod secret;
 #[cfg(feature = "standin")]
 pub mod standin;
@@ -55,5 +61,8 @@ pub use deploy::{
     Action, DeployError, DeployPlan, DeployReport, PlannedSecret, Resource, Step, SvaSecrets,
     deploy,
 };
+pub use dialler::CallListDialler;
 pub use error::Error;
+pub use outbound::Outbound;
+pub use scenarios::{MAX_SCRIPT_CUSTOM_DATA_BYTES, ScenarioStart, StartedSession};
 pub use secret::Secret;

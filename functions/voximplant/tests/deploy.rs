@@ -23,6 +23,10 @@ fn plan(script: &str, signing: &str, fallback: Option<&str>) -> DeployPlan {
     DeployPlan::sva("acme", script, secrets(signing, fallback))
 }
 
+fn st_pattern(standin: &StandIn, app_id: u64, rule: &str) -> String {
+    standin.state().rule(app_id, rule).unwrap().pattern.clone()
+}
+
 async fn setup() -> (StandIn, Client) {
     let standin = StandIn::start().await.expect("stand-in starts");
     let client = Client::new(
@@ -64,6 +68,7 @@ async fn from_empty_everything_is_created_and_again_nothing_changes() {
                 Action::Created
             ),
             (Resource::Rule, "sva-inbound".into(), Action::Created),
+            (Resource::Rule, "sva-outbound".into(), Action::Created),
             (Resource::Secret, "SVA_FUNCTION_URL".into(), Action::Created),
             (Resource::Secret, "SVA_TENANT".into(), Action::Created),
             (
@@ -95,6 +100,24 @@ async fn from_empty_everything_is_created_and_again_nothing_changes() {
     assert_eq!(rule.pattern, ".*");
     assert_eq!(rule.scenario_ids, vec![scenario.id]);
     assert_eq!(Some(rule.id), first.rule_id);
+    // The outbound rule: the same scenario, a pattern no inbound destination matches (a
+    // number or a user name `[a-z0-9][a-z0-9_-]{2,49}`), its id in the report's last line.
+    let outbound = st.rule(app.id, "sva-outbound").expect("outbound rule");
+    assert_eq!(outbound.scenario_ids, vec![scenario.id]);
+    assert_eq!(Some(outbound.id), first.outbound_rule_id);
+    assert_ne!(outbound.id, rule.id);
+    assert!(
+        outbound.pattern.contains(' ') && outbound.pattern.chars().any(|c| c.is_ascii_uppercase()),
+        "{}",
+        outbound.pattern
+    );
+    assert!(
+        first.to_string().ends_with(&format!(
+            "SVA_VOXIMPLANT_OUTBOUND_RULE_ID={}\n",
+            outbound.id
+        )),
+        "{first}"
+    );
     assert_eq!(
         st.secret(app.id, "SVA_SIGNING_SECRET")
             .unwrap()
@@ -125,6 +148,7 @@ async fn from_empty_everything_is_created_and_again_nothing_changes() {
     assert_eq!(second.application_id, first.application_id);
     assert_eq!(second.scenario_id, first.scenario_id);
     assert_eq!(second.rule_id, first.rule_id);
+    assert_eq!(second.outbound_rule_id, first.outbound_rule_id);
     let writes: Vec<_> = standin
         .requests()
         .into_iter()
@@ -243,6 +267,13 @@ async fn drift_made_by_hand_is_fixed() {
             .unwrap();
         rule.pattern = "^\\+7.*".into();
         rule.scenario_ids = vec![999_999];
+        // The outbound rule made to answer every inbound call.
+        let outbound = st
+            .rules
+            .iter_mut()
+            .find(|r| r.name == "sva-outbound")
+            .unwrap();
+        outbound.pattern = ".*".into();
         999_999
     });
     // And the fallback number is no longer planned: it must go.
@@ -251,12 +282,17 @@ async fn drift_made_by_hand_is_fixed() {
         changed_steps(&report),
         vec![
             (Resource::Rule, "sva-inbound".into(), Action::Updated),
+            (Resource::Rule, "sva-outbound".into(), Action::Updated),
             (
                 Resource::Secret,
                 "SVA_FALLBACK_NUMBER".into(),
                 Action::Deleted
             ),
         ]
+    );
+    assert_eq!(
+        st_pattern(&standin, app_id, "sva-outbound"),
+        sva_voximplant::deploy::OUTBOUND_RULE_PATTERN
     );
     let st = standin.state();
     let rule = st.rule(app_id, "sva-inbound").unwrap();

@@ -911,6 +911,7 @@ pub(crate) fn dispatch(
             Ok(ok())
         }
         m if super::call_lists::serves(m) => super::call_lists::dispatch(m, a, st, now),
+        "StartScenarios" => super::scenarios::start(a, st, now),
         // https://voximplant.com/docs/references/httpapi/errors: 103 "Unknown command".
         // Real methods the stand-in does not model are refused the same way.
         _ => Err(super::refusal(

@@ -29,6 +29,10 @@
 //!   ([`dialler`], [`StandIn::simulate`]) that works a list on a virtual clock as the
 //!   platform documents it.
 //!
+//! * **StartScenarios** ([`scenarios`]): a session of a rule's scenario, recorded in
+//!   [`State::sessions`]; `script_custom_data` over 200 bytes refused; the documented HTTP
+//!   429 on demand ([`StandIn::throttle_start_scenarios`]).
+//!
 //! What the stand-in does not model: multipart bodies (the Node client's form), GET
 //! requests, the `/platform_api/{Method}` path form, rule `template` search, account
 //! limits (application count, 108), roles.
@@ -36,10 +40,11 @@
 pub mod call_lists;
 pub mod dialler;
 mod methods;
+pub mod scenarios;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -55,6 +60,7 @@ use tokio::sync::oneshot;
 
 pub use call_lists::{AttemptResult, CallList, NextAttempt, Report, Task, TaskStatus, Window};
 pub use dialler::{DialAttempt, SimulationError};
+pub use scenarios::StartedScenario;
 
 use crate::client::ClientConfig;
 use crate::credentials::ServiceAccountKey;
@@ -202,6 +208,8 @@ pub struct State {
     pub secrets: Vec<StoredSecret>,
     /// Call lists.
     pub call_lists: Vec<CallList>,
+    /// Sessions StartScenarios started, in order.
+    pub sessions: Vec<StartedScenario>,
     /// The platform's time for call lists (unix seconds), when a test fixed it
     /// ([`StandIn::set_platform_time`]); else the real clock.
     pub platform_time: Option<i64>,
@@ -214,7 +222,7 @@ pub struct State {
 }
 
 impl State {
-    fn next_id(&mut self) -> u64 {
+    pub(crate) fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         1000 + self.next_id
     }
@@ -285,6 +293,7 @@ struct Shared {
     account_name: String,
     keys: BTreeMap<String, DecodingKey>,
     clock_offset: AtomicI64,
+    throttled: AtomicU32,
     state: Mutex<State>,
     requests: Mutex<Vec<RecordedRequest>>,
 }
@@ -339,6 +348,7 @@ impl StandIn {
             account_name: "sva-test".into(),
             keys: decoding,
             clock_offset: AtomicI64::new(0),
+            throttled: AtomicU32::new(0),
             state: Mutex::new(State {
                 account_id,
                 ..State::default()
@@ -442,6 +452,13 @@ impl StandIn {
             *slot = list;
         }
         Ok(log)
+    }
+
+    /// Answers the next `n` StartScenarios requests with HTTP 429 "Too Many Requests", as
+    /// the platform does while more than 200 are in flight (apiclient-nodejs
+    /// src/index.ts:2036-2038); nothing starts. The body is not documented: plain text here.
+    pub fn throttle_start_scenarios(&self, n: u32) {
+        self.shared.throttled.store(n, Ordering::Relaxed);
     }
 
     /// Moves the stand-in's clock by `seconds` (positive: the future), to test token
@@ -584,6 +601,14 @@ async fn handle(
             )));
         }
         authorize(&shared, &headers)?;
+        if method == "StartScenarios"
+            && shared
+                .throttled
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err(refusal(429, "Too Many Requests", "throttled by the test"));
+        }
         if method.is_empty() {
             return Err(refusal(102, "Missing 'cmd' parameter", "no cmd field"));
         }
@@ -617,6 +642,11 @@ async fn handle(
     });
     match outcome {
         Ok(v) => reply(v),
+        Err(r) if r.code == 429 => (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+        )
+            .into_response(),
         Err(r) => reply(serde_json::json!({"error": {"code": r.code, "msg": r.msg}})),
     }
 }
