@@ -48,6 +48,19 @@ async fn main() -> anyhow::Result<()> {
             sva_retrieval::KnowledgeBase::new(store, index).with_embeddings(embeddings),
         );
     }
+    // Campaigns become Voximplant call lists when the service account and the outbound
+    // rule are configured; without them campaigns are built and kept only.
+    match sva_voximplant::Outbound::from_env(|name| std::env::var(name).ok())? {
+        Some(outbound) => {
+            admin = admin.with_dialler(Arc::new(sva_voximplant::CallListDialler::new(
+                outbound.client,
+                outbound.rule_id,
+            )));
+        }
+        None => tracing::warn!(
+            "SVA_VOXIMPLANT_KEY is not set: campaigns are built and kept, nothing is called"
+        ),
+    }
     sva_kit::serve(sva_admin::router(Arc::new(admin)), &config.serve_config()).await?;
     Ok(())
 }

@@ -26,6 +26,9 @@ const PLAN_TTL: Duration = Duration::from_secs(300);
 /// Plans kept in memory.
 const PLAN_CACHE: usize = 64;
 
+/// Plans read, by tenant and campaign, with when they were read.
+type PlanCache = HashMap<(String, String), (Instant, Arc<Plan>)>;
+
 /// Where a campaign's calls are placed: Voximplant's call lists in production.
 #[async_trait]
 pub trait Dialler: Send + Sync {
@@ -213,7 +216,7 @@ pub struct ContactView {
 pub struct Desk {
     store: DynStore,
     dialler: Option<Arc<dyn Dialler>>,
-    plans: Mutex<HashMap<(String, String), (Instant, Arc<Plan>)>>,
+    plans: Mutex<PlanCache>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -552,7 +555,7 @@ impl Desk {
         Ok(plan)
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (Instant, Arc<Plan>)>> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, PlanCache> {
         self.plans.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -329,3 +329,109 @@ async fn a_failing_dialler_keeps_nothing_and_names_are_cut_to_255() {
     assert_eq!(name.chars().count(), 255);
     assert!(name.ends_with(" [demo:fall]"), "{name}");
 }
+
+/// Number blocks with their real UTC offsets (hours): geographic codes whose subject is
+/// known (Kaliningrad, Moscow, Yekaterinburg, Novosibirsk, Vladivostok, Kamchatka), and a
+/// code no subject has — the callee could be anywhere in Russia (UTC+2 … UTC+12).
+const BLOCKS: &[(&str, &[i64])] = &[
+    ("4012", &[2]),
+    ("495", &[3]),
+    ("343", &[5]),
+    ("383", &[7]),
+    ("423", &[10]),
+    ("4152", &[12]),
+    ("300", &[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+];
+
+#[tokio::test]
+async fn a_thousand_row_campaign_is_dialled_only_in_local_hours_and_never_a_listed_number() {
+    let rig = rig().await;
+    // 1,000 rows: every tenth a bad number, every tenth (+1) a number on the do-not-call
+    // list, every tenth (+2) without consent, the rest in seven zones.
+    let mut file = String::from("телефон;имя;согласие;дата согласия\n");
+    let mut zones = std::collections::HashMap::new();
+    let mut listed = std::collections::HashSet::new();
+    for i in 0..1000usize {
+        let (code, offsets) = BLOCKS[i % BLOCKS.len()];
+        let national = format!("{code}{:0width$}", 100_000 + i, width = 10 - code.len());
+        let e164 = format!("+7{national}");
+        let phone = match i % 10 {
+            0 => format!("8 {}", &national[..6]), // too short
+            _ if i % 3 == 0 => format!("8 ({}) {}", &national[..3], &national[3..]),
+            _ => e164.clone(),
+        };
+        let consent = if i % 10 == 2 {
+            ""
+        } else {
+            "заявка на сайте"
+        };
+        if i % 10 == 1 {
+            listed.insert(e164.clone());
+        }
+        zones.insert(national.clone(), offsets);
+        file.push_str(&format!("{phone};Клиент {i};{consent};2026-11-30\n"));
+    }
+    let campaign = Campaign::new("big", "Тысяча", 10);
+    let summary = rig
+        .desk
+        .create(
+            "demo",
+            &campaign,
+            file.as_bytes(),
+            |e164| listed.contains(e164),
+            |_| None,
+            noon_moscow(),
+        )
+        .await
+        .expect("created");
+    // Every row accounted for, each refusal with its reason.
+    let refused: usize = summary.refused.values().sum();
+    assert_eq!(summary.rows, 1000);
+    assert_eq!(summary.contacts + refused, 1000);
+    assert_eq!(summary.refused["invalid_number"], 100);
+    assert_eq!(summary.refused["do_not_call"], 100);
+    assert_eq!(summary.refused["no_consent"], 100);
+    let list = summary.state.list.expect("a call list");
+
+    // A week of the platform's dialling: answered, busy or never answering by row.
+    let start = noon_moscow().as_second();
+    let attempts = rig
+        .standin
+        .simulate(list, start + 7 * 86_400, |task, _, _| AttemptResult {
+            duration_s: 90,
+            report: match task.row % 3 {
+                0 => Report::Result("answered".into()),
+                1 => Report::Error("busy".into()),
+                _ => Report::Error("no_answer".into()),
+            },
+        })
+        .unwrap();
+    let st = rig.standin.state();
+    let tasks = &st.call_list(list).unwrap().tasks;
+    assert_eq!(tasks.len(), summary.contacts, "every contact is a task");
+    let mut dialled = std::collections::HashSet::new();
+    for a in &attempts {
+        let phone = tasks[a.row].column("phone").unwrap().to_owned();
+        let national = &phone[1..];
+        assert!(
+            !listed.contains(&format!("+{phone}")),
+            "a listed number dialled"
+        );
+        // 09:00–20:00 local, in every zone the callee may be in.
+        for offset in zones[national] {
+            let minute = (a.at + offset * 3600).rem_euclid(86_400) / 60;
+            assert!(
+                (9 * 60..20 * 60).contains(&minute),
+                "{phone} called at {}:{:02} local (UTC{offset:+})",
+                minute / 60,
+                minute % 60
+            );
+        }
+        dialled.insert(a.row);
+    }
+    assert_eq!(
+        dialled.len(),
+        tasks.len(),
+        "every contact was tried within the week"
+    );
+}
