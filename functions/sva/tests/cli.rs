@@ -263,7 +263,11 @@ fn recorded_calls(dir: &Path, wasm: &str, how_many: usize) {
         sva_turn::wasm::WasmScenario::load(sandbox.into(), "local", &bytes).expect("loads");
     let dialogs = workspace().join("scenarios/sales-qualification/dialogs");
     let scripts = sva_script::load_path(&dialogs).unwrap();
-    for (i, script) in scripts.iter().take(how_many).enumerate() {
+    // Replayed from a directory, a call runs with the demo tenant's settings (a record
+    // does not keep the tenant's texts): scripts with their own tenant are left out.
+    let demo = sva_script::default_context().tenant;
+    let scripts = scripts.iter().filter(|s| s.context.tenant == demo);
+    for (i, script) in scripts.take(how_many).enumerate() {
         let mut record = sva_script::record(script, "recorded", &scenario);
         record.call.id = format!("call-{i:02}");
         let path = dir.join(format!("calls/demo/2026-11-25/call-{i:02}.json"));
