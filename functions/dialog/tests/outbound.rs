@@ -111,9 +111,11 @@ async fn dial_as(dialog: &Dialog, tenant: &str, body: &Value) -> Result<DialAnsw
     dialog.dial_at(headers(tenant, &ts, &sig), &body, NOW).await
 }
 
+/// A single call of no campaign (a Bitrix24 robot's, a `StartScenarios` call): only the
+/// do-not-call list and the row's voicemail policy apply.
 fn dial_request(tenant: &str, callee: &str, vm: &str) -> Value {
     json!({"tenant": tenant, "call": {"id": "vox-1", "direction": "outbound", "callee": callee,
-        "custom_data": {"tenant": tenant, "campaign": "c1", "contact": "42", "vm": vm}}})
+        "custom_data": {"tenant": tenant, "vm": vm}}})
 }
 
 async fn listed(tenants: &TenantStore, tenant: &str, number: &str) {
@@ -142,6 +144,15 @@ async fn a_number_off_the_list_is_dialled_with_the_rows_voicemail_policy() {
         .await
         .unwrap();
     assert_eq!(answer, DialAnswer::dial(Voicemail::Hangup));
+}
+
+#[tokio::test]
+async fn a_campaign_the_store_does_not_know_is_not_dialled() {
+    let (_dir, _tenants, dialog) = setup();
+    let request = json!({"tenant": "demo", "call": {"id": "vox-1", "direction": "outbound",
+        "callee": CALLEE, "custom_data": {"tenant": "demo", "campaign": "c1", "contact": "r2", "vm": "hangup"}}});
+    let answer = dial_as(&dialog, "demo", &request).await.unwrap();
+    assert_eq!(answer, DialAnswer::refuse(DialRefusal::Unknown, None));
 }
 
 #[tokio::test]
