@@ -451,6 +451,7 @@ fn endpoints(
     version: &str,
     key_id: &str,
     source: &str,
+    campaign: &str,
 ) -> Vec<(Method, String, Option<serde_json::Value>)> {
     let json = |v: serde_json::Value| Some(v);
     vec![
@@ -534,6 +535,39 @@ fn endpoints(
             format!("/v1/tenants/{{t}}/kb/sources/{source}"),
             None,
         ),
+        (Method::GET, "/v1/tenants/{t}/do-not-call".into(), None),
+        (
+            Method::POST,
+            "/v1/tenants/{t}/do-not-call".into(),
+            json(serde_json::json!({"number": "+79161234567"})),
+        ),
+        (
+            Method::DELETE,
+            "/v1/tenants/{t}/do-not-call?number=%2B79161234567".into(),
+            None,
+        ),
+        // The body is the contact file (see `request`).
+        (
+            Method::POST,
+            format!("/v1/tenants/{{t}}/campaigns?id={campaign}"),
+            None,
+        ),
+        (Method::GET, "/v1/tenants/{t}/campaigns".into(), None),
+        (
+            Method::GET,
+            format!("/v1/tenants/{{t}}/campaigns/{campaign}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{{t}}/campaigns/{campaign}/contacts"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{{t}}/campaigns/{campaign}/run"),
+            json(serde_json::json!({"run": "pause"})),
+        ),
     ]
 }
 
@@ -552,6 +586,9 @@ async fn request(
         None if path.ends_with("/scenarios") => request
             .header("content-type", "application/wasm")
             .body(minimal_module()),
+        None if path.contains("/campaigns?") => request
+            .header("content-type", "text/csv")
+            .body("телефон;согласие;дата согласия\n+79161234567;заявка на сайте;2026-11-30\n"),
         None => request,
     };
     let response = request.send().await.unwrap();
@@ -584,7 +621,7 @@ async fn a_tenant_key_gets_404_for_everything_of_another_tenant() {
 
     // Every endpoint, with acme's key on beta's resources: 404, and nothing changes.
     let before = operator.tenant("beta").await.unwrap().settings;
-    for (method, path, body) in endpoints(&version, &beta_key.info.id, "delivery.md") {
+    for (method, path, body) in endpoints(&version, &beta_key.info.id, "delivery.md", "autumn") {
         let path = path.replace("{t}", "beta");
         let (status, answer) = request(&stack, &acme_key.key, method.clone(), &path, body).await;
         assert_eq!(status, 404, "{method} {path}: {answer}");
@@ -610,7 +647,8 @@ async fn a_tenant_key_gets_404_for_everything_of_another_tenant() {
     let acme_version = acme_upload.version.info.version;
     let acme_key_id = acme.issue_key("acme", "x").await.map(|k| k.info.id);
     assert_eq!(code(acme_key_id), (403, "operator_only".into()));
-    for (method, path, body) in endpoints(&acme_version, &acme_key.info.id, "delivery.md") {
+    for (method, path, body) in endpoints(&acme_version, &acme_key.info.id, "delivery.md", "autumn")
+    {
         let path = path.replace("{t}", "acme");
         let (status, answer) = request(&stack, &acme_key.key, method.clone(), &path, body).await;
         let operator_only = path.ends_with("/disable")
@@ -646,7 +684,7 @@ async fn a_tenant_key_gets_404_for_everything_of_another_tenant() {
         })
         .filter(|op| op.contains("{tenant}"))
         .collect();
-    let tested: BTreeSet<String> = endpoints("{version}", "{key_id}", "{name}")
+    let tested: BTreeSet<String> = endpoints("{version}", "{key_id}", "{name}", "{campaign}")
         .into_iter()
         .map(|(m, p, _)| {
             let path = p
