@@ -78,6 +78,12 @@ impl NewCampaign {
 
     /// The campaign these settings describe, or what is wrong with them.
     pub fn campaign(&self) -> Result<Campaign, AdminError> {
+        // `…/campaigns/from-crm` is the route that builds one from the CRM.
+        if self.id == "from-crm" {
+            return Err(AdminError::Invalid(
+                "`id`: \"from-crm\" is reserved; choose another".into(),
+            ));
+        }
         let bad = |what: &str, value: &str| {
             AdminError::Invalid(format!("`{what}`: {value:?} is not acceptable"))
         };
