@@ -4,6 +4,7 @@
 //! name, request and consent source from the campaign, the callee's "не звоните мне
 //! больше" putting the number on the list and closing the contact, and the report by
 //! campaign.
+//! And a campaign built from the leads and deals in a stage of the sandbox Bitrix24.
 
 use serde_json::{Value, json};
 use sva_abi::{CallContext, Direction};
