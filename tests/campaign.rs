@@ -4,6 +4,7 @@
 //! name, request and consent source from the campaign, the callee's "не звоните мне
 //! больше" putting the number on the list and closing the contact, and the report by
 //! campaign.
+//! And a campaign built from the leads and deals in a stage of the sandbox Bitrix24.
 
 use serde_json::{Value, json};
 use sva_abi::{CallContext, Direction};
@@ -147,4 +148,173 @@ async fn a_campaign_call_hears_the_contact_and_a_refusal_ends_the_contact() {
         .await
         .unwrap_err();
     assert!(again.to_string().contains("campaign_state"), "{again}");
+}
+
+/// A campaign built from the leads in a stage of the sandbox portal the demo tenant is
+/// connected to: 50+ leads (more than one page of `crm.lead.list`), a lead without a
+/// phone, one whose number is on the do-not-call list, one whose phone is its contact's,
+/// a lead in another stage left out; then deals in a stage with their contacts' phones,
+/// and a stage the portal does not have.
+#[tokio::test]
+async fn a_campaign_from_the_leads_in_a_stage_of_bitrix24() {
+    let stack = Stack::start_uncached().await;
+    let admin = stack.admin();
+    let portal = stack.stack.portal();
+    admin
+        .add_do_not_call(
+            "demo",
+            &NewDoNotCallEntry {
+                number: "+79037654321".into(),
+                reason: "просил не звонить".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let phone = |n: &str| json!([{"VALUE": n, "VALUE_TYPE": "WORK"}]);
+    let first = portal.seed_lead(json!({
+        "TITLE": "Кондиционер в офис", "NAME": "Ольга", "LAST_NAME": "Смирнова",
+        "STATUS_ID": "IN_PROCESS", "SOURCE_ID": "WEB", "PHONE": phone("8 (916) 555-12-34"),
+    }));
+    let no_phone = portal.seed_lead(json!({
+        "TITLE": "Без телефона", "NAME": "Пётр", "STATUS_ID": "IN_PROCESS",
+    }));
+    let listed = portal.seed_lead(json!({
+        "TITLE": "Терминал", "NAME": "Анна", "STATUS_ID": "IN_PROCESS",
+        "PHONE": phone("8 903 765-43-21"),
+    }));
+    let contact = portal.seed_contact(json!({
+        "NAME": "Игорь", "LAST_NAME": "Петров", "PHONE": phone("+7 912 000-11-22"),
+    }));
+    let through_contact = portal.seed_lead(json!({
+        "TITLE": "Склад", "STATUS_ID": "IN_PROCESS", "CONTACT_ID": contact,
+    }));
+    portal.seed_lead(json!({
+        "TITLE": "Другая стадия", "NAME": "Вера", "STATUS_ID": "NEW",
+        "PHONE": phone("+7 913 000-00-00"),
+    }));
+    for i in 0..50 {
+        portal.seed_lead(json!({
+            "TITLE": format!("Заявка {i}"), "STATUS_ID": "IN_PROCESS",
+            "PHONE": phone(&format!("+7 917 100-{:02}-{:02}", i / 10, i % 10)),
+        }));
+    }
+    let settings = NewCampaign {
+        id: "bitrix-leads".into(),
+        hours: Some("00:00-23:59".into()),
+        ..NewCampaign::default()
+    };
+    let selection = sva_admin::CrmSelectionQuery {
+        entity: "lead".into(),
+        stage: "IN_PROCESS".into(),
+        category: None,
+    };
+    let summary = admin
+        .create_campaign_from_crm("demo", &settings, &selection)
+        .await
+        .unwrap();
+    assert_eq!(summary["rows"], 54, "{summary}");
+    assert_eq!(summary["contacts"], 52, "{summary}");
+    assert_eq!(summary["refused"]["invalid_number"], 1, "{summary}");
+    assert_eq!(summary["refused"]["do_not_call"], 1, "{summary}");
+
+    let view = admin.campaign("demo", "bitrix-leads", true).await.unwrap();
+    let refusals = view["refusals"].as_array().unwrap();
+    let reason = |code: &str| {
+        refusals
+            .iter()
+            .find(|r| r["code"] == code)
+            .map(|r| r["reason"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert!(
+        reason("invalid_number").starts_with(&format!("лид №{no_phone}: ")),
+        "{refusals:?}"
+    );
+    assert!(
+        reason("do_not_call").starts_with(&format!("лид №{listed}: ")),
+        "{refusals:?}"
+    );
+    let plan = stack.read("campaigns/demo/bitrix-leads/plan.json");
+    let contacts = plan["contacts"].as_array().unwrap();
+    let by_id = |id: u64| {
+        contacts
+            .iter()
+            .map(|c| &c["contact"])
+            .find(|c| c["variables"]["crm_id"] == id.to_string().as_str())
+            .unwrap_or_else(|| panic!("no contact for lead {id}"))
+    };
+    let olga = by_id(first);
+    assert_eq!(olga["phone"], "+79165551234");
+    assert_eq!(olga["contact_name"], "Ольга Смирнова");
+    assert_eq!(olga["request"], "Кондиционер в офис");
+    assert_eq!(olga["variables"]["crm_entity"], "lead");
+    assert_eq!(
+        olga["consent"]["source"],
+        format!("заявка в CRM: лид №{first} (источник: Веб-сайт)").as_str()
+    );
+    let created = portal
+        .leads()
+        .into_iter()
+        .find(|l| l["ID"] == first.to_string().as_str())
+        .unwrap()["DATE_CREATE"]
+        .as_str()
+        .unwrap()[..10]
+        .to_owned();
+    assert_eq!(olga["consent"]["date"], created.as_str());
+    let igor = by_id(through_contact);
+    assert_eq!(igor["phone"], "+79120001122");
+    assert_eq!(igor["contact_name"], "Игорь Петров");
+
+    // Deals: the phone and the name are the deal's contact's.
+    let deal = portal.seed_deal(json!({
+        "TITLE": "Поставка стеллажей", "STAGE_ID": "PREPARATION", "CATEGORY_ID": 0,
+        "CONTACT_ID": contact, "SOURCE_ID": "CALL",
+    }));
+    let summary = admin
+        .create_campaign_from_crm(
+            "demo",
+            &NewCampaign {
+                id: "bitrix-deals".into(),
+                ..settings.clone()
+            },
+            &sva_admin::CrmSelectionQuery {
+                entity: "deal".into(),
+                stage: "PREPARATION".into(),
+                category: Some(0),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary["contacts"], 1, "{summary}");
+    let plan = stack.read("campaigns/demo/bitrix-deals/plan.json");
+    let only = &plan["contacts"][0]["contact"];
+    assert_eq!(only["phone"], "+79120001122");
+    assert_eq!(only["request"], "Поставка стеллажей");
+    assert_eq!(only["variables"]["crm_entity"], "deal");
+    assert!(
+        only["consent"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("заявка в CRM: сделка №{deal} (источник: ")),
+        "{only}"
+    );
+
+    // A stage the portal does not have is refused, and nothing is kept.
+    let err = admin
+        .create_campaign_from_crm(
+            "demo",
+            &NewCampaign {
+                id: "bitrix-typo".into(),
+                ..settings.clone()
+            },
+            &sva_admin::CrmSelectionQuery {
+                entity: "lead".into(),
+                stage: "IN_PROCES".into(),
+                category: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("crm_no_such_stage"), "{err}");
+    assert!(admin.campaign("demo", "bitrix-typo", false).await.is_err());
 }

@@ -20,6 +20,7 @@ pub struct Admin {
     knowledge: Option<sva_retrieval::KnowledgeBase>,
     pub(crate) crm_check: Option<Arc<dyn CrmCheck>>,
     pub(crate) campaigns: Arc<sva_campaign::desk::Desk>,
+    pub(crate) crm_selection: Option<Arc<dyn sva_campaign::CrmSelection>>,
 }
 
 impl std::fmt::Debug for Admin {
@@ -54,6 +55,7 @@ impl Admin {
             allowed_hosts: Vec::new(),
             knowledge: None,
             crm_check: None,
+            crm_selection: None,
         })
     }
 
@@ -61,6 +63,13 @@ impl Admin {
     /// fields, statuses, stages, users); without it only the static rules apply.
     pub fn with_crm_check(mut self, check: Arc<dyn CrmCheck>) -> Admin {
         self.crm_check = Some(check);
+        self
+    }
+
+    /// Reads campaigns' CRM selections (leads or deals in a stage) through `selection`;
+    /// without it `POST …/campaigns/from-crm` answers `crm_unreachable`.
+    pub fn with_crm_selection(mut self, selection: Arc<dyn sva_campaign::CrmSelection>) -> Admin {
+        self.crm_selection = Some(selection);
         self
     }
 

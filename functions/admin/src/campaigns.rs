@@ -12,7 +12,7 @@ use std::sync::Arc;
 use sva_campaign::desk::Summary;
 use sva_campaign::plan::{Campaign, Intervals, VoicemailPolicy};
 use sva_campaign::window::{Calendar, DayHours, Hours};
-use sva_campaign::{ContactView, Refusal};
+use sva_campaign::{ContactView, CrmEntity, Refusal, SelectionError};
 use sva_kit::Json;
 
 /// The largest contact file: about 100,000 rows.
@@ -78,6 +78,12 @@ impl NewCampaign {
 
     /// The campaign these settings describe, or what is wrong with them.
     pub fn campaign(&self) -> Result<Campaign, AdminError> {
+        // `…/campaigns/from-crm` is the route that builds one from the CRM.
+        if self.id == "from-crm" {
+            return Err(AdminError::Invalid(
+                "`id`: \"from-crm\" is reserved; choose another".into(),
+            ));
+        }
         let bad = |what: &str, value: &str| {
             AdminError::Invalid(format!("`{what}`: {value:?} is not acceptable"))
         };
@@ -166,6 +172,117 @@ impl Admin {
             )
             .await?)
     }
+}
+
+/// Which CRM records a campaign is built from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CrmSelectionQuery {
+    /// `lead` or `deal`.
+    pub entity: String,
+    /// The stage: a lead's `STATUS_ID` (`NEW`, `IN_PROCESS`…) or a deal's `STAGE_ID`
+    /// (`NEW`, `C3:PREPARATION`…).
+    pub stage: String,
+    /// A deal's pipeline (`CATEGORY_ID`; default 0, the general one).
+    #[serde(default)]
+    pub category: Option<u64>,
+}
+
+impl CrmSelectionQuery {
+    /// The selection as a query string (`entity=…&stage=…`), the values percent-encoded.
+    pub fn query(&self) -> String {
+        let mut out = format!(
+            "entity={}&stage={}",
+            crate::client::segment(&self.entity),
+            crate::client::segment(&self.stage)
+        );
+        if let Some(category) = self.category {
+            out.push_str(&format!("&category={category}"));
+        }
+        out
+    }
+
+    fn entity(&self) -> Result<CrmEntity, AdminError> {
+        match self.entity.trim() {
+            "lead" => Ok(CrmEntity::Lead),
+            "deal" => Ok(CrmEntity::Deal),
+            other => Err(AdminError::Invalid(format!(
+                "`entity`: {other:?} is not acceptable (lead or deal)"
+            ))),
+        }
+    }
+}
+
+impl Admin {
+    /// Builds a campaign of tenant `id` from the leads or deals in a stage of its CRM:
+    /// every record a contact or a refusal naming it; numbers on the tenant's
+    /// do-not-call list are refused.
+    pub async fn create_campaign_from_crm(
+        &self,
+        caller: &Caller,
+        id: &str,
+        settings: &NewCampaign,
+        selection: &CrmSelectionQuery,
+    ) -> Result<Summary, AdminError> {
+        self.visible(caller, id).await?;
+        let campaign = settings.campaign()?;
+        campaign.validate().map_err(sva_campaign::DeskError::from)?;
+        let entity = selection.entity()?;
+        let stage = selection.stage.trim();
+        if stage.is_empty() || stage.len() > 64 {
+            return Err(AdminError::Invalid(format!(
+                "`stage`: {stage:?} is not acceptable"
+            )));
+        }
+        if entity == CrmEntity::Lead && selection.category.is_some() {
+            return Err(AdminError::Invalid(
+                "`category` is for deals only: leads have no pipelines".into(),
+            ));
+        }
+        let reader = self.crm_selection.as_ref().ok_or_else(|| {
+            SelectionError::Unreachable("this deployment reads no CRM selections".into())
+        })?;
+        let records = reader.select(id, entity, stage, selection.category).await?;
+        let listed = self.tenants.do_not_call_numbers(id).await?;
+        Ok(self
+            .campaigns
+            .create_from_selection(
+                id,
+                &campaign,
+                &records,
+                |e164| listed.contains(e164),
+                |_| None,
+                jiff::Timestamp::now(),
+            )
+            .await?)
+    }
+}
+
+/// Builds a campaign from the leads (`entity=lead&stage=<STATUS_ID>`) or deals
+/// (`entity=deal&stage=<STAGE_ID>[&category=<CATEGORY_ID>]`) in a stage of the tenant's
+/// Bitrix24. Each record becomes a contact (its phone — a deal's from its contact —, its
+/// name, its title as the request; the consent basis «заявка в CRM: лид №N» dated with its
+/// `DATE_CREATE`; the variables `crm_entity` and `crm_id`) or a refusal naming it.
+#[utoipa::path(post, path = "/v1/tenants/{tenant}/campaigns/from-crm", tag = "campaigns",
+    params(("tenant" = String, Path, description = "The tenant id"), NewCampaign, CrmSelectionQuery),
+    responses(
+        (status = 201, description = "The campaign, its counts and its run", body = Object),
+        (status = 404, description = "No such tenant for this key", body = ErrorBody),
+        (status = 409, description = "A campaign with this id exists, or the tenant has no CRM connection", body = ErrorBody),
+        (status = 422, description = "The settings or the selection cannot be used (no such stage)", body = ErrorBody),
+        (status = 503, description = "The CRM, the dialler or storage failed; nothing was kept", body = ErrorBody),
+    ))]
+pub async fn create_campaign_from_crm(
+    State(admin): State<Arc<Admin>>,
+    caller: Caller,
+    Path(tenant): Path<String>,
+    Query(settings): Query<NewCampaign>,
+    Query(selection): Query<CrmSelectionQuery>,
+) -> Result<(StatusCode, Json<Summary>), AdminError> {
+    let summary = admin
+        .create_campaign_from_crm(&caller, &tenant, &settings, &selection)
+        .await?;
+    Ok((StatusCode::CREATED, Json(summary)))
 }
 
 /// Builds a campaign from a contact file (the body: CSV in UTF-8 or Windows-1251, `;`

@@ -353,6 +353,25 @@ impl AdminClient {
         .await
     }
 
+    /// `POST /v1/tenants/{tenant}/campaigns/from-crm`: a campaign from the leads or deals
+    /// in a stage of the tenant's Bitrix24.
+    pub async fn create_campaign_from_crm(
+        &self,
+        tenant: &str,
+        settings: &crate::NewCampaign,
+        selection: &crate::CrmSelectionQuery,
+    ) -> Result<serde_json::Value, ClientError> {
+        let path = Self::tenant_path(
+            tenant,
+            &format!(
+                "/campaigns/from-crm?{}&{}",
+                settings.query(),
+                selection.query()
+            ),
+        );
+        self.send(self.request(Method::POST, &path)).await
+    }
+
     /// `GET /v1/tenants/{tenant}/campaigns`.
     pub async fn campaigns(&self, tenant: &str) -> Result<serde_json::Value, ClientError> {
         self.send(self.request(Method::GET, &Self::tenant_path(tenant, "/campaigns")))

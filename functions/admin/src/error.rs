@@ -1,7 +1,7 @@
 //! [`AdminError`]: every way an admin request can fail, with its status and code.
 
 use axum::http::StatusCode;
-use sva_campaign::DeskError;
+use sva_campaign::{DeskError, SelectionError};
 use sva_kit::ApiError;
 use sva_retrieval::SourceError;
 use sva_retrieval::kb::KbError;
@@ -62,6 +62,9 @@ pub enum AdminError {
     /// A campaign operation failed.
     #[error(transparent)]
     Campaign(#[from] sva_campaign::DeskError),
+    /// A CRM selection for a campaign cannot be read.
+    #[error(transparent)]
+    Selection(#[from] sva_campaign::SelectionError),
 }
 
 impl From<SandboxError> for AdminError {
@@ -119,6 +122,13 @@ impl AdminError {
                 DeskError::Dialler(_) | DeskError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
                 DeskError::Damaged { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
+            AdminError::Selection(e) => match e {
+                SelectionError::NotConnected(_) => StatusCode::CONFLICT,
+                SelectionError::NoSuchStage { .. } | SelectionError::TooMany { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                SelectionError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            },
         }
     }
 
@@ -151,6 +161,7 @@ impl AdminError {
             AdminError::NoKnowledgeBase => "knowledge_base_not_configured",
             AdminError::Replay(e) => e.code(),
             AdminError::Campaign(e) => e.code(),
+            AdminError::Selection(e) => e.code(),
         }
     }
 }

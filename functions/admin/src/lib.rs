@@ -51,7 +51,9 @@ mod tenants;
 
 pub use admin::{Admin, MIN_OPERATOR_KEY};
 pub use auth::Caller;
-pub use campaigns::{ContactsView, MAX_FILE_BYTES, NewCampaign, RunChange, RunRequest};
+pub use campaigns::{
+    ContactsView, CrmSelectionQuery, MAX_FILE_BYTES, NewCampaign, RunChange, RunRequest,
+};
 pub use do_not_call::{NewDoNotCallEntry, NumberParam};
 pub use error::AdminError;
 pub use keys::{IssuedKey, NewKey, RotateParams, RotatedSecret};

@@ -5,7 +5,8 @@
 //! (required, at least 32 characters) and `SVA_CRM_ALLOWED_HOSTS` (comma-separated
 //! `host[:port]` a CRM portal may be on although not public; empty by default) and the
 //! Bitrix24 client's variables (`sva_crm::connect::client_config_from_env`), with which a
-//! tenant's CRM settings are checked against its portal when saved. The
+//! tenant's CRM settings are checked against its portal when saved and campaigns are built
+//! from the leads or deals in a stage of it. The
 //! tenants' knowledge bases are indexed on the Qdrant server at `SVA_QDRANT_URL`
 //! (`SVA_QDRANT_API_KEY`, `SVA_QDRANT_PREFIX`); without it the knowledge endpoints
 //! answer `knowledge_base_not_configured`.
@@ -38,7 +39,8 @@ async fn main() -> anyhow::Result<()> {
     ));
     let mut admin = Admin::new(TenantStore::new(store.clone()), sandbox, operator_key)?
         .with_allowed_hosts(allowed_hosts)
-        .with_crm_check(Arc::new(sva_crm::PortalCheck::new(connections)));
+        .with_crm_check(Arc::new(sva_crm::PortalCheck::new(connections.clone())))
+        .with_crm_selection(Arc::new(sva_crm::PortalSelection::new(connections)));
     if let Some(mut qdrant) = sva_retrieval::server::ServerConfig::from_env() {
         let embeddings =
             sva_retrieval::Embeddings::optional(sva_retrieval::EmbeddingsConfig::from_env()?)?;

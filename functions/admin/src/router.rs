@@ -92,6 +92,7 @@ fn api(max_module_bytes: usize) -> OpenApiRouter<Arc<Admin>> {
         .routes(routes!(knowledge::reindex_knowledge))
         // Outbound campaigns.
         .routes(campaign_file)
+        .routes(routes!(campaigns::create_campaign_from_crm))
         .routes(routes!(campaigns::campaign))
         .routes(routes!(campaigns::campaign_contacts))
         .routes(routes!(campaigns::change_run))

@@ -39,5 +39,5 @@ fn every_operation_is_secured_and_documents_its_errors() {
             }
         }
     }
-    assert_eq!(operations, 34);
+    assert_eq!(operations, 35);
 }

@@ -8,7 +8,7 @@
 //! - `campaigns/{tenant}/{id}/contacts/{contact}.json` — a contact's [`Progress`], one
 //!   object per contact, so concurrent call ends never overwrite each other.
 
-use crate::ingest::{IngestError, ingest};
+use crate::ingest::{IngestError, Ingested, SelectedContact, ingest, ingest_selection};
 use crate::plan::{Campaign, CampaignError, ContactStatus, Plan, PlannedContact};
 use crate::zones::Registry;
 use async_trait::async_trait;
@@ -258,11 +258,35 @@ impl Desk {
         now: Timestamp,
     ) -> Result<Summary, DeskError> {
         campaign.validate()?;
-        // A consent dated "today" anywhere in Russia is not in the future: the easternmost day.
-        let today = jiff::tz::TimeZone::fixed(jiff::tz::offset(12))
-            .to_datetime(now)
-            .date();
-        let ingested = ingest(file, today, is_do_not_call)?;
+        let ingested = ingest(file, consent_today(now), is_do_not_call)?;
+        self.keep(tenant, campaign, ingested, crm_zone, now).await
+    }
+
+    /// Builds a campaign from a CRM selection (leads or deals in a stage) as
+    /// [`Desk::create`] does from a file: every record a contact or a refusal naming it.
+    pub async fn create_from_selection(
+        &self,
+        tenant: &str,
+        campaign: &Campaign,
+        selection: &[SelectedContact],
+        is_do_not_call: impl Fn(&str) -> bool,
+        crm_zone: impl Fn(&str) -> Option<String>,
+        now: Timestamp,
+    ) -> Result<Summary, DeskError> {
+        campaign.validate()?;
+        let ingested = ingest_selection(selection, consent_today(now), is_do_not_call)?;
+        self.keep(tenant, campaign, ingested, crm_zone, now).await
+    }
+
+    /// Plans what was read, keeps it, and hands it to the dialler.
+    async fn keep(
+        &self,
+        tenant: &str,
+        campaign: &Campaign,
+        ingested: Ingested,
+        crm_zone: impl Fn(&str) -> Option<String>,
+        now: Timestamp,
+    ) -> Result<Summary, DeskError> {
         let plan = Plan::build(
             campaign,
             tenant,
@@ -607,6 +631,14 @@ impl Desk {
         self.store.put(&key, Bytes::from(body)).await?;
         Ok(())
     }
+}
+
+/// The latest date anywhere in Russia at `now`: a consent dated that day is not in the
+/// future.
+fn consent_today(now: Timestamp) -> jiff::civil::Date {
+    jiff::tz::TimeZone::fixed(jiff::tz::offset(12))
+        .to_datetime(now)
+        .date()
 }
 
 fn damaged(key: &str, e: serde_json::Error) -> DeskError {

@@ -328,6 +328,58 @@ fn read_row(
             Column::Unnamed(_) => {}
         }
     }
+    let date = match date_raw {
+        None => DateCell::Missing,
+        Some(raw) => parse_date(&raw).map_or(DateCell::Unreadable, DateCell::Date),
+    };
+    let draft = Draft {
+        phone_raw,
+        contact_name,
+        request,
+        source,
+        date,
+        timezone,
+        variables,
+    };
+    accept(draft, row, today, seen, do_not_call)
+}
+
+/// A consent date as found.
+enum DateCell {
+    Missing,
+    Unreadable,
+    Date(Date),
+}
+
+/// A row's values before they are checked.
+struct Draft<'a> {
+    phone_raw: &'a str,
+    contact_name: Option<String>,
+    request: Option<String>,
+    source: Option<String>,
+    date: DateCell,
+    timezone: Option<String>,
+    variables: BTreeMap<String, String>,
+}
+
+/// The checks every row passes, from a file or a CRM selection: the number, the consent
+/// basis and its date, a repeated number, the do-not-call list.
+fn accept(
+    draft: Draft<'_>,
+    row: usize,
+    today: Date,
+    seen: &mut HashMap<String, usize>,
+    do_not_call: &impl Fn(&str) -> bool,
+) -> Result<Contact, (RefusalCode, String)> {
+    let Draft {
+        phone_raw,
+        contact_name,
+        request,
+        source,
+        date,
+        timezone,
+        variables,
+    } = draft;
     let phone = russian_e164(phone_raw).map_err(|e| {
         let reason = if phone_raw.to_ascii_uppercase().contains("E+") {
             "Неверный номер телефона: Excel записал его как число (7,9E+10) и потерял цифры. Задайте столбцу с телефоном текстовый формат и сохраните файл заново.".to_owned()
@@ -343,19 +395,20 @@ fn read_row(
                 .to_owned(),
         )
     })?;
-    let date = match date_raw {
-        None => {
+    let date = match date {
+        DateCell::Missing => {
             return Err((
                 RefusalCode::BadConsentDate,
                 "Не указана дата согласия (столбец «дата согласия»): согласие нужно уметь подтвердить.".to_owned(),
             ));
         }
-        Some(raw) => parse_date(&raw).ok_or_else(|| {
-            (
+        DateCell::Unreadable => {
+            return Err((
                 RefusalCode::BadConsentDate,
                 "Дата согласия не читается: нужна дата вида 2026-05-31 или 31.05.2026.".to_owned(),
-            )
-        })?,
+            ));
+        }
+        DateCell::Date(d) => d,
     };
     if date > today {
         return Err((
@@ -385,6 +438,137 @@ fn read_row(
         timezone,
         variables,
     })
+}
+
+/// A kind of CRM record a campaign can be selected from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrmEntity {
+    /// A lead (`crm.lead.list`, by `STATUS_ID`).
+    Lead,
+    /// A deal (`crm.deal.list`, by `CATEGORY_ID` and `STAGE_ID`).
+    Deal,
+}
+
+impl CrmEntity {
+    /// `lead` or `deal`, as kept in a contact's `crm_entity` variable.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrmEntity::Lead => "lead",
+            CrmEntity::Deal => "deal",
+        }
+    }
+
+    /// The record's name in Russian with its number: «лид №12», «сделка №7».
+    pub fn label(self, id: u64) -> String {
+        match self {
+            CrmEntity::Lead => format!("лид №{id}"),
+            CrmEntity::Deal => format!("сделка №{id}"),
+        }
+    }
+}
+
+/// One CRM record of a selection (a lead or a deal in a stage), as read from the CRM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectedContact {
+    /// A lead or a deal.
+    pub entity: CrmEntity,
+    /// Its id in the CRM.
+    pub id: u64,
+    /// Its phone numbers as written in the CRM (a deal: its contact's), first the one to
+    /// call; the first that is a Russian subscriber's number is called.
+    pub phones: Vec<String>,
+    /// How to address the person (the lead's or the contact's name).
+    pub contact_name: Option<String>,
+    /// The record's title: what the request was about.
+    pub title: Option<String>,
+    /// The day the record was made (`DATE_CREATE`): the day of the request.
+    pub created: Option<Date>,
+    /// Where the request came from, as the CRM names it (`SOURCE_ID`'s name).
+    pub source: Option<String>,
+    /// A zone the CRM knows for the person (IANA name).
+    pub timezone: Option<String>,
+}
+
+impl SelectedContact {
+    /// The consent basis the assistant can say: «заявка в CRM: лид №12 (источник: Сайт)».
+    pub fn consent_source(&self) -> String {
+        let mut out = format!("заявка в CRM: {}", self.entity.label(self.id));
+        if let Some(source) = self.source.as_deref().filter(|s| !s.trim().is_empty()) {
+            out.push_str(&format!(" (источник: {})", source.trim()));
+        }
+        out
+    }
+}
+
+/// Reads a CRM selection as an upload is read: every record becomes a [`Contact`] (with
+/// the variables `crm_entity` and `crm_id`, which tie the call back to the record) or a
+/// [`Refusal`] whose reason names the record («лид №12: …»); `row` is the record's
+/// 1-based place in the selection. The consent basis is the request in the CRM and its
+/// date the record's `DATE_CREATE`.
+pub fn ingest_selection(
+    selection: &[SelectedContact],
+    today: Date,
+    do_not_call: impl Fn(&str) -> bool,
+) -> Result<Ingested, IngestError> {
+    if selection.len() > MAX_ROWS {
+        return Err(IngestError::TooManyRows { max: MAX_ROWS });
+    }
+    let mut out = Ingested {
+        encoding: "Bitrix24",
+        delimiter: ',',
+        data_rows: selection.len(),
+        ..Ingested::default()
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, record) in selection.iter().enumerate() {
+        let row = index + 1;
+        let label = record.entity.label(record.id);
+        // The first number that is a Russian subscriber's; the first one when none is,
+        // for the reason.
+        let phone_raw = record
+            .phones
+            .iter()
+            .find(|p| russian_e164(p).is_ok())
+            .or(record.phones.first())
+            .map_or("", String::as_str);
+        let mut variables = BTreeMap::new();
+        variables.insert("crm_entity".to_owned(), record.entity.as_str().to_owned());
+        variables.insert("crm_id".to_owned(), record.id.to_string());
+        let draft = Draft {
+            phone_raw,
+            contact_name: record.contact_name.clone(),
+            request: record.title.clone(),
+            source: Some(record.consent_source()),
+            date: record.created.map_or(DateCell::Missing, DateCell::Date),
+            timezone: record.timezone.clone(),
+            variables,
+        };
+        match accept(draft, row, today, &mut seen, &do_not_call) {
+            Ok(contact) => out.contacts.push(contact),
+            Err((code, reason)) => {
+                let earlier = russian_e164(phone_raw)
+                    .ok()
+                    .and_then(|phone| seen.get(&phone).copied())
+                    .and_then(|first| selection.get(first.wrapping_sub(1)));
+                let reason = match (code, earlier) {
+                    _ if record.phones.is_empty() => {
+                        format!("{label}: в CRM нет телефона — звонить некуда.")
+                    }
+                    (RefusalCode::Duplicate, Some(first)) => format!(
+                        "{label}: этот номер уже есть у записи «{}»: каждому номеру звоним один раз.",
+                        first.entity.label(first.id)
+                    ),
+                    (RefusalCode::BadConsentDate, _) if record.created.is_none() => format!(
+                        "{label}: у записи в CRM нет даты создания, а согласие нужно уметь подтвердить."
+                    ),
+                    _ => format!("{label}: {reason}"),
+                };
+                out.refusals.push(Refusal { row, code, reason });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A second sentence that helps fix a number, where there is one.
@@ -592,6 +776,85 @@ mod tests {
 
     fn never(_: &str) -> bool {
         false
+    }
+
+    fn lead(id: u64, phones: &[&str]) -> SelectedContact {
+        SelectedContact {
+            entity: CrmEntity::Lead,
+            id,
+            phones: phones.iter().map(|p| (*p).to_owned()).collect(),
+            contact_name: Some("Ольга".into()),
+            title: Some("Кондиционер".into()),
+            created: Some(jiff::civil::date(2026, 5, 31)),
+            source: Some("Веб-сайт".into()),
+            timezone: None,
+        }
+    }
+
+    #[test]
+    fn every_selected_record_is_a_contact_or_a_refusal_naming_it() {
+        let mut undated = lead(15, &["+7 916 555-00-15"]);
+        undated.created = None;
+        let mut deal = lead(7, &["+7 916 555-00-07"]);
+        deal.entity = CrmEntity::Deal;
+        deal.source = None;
+        let selection = vec![
+            // The first number is not a subscriber's: the second is called.
+            lead(11, &["123", "8 (916) 555-12-34"]),
+            lead(12, &[]),
+            lead(13, &["+7 495 000"]),
+            lead(14, &["+7 916 555-12-34"]),
+            undated,
+            deal,
+            lead(16, &["+7 903 765-43-21"]),
+        ];
+        let out = ingest_selection(&selection, today(), |n| n == "+79037654321").unwrap();
+        assert_eq!(out.data_rows, 7);
+        assert_eq!(out.contacts.len() + out.refusals.len(), 7);
+        let first = &out.contacts[0];
+        assert_eq!(first.phone, "+79165551234");
+        assert_eq!(first.row, 1);
+        assert_eq!(first.request.as_deref(), Some("Кондиционер"));
+        assert_eq!(
+            first.consent.source,
+            "заявка в CRM: лид №11 (источник: Веб-сайт)"
+        );
+        assert_eq!(first.consent.date, jiff::civil::date(2026, 5, 31));
+        assert_eq!(first.variables["crm_entity"], "lead");
+        assert_eq!(first.variables["crm_id"], "11");
+        let second = &out.contacts[1];
+        assert_eq!(second.consent.source, "заявка в CRM: сделка №7");
+        assert_eq!(second.variables["crm_entity"], "deal");
+        let refusals: Vec<(usize, RefusalCode, &str)> = out
+            .refusals
+            .iter()
+            .map(|r| (r.row, r.code, r.reason.as_str()))
+            .collect();
+        assert_eq!(refusals.len(), 5, "{refusals:?}");
+        assert_eq!(refusals[0].0, 2);
+        assert_eq!(refusals[0].1, RefusalCode::InvalidNumber);
+        assert_eq!(
+            refusals[0].2,
+            "лид №12: в CRM нет телефона — звонить некуда."
+        );
+        assert_eq!(refusals[1].1, RefusalCode::InvalidNumber);
+        assert!(
+            refusals[1].2.starts_with("лид №13: Неверный номер"),
+            "{refusals:?}"
+        );
+        assert_eq!(refusals[2].1, RefusalCode::Duplicate);
+        assert!(refusals[2].2.starts_with("лид №14: "), "{refusals:?}");
+        assert!(refusals[2].2.contains("«лид №11»"), "{refusals:?}");
+        assert_eq!(refusals[3].1, RefusalCode::BadConsentDate);
+        assert!(refusals[3].2.starts_with("лид №15: "), "{refusals:?}");
+        assert_eq!(refusals[4].1, RefusalCode::DoNotCall);
+        assert!(refusals[4].2.starts_with("лид №16: "), "{refusals:?}");
+        for (_, _, reason) in &refusals {
+            assert!(
+                !reason.contains("555") && !reason.contains("765"),
+                "{reason}"
+            );
+        }
     }
 
     #[test]

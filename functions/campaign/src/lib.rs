@@ -7,6 +7,8 @@
 //!   crate (refreshable from the Ministry's open-data CSV), a CRM zone overriding it;
 //! - [`window`] turns the tenant's local calling hours into the daily UTC window a
 //!   Voximplant call-list row carries, and checks an instant against hours and holidays;
+//! - [`select`] is where a campaign from a CRM selection (leads/deals in a stage) gets its
+//!   records ([`CrmSelection`], implemented over Bitrix24 by `sva-crm`);
 //! - [`plan`] is the campaign (pace, attempts, retry intervals, voicemail policy), the
 //!   per-contact status, the call-list CSV and the time of a retry.
 //!
@@ -18,13 +20,18 @@
 pub mod desk;
 pub mod ingest;
 pub mod plan;
+pub mod select;
 pub mod window;
 pub mod zones;
 
 pub use desk::{
     CampaignState, ContactView, DeskError, Dialler, DiallerError, Gate, Progress, Run, Summary,
 };
-pub use ingest::{Consent, Contact, IngestError, Ingested, Refusal, RefusalCode, ingest};
+pub use ingest::{
+    Consent, Contact, CrmEntity, IngestError, Ingested, Refusal, RefusalCode, SelectedContact,
+    ingest, ingest_selection,
+};
 pub use plan::{Campaign, CampaignError, ContactStatus, Outcome, Plan, PlannedContact};
+pub use select::{CrmSelection, SelectionError};
 pub use window::{Calendar, DayHours, Hours, UtcWindow};
 pub use zones::{CalleeZone, Registry, ZoneSource};

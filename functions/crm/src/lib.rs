@@ -21,6 +21,8 @@
 //!   queues a call through a [`robot::CallStarter`], and the CRM step answers the
 //!   business process when the call ends.
 //!
+//! * [`selection`] reads the leads or deals in a stage for a campaign built from the CRM.
+//!
 //! In the cloud the `sva-crm` function runs an entry when its object is written (an
 //! Object Storage trigger) and sweeps the outbox on a timer; in the local stack a task
 //! sweeps it every second.
@@ -37,6 +39,7 @@ pub mod outbox;
 pub mod phones;
 pub mod robot;
 pub mod routing;
+pub mod selection;
 pub mod step;
 pub mod voximplant;
 
@@ -44,4 +47,5 @@ pub use check::PortalCheck;
 pub use connect::{ConnectError, Connection, Connections};
 pub use lookup::Customers;
 pub use outbox::{Outbox, OutboxConfig, OutboxError, Processed, Sweep, spawn_worker};
+pub use selection::PortalSelection;
 pub use sva_wire::outbox::{OutboxEntry, Progress};

@@ -17,6 +17,10 @@
 //!   number, an invalid one, a number on the do-not-call list, no way to start calls) is
 //!   answered at once with `bizproc.event.send` (`outcome` = `refused`), so the business
 //!   process does not hang.
+//! * The second robot, «Не звонить клиенту» ([`DO_NOT_CALL_CODE`]), is registered beside
+//!   it and posts to the same handler: every Russian number of the record (a lead's or
+//!   deal's contact and company too) goes on the tenant's do-not-call list (source
+//!   `bitrix`, by the portal's user), and the run is answered at once (`added`).
 //! * When the call ends, the CRM step ([`crate::step`]) writes it onto that lead or deal
 //!   and answers the run with `bizproc.event.send`: the outcome, a summary and the call id.
 //!
@@ -42,7 +46,11 @@ use sva_kit::storage::DynStore;
 /// The robot's code (`CODE`): unique within the application.
 pub const ROBOT_CODE: &str = "sva_call_client";
 
-/// The handler's path, by tenant.
+/// The code of the second robot, «Не звонить клиенту»: puts the record's numbers on the
+/// tenant's do-not-call list.
+pub const DO_NOT_CALL_CODE: &str = "sva_do_not_call";
+
+/// The handler's path, by tenant (both robots).
 pub const ROBOT_PATH: &str = "/v1/crm/robot/{tenant}";
 
 /// The `custom_data` key of the run's `event_token`.
@@ -121,6 +129,37 @@ pub fn definition(handler: &str) -> Value {
     })
 }
 
+/// The robot «Не звонить клиенту» as `bizproc.robot.add` takes it, its handler at
+/// `handler` (the same as «Позвонить клиенту»'s): the record's numbers go on the
+/// do-not-call list and the run is answered at once with how many.
+pub fn do_not_call_definition(handler: &str) -> Value {
+    json!({
+        "CODE": DO_NOT_CALL_CODE,
+        "HANDLER": handler,
+        "USE_SUBSCRIPTION": "Y",
+        "NAME": {"ru": "Не звонить клиенту", "en": "Do not call the customer"},
+        "DESCRIPTION": {
+            "ru": "Номера из карточки попадают в список «не звонить»: ассистент их больше не наберёт",
+            "en": "The record's numbers go on the do-not-call list",
+        },
+        "PROPERTIES": {
+            "reason": {
+                "Name": {"ru": "Причина (необязательно)", "en": "Reason (optional)"},
+                "Type": "string",
+                "Required": "N",
+                "Multiple": "N",
+            },
+        },
+        "RETURN_PROPERTIES": {
+            "added": {
+                "Name": {"ru": "Номеров добавлено", "en": "Numbers added"},
+                "Type": "int",
+            },
+        },
+        "FILTER": {"INCLUDE": [["crm", "CCrmDocumentLead"], ["crm", "CCrmDocumentDeal"]]},
+    })
+}
+
 /// An outcome as the robot returns it (`qualified`, `do_not_call`…).
 pub fn outcome_code(outcome: sva_abi::Outcome) -> String {
     serde_json::to_value(outcome)
@@ -138,18 +177,28 @@ pub enum Registered {
     Updated,
 }
 
-/// Registers the robot on the portal `client` calls (an OAuth application, as
-/// administrator), its handler at `handler`; idempotent: a robot already there is
-/// updated.
+/// Registers the robots «Позвонить клиенту» and «Не звонить клиенту» on the portal
+/// `client` calls (an OAuth application, as administrator), their handler at `handler`;
+/// idempotent: a robot already there is updated. What was done to «Позвонить клиенту».
 pub async fn register(client: &Client, handler: &str) -> Result<Registered, BitrixError> {
-    let robot = definition(handler);
+    let how = register_one(client, ROBOT_CODE, definition(handler)).await?;
+    register_one(client, DO_NOT_CALL_CODE, do_not_call_definition(handler)).await?;
+    Ok(how)
+}
+
+/// Adds robot `code` as `robot`, or updates it when the application has it.
+async fn register_one(
+    client: &Client,
+    code: &str,
+    robot: Value,
+) -> Result<Registered, BitrixError> {
     let listed = client
         .call("bizproc.robot.list", json!({}), Idempotency::Safe)
         .await?;
     let present = listed
         .result
         .as_array()
-        .is_some_and(|codes| codes.iter().any(|c| c == ROBOT_CODE));
+        .is_some_and(|codes| codes.iter().any(|c| c == code));
     if !present {
         match client
             .call("bizproc.robot.add", robot.clone(), Idempotency::Unsafe)
@@ -168,7 +217,7 @@ pub async fn register(client: &Client, handler: &str) -> Result<Registered, Bitr
     client
         .call(
             "bizproc.robot.update",
-            json!({ "CODE": ROBOT_CODE, "FIELDS": fields }),
+            json!({ "CODE": code, "FIELDS": fields }),
             Idempotency::Safe,
         )
         .await?;
@@ -342,7 +391,11 @@ async fn run(
 ) -> Result<axum::Json<Value>, RobotError> {
     let posted = Posted::parse(&headers, &body);
     check_application_token(robots.connections.tenants(), &tenant, &posted).await?;
-    if posted.get(&["code"]) != Some(ROBOT_CODE) {
+    let code = posted.get(&["code"]);
+    if code == Some(DO_NOT_CALL_CODE) {
+        return do_not_call_run(&robots, &tenant, &posted).await;
+    }
+    if code != Some(ROBOT_CODE) {
         return Err(RobotError::NotARun("another robot's code"));
     }
     let token = posted
@@ -402,6 +455,117 @@ async fn run(
             ))
         }
     }
+}
+
+/// A run of «Не звонить клиенту»: every Russian number of the record (a deal's: its
+/// contact's and company's) goes on the tenant's do-not-call list (source `bitrix`, by the
+/// portal's user), and the run is answered at once with how many were added.
+async fn do_not_call_run(
+    robots: &Robots,
+    tenant: &str,
+    posted: &Posted,
+) -> Result<axum::Json<Value>, RobotError> {
+    let token = posted
+        .get(&["event_token"])
+        .ok_or(RobotError::NotARun("no event_token"))?
+        .to_owned();
+    let document = posted
+        .get(&["document_id[2]"])
+        .and_then(Document::parse)
+        .ok_or(RobotError::NotARun("no CRM document"))?;
+    let connection = robots
+        .connections
+        .get(tenant)
+        .await
+        .map_err(|e| RobotError::Portal(e.to_string()))?;
+    let client = &connection.client;
+    let numbers = match all_numbers_of(client, &document).await {
+        Ok(numbers) => numbers,
+        Err(e) if e.is_transient() => return Err(RobotError::Portal(e.to_string())),
+        Err(_) => Vec::new(),
+    };
+    let by = match posted.get(&["auth[user_id]"]) {
+        Some(user) => format!("Bitrix24, пользователь {user}, робот «Не звонить клиенту»"),
+        None => "Bitrix24, робот «Не звонить клиенту»".to_owned(),
+    };
+    let reason = posted
+        .get(&["properties[reason]"])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map_or_else(|| format!("карточка {}", document.key()), str::to_owned);
+    let mut added = 0u32;
+    for raw in &numbers {
+        let Ok(number) = sva_abi::phone::russian_e164(raw) else {
+            continue;
+        };
+        let new = sva_tenants::NewDoNotCall {
+            number: &number,
+            source: sva_tenants::DoNotCallSource::Bitrix,
+            by: &by,
+            reason: &reason,
+        };
+        let (_, fresh) = robots
+            .connections
+            .tenants()
+            .add_do_not_call(tenant, new)
+            .await
+            .map_err(|e| RobotError::Portal(e.to_string()))?;
+        added += u32::from(fresh);
+    }
+    let log = if numbers.is_empty() {
+        "В карточке нет номера телефона: в список «не звонить» ничего не добавлено.".to_owned()
+    } else {
+        format!("В список «не звонить» добавлено номеров: {added}.")
+    };
+    tracing::info!(tenant, document = %document.key(), added, "the do-not-call robot ran");
+    match answer(client, &token, json!({ "added": added }), &log).await {
+        Ok(()) => {}
+        // Answered already: the run was delivered twice.
+        Err(e) if e.code() == "ACCESS_DENIED" => {}
+        Err(e) => return Err(RobotError::Portal(e.to_string())),
+    }
+    Ok(axum::Json(json!({ "ok": true, "added": added })))
+}
+
+/// Every number of a lead, contact or company; of a deal, its contact's and its
+/// company's.
+pub async fn all_numbers_of(
+    client: &Client,
+    document: &Document,
+) -> Result<Vec<String>, BitrixError> {
+    let get = |entity: &str, id: u64| {
+        let method = format!("crm.{}.get", entity.to_ascii_lowercase());
+        async move {
+            client
+                .call(&method, json!({ "id": id }), Idempotency::Safe)
+                .await
+                .map(|r| r.result)
+        }
+    };
+    let values = |record: &Value| -> Vec<String> {
+        record["PHONE"]
+            .as_array()
+            .map(|phones| {
+                phones
+                    .iter()
+                    .filter_map(|p| p["VALUE"].as_str().map(str::trim))
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let record = get(document.entity, document.id).await?;
+    let mut out = values(&record);
+    for (field, entity) in [("CONTACT_ID", "CONTACT"), ("COMPANY_ID", "COMPANY")] {
+        if document.entity != "DEAL" && document.entity != "LEAD" {
+            break;
+        }
+        if let Some(id) = crate::matching::as_id(&record[field]) {
+            out.extend(values(&get(entity, id).await?));
+        }
+    }
+    Ok(out)
 }
 
 /// A run's reference: its `event_token`'s SHA-256, hex (64 characters). What a call's

@@ -10,7 +10,7 @@ use common::*;
 use serde_json::{Map, Value, json};
 use std::sync::{Arc, Mutex};
 use sva_crm::install::{Installer, install_url};
-use sva_crm::robot::{CallStarter, ROBOT_CODE, Robots, StartError, robot_url};
+use sva_crm::robot::{CallStarter, DO_NOT_CALL_CODE, ROBOT_CODE, Robots, StartError, robot_url};
 use sva_portal::Entity;
 use sva_tenants::{CrmAuth, CrmSecrets};
 
@@ -84,8 +84,12 @@ async fn a_deal_reaching_the_stage_is_called_and_the_end_of_the_call_answers_the
     // Installing again updates the robot rather than failing or adding a second one.
     install(&rig, &base).await;
     let robots = rig.portal.robots();
-    assert_eq!(robots.len(), 1, "{robots:#?}");
+    // «Позвонить клиенту» and «Не звонить клиенту», in code order.
+    assert_eq!(robots.len(), 2, "{robots:#?}");
     assert_eq!(robots[0]["code"], ROBOT_CODE);
+    assert_eq!(robots[1]["code"], DO_NOT_CALL_CODE);
+    assert_eq!(robots[1]["handler"], robot_url(&base, "acme"));
+    assert_eq!(robots[1]["name"]["ru"], "Не звонить клиенту");
     assert_eq!(robots[0]["handler"], robot_url(&base, "acme"));
     assert_eq!(robots[0]["use_subscription"], true);
     assert_eq!(robots[0]["name"]["ru"], "Позвонить клиенту");
@@ -380,8 +384,9 @@ async fn registering_again_updates_the_robot_in_place() {
         .unwrap();
     assert_eq!(how, sva_crm::robot::Registered::Updated);
     let robots = rig.portal.robots();
-    assert_eq!(robots.len(), 1);
+    assert_eq!(robots.len(), 2);
     assert_eq!(robots[0]["handler"], moved);
+    assert_eq!(robots[1]["handler"], moved);
     // A handler on another host is refused by the portal, as Bitrix24 refuses it.
     let err = sva_crm::robot::register(&connection.client, "https://elsewhere.example/robot")
         .await
@@ -601,4 +606,81 @@ async fn voximplant_refusals_and_outages_answer_the_run_at_once() {
     let answer = rig.portal.robot_answer(&runs[0].event_token).unwrap();
     assert_eq!(answer["return_values"]["outcome"], "refused");
     assert!(standin.state().sessions.is_empty());
+}
+
+#[tokio::test]
+async fn the_do_not_call_robot_lists_the_records_numbers_and_answers_at_once() {
+    let rig = rig(CrmAuth::Oauth).await;
+    let recorder = Arc::new(Recorder::default());
+    let starter = recorder.clone();
+    let base = serve(&rig, move |rig| {
+        Robots::new(
+            rig.connections.clone(),
+            rig.store.clone(),
+            Some(starter as Arc<dyn CallStarter>),
+        )
+    })
+    .await;
+    install(&rig, &base).await;
+    let contact = rig.portal.seed_contact(json!({
+        "NAME": "Ольга",
+        "PHONE": [
+            {"VALUE": "8 (916) 200-30-01", "VALUE_TYPE": "MOBILE"},
+            {"VALUE": "+7 495 000-11-22", "VALUE_TYPE": "WORK"},
+            {"VALUE": "не номер", "VALUE_TYPE": "HOME"}
+        ]
+    }));
+    let deal = rig.portal.seed_deal(json!({
+        "TITLE": "Отказ", "STAGE_ID": "NEW", "CONTACT_ID": contact, "ASSIGNED_BY_ID": 1
+    }));
+    rig.portal
+        .put_robot_on_stage(
+            Entity::Deal,
+            "PREPARATION",
+            DO_NOT_CALL_CODE,
+            &[("reason", "клиент просил не звонить")],
+            None,
+        )
+        .unwrap();
+    let runs = rig
+        .portal
+        .move_to_stage(&rig.portal.url(), Entity::Deal, deal, "PREPARATION")
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, 200, "{}", runs[0].body);
+    // Answered at once: the business process goes on.
+    let answer = rig
+        .portal
+        .robot_answer(&runs[0].event_token)
+        .expect("the run is answered");
+    assert_eq!(answer["return_values"]["added"], 2, "{answer}");
+    for number in ["+79162003001", "+74950001122"] {
+        let entry = rig
+            .tenants
+            .do_not_call_entry("acme", number)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{number} is not listed"));
+        assert_eq!(entry.source, sva_tenants::DoNotCallSource::Bitrix);
+        assert_eq!(entry.reason, "клиент просил не звонить");
+        assert!(entry.by.contains("Не звонить клиенту"), "{}", entry.by);
+    }
+    assert!(recorder.0.lock().unwrap().is_empty(), "nothing is called");
+
+    // A lead without a number: answered, nothing listed.
+    let lead = rig
+        .portal
+        .seed_lead(json!({"TITLE": "Без номера", "STATUS_ID": "NEW"}));
+    rig.portal
+        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", DO_NOT_CALL_CODE, &[], None)
+        .unwrap();
+    let runs = rig
+        .portal
+        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
+        .await
+        .unwrap();
+    assert_eq!(runs[0].status, 200, "{}", runs[0].body);
+    let answer = rig.portal.robot_answer(&runs[0].event_token).unwrap();
+    assert_eq!(answer["return_values"]["added"], 0, "{answer}");
 }

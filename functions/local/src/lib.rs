@@ -274,7 +274,9 @@ impl LocalStack {
             ..ClientConfig::default()
         };
         let connections = Arc::new(Connections::new(tenants, client));
-        let admin = admin.with_crm_check(Arc::new(sva_crm::PortalCheck::new(connections.clone())));
+        let admin = admin
+            .with_crm_check(Arc::new(sva_crm::PortalCheck::new(connections.clone())))
+            .with_crm_selection(Arc::new(sva_crm::PortalSelection::new(connections.clone())));
         let installer = Arc::new(sva_crm::install::Installer::new(
             connections.clone(),
             Some(url.clone()),
