@@ -552,6 +552,11 @@ fn endpoints(
             format!("/v1/tenants/{{t}}/campaigns?id={campaign}"),
             None,
         ),
+        (
+            Method::POST,
+            "/v1/tenants/{t}/campaigns/from-crm?id=crm&entity=lead&stage=NEW".into(),
+            None,
+        ),
         (Method::GET, "/v1/tenants/{t}/campaigns".into(), None),
         (
             Method::GET,

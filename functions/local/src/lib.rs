@@ -162,6 +162,8 @@ pub struct LocalStack {
     outbox: Arc<Outbox>,
     server: tokio::task::JoinHandle<()>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    /// Voximplant's Management API stand-in the campaigns' call lists go to.
+    voximplant: sva_voximplant::standin::StandIn,
 }
 
 impl std::fmt::Debug for LocalStack {
@@ -274,7 +276,13 @@ impl LocalStack {
             ..ClientConfig::default()
         };
         let connections = Arc::new(Connections::new(tenants, client));
+        // Campaigns become call lists in Voximplant's stand-in (its own loopback port),
+        // as they would in the account: the VoxEngine script's Node tests place the calls.
+        let (voximplant, dialler) = local_dialler()
+            .await
+            .map_err(|e| LocalError::Storage(format!("the Voximplant stand-in: {e}")))?;
         let admin = admin
+            .with_dialler(dialler)
             .with_crm_check(Arc::new(sva_crm::PortalCheck::new(connections.clone())))
             .with_crm_selection(Arc::new(sva_crm::PortalSelection::new(connections.clone())));
         let installer = Arc::new(sva_crm::install::Installer::new(
@@ -330,7 +338,13 @@ impl LocalStack {
             outbox,
             server,
             worker,
+            voximplant,
         })
+    }
+
+    /// Voximplant's Management API stand-in behind the campaigns (its call lists).
+    pub fn voximplant(&self) -> &sva_voximplant::standin::StandIn {
+        &self.voximplant
     }
 
     /// The address it listens on.
@@ -408,4 +422,45 @@ async fn service_key(store: &DynStore, object: &str) -> Result<Vec<u8>, LocalErr
         .map_err(storage)?
         .unwrap_or_default()
         .to_vec())
+}
+
+/// Voximplant's stand-in with the application, scenario and outbound rule a deploy makes,
+/// and the campaigns' dialler over it.
+async fn local_dialler() -> Result<
+    (
+        sva_voximplant::standin::StandIn,
+        Arc<dyn sva_campaign::Dialler>,
+    ),
+    String,
+> {
+    use sva_voximplant::standin::{StandIn, TestKey};
+    let standin = StandIn::start().await.map_err(|e| e.to_string())?;
+    let client = sva_voximplant::Client::new(
+        &TestKey::primary().service_account_key(),
+        &standin.client_config(),
+    )
+    .map_err(|e| e.to_string())?;
+    let app = client
+        .add_application("sva-local")
+        .await
+        .map_err(|e| e.to_string())?;
+    let scenario = client
+        .add_scenario(
+            app.application_id,
+            "sva-sales-assistant",
+            "// the local stack",
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let rule = client
+        .add_rule(
+            app.application_id,
+            "sva-outbound",
+            "SVA OUTBOUND ONLY",
+            &[scenario],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let dialler = Arc::new(sva_voximplant::CallListDialler::new(client, rule));
+    Ok((standin, dialler))
 }

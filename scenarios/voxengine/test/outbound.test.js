@@ -6,7 +6,7 @@
 // records a task that ends without one as "silent" (the platform would count it as a
 // success): every test here checks that it never happens.
 
-const { test } = require('node:test');
+const { before, test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -16,10 +16,38 @@ const local = useStack();
 
 let sessionIds = 910000;
 
-/** A call-list row as the campaign builder writes it (docs/voximplant.md). */
-function row(phone, extra) {
-  return Object.assign({ phone, tenant: 'demo', campaign: 'c1', contact: '42', vm: 'hangup', __start_execution_time: '06:00:00', __end_execution_time: '17:00:00' }, extra || {});
+/** The callees of these tests: contacts of campaign c1 (every hour open, hang up on
+ * an answering machine), their ids the file's line numbers (`r2` …). */
+const PHONES = Array.from({ length: 14 }, (_, i) => '791600000' + String(i + 1).padStart(2, '0'));
+
+function contactOf(phone) {
+  const i = PHONES.indexOf(phone);
+  return i >= 0 ? 'r' + (i + 2) : 'r99';
 }
+
+/** A call-list row as the campaign builder writes it (docs/voximplant.md); `vm: message`
+ * rows belong to campaign c2, which leaves a message on an answering machine. */
+function row(phone, extra) {
+  const message = Boolean(extra && extra.vm === 'message');
+  return Object.assign({ phone, tenant: 'demo', campaign: message ? 'c2' : 'c1', contact: message ? 'r2' : contactOf(phone), vm: 'hangup', __start_execution_time: '06:00:00', __end_execution_time: '17:00:00' }, extra || {});
+}
+
+/** Builds a campaign through the admin API, as a sales manager would. */
+async function createCampaign(id, phones, settings) {
+  const csv = 'телефон;согласие;дата согласия\n' + phones.map((p) => `+${p};заявка на сайте;2026-11-30`).join('\n') + '\n';
+  const response = await fetch(`${local.url}/v1/tenants/demo/campaigns?id=${id}&hours=00%3A00-23%3A59${settings}`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer ' + operatorKey(), 'Content-Type': 'text/csv' },
+    body: csv,
+  });
+  assert.equal(response.status, 201, await response.text());
+}
+
+before(async () => {
+  await local.ready;
+  await createCampaign('c1', PHONES, '');
+  await createCampaign('c2', ['79160000003'], '&voicemail=message');
+});
 
 /** A session started by a call list with `r` as its task. */
 function task(r, options) {
@@ -70,7 +98,7 @@ test('a person answers: checked first, dialled with the Russian detector, silent
   const call = await dialled(env);
   const check = dialChecks(env)[0];
   assert.equal(check.code, 200, check.text);
-  assert.deepEqual(check.body.call.custom_data, { phone: '79160000001', tenant: 'demo', campaign: 'c1', contact: '42', vm: 'hangup' }, 'the row without its __ columns');
+  assert.deepEqual(check.body.call.custom_data, { phone: '79160000001', tenant: 'demo', campaign: 'c1', contact: 'r2', vm: 'hangup' }, 'the row without its __ columns');
   assert.equal(check.body.call.callee, '+79160000001');
   assert.equal(check.body.call.direction, 'outbound');
   assert.equal(call.number(), '79160000001', 'dialled as the row gives it');
@@ -122,8 +150,8 @@ test('an answering machine with vm=message: the dialog starts as answered_by voi
   call.pickUp({ amd: 'VOICEMAIL' });
   await env.runUntil(() => call.said.length > 0, 'the message', 10000);
   assert.equal(env.turns()[0].body.call.custom_data.answered_by, 'voicemail');
+  // The default scenario says its short message and hangs up itself (hangup voicemail).
   await env.playOut();
-  call.remoteHangup(); // the machine's recording time is over
   const report = await theReport(env);
   assert.equal(report.kind, 'reportResult');
   assert.equal(report.data.result, 'voicemail_message');
@@ -253,7 +281,7 @@ test('the platform ends the session mid-dialog (Terminating before a report): re
 });
 
 test('a single StartScenarios call of a campaign is checked and detected too, and reports to no call list', async () => {
-  const custom = { phone: '+79160000014', data: { campaign: 'c1', contact: '7', vm: 'hangup' } };
+  const custom = { phone: '+79160000014', data: { campaign: 'c1', contact: contactOf('79160000014'), vm: 'hangup' } };
   const env = session(local, { customData: JSON.stringify(custom) });
   env.start(sessionIds++);
   const call = await dialled(env);
