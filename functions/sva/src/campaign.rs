@@ -1,5 +1,6 @@
 //! `sva campaign`: outbound campaigns through the admin API — `create` one from a contact
-//! file (every refused row printed with its reason), `list` them, `show` one contact by
+//! file or `from-crm` from Bitrix24 leads or deals in a stage (every refused row printed
+//! with its reason), `list` them, `show` one contact by
 //! contact, and `pause`, `resume` or `cancel` it.
 
 use crate::admin::ApiArgs;
@@ -8,7 +9,7 @@ use clap::Subcommand;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use sva_admin::{NewCampaign, RunChange};
+use sva_admin::{CrmSelectionQuery, NewCampaign, RunChange};
 
 /// `sva campaign` commands.
 #[derive(Subcommand)]
@@ -18,39 +19,25 @@ pub enum Command {
     Create {
         /// The contact file.
         file: PathBuf,
-        /// The campaign's id (a-z, 0-9, -).
+        #[command(flatten)]
+        settings: Settings,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Builds a campaign from the tenant's Bitrix24 leads or deals in a stage (the
+    /// consent: the request in the CRM, dated when it was made) and starts it.
+    FromCrm {
+        /// `lead` or `deal`.
         #[arg(long)]
-        id: String,
-        /// A name for people.
+        entity: String,
+        /// The stage: a lead's STATUS_ID (NEW, IN_PROCESS…) or a deal's STAGE_ID.
         #[arg(long)]
-        name: Option<String>,
-        /// Simultaneous calls (1–100).
+        stage: String,
+        /// A deal's pipeline (CATEGORY_ID; default 0).
         #[arg(long)]
-        max_simultaneous: Option<u32>,
-        /// Attempts per contact (1–5).
-        #[arg(long)]
-        attempts: Option<u8>,
-        /// Local calling hours on weekdays, HH:MM-HH:MM (default 09:00-20:00).
-        #[arg(long)]
-        hours: Option<String>,
-        /// Local calling hours at weekends, HH:MM-HH:MM or `off`.
-        #[arg(long)]
-        weekend_hours: Option<String>,
-        /// Days without calls, YYYY-MM-DD,YYYY-MM-DD,…
-        #[arg(long)]
-        days_off: Option<String>,
-        /// Minutes before retrying a busy line.
-        #[arg(long)]
-        busy_retry_min: Option<u32>,
-        /// Minutes before retrying after no answer.
-        #[arg(long)]
-        no_answer_retry_min: Option<u32>,
-        /// Minutes before retrying after an answering machine.
-        #[arg(long)]
-        voicemail_retry_min: Option<u32>,
-        /// On an answering machine: `hangup` or `message`.
-        #[arg(long)]
-        voicemail: Option<String>,
+        category: Option<u64>,
+        #[command(flatten)]
+        settings: Settings,
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -62,11 +49,8 @@ pub enum Command {
     /// One campaign: its counts, then every contact with its status and attempts, and
     /// the refused rows with their reasons.
     Show {
-        /// The campaign's id.
+        /// The campaign's id (`--json` for JSON instead of a table).
         id: String,
-        /// JSON instead of a table.
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -93,6 +77,62 @@ pub enum Command {
     },
 }
 
+/// A new campaign's settings (`sva campaign create` and `from-crm`).
+#[derive(clap::Args)]
+pub struct Settings {
+    /// The campaign's id (a-z, 0-9, -).
+    #[arg(long)]
+    id: String,
+    /// A name for people.
+    #[arg(long)]
+    name: Option<String>,
+    /// Simultaneous calls (1–100).
+    #[arg(long)]
+    max_simultaneous: Option<u32>,
+    /// Attempts per contact (1–5).
+    #[arg(long)]
+    attempts: Option<u8>,
+    /// Local calling hours on weekdays, HH:MM-HH:MM (default 09:00-20:00).
+    #[arg(long)]
+    hours: Option<String>,
+    /// Local calling hours at weekends, HH:MM-HH:MM or `off`.
+    #[arg(long)]
+    weekend_hours: Option<String>,
+    /// Days without calls, YYYY-MM-DD,YYYY-MM-DD,…
+    #[arg(long)]
+    days_off: Option<String>,
+    /// Minutes before retrying a busy line.
+    #[arg(long)]
+    busy_retry_min: Option<u32>,
+    /// Minutes before retrying after no answer.
+    #[arg(long)]
+    no_answer_retry_min: Option<u32>,
+    /// Minutes before retrying after an answering machine.
+    #[arg(long)]
+    voicemail_retry_min: Option<u32>,
+    /// On an answering machine: `hangup` or `message`.
+    #[arg(long)]
+    voicemail: Option<String>,
+}
+
+impl Settings {
+    fn new_campaign(self) -> NewCampaign {
+        NewCampaign {
+            id: self.id,
+            name: self.name,
+            max_simultaneous: self.max_simultaneous,
+            attempts: self.attempts,
+            hours: self.hours,
+            weekend_hours: self.weekend_hours,
+            days_off: self.days_off,
+            busy_retry_min: self.busy_retry_min,
+            no_answer_retry_min: self.no_answer_retry_min,
+            voicemail_retry_min: self.voicemail_retry_min,
+            voicemail: self.voicemail,
+        }
+    }
+}
+
 /// Runs a `sva campaign` command.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new()?;
@@ -100,42 +140,36 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         match command {
             Command::Create {
                 file,
-                id,
-                name,
-                max_simultaneous,
-                attempts,
-                hours,
-                weekend_hours,
-                days_off,
-                busy_retry_min,
-                no_answer_retry_min,
-                voicemail_retry_min,
-                voicemail,
+                settings,
                 api,
             } => {
                 let bytes = std::fs::read(&file)
                     .with_context(|| format!("не читается файл {}", file.display()))?;
-                let settings = NewCampaign {
-                    id: id.clone(),
-                    name,
-                    max_simultaneous,
-                    attempts,
-                    hours,
-                    weekend_hours,
-                    days_off,
-                    busy_retry_min,
-                    no_answer_retry_min,
-                    voicemail_retry_min,
-                    voicemail,
-                };
+                let settings = settings.new_campaign();
                 let client = api.client()?;
                 let summary = client
                     .create_campaign(&api.tenant, &settings, bytes)
                     .await?;
-                print_summary(&summary);
-                let details = client.campaign(&api.tenant, &id, true).await?;
-                print_refusals(&details);
-                Ok(ExitCode::SUCCESS)
+                created(&client, &api, &settings.id, &summary).await
+            }
+            Command::FromCrm {
+                entity,
+                stage,
+                category,
+                settings,
+                api,
+            } => {
+                let settings = settings.new_campaign();
+                let selection = CrmSelectionQuery {
+                    entity,
+                    stage,
+                    category,
+                };
+                let client = api.client()?;
+                let summary = client
+                    .create_campaign_from_crm(&api.tenant, &settings, &selection)
+                    .await?;
+                created(&client, &api, &settings.id, &summary).await
             }
             Command::List { api } => {
                 let list = api.client()?.campaigns(&api.tenant).await?;
@@ -148,11 +182,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Show { id, json, api } => {
+            Command::Show { id, api } => {
                 let client = api.client()?;
                 let summary = client.campaign(&api.tenant, &id, false).await?;
                 let details = client.campaign(&api.tenant, &id, true).await?;
-                if json {
+                if api.json {
                     let both = serde_json::json!({"campaign": summary, "contacts": details});
                     println!("{}", serde_json::to_string_pretty(&both)?);
                     return Ok(ExitCode::SUCCESS);
@@ -181,6 +215,19 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             Command::Cancel { id, api } => change(&api, &id, RunChange::Cancel).await,
         }
     })
+}
+
+/// Prints a new campaign and its refused rows.
+async fn created(
+    client: &sva_admin::client::AdminClient,
+    api: &ApiArgs,
+    id: &str,
+    summary: &Value,
+) -> anyhow::Result<ExitCode> {
+    print_summary(summary);
+    let details = client.campaign(&api.tenant, id, true).await?;
+    print_refusals(&details);
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn change(api: &ApiArgs, id: &str, run: RunChange) -> anyhow::Result<ExitCode> {

@@ -91,3 +91,17 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory as _;
+
+    /// Every command's arguments are consistent (unique names, no clash between a
+    /// command's own flags and the flattened ones) — clap checks it only when the
+    /// command is built, so a clash would otherwise panic at its first use.
+    #[test]
+    fn every_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
