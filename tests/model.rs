@@ -30,19 +30,46 @@ async fn stack(script: impl Fn(&Value) -> Reply + Send + Sync + 'static) -> (Sta
         ..o
     })
     .await;
-    let change = SettingsChange {
-        llm: Some(ModelChange {
+    change_model(
+        &stack,
+        ModelChange {
             enabled: Some(true),
             ..ModelChange::default()
-        }),
+        },
+    )
+    .await;
+    (standin, stack)
+}
+
+/// Changes the demo tenant's model settings through the admin API.
+async fn change_model(stack: &Stack, llm: ModelChange) {
+    let change = SettingsChange {
+        llm: Some(llm),
         ..SettingsChange::default()
     };
     stack
         .admin()
         .change_settings("demo", &change)
         .await
-        .expect("the model is enabled");
-    (standin, stack)
+        .expect("the model settings change");
+}
+
+/// The model requests a call record's turns logged, oldest first.
+fn model_logs(record: &Value) -> Vec<&Value> {
+    record["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t["model"].as_array().into_iter().flatten())
+        .collect()
+}
+
+/// The statuses of those requests.
+fn statuses(record: &Value) -> Vec<String> {
+    model_logs(record)
+        .iter()
+        .map(|m| m["status"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// Whether the stand-in's request is an `understand` one (the caller's words as data).
@@ -84,12 +111,7 @@ async fn the_model_reads_what_the_rules_cannot_and_the_call_is_billed_for_it() {
         "порядок на складе"
     );
     // The turn's log: the request, its model, tokens and the provider's time.
-    let logs: Vec<&Value> = record["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|t| t["model"].as_array().into_iter().flatten())
-        .collect();
+    let logs = model_logs(&record);
     assert_eq!(logs.len(), 1, "{logs:?}");
     assert_eq!(logs[0]["status"], "ok");
     assert_eq!(logs[0]["model"], MODEL);
@@ -119,30 +141,19 @@ async fn the_model_reads_what_the_rules_cannot_and_the_call_is_billed_for_it() {
 
     // The tenant names a provider this deployment does not have: the call goes on by
     // its rules, the request is `unavailable`, the stand-in is not asked.
-    let change = SettingsChange {
-        llm: Some(ModelChange {
+    change_model(
+        &stack,
+        ModelChange {
             provider: Some(Some("gigachat".into())),
             ..ModelChange::default()
-        }),
-        ..SettingsChange::default()
-    };
-    stack
-        .admin()
-        .change_settings("demo", &change)
-        .await
-        .unwrap();
+        },
+    )
+    .await;
     let (call, heard) = need_by_model(&stack).await;
     assert!(!heard.contains("бюджет"), "{heard}");
     let ended = call.hang_up("hangup").await.unwrap();
     let record = stack.read(&ended.record);
-    let statuses: Vec<String> = record["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|t| t["model"].as_array().into_iter().flatten())
-        .map(|m| m["status"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    assert_eq!(statuses, ["unavailable"]);
+    assert_eq!(statuses(&record), ["unavailable"]);
     assert_eq!(standin.seen().len(), 1, "the other provider was not asked");
 }
 
@@ -180,13 +191,7 @@ async fn garbage_a_late_answer_or_a_refusal_leave_the_call_as_the_rules_have_it(
             "{label}: {}",
             record["qualification"]
         );
-        let status = record["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|t| t["model"].as_array().into_iter().flatten())
-            .map(|m| m["status"].as_str().unwrap_or_default().to_owned())
-            .next();
+        let status = statuses(&record).into_iter().next();
         assert!(
             matches!(
                 status.as_deref(),

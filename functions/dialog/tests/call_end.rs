@@ -1,12 +1,12 @@
 //! The end of a call: the record and the CRM outbox entry in object storage, written
 //! once however often the end is reported; the record keeps what a replay needs.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::sync::Arc;
 use sva_abi::{Action, Outcome, Qualification, Slot, StepInput, StepOutput};
-use sva_dialog::{
-    Dialog, DialogError, DialogOptions, Headers, MemoryDirectory, ScenarioRouting, Tenant,
-};
+use sva_dialog::{Dialog, DialogError, DialogOptions, Headers, MemoryDirectory};
 use sva_kit::storage::{LocalDir, ObjectStore};
 use sva_turn::StepFailure;
 use sva_wire::signature;
@@ -64,23 +64,7 @@ fn setup_with(
     scenario: fn(&StepInput) -> Result<StepOutput, StepFailure>,
 ) -> Dialog {
     let directory = Arc::new(MemoryDirectory::default());
-    directory.put_tenant(Tenant {
-        context: sva_abi::TenantContext {
-            id: "demo".into(),
-            ..Default::default()
-        },
-        signing_secret: SECRET.to_vec(),
-        previous_secrets: Vec::new(),
-        disabled: false,
-        fallback_phrase: "Повторите.".into(),
-        voice: "ru_RU_alena".into(),
-        utc_offset_minutes: 180,
-        routing: ScenarioRouting::only("v1"),
-        prices: Default::default(),
-        calls: Default::default(),
-        llm: Default::default(),
-        recording_notice: String::new(),
-    });
+    directory.put_tenant(support::tenant("demo", SECRET));
     directory.put_scenario("demo", "v1", Arc::new(scenario));
     let dialog = Dialog::new(
         directory,
@@ -96,11 +80,7 @@ fn setup_with(
 }
 
 fn headers<'a>(ts: &'a str, sig: &'a str) -> Headers<'a> {
-    Headers {
-        tenant: Some("demo"),
-        timestamp: Some(ts),
-        signature: Some(sig),
-    }
+    support::headers("demo", ts, sig)
 }
 
 async fn turn(dialog: &Dialog, body: Value) -> TurnResponse {

@@ -2,14 +2,14 @@
 //! the do-not-call list, the campaign gate — and the do-not-call list fed by the end of
 //! a call whose outcome is `do_not_call`.
 
+mod support;
+
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use support::headers;
 use sva_abi::{Action, CallContext, Outcome, Qualification, StepInput, StepOutput};
-use sva_dialog::{
-    CampaignGate, Dialog, DialogError, DialogOptions, GateDecision, Headers, MemoryDirectory,
-    ScenarioRouting, Tenant,
-};
+use sva_dialog::{CampaignGate, Dialog, DialogError, DialogOptions, GateDecision, MemoryDirectory};
 use sva_kit::storage::LocalDir;
 use sva_tenants::{DoNotCallSource, NewDoNotCall, TenantStore};
 use sva_turn::StepFailure;
@@ -57,33 +57,13 @@ fn scenario(input: &StepInput) -> Result<StepOutput, StepFailure> {
     })
 }
 
-fn tenant(id: &str) -> Tenant {
-    Tenant {
-        context: sva_abi::TenantContext {
-            id: id.into(),
-            ..Default::default()
-        },
-        signing_secret: SECRET.to_vec(),
-        previous_secrets: Vec::new(),
-        disabled: false,
-        fallback_phrase: "Повторите.".into(),
-        voice: "ru_RU_alena".into(),
-        utc_offset_minutes: 180,
-        routing: ScenarioRouting::only("v1"),
-        prices: Default::default(),
-        calls: Default::default(),
-        llm: Default::default(),
-        recording_notice: String::new(),
-    }
-}
-
 /// The dialog function with two tenants over a fresh store.
 fn setup() -> (tempfile::TempDir, TenantStore, Dialog) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(LocalDir::new(dir.path()));
     let directory = Arc::new(MemoryDirectory::default());
     for id in ["demo", "other"] {
-        directory.put_tenant(tenant(id));
+        directory.put_tenant(support::tenant(id, SECRET));
         directory.put_scenario(id, "v1", Arc::new(scenario));
     }
     let dialog = Dialog::new(
@@ -95,14 +75,6 @@ fn setup() -> (tempfile::TempDir, TenantStore, Dialog) {
     )
     .with_storage(store.clone());
     (dir, TenantStore::new(store), dialog)
-}
-
-fn headers<'a>(tenant: &'a str, ts: &'a str, sig: &'a str) -> Headers<'a> {
-    Headers {
-        tenant: Some(tenant),
-        timestamp: Some(ts),
-        signature: Some(sig),
-    }
 }
 
 async fn dial_as(dialog: &Dialog, tenant: &str, body: &Value) -> Result<DialAnswer, DialogError> {
@@ -214,7 +186,7 @@ async fn the_check_is_signed_like_a_turn_and_refuses_what_is_not_an_outbound_cal
 #[tokio::test]
 async fn without_storage_the_list_cannot_be_read_and_nothing_is_dialled() {
     let directory = Arc::new(MemoryDirectory::default());
-    directory.put_tenant(tenant("demo"));
+    directory.put_tenant(support::tenant("demo", SECRET));
     let dialog = Dialog::new(directory, DialogOptions::default());
     let refused = dial_as(&dialog, "demo", &dial_request("demo", CALLEE, "hangup"))
         .await

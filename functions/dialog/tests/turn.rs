@@ -1,6 +1,8 @@
 //! The turn protocol end to end at the library level: signatures, tokens, ordering,
 //! deadlines and failures, with scenarios as plain functions and as a wasm module.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,25 +60,11 @@ fn counter(version: &'static str) -> sva_dialog::ScenarioHandle {
 }
 
 fn tenant(id: &str) -> Tenant {
-    let context = sva_abi::TenantContext {
-        id: id.into(),
-        company: "ТехноСклад".into(),
-        ..Default::default()
-    };
-    Tenant {
-        context,
-        signing_secret: SECRET.to_vec(),
-        previous_secrets: Vec::new(),
-        disabled: false,
-        fallback_phrase: "Извините, повторите, пожалуйста.".into(),
-        voice: "ru_RU_alena".into(),
-        utc_offset_minutes: 180,
-        routing: ScenarioRouting::only("v1"),
-        prices: Default::default(),
-        calls: Default::default(),
-        llm: Default::default(),
-        recording_notice: sva_tenants::DEFAULT_RECORDING_NOTICE.into(),
-    }
+    let mut tenant = support::tenant(id, SECRET);
+    tenant.context.company = "ТехноСклад".into();
+    tenant.fallback_phrase = "Извините, повторите, пожалуйста.".into();
+    tenant.recording_notice = sva_tenants::DEFAULT_RECORDING_NOTICE.into();
+    tenant
 }
 
 /// A knowledge base that takes half a second to answer: longer than the test's turn
