@@ -1,8 +1,11 @@
 //! The graph machinery on a toy scenario: interrupts and resumption, global handlers,
 //! knowledge round trips inside a digression (`Digress` / `Return`), `Again`, "repeat", silence counting, and malformed input.
 
+mod support;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use support::{says, utterance};
 use sva_abi::{Action, Context, Event, Hit, HitSource, Manifest, StepInput, StepOutput};
 use sva_sdk::{Ctx, Flow, Graph, Scenario, nlu::Intent, run_step};
 
@@ -85,36 +88,7 @@ impl Scenario for Toy {
 }
 
 fn step(state: &sva_abi::State, event: Event) -> StepOutput {
-    let context = Context {
-        now: "2026-11-25T12:00:00+03:00".into(),
-        ..Context::default()
-    };
-    let input = StepInput {
-        abi: 1,
-        state: state.clone(),
-        event,
-        context,
-    };
-    let out = run_step::<Toy>(&serde_json::to_vec(&input).unwrap());
-    sva_abi::validate_output(&out, &Default::default())
-        .expect("the SDK always produces valid output")
-}
-
-fn says(out: &StepOutput) -> Vec<String> {
-    out.actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Say(s) => Some(s.text.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn utterance(text: &str) -> Event {
-    Event::Utterance {
-        text: text.into(),
-        confidence: 1.0,
-    }
+    support::step::<Toy>(state, event, &[])
 }
 
 #[test]

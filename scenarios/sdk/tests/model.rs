@@ -1,13 +1,16 @@
 //! The language model from a scenario's side: a node asks only when the call was given
 //! the capability, and the answer — or the reason there is none — resumes that node.
 
+mod support;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use support::{says, utterance};
 use sva_abi::{
-    Action, Command, Context, Event, LLM_CAPABILITY, LlmRequest, LlmResult, LlmStatus, LlmTask,
-    Manifest, StepInput, StepOutput, Understand,
+    Action, Command, Event, LLM_CAPABILITY, LlmRequest, LlmResult, LlmStatus, LlmTask, Manifest,
+    StepOutput, Understand,
 };
-use sva_sdk::{Ctx, Flow, Graph, Scenario, run_step};
+use sva_sdk::{Ctx, Flow, Graph, Scenario};
 
 struct Asking;
 
@@ -96,40 +99,8 @@ impl Scenario for Asking {
 }
 
 fn step(state: &sva_abi::State, event: Event, granted: bool) -> StepOutput {
-    let context = Context {
-        now: "2026-11-25T12:00:00+03:00".into(),
-        capabilities: if granted {
-            vec![LLM_CAPABILITY.into()]
-        } else {
-            Vec::new()
-        },
-        ..Context::default()
-    };
-    let input = StepInput {
-        abi: 1,
-        state: state.clone(),
-        event,
-        context,
-    };
-    let out = run_step::<Asking>(&serde_json::to_vec(&input).unwrap());
-    sva_abi::validate_output(&out, &Default::default()).expect("valid output")
-}
-
-fn utterance(text: &str) -> Event {
-    Event::Utterance {
-        text: text.into(),
-        confidence: 1.0,
-    }
-}
-
-fn says(out: &StepOutput) -> Vec<String> {
-    out.actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Say(s) => Some(s.text.clone()),
-            _ => None,
-        })
-        .collect()
+    let capabilities: &[&str] = if granted { &[LLM_CAPABILITY] } else { &[] };
+    support::step::<Asking>(state, event, capabilities)
 }
 
 #[test]
