@@ -525,8 +525,8 @@ async fn do_not_call_run(
     Ok(axum::Json(json!({ "ok": true, "added": added })))
 }
 
-/// Every number of a lead, contact or company; of a deal, its contact's and its
-/// company's.
+/// Every number of a contact or company; of a lead or deal, its own and its contact's
+/// and company's.
 pub async fn all_numbers_of(
     client: &Client,
     document: &Document,
@@ -708,7 +708,9 @@ async fn queue(
 }
 
 /// The number to call: of a lead, contact or company, the one of `phone_type` (`any`:
-/// the first); of a deal, its contact's, else its company's.
+/// the first); of a deal, and of a lead without a number of its own (a repeat lead), its
+/// contact's, else its company's — as a campaign's selection reads a lead
+/// ([`crate::selection`]).
 pub async fn number_of(
     client: &Client,
     document: &Document,
@@ -716,7 +718,10 @@ pub async fn number_of(
 ) -> Result<Option<String>, BitrixError> {
     let record = record_of(client, document.entity, document.id).await?;
     if document.entity != "DEAL" {
-        return Ok(pick(&record, phone_type));
+        let own = pick(&record, phone_type);
+        if own.is_some() || document.entity != "LEAD" {
+            return Ok(own);
+        }
     }
     let id_of = |field: &str| crate::matching::as_id(&record[field]);
     if let Some(contact) = id_of("CONTACT_ID") {

@@ -349,6 +349,30 @@ async fn a_run_delivered_twice_is_called_once() {
 }
 
 #[tokio::test]
+async fn a_repeat_lead_without_a_number_is_called_at_its_contacts() {
+    let rig = rig(CrmAuth::Oauth).await;
+    let (recorder, _) = installed_with_recorder(&rig).await;
+    let contact = rig.portal.seed_contact(json!({
+        "NAME": "Ольга", "PHONE": [{"VALUE": "+79163334455", "VALUE_TYPE": "MOBILE"}]
+    }));
+    let lead = rig.portal.seed_lead(json!({
+        "TITLE": "Повторная заявка", "STATUS_ID": "NEW", "CONTACT_ID": contact
+    }));
+    rig.portal
+        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
+        .unwrap();
+    let runs = rig
+        .portal
+        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
+        .await
+        .unwrap();
+    assert_eq!(runs[0].status, 200, "{}", runs[0].body);
+    let queued = recorder.0.lock().unwrap().clone();
+    assert_eq!(queued.len(), 1, "{}", runs[0].body);
+    assert_eq!(queued[0].1, "+79163334455");
+}
+
+#[tokio::test]
 async fn registering_again_updates_the_robot_in_place() {
     let rig = rig(CrmAuth::Oauth).await;
     let base = serve(&rig, |rig| {
