@@ -28,7 +28,7 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use sva_bitrix::{Client, Credentials, Idempotency};
+use sva_bitrix::{BitrixError, Client, Credentials, Idempotency};
 use sva_tenants::secret::same_secret;
 use sva_tenants::{CrmAuth, CrmInstall, CrmSecrets, TenantStoreError};
 
@@ -316,8 +316,13 @@ async fn install(
     tenants.put_crm_status(&tenant, &status).await?;
     secrets_changed(tenants, &tenant, "crm application installed").await?;
     if let Some(base) = &installer.public_url {
-        bind_uninstall(&installer.connections, &crm.portal, &install, base, &tenant).await;
-        register_robot(&installer.connections, &crm.portal, &install, base, &tenant).await;
+        match install_client(&installer.connections, &crm.portal, &install) {
+            Ok(client) => {
+                bind_uninstall(&client, base, &tenant).await;
+                register_robot(&client, base, &tenant).await;
+            }
+            Err(e) => tracing::warn!(tenant, "no client with the install's token: {e}"),
+        }
     }
     tracing::info!(tenant, domain = %install.domain, "the Bitrix24 application was installed");
     Ok(Html(installed_page(&install)))
@@ -361,16 +366,14 @@ async fn confirm(
     Ok(())
 }
 
-/// Registers the robot «Позвонить клиенту» ([`crate::robot`]) with its handler under
-/// `base` (best effort: the install stands without it; the next install registers it).
-async fn register_robot(
+/// A client of `portal` with the access token the install brought (what the install
+/// itself does on the portal).
+fn install_client(
     connections: &Connections,
     portal: &str,
     install: &Install,
-    base: &str,
-    tenant: &str,
-) {
-    let client = Client::new(
+) -> Result<Client, BitrixError> {
+    Client::new(
         portal,
         Credentials::OAuth {
             client_id: String::new(),
@@ -379,14 +382,13 @@ async fn register_robot(
             access_token: Some(install.access_token.clone()),
         },
         connections.config().clone(),
-    );
-    let done = match client {
-        Ok(client) => crate::robot::register(&client, &crate::robot::robot_url(base, tenant))
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    match done {
+    )
+}
+
+/// Registers the robot «Позвонить клиенту» ([`crate::robot`]) with its handler under
+/// `base` (best effort: the install stands without it; the next install registers it).
+async fn register_robot(client: &Client, base: &str, tenant: &str) {
+    match crate::robot::register(client, &crate::robot::robot_url(base, tenant)).await {
         Ok(how) => tracing::info!(tenant, ?how, "the robot is registered"),
         Err(e) => tracing::warn!(tenant, "the robot could not be registered: {e}"),
     }
@@ -394,35 +396,14 @@ async fn register_robot(
 
 /// Binds `ONAPPUNINSTALL` to the events handler (best effort: the install stands
 /// without it).
-async fn bind_uninstall(
-    connections: &Connections,
-    portal: &str,
-    install: &Install,
-    base: &str,
-    tenant: &str,
-) {
-    let client = Client::new(
-        portal,
-        Credentials::OAuth {
-            client_id: String::new(),
-            client_secret: String::new(),
-            refresh_token: String::new(),
-            access_token: Some(install.access_token.clone()),
-        },
-        connections.config().clone(),
-    );
-    let bound = match client {
-        Ok(client) => client
-            .call(
-                "event.bind",
-                json!({ "event": "ONAPPUNINSTALL", "handler": events_url(base, tenant) }),
-                Idempotency::Safe,
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
+async fn bind_uninstall(client: &Client, base: &str, tenant: &str) {
+    let bound = client
+        .call(
+            "event.bind",
+            json!({ "event": "ONAPPUNINSTALL", "handler": events_url(base, tenant) }),
+            Idempotency::Safe,
+        )
+        .await;
     if let Err(e) = bound {
         tracing::warn!(tenant, "ONAPPUNINSTALL could not be bound: {e}");
     }

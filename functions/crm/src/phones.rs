@@ -6,6 +6,24 @@
 //! every common way a person or a form writes the number: `+7…`, `7…`, `8…`, ten digits,
 //! with brackets, spaces and dashes — at most 20 values, the method's limit.
 
+/// The non-empty values of a CRM record's `PHONE` multifield
+/// (`[{"VALUE": "+7…", "VALUE_TYPE": "WORK"}, …]`), trimmed, each with its `VALUE_TYPE`.
+pub fn multifield(field: &serde_json::Value) -> Vec<(&str, &str)> {
+    field
+        .as_array()
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(|v| {
+                    let value = v["VALUE"].as_str()?.trim();
+                    (!value.is_empty())
+                        .then_some((v["VALUE_TYPE"].as_str().unwrap_or_default(), value))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The most values one `findbycomm` takes.
 pub const MAX_VALUES: usize = 20;
 
@@ -64,6 +82,20 @@ fn of(e164: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_multifield_gives_its_non_empty_values_with_their_types() {
+        let field = serde_json::json!([
+            {"ID": "1", "VALUE": " +7 916 123-45-67 ", "VALUE_TYPE": "WORK"},
+            {"ID": "2", "VALUE": "  ", "VALUE_TYPE": "HOME"},
+            {"ID": "3", "VALUE": "89161112233"}
+        ]);
+        assert_eq!(
+            multifield(&field),
+            vec![("WORK", "+7 916 123-45-67"), ("", "89161112233")]
+        );
+        assert!(multifield(&serde_json::Value::Null).is_empty());
+    }
 
     #[test]
     fn a_russian_number_is_asked_for_in_twenty_spellings() {

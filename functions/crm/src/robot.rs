@@ -28,7 +28,7 @@
 //! `…/bizproc-robot-update`, `…/bizproc-robot-list`, `…/bizproc-event-send`
 //! (`github:bitrix24/b24restdocs`).
 
-use crate::connect::Connections;
+use crate::connect::{Connection, Connections};
 use crate::install::{InstallError, Posted, check_application_token};
 use async_trait::async_trait;
 use axum::Router;
@@ -398,19 +398,7 @@ async fn run(
     if code != Some(ROBOT_CODE) {
         return Err(RobotError::NotARun("another robot's code"));
     }
-    let token = posted
-        .get(&["event_token"])
-        .ok_or(RobotError::NotARun("no event_token"))?
-        .to_owned();
-    let document = posted
-        .get(&["document_id[2]"])
-        .and_then(Document::parse)
-        .ok_or(RobotError::NotARun("no CRM document"))?;
-    let connection = robots
-        .connections
-        .get(&tenant)
-        .await
-        .map_err(|e| RobotError::Portal(e.to_string()))?;
+    let (token, document, connection) = run_of(&robots, &tenant, &posted).await?;
     let client = &connection.client;
     let phone_type = posted.get(&["properties[phone_type]"]).unwrap_or("any");
     let started = match number_of(client, &document, phone_type).await {
@@ -457,14 +445,12 @@ async fn run(
     }
 }
 
-/// A run of «Не звонить клиенту»: every Russian number of the record (a deal's: its
-/// contact's and company's) goes on the tenant's do-not-call list (source `bitrix`, by the
-/// portal's user), and the run is answered at once with how many were added.
-async fn do_not_call_run(
+/// A run's `event_token`, its CRM document and the tenant's portal connection.
+async fn run_of(
     robots: &Robots,
     tenant: &str,
     posted: &Posted,
-) -> Result<axum::Json<Value>, RobotError> {
+) -> Result<(String, Document, Connection), RobotError> {
     let token = posted
         .get(&["event_token"])
         .ok_or(RobotError::NotARun("no event_token"))?
@@ -478,6 +464,18 @@ async fn do_not_call_run(
         .get(tenant)
         .await
         .map_err(|e| RobotError::Portal(e.to_string()))?;
+    Ok((token, document, connection))
+}
+
+/// A run of «Не звонить клиенту»: every Russian number of the record (a deal's: its
+/// contact's and company's) goes on the tenant's do-not-call list (source `bitrix`, by the
+/// portal's user), and the run is answered at once with how many were added.
+async fn do_not_call_run(
+    robots: &Robots,
+    tenant: &str,
+    posted: &Posted,
+) -> Result<axum::Json<Value>, RobotError> {
+    let (token, document, connection) = run_of(robots, tenant, posted).await?;
     let client = &connection.client;
     let numbers = match all_numbers_of(client, &document).await {
         Ok(numbers) => numbers,
@@ -527,42 +525,26 @@ async fn do_not_call_run(
     Ok(axum::Json(json!({ "ok": true, "added": added })))
 }
 
-/// Every number of a lead, contact or company; of a deal, its contact's and its
-/// company's.
+/// Every number of a contact or company; of a lead or deal, its own and its contact's
+/// and company's.
 pub async fn all_numbers_of(
     client: &Client,
     document: &Document,
 ) -> Result<Vec<String>, BitrixError> {
-    let get = |entity: &str, id: u64| {
-        let method = format!("crm.{}.get", entity.to_ascii_lowercase());
-        async move {
-            client
-                .call(&method, json!({ "id": id }), Idempotency::Safe)
-                .await
-                .map(|r| r.result)
-        }
-    };
     let values = |record: &Value| -> Vec<String> {
-        record["PHONE"]
-            .as_array()
-            .map(|phones| {
-                phones
-                    .iter()
-                    .filter_map(|p| p["VALUE"].as_str().map(str::trim))
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
+        crate::phones::multifield(&record["PHONE"])
+            .into_iter()
+            .map(|(_, v)| v.to_owned())
+            .collect()
     };
-    let record = get(document.entity, document.id).await?;
+    let record = record_of(client, document.entity, document.id).await?;
     let mut out = values(&record);
     for (field, entity) in [("CONTACT_ID", "CONTACT"), ("COMPANY_ID", "COMPANY")] {
         if document.entity != "DEAL" && document.entity != "LEAD" {
             break;
         }
         if let Some(id) = crate::matching::as_id(&record[field]) {
-            out.extend(values(&get(entity, id).await?));
+            out.extend(values(&record_of(client, entity, id).await?));
         }
     }
     Ok(out)
@@ -726,55 +708,54 @@ async fn queue(
 }
 
 /// The number to call: of a lead, contact or company, the one of `phone_type` (`any`:
-/// the first); of a deal, its contact's, else its company's.
+/// the first); of a deal, and of a lead without a number of its own (a repeat lead), its
+/// contact's, else its company's — as a campaign's selection reads a lead
+/// ([`crate::selection`]).
 pub async fn number_of(
     client: &Client,
     document: &Document,
     phone_type: &str,
 ) -> Result<Option<String>, BitrixError> {
-    let get = |entity: &str, id: u64| {
-        let method = format!("crm.{}.get", entity.to_ascii_lowercase());
-        async move {
-            client
-                .call(&method, json!({ "id": id }), Idempotency::Safe)
-                .await
-                .map(|r| r.result)
-        }
-    };
-    let record = get(document.entity, document.id).await?;
+    let record = record_of(client, document.entity, document.id).await?;
     if document.entity != "DEAL" {
-        return Ok(pick(&record, phone_type));
+        let own = pick(&record, phone_type);
+        if own.is_some() || document.entity != "LEAD" {
+            return Ok(own);
+        }
     }
-    let id_of = |field: &str| {
-        record[field]
-            .as_str()
-            .and_then(|s| s.parse::<u64>().ok())
-            .or_else(|| record[field].as_u64())
-            .filter(|id| *id > 0)
-    };
+    let id_of = |field: &str| crate::matching::as_id(&record[field]);
     if let Some(contact) = id_of("CONTACT_ID") {
-        let found = pick(&get("CONTACT", contact).await?, phone_type);
+        let found = pick(&record_of(client, "CONTACT", contact).await?, phone_type);
         if found.is_some() {
             return Ok(found);
         }
     }
     if let Some(company) = id_of("COMPANY_ID") {
-        return Ok(pick(&get("COMPANY", company).await?, phone_type));
+        return Ok(pick(
+            &record_of(client, "COMPANY", company).await?,
+            phone_type,
+        ));
     }
     Ok(None)
+}
+
+/// A CRM record by `crm.<entity>.get` (`entity` upper-case, as a document names it).
+pub(crate) async fn record_of(
+    client: &Client,
+    entity: &str,
+    id: u64,
+) -> Result<Value, BitrixError> {
+    let method = format!("crm.{}.get", entity.to_ascii_lowercase());
+    client
+        .call(&method, json!({ "id": id }), Idempotency::Safe)
+        .await
+        .map(|r| r.result)
 }
 
 /// The number of `phone_type` among a record's `PHONE`; `any`, or a type the record
 /// lacks, takes the first.
 fn pick(record: &Value, phone_type: &str) -> Option<String> {
-    let phones: Vec<(&str, &str)> = record["PHONE"]
-        .as_array()?
-        .iter()
-        .filter_map(|p| {
-            let value = p["VALUE"].as_str()?.trim();
-            (!value.is_empty()).then_some((p["VALUE_TYPE"].as_str().unwrap_or_default(), value))
-        })
-        .collect();
+    let phones = crate::phones::multifield(&record["PHONE"]);
     phones
         .iter()
         .find(|(ty, _)| ty.eq_ignore_ascii_case(phone_type))

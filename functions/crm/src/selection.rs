@@ -213,12 +213,12 @@ async fn contacts(
     Ok(out)
 }
 
-/// The values of a `PHONE` multifield (`[{"VALUE": "+7…", "VALUE_TYPE": "WORK"}, …]`).
+/// The values of a `PHONE` multifield ([`crate::phones::multifield`]).
 fn phones(field: &Value) -> Vec<String> {
-    field
-        .as_array()
-        .map(|values| values.iter().filter_map(|v| text(&v["VALUE"])).collect())
-        .unwrap_or_default()
+    crate::phones::multifield(field)
+        .into_iter()
+        .map(|(_, v)| v.to_owned())
+        .collect()
 }
 
 /// `NAME LAST_NAME`, when either is set.

@@ -235,17 +235,12 @@ impl<'a> Step<'a> {
         else {
             return Ok(false);
         };
-        let method = format!("crm.{}.get", document.entity.to_ascii_lowercase());
-        let found = match self
-            .client()
-            .call(&method, json!({ "id": document.id }), Safe)
-            .await
-        {
-            Ok(reply) => reply.result,
+        let found = match robot::record_of(self.client(), document.entity, document.id).await {
+            Ok(record) => record,
             Err(e) if e.is_not_found() => return Ok(false),
             Err(e) => return Err(e),
         };
-        let id_of = |field: &str| as_id(&found[field]).filter(|id| *id > 0);
+        let id_of = |field: &str| as_id(&found[field]);
         p.rule = Some(ROBOT_RULE.into());
         p.attached = true;
         p.assigned_id = id_of("ASSIGNED_BY_ID");

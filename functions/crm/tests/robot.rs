@@ -67,20 +67,39 @@ async fn install(rig: &Rig, base: &str) {
     assert_eq!(status, 200, "{page}");
 }
 
+/// A robot run's form post, as the portal sends it (`application/x-www-form-urlencoded`).
+async fn post_form(url: String, body: String) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The routes served with robots that start calls through `starter`, and the
+/// application installed: the routes' address.
+async fn installed_with(rig: &Rig, starter: Arc<dyn CallStarter>) -> String {
+    let base = serve(rig, move |rig| {
+        Robots::new(rig.connections.clone(), rig.store.clone(), Some(starter))
+    })
+    .await;
+    install(rig, &base).await;
+    base
+}
+
+/// [`installed_with`] a [`Recorder`]: the recorder and the routes' address.
+async fn installed_with_recorder(rig: &Rig) -> (Arc<Recorder>, String) {
+    let recorder = Arc::new(Recorder::default());
+    let base = installed_with(rig, recorder.clone()).await;
+    (recorder, base)
+}
+
 #[tokio::test]
 async fn a_deal_reaching_the_stage_is_called_and_the_end_of_the_call_answers_the_robot() {
     let rig = rig(CrmAuth::Oauth).await;
-    let recorder = Arc::new(Recorder::default());
-    let starter = recorder.clone();
-    let base = serve(&rig, move |rig| {
-        Robots::new(
-            rig.connections.clone(),
-            rig.store.clone(),
-            Some(starter as Arc<dyn CallStarter>),
-        )
-    })
-    .await;
-    install(&rig, &base).await;
+    let (recorder, base) = installed_with_recorder(&rig).await;
     // Installing again updates the robot rather than failing or adding a second one.
     install(&rig, &base).await;
     let robots = rig.portal.robots();
@@ -270,17 +289,7 @@ async fn without_a_way_to_start_calls_every_run_is_refused_at_once() {
 #[tokio::test]
 async fn a_run_without_the_application_token_is_refused() {
     let rig = rig(CrmAuth::Oauth).await;
-    let recorder = Arc::new(Recorder::default());
-    let starter = recorder.clone();
-    let base = serve(&rig, move |rig| {
-        Robots::new(
-            rig.connections.clone(),
-            rig.store.clone(),
-            Some(starter as Arc<dyn CallStarter>),
-        )
-    })
-    .await;
-    install(&rig, &base).await;
+    let (recorder, base) = installed_with_recorder(&rig).await;
     let lead = rig.portal.seed_lead(json!({
         "TITLE": "Заявка", "PHONE": [{"VALUE": "+79161112233", "VALUE_TYPE": "WORK"}]
     }));
@@ -291,39 +300,25 @@ async fn a_run_without_the_application_token_is_refused() {
         if !token.is_empty() {
             body.push_str(&format!("&auth%5Bapplication_token%5D={token}"));
         }
-        reqwest::Client::new()
-            .post(robot_url(&base, "acme"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
+        post_form(robot_url(&base, "acme"), body)
     };
     for token in ["guess", ""] {
-        let answer = run(token).await.unwrap();
+        let answer = run(token).await;
         assert_eq!(answer.status().as_u16(), 401, "{token:?}");
     }
     // Another tenant's path with this portal's token: not that tenant's install.
-    let other = reqwest::Client::new()
-        .post(robot_url(&base, "nobody"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "code={ROBOT_CODE}&event_token=x&document_id%5B2%5D=LEAD_{lead}&auth%5Bapplication_token%5D={}",
-            rig.portal.application_token().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap();
+    let body = format!(
+        "code={ROBOT_CODE}&event_token=x&document_id%5B2%5D=LEAD_{lead}&auth%5Bapplication_token%5D={}",
+        rig.portal.application_token().unwrap()
+    );
+    let other = post_form(robot_url(&base, "nobody"), body).await;
     assert_eq!(other.status().as_u16(), 401);
     // With the token but not our robot's run.
-    let foreign = reqwest::Client::new()
-        .post(robot_url(&base, "acme"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "code=someone_else&event_token=x&document_id%5B2%5D=LEAD_{lead}&auth%5Bapplication_token%5D={}",
-            rig.portal.application_token().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap();
+    let body = format!(
+        "code=someone_else&event_token=x&document_id%5B2%5D=LEAD_{lead}&auth%5Bapplication_token%5D={}",
+        rig.portal.application_token().unwrap()
+    );
+    let foreign = post_form(robot_url(&base, "acme"), body).await;
     assert_eq!(foreign.status().as_u16(), 400);
     assert!(recorder.0.lock().unwrap().is_empty(), "nothing was dialled");
 }
@@ -331,17 +326,7 @@ async fn a_run_without_the_application_token_is_refused() {
 #[tokio::test]
 async fn a_run_delivered_twice_is_called_once() {
     let rig = rig(CrmAuth::Oauth).await;
-    let recorder = Arc::new(Recorder::default());
-    let starter = recorder.clone();
-    let base = serve(&rig, move |rig| {
-        Robots::new(
-            rig.connections.clone(),
-            rig.store.clone(),
-            Some(starter as Arc<dyn CallStarter>),
-        )
-    })
-    .await;
-    install(&rig, &base).await;
+    let (recorder, base) = installed_with_recorder(&rig).await;
     let lead = rig.portal.seed_lead(json!({
         "TITLE": "Заявка", "PHONE": [{"VALUE": "+79161112233", "VALUE_TYPE": "WORK"}]
     }));
@@ -351,13 +336,7 @@ async fn a_run_delivered_twice_is_called_once() {
     );
     let mut bodies = Vec::new();
     for _ in 0..2 {
-        let answer = reqwest::Client::new()
-            .post(robot_url(&base, "acme"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.clone())
-            .send()
-            .await
-            .unwrap();
+        let answer = post_form(robot_url(&base, "acme"), form.clone()).await;
         assert_eq!(answer.status().as_u16(), 200);
         bodies.push(answer.json::<Value>().await.unwrap());
     }
@@ -367,6 +346,30 @@ async fn a_run_delivered_twice_is_called_once() {
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].1, "+79161112233");
     assert_eq!(queued[0].2["event_token"], "wf1|A1|abc");
+}
+
+#[tokio::test]
+async fn a_repeat_lead_without_a_number_is_called_at_its_contacts() {
+    let rig = rig(CrmAuth::Oauth).await;
+    let (recorder, _) = installed_with_recorder(&rig).await;
+    let contact = rig.portal.seed_contact(json!({
+        "NAME": "Ольга", "PHONE": [{"VALUE": "+79163334455", "VALUE_TYPE": "MOBILE"}]
+    }));
+    let lead = rig.portal.seed_lead(json!({
+        "TITLE": "Повторная заявка", "STATUS_ID": "NEW", "CONTACT_ID": contact
+    }));
+    rig.portal
+        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
+        .unwrap();
+    let runs = rig
+        .portal
+        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
+        .await
+        .unwrap();
+    assert_eq!(runs[0].status, 200, "{}", runs[0].body);
+    let queued = recorder.0.lock().unwrap().clone();
+    assert_eq!(queued.len(), 1, "{}", runs[0].body);
+    assert_eq!(queued[0].1, "+79163334455");
 }
 
 #[tokio::test]
@@ -397,17 +400,7 @@ async fn registering_again_updates_the_robot_in_place() {
 #[tokio::test]
 async fn a_run_the_portal_no_longer_takes_is_noted_and_the_call_still_lands() {
     let rig = rig(CrmAuth::Oauth).await;
-    let recorder = Arc::new(Recorder::default());
-    let starter = recorder.clone();
-    let base = serve(&rig, move |rig| {
-        Robots::new(
-            rig.connections.clone(),
-            rig.store.clone(),
-            Some(starter as Arc<dyn CallStarter>),
-        )
-    })
-    .await;
-    install(&rig, &base).await;
+    let (recorder, _) = installed_with_recorder(&rig).await;
     rig.portal
         .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
         .unwrap();
@@ -459,12 +452,15 @@ async fn a_run_the_portal_no_longer_takes_is_noted_and_the_call_still_lands() {
 }
 
 /// Voximplant's stand-in with the tenant's application, scenario and outbound rule; a
-/// client for it and the rule's id.
+/// client for it and the rule's id (names as `sva_voximplant::deploy` gives them).
 async fn voximplant() -> (
     sva_voximplant::standin::StandIn,
     sva_voximplant::Client,
     u64,
 ) {
+    use sva_voximplant::deploy::{
+        DEFAULT_SCENARIO_NAME, OUTBOUND_RULE_NAME, OUTBOUND_RULE_PATTERN,
+    };
     use sva_voximplant::standin::{StandIn, TestKey};
     let standin = StandIn::start().await.expect("the stand-in starts");
     let client = sva_voximplant::Client::new(
@@ -474,14 +470,14 @@ async fn voximplant() -> (
     .unwrap();
     let app = client.add_application("sva-acme").await.unwrap();
     let scenario = client
-        .add_scenario(app.application_id, "sva-sales-assistant", "// script")
+        .add_scenario(app.application_id, DEFAULT_SCENARIO_NAME, "// script")
         .await
         .unwrap();
     let rule = client
         .add_rule(
             app.application_id,
-            "sva-outbound",
-            "SVA OUTBOUND ONLY",
+            OUTBOUND_RULE_NAME,
+            OUTBOUND_RULE_PATTERN,
             &[scenario],
         )
         .await
@@ -494,15 +490,7 @@ async fn the_robot_starts_the_call_with_voximplant_start_scenarios() {
     use sva_crm::voximplant::{ROBOT_REF_KEY, VoximplantStarter};
     let rig = rig(CrmAuth::Oauth).await;
     let (standin, client, rule) = voximplant().await;
-    let base = serve(&rig, move |rig| {
-        Robots::new(
-            rig.connections.clone(),
-            rig.store.clone(),
-            Some(Arc::new(VoximplantStarter::new(client, rule)) as Arc<dyn CallStarter>),
-        )
-    })
-    .await;
-    install(&rig, &base).await;
+    installed_with(&rig, Arc::new(VoximplantStarter::new(client, rule))).await;
     let lead = rig.portal.seed_lead(json!({
         "TITLE": "Заявка", "STATUS_ID": "NEW",
         "PHONE": [{"VALUE": "8 (916) 200-30-02", "VALUE_TYPE": "MOBILE"}]
@@ -580,15 +568,7 @@ async fn voximplant_refusals_and_outages_answer_the_run_at_once() {
     let rig = rig(CrmAuth::Oauth).await;
     let (standin, client, rule) = voximplant().await;
     standin.throttle_start_scenarios(1);
-    let base = serve(&rig, move |rig| {
-        Robots::new(
-            rig.connections.clone(),
-            rig.store.clone(),
-            Some(Arc::new(VoximplantStarter::new(client, rule)) as Arc<dyn CallStarter>),
-        )
-    })
-    .await;
-    install(&rig, &base).await;
+    installed_with(&rig, Arc::new(VoximplantStarter::new(client, rule))).await;
     rig.portal
         .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
         .unwrap();
@@ -611,17 +591,7 @@ async fn voximplant_refusals_and_outages_answer_the_run_at_once() {
 #[tokio::test]
 async fn the_do_not_call_robot_lists_the_records_numbers_and_answers_at_once() {
     let rig = rig(CrmAuth::Oauth).await;
-    let recorder = Arc::new(Recorder::default());
-    let starter = recorder.clone();
-    let base = serve(&rig, move |rig| {
-        Robots::new(
-            rig.connections.clone(),
-            rig.store.clone(),
-            Some(starter as Arc<dyn CallStarter>),
-        )
-    })
-    .await;
-    install(&rig, &base).await;
+    let (recorder, _) = installed_with_recorder(&rig).await;
     let contact = rig.portal.seed_contact(json!({
         "NAME": "Ольга",
         "PHONE": [
