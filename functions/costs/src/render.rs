@@ -128,13 +128,14 @@ fn campaigns_html(report: &Report) -> String {
 }
 
 fn model_json(m: &crate::report::ModelStats) -> Value {
+    let [p50, p95, max] = m.latencies_ms_at([0.5, 0.95, 1.0]);
     json!({
         "calls": m.calls,
         "requests": m.requests,
         "input_tokens": m.tokens.0,
         "output_tokens": m.tokens.1,
         "cost": m.cost,
-        "latency_ms": {"p50": m.latency_ms(0.5), "p95": m.latency_ms(0.95), "max": m.latency_ms(1.0)},
+        "latency_ms": {"p50": p50, "p95": p95, "max": max},
     })
 }
 
@@ -144,8 +145,8 @@ fn model_sentence(m: &crate::report::ModelStats) -> String {
         return String::new();
     }
     let by_status = |s: &str| m.requests.get(s).copied().unwrap_or(0);
-    let latency = match (m.latency_ms(0.5), m.latency_ms(0.95)) {
-        (Some(p50), Some(p95)) => format!("время ответа модели: медиана {p50} мс, 95 % — {p95} мс"),
+    let latency = match m.latencies_ms_at([0.5, 0.95]) {
+        [Some(p50), Some(p95)] => format!("время ответа модели: медиана {p50} мс, 95 % — {p95} мс"),
         _ => "время ответа модели не измерено".to_owned(),
     };
     format!(

@@ -164,10 +164,19 @@ impl ModelStats {
     /// The provider's time at quantile `q` (0..=1), milliseconds (nearest rank; `None`
     /// without a measured request).
     pub fn latency_ms(&self, q: f64) -> Option<u32> {
+        let [at] = self.latencies_ms_at([q]);
+        at
+    }
+
+    /// The provider's time at each of the quantiles `qs`, as [`Self::latency_ms`], with
+    /// one sort for all of them.
+    pub fn latencies_ms_at<const N: usize>(&self, qs: [f64; N]) -> [Option<u32>; N] {
         let mut sorted = self.latencies_ms.clone();
         sorted.sort_unstable();
-        let rank = ((q.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize).max(1);
-        sorted.get(rank - 1).copied()
+        qs.map(|q| {
+            let rank = ((q.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize).max(1);
+            sorted.get(rank - 1).copied()
+        })
     }
 }
 

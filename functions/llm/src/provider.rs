@@ -144,29 +144,27 @@ impl ProviderConfig {
     pub fn from_vars(
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<ProviderConfig>, ProviderError> {
-        let var = |name: &str| {
-            var(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = trimmed(var);
+        match default_provider(&var)? {
+            Some(provider) => Self::named(&provider, &var, true).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The provider `provider` from the (trimmed) variables; `default`: the one
+    /// [`Self::from_vars`] gives, which `SVA_LLM_LITE`/`_PRO`/`_AUTH` (and, for
+    /// gigachat, `SVA_LLM_URL`) shape — they are not another provider's.
+    fn named(
+        provider: &str,
+        var: &impl Fn(&str) -> Option<String>,
+        default: bool,
+    ) -> Result<ProviderConfig, ProviderError> {
         let bad = ProviderError::Config;
         let key = var("SVA_LLM_API_KEY").map(Secret::new);
         let giga_key = var("SVA_LLM_GIGACHAT_KEY").map(Secret::new);
         let url = var("SVA_LLM_URL");
         let folder = var("SVA_LLM_FOLDER");
-        let provider = match var("SVA_LLM_PROVIDER") {
-            Some(p) => p,
-            None if giga_key.is_some() => "gigachat".into(),
-            None if url.is_some() => "openai".into(),
-            None if folder.is_some() => "yandex".into(),
-            None if key.is_some() => {
-                return Err(bad(
-                    "SVA_LLM_API_KEY needs SVA_LLM_FOLDER or SVA_LLM_URL".into()
-                ));
-            }
-            None => return Ok(None),
-        };
-        let mut config = match provider.as_str() {
+        let mut config = match provider {
             "yandex" => {
                 let folder =
                     folder.ok_or_else(|| bad("the yandex provider needs SVA_LLM_FOLDER".into()))?;
@@ -192,7 +190,8 @@ impl ProviderConfig {
                     })?,
                 };
                 let mut config = ProviderConfig::gigachat(giga_key, scope);
-                if let Some(url) = url {
+                // GigaChat reads SVA_LLM_URL as its own base: not another provider's.
+                if let Some(url) = url.filter(|_| default) {
                     config.base_url = url;
                 }
                 if let (Some(oauth), Dialect::GigaChat(auth)) =
@@ -208,13 +207,16 @@ impl ProviderConfig {
                 )));
             }
         };
+        config.ca_file = var("SVA_LLM_CA_FILE").map(PathBuf::from);
+        if !default {
+            return Ok(config);
+        }
         if let Some(lite) = var("SVA_LLM_LITE") {
             config.lite = lite;
         }
         if let Some(pro) = var("SVA_LLM_PRO") {
             config.pro = pro;
         }
-        config.ca_file = var("SVA_LLM_CA_FILE").map(PathBuf::from);
         match var("SVA_LLM_AUTH").as_deref() {
             None => {}
             Some("api-key") => config.auth = AuthScheme::ApiKey,
@@ -225,7 +227,7 @@ impl ProviderConfig {
                 )));
             }
         }
-        Ok(Some(config))
+        Ok(config)
     }
 
     /// Every provider the variables configure, by name (`yandex`, `openai`, `gigachat`),
@@ -237,35 +239,22 @@ impl ProviderConfig {
     pub fn all_from_vars(
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Vec<(String, ProviderConfig)>, ProviderError> {
-        let Some(default) = Self::from_vars(&var)? else {
+        let var = trimmed(var);
+        let Some(default_name) = default_provider(&var)? else {
             return Ok(Vec::new());
         };
-        let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
-        let default_name = match var("SVA_LLM_PROVIDER").map(|p| p.trim().to_owned()) {
-            Some(p) if !p.is_empty() => p,
-            _ if set("SVA_LLM_GIGACHAT_KEY") => "gigachat".into(),
-            _ if set("SVA_LLM_URL") => "openai".into(),
-            _ => "yandex".into(),
-        };
-        let mut all = vec![(default_name.clone(), default)];
+        let mut all = vec![(
+            default_name.clone(),
+            Self::named(&default_name, &var, true)?,
+        )];
+        let set = |name: &str| var(name).is_some();
         for (name, complete) in [
             ("yandex", set("SVA_LLM_FOLDER") && set("SVA_LLM_API_KEY")),
             ("gigachat", set("SVA_LLM_GIGACHAT_KEY")),
             ("openai", set("SVA_LLM_URL") && set("SVA_LLM_MODEL")),
         ] {
-            if name == default_name || !complete {
-                continue;
-            }
-            let shaping = ["SVA_LLM_LITE", "SVA_LLM_PRO", "SVA_LLM_AUTH"];
-            let other = Self::from_vars(|v| match v {
-                "SVA_LLM_PROVIDER" => Some(name.to_owned()),
-                v if shaping.contains(&v) => None,
-                // GigaChat reads SVA_LLM_URL as its own base: not another provider's.
-                "SVA_LLM_URL" if name == "gigachat" => None,
-                v => var(v),
-            })?;
-            if let Some(config) = other {
-                all.push((name.to_owned(), config));
+            if name != default_name && complete {
+                all.push((name.to_owned(), Self::named(name, &var, false)?));
             }
         }
         Ok(all)
@@ -537,6 +526,34 @@ pub(crate) fn error_message(body: &[u8]) -> String {
         })
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
     message.chars().take(200).collect()
+}
+
+/// The variables trimmed, an empty one as unset.
+fn trimmed(var: impl Fn(&str) -> Option<String>) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        var(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The default provider's name: `SVA_LLM_PROVIDER`, or the one whose variables are set
+/// (`None`: no model configured).
+fn default_provider(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ProviderError> {
+    Ok(Some(match var("SVA_LLM_PROVIDER") {
+        Some(p) => p,
+        None if var("SVA_LLM_GIGACHAT_KEY").is_some() => "gigachat".into(),
+        None if var("SVA_LLM_URL").is_some() => "openai".into(),
+        None if var("SVA_LLM_FOLDER").is_some() => "yandex".into(),
+        None if var("SVA_LLM_API_KEY").is_some() => {
+            return Err(ProviderError::Config(
+                "SVA_LLM_API_KEY needs SVA_LLM_FOLDER or SVA_LLM_URL".into(),
+            ));
+        }
+        None => return Ok(None),
+    }))
 }
 
 /// reqwest's error without the URL (which may carry a key in a query string).

@@ -93,11 +93,7 @@ impl StandIn {
         let app = Router::new()
             .route("/v1/chat/completions", post(completions))
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (addr, task) = serve(app).await?;
         Ok(StandIn {
             addr,
             shared,
@@ -112,17 +108,29 @@ impl StandIn {
 
     /// Replaces the script.
     pub fn script(&self, script: Script) {
-        *self.shared.script.lock().unwrap_or_else(|e| e.into_inner()) = script;
+        *lock(&self.shared.script) = script;
     }
 
     /// Every request so far.
     pub fn seen(&self) -> Vec<Seen> {
-        self.shared
-            .seen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.shared.seen).clone()
     }
+}
+
+/// Serves `app` on a free port of 127.0.0.1 until the task is dropped with its stand-in
+/// (both stand-ins start this way).
+async fn serve(app: Router) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((addr, task))
+}
+
+/// Locks a stand-in's state, a test's panic elsewhere notwithstanding.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Top-level request fields of the chat API (OpenAI's reference; Yandex's is a subset).
@@ -187,15 +195,11 @@ async fn completions(
             "the body is not JSON",
         );
     };
-    shared
-        .seen
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(Seen {
-            body: request.clone(),
-            authorization,
-            data_logging: header("x-data-logging-enabled"),
-        });
+    lock(&shared.seen).push(Seen {
+        body: request.clone(),
+        authorization,
+        data_logging: header("x-data-logging-enabled"),
+    });
     if let Err(why) = check(&request, &shared.models) {
         let status = if why.starts_with("model") {
             StatusCode::NOT_FOUND
@@ -204,7 +208,7 @@ async fn completions(
         };
         return error(status, "invalid_request_error", &why);
     }
-    let script = Arc::clone(&shared.script.lock().unwrap_or_else(|e| e.into_inner()));
+    let script = Arc::clone(&lock(&shared.script));
     let mut reply = script(&request);
     loop {
         match reply {

@@ -41,19 +41,14 @@ impl Pending {
     }
 }
 
-/// The question nodes the model may help with, and the slot each fills.
-pub(crate) const NODES: &[(&str, &str)] = &[
-    ("need", "need"),
-    ("timeline", "timeline"),
-    ("name", "name"),
-    ("company", "company"),
-];
+/// The question nodes the model may help with; each fills the slot of its name.
+const NODES: &[&str] = &["need", "timeline", "name", "company"];
 
 /// Slots whose proposed value must be words the caller said.
 const SAID_VERBATIM: &[&str] = &["name", "company"];
 
 fn slot_of(node: &str) -> Option<&'static str> {
-    NODES.iter().find(|(n, _)| *n == node).map(|(_, s)| *s)
+    NODES.iter().find(|n| **n == node).copied()
 }
 
 /// Instead of counting the turn unusable: the request to the model, when this call may

@@ -23,8 +23,9 @@
 //!
 //! Stricter where the docs are silent: a reused `RqUID` (the docs call it unique), a body
 //! that is not form-encoded, an unknown top-level field of the chat, `temperature` not in
-//! (0, 2] (the gRPC reference: "must be above zero"), `response_format` (documented
-//! only for `api.giga.chat`), a forced function not described in `functions` (the docs:
+//! (0, 2] (the gRPC reference: "must be above zero"), `response_format` (in the SDK's
+//! `Chat` since its structured-output change, but beta there and documented for
+//! `api.giga.chat` only: see [`FIELDS`]), a forced function not described in `functions` (the docs:
 //! "otherwise an error is returned"), a function whose `parameters` is not an object
 //! schema, and `stream: true` (GigaChat streams; this stand-in does not) are refused
 //! with 400.
@@ -33,7 +34,7 @@
 //! `Content` that is a JSON object becomes the forced function's arguments; any other
 //! content is answered as text, as a model that ignored the function would.
 
-use super::{Reply, Script};
+use super::{Reply, Script, lock, serve};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -48,7 +49,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The scopes GigaChat knows.
 const SCOPES: &[&str] = &["GIGACHAT_API_PERS", "GIGACHAT_API_B2B", "GIGACHAT_API_CORP"];
 
-/// The chat request's fields (`github:ai-forever/gigachat` `src/gigachat/models/chat.py`).
+/// The chat request's fields (`github:ai-forever/gigachat` `src/gigachat/models/chat.py`,
+/// class `Chat`), less three the stand-in refuses, stricter than GigaChat:
+/// `response_format` (the SDK marks it beta, "may not work correctly with all model
+/// versions", and the docs give it for `api.giga.chat` only), `reasoning_effort` and
+/// `additional_fields` (neither needed by our client).
 const FIELDS: &[&str] = &[
     "model",
     "messages",
@@ -140,11 +145,7 @@ impl GigaChatStandIn {
             .route("/api/v2/oauth", post(oauth))
             .route("/api/v1/chat/completions", post(chat))
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (addr, task) = serve(app).await?;
         Ok(GigaChatStandIn {
             addr,
             shared,
@@ -163,12 +164,12 @@ impl GigaChatStandIn {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, Ledger> {
-        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.shared.state)
     }
 
     /// Replaces the script.
     pub fn script(&self, script: Script) {
-        *self.shared.script.lock().unwrap_or_else(|e| e.into_inner()) = script;
+        *lock(&self.shared.script) = script;
     }
 
     /// Token requests so far, refused ones included.
@@ -244,7 +245,7 @@ fn is_base64(value: &str) -> bool {
 
 async fn oauth(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: String) -> Response {
     let delay = {
-        let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&shared.state);
         state.oauth_calls += 1;
         state.oauth_delay
     };
@@ -298,7 +299,7 @@ async fn oauth(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Stri
             json!({"code": 7, "message": "scope from db not fully includes consumed scope"}),
         );
     }
-    let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = lock(&shared.state);
     if !state.rquids.insert(rquid) {
         return bad_request("RqUID was used before");
     }
@@ -348,7 +349,7 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Strin
         .and_then(|a| a.strip_prefix("Bearer ").map(str::to_owned))
         .unwrap_or_default();
     let valid = {
-        let state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = lock(&shared.state);
         state
             .tokens
             .get(&token)
@@ -360,19 +361,14 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Strin
     let Ok(request) = serde_json::from_str::<Value>(&body) else {
         return chat_error(StatusCode::BAD_REQUEST, "the body is not JSON");
     };
-    shared
-        .state
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .chats
-        .push(SeenChat {
-            body: request.clone(),
-            token,
-        });
+    lock(&shared.state).chats.push(SeenChat {
+        body: request.clone(),
+        token,
+    });
     if let Err((status, why)) = check(&request, &shared.models) {
         return chat_error(status, &why);
     }
-    let script = Arc::clone(&shared.script.lock().unwrap_or_else(|e| e.into_inner()));
+    let script = Arc::clone(&lock(&shared.script));
     let mut reply = script(&request);
     loop {
         match reply {
