@@ -15,7 +15,6 @@ pub(crate) struct TurnModel<'a> {
     models: &'a Models,
     tenant: &'a Tenant,
     deadline: Instant,
-    templates: Templates,
     call_tokens: AtomicU32,
     day: u64,
 }
@@ -34,10 +33,6 @@ impl<'a> TurnModel<'a> {
             models,
             tenant,
             deadline,
-            templates: Templates {
-                understand: tenant.llm.understand_prompt.clone(),
-                phrase: tenant.llm.phrase_prompt.clone(),
-            },
             call_tokens: AtomicU32::new(call_tokens),
             day: now / 86_400,
         }
@@ -64,6 +59,11 @@ impl Language for TurnModel<'_> {
                 why: Some("the tenant has not enabled phrasing by the model".into()),
             };
         }
+        // The tenant's wording, copied only for a turn that asks the model.
+        let templates = Templates {
+            understand: self.tenant.llm.understand_prompt.clone(),
+            phrase: self.tenant.llm.phrase_prompt.clone(),
+        };
         let answered = self
             .models
             .ask(Ask {
@@ -71,7 +71,7 @@ impl Language for TurnModel<'_> {
                 request,
                 call_tokens: self.call_tokens.load(Ordering::Relaxed),
                 turn_left: self.deadline.saturating_duration_since(Instant::now()),
-                templates: &self.templates,
+                templates: &templates,
                 limits: self.limits(),
                 day: self.day,
                 provider: self.tenant.llm.provider.as_deref(),

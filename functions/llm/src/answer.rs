@@ -34,9 +34,19 @@ pub enum Invalid {
 
 /// Reads the model's `content` as the answer to `task` (request `id`).
 pub fn read(id: &str, task: &LlmTask, content: &str) -> Result<LlmResult, Invalid> {
+    read_with(id, task, compile(task)?.as_ref(), content)
+}
+
+/// [`read`] with the values schema compiled already ([`compile`]: once per request).
+pub fn read_with(
+    id: &str,
+    task: &LlmTask,
+    values: Option<&jsonschema::Validator>,
+    content: &str,
+) -> Result<LlmResult, Invalid> {
     let object = object(content)?;
     match task {
-        LlmTask::Understand(u) => understand(id, u, object),
+        LlmTask::Understand(u) => understand(id, u, values, object),
         LlmTask::Phrase(p) => phrase(id, p, object),
     }
 }
@@ -44,15 +54,20 @@ pub fn read(id: &str, task: &LlmTask, content: &str) -> Result<LlmResult, Invali
 /// Checks a request's values schema before anything is sent (a broken one is the
 /// scenario's fault and costs no tokens).
 pub fn check_schema(task: &LlmTask) -> Result<(), Invalid> {
-    if let LlmTask::Understand(Understand {
-        values: Some(schema),
-        ..
-    }) = task
-    {
-        jsonschema::validator_for(&Value::Object(schema.clone()))
-            .map_err(|e| Invalid::Schema(e.to_string()))?;
+    compile(task).map(drop)
+}
+
+/// The request's values schema compiled (`None`: the task has none), or why it cannot be.
+pub fn compile(task: &LlmTask) -> Result<Option<jsonschema::Validator>, Invalid> {
+    match task {
+        LlmTask::Understand(Understand {
+            values: Some(schema),
+            ..
+        }) => jsonschema::validator_for(&Value::Object(schema.clone()))
+            .map(Some)
+            .map_err(|e| Invalid::Schema(e.to_string())),
+        _ => Ok(None),
     }
-    Ok(())
 }
 
 /// The JSON object in `content`, also when a model wraps it in a Markdown fence.
@@ -73,6 +88,7 @@ fn object(content: &str) -> Result<Map<String, Value>, Invalid> {
 fn understand(
     id: &str,
     u: &Understand,
+    validator: Option<&jsonschema::Validator>,
     mut answer: Map<String, Value>,
 ) -> Result<LlmResult, Invalid> {
     let command = match answer.remove("command") {
@@ -90,10 +106,17 @@ fn understand(
     if let Some(key) = answer.keys().next() {
         return Err(Invalid::Shape(format!("unexpected field {key:?}")));
     }
-    match &u.values {
-        Some(schema) => {
-            let validator = jsonschema::validator_for(&Value::Object(schema.clone()))
-                .map_err(|e| Invalid::Schema(e.to_string()))?;
+    // A schema the caller did not compile is compiled here: it is never skipped.
+    let compiled;
+    let validator = match (validator, &u.values) {
+        (None, Some(_)) => {
+            compiled = compile(&LlmTask::Understand(u.clone()))?;
+            compiled.as_ref()
+        }
+        (validator, _) => validator,
+    };
+    match validator {
+        Some(validator) => {
             let instance = Value::Object(values);
             validator
                 .validate(&instance)

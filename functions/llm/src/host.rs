@@ -85,9 +85,10 @@ impl Models {
             usage: None,
             why: Some(why),
         };
-        if let Err(e) = answer::check_schema(&ask.request.task) {
-            return failed(LlmStatus::Invalid, e.to_string());
-        }
+        let values = match answer::compile(&ask.request.task) {
+            Ok(values) => values,
+            Err(e) => return failed(LlmStatus::Invalid, e.to_string()),
+        };
         let Some(provider) = self.provider(ask.provider) else {
             return failed(
                 LlmStatus::Unavailable,
@@ -133,7 +134,8 @@ impl Models {
                     completion_tokens: completion.completion_tokens,
                     latency_ms: u32::try_from(completion.latency.as_millis()).unwrap_or(u32::MAX),
                 });
-                match answer::read(id, &ask.request.task, &completion.content) {
+                match answer::read_with(id, &ask.request.task, values.as_ref(), &completion.content)
+                {
                     Ok(result) => Asked {
                         result,
                         usage,
