@@ -326,14 +326,18 @@ var SVA = (function () {
     return result;
   }
 
-  function parseAnswer(result) {
+  /** The JSON body of a 200 answer, or null (another status, a failed request, not JSON). */
+  function jsonOf(result) {
     if (!result || result.code !== 200) return null;
-    var answer;
     try {
-      answer = JSON.parse(result.text);
+      return JSON.parse(result.text);
     } catch (e) {
       return null;
     }
+  }
+
+  function parseAnswer(result) {
+    var answer = jsonOf(result);
     if (!answer || typeof answer.token !== 'string' || typeof answer.seq !== 'number' || !Array.isArray(answer.actions)) return null;
     // An answer that cannot be carried out in full counts as no answer: the caller hears
     // the local phrase and the next turn repeats this seq.
@@ -1080,14 +1084,7 @@ var SVA = (function () {
 
   function onDialCheck(result) {
     if (S.ending) return;
-    var answer = null;
-    if (result && result.code === 200) {
-      try {
-        answer = JSON.parse(result.text);
-      } catch (e) {
-        answer = null;
-      }
-    }
+    var answer = jsonOf(result);
     if (answer && answer.dial === true) {
       O.voicemail = answer.voicemail === 'message' ? 'message' : 'hangup';
       return dial();
@@ -1259,14 +1256,7 @@ var SVA = (function () {
       if (settled) return;
       settled = true;
       stopTimer('endReport');
-      var ended = null;
-      if (result && result.code === 200) {
-        try {
-          ended = JSON.parse(result.text);
-        } catch (e) {
-          ended = null;
-        }
-      }
+      var ended = jsonOf(result);
       if (!ended) {
         log('the end report failed (HTTP ' + (result && result.code) + '); it is sent again from Terminating');
         S.reported = false;
