@@ -158,7 +158,6 @@ var SVA = (function () {
     failCode: null, // Call.Failed code before an answer
     decision: null, // how the task ended before any dialog (set where it ended)
     reported: false, // the call list has its report (exactly one per task)
-    report: null, // {method, data}: what it was told
     finishing: false,
   };
 
@@ -1004,6 +1003,12 @@ var SVA = (function () {
   }
 
   /** The end report: the one request VoxEngine allows during Terminating. */
+  /** How long the call was connected, in whole seconds (Disconnected's duration once known). */
+  function callSeconds() {
+    var seconds = S.usage.duration !== null ? S.usage.duration : S.connectedAtMs ? (nowMs() - S.connectedAtMs) / 1000 : 0;
+    return Math.max(0, Math.round(seconds));
+  }
+
   function report() {
     if (S.reported || !S.token || !S.info) return null;
     S.reported = true;
@@ -1015,13 +1020,12 @@ var SVA = (function () {
     var total = sessionSeconds.reduce(function (sum, s) {
       return sum + s;
     }, 0);
-    var duration = S.usage.duration !== null ? S.usage.duration : S.connectedAtMs ? (now - S.connectedAtMs) / 1000 : 0;
     var end = {
       tenant: CONFIG.tenant,
       call: S.info,
       token: S.token,
       started_at: S.startedAt,
-      duration_s: Math.max(0, Math.round(duration)),
+      duration_s: callSeconds(),
       asr: { sessions: sessionSeconds.length, seconds: Math.round(total), session_seconds: sessionSeconds },
       tts_chars: S.usage.ttsChars,
       tts_requests: S.usage.ttsRequests,
@@ -1054,7 +1058,7 @@ var SVA = (function () {
     }
     var data = {};
     for (var k in row) if (Object.prototype.hasOwnProperty.call(row, k) && k.indexOf('__') !== 0) data[k] = row[k];
-    S.info = { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: normaliseNumber(row.phone), custom_data: data };
+    S.info = outboundInfo(row.phone, data);
     if (row.tenant && String(row.tenant) !== CONFIG.tenant) {
       log('ERROR: the row is for tenant ' + row.tenant + ', this application signs for ' + CONFIG.tenant + ': not dialled');
       return endBeforeDialling({ method: 'reportError', data: taskData({ error: 'tenant_mismatch' }) });
@@ -1062,10 +1066,15 @@ var SVA = (function () {
     checkThenDial(String(row.phone));
   }
 
+  /** The call as the function sees it; the callee normalised as for inbound calls. */
+  function outboundInfo(phone, data) {
+    return { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: normaliseNumber(phone), custom_data: data };
+  }
+
   /** A single call (StartScenarios): checked and detected when it is a campaign's. */
   function startSingle(custom) {
     O.kind = 'single';
-    S.info = { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: custom.phone, custom_data: custom.data };
+    S.info = outboundInfo(custom.phone, custom.data);
     O.campaign = !!(custom.data.campaign || custom.data.tenant);
     if (O.campaign) return checkThenDial(String(custom.phone));
     attach(VoxEngine.callPSTN(custom.phone, CONFIG.callerId));
@@ -1172,7 +1181,7 @@ var SVA = (function () {
    */
   function decide(ended) {
     if (O.decision) return O.decision;
-    var duration = S.connectedAtMs ? Math.max(0, Math.round(((S.usage.duration !== null ? S.usage.duration * 1000 : nowMs() - S.connectedAtMs)) / 1000)) : 0;
+    var duration = callSeconds();
     if (!S.dialogStarted) {
       var error;
       if (S.endReason === 'script_error') error = 'script_error';
@@ -1203,12 +1212,12 @@ var SVA = (function () {
 
   /**
    * The one report of the task to the call list; `then` runs once it is confirmed (or
-   * after callListWaitMs). Never twice: the platform keeps the first.
+   * after callListWaitMs). Never twice: the typings [T:3713-3830] give a second report no
+   * meaning.
    */
   function tellCallList(decision, then) {
     if (O.kind !== 'call_list' || O.reported) return then && then();
     O.reported = true;
-    O.report = decision;
     var done = false;
     var next = function () {
       if (done) return;
