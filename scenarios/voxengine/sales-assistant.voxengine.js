@@ -1115,7 +1115,8 @@ var SVA = (function () {
     try {
       amd = AMD.create({ model: AMD.Model.RU, timeout: CONFIG.amdTimeoutMs });
       amd.addEventListener(AMD.Events.DetectionComplete, guard('AMD.DetectionComplete', function (e) {
-        log('answering-machine detector: ' + e.resultClass + ' (confidence ' + e.confidence + ')');
+        // confidence is optional [T:1057]
+        log('answering-machine detector: ' + e.resultClass + (e.confidence !== undefined ? ' (confidence ' + e.confidence + ')' : ''));
         onAmdVerdict(String(e.resultClass));
       }));
       amd.addEventListener(AMD.Events.DetectionError, guard('AMD.DetectionError', function (e) {
