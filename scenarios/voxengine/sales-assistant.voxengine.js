@@ -158,7 +158,6 @@ var SVA = (function () {
     failCode: null, // Call.Failed code before an answer
     decision: null, // how the task ended before any dialog (set where it ended)
     reported: false, // the call list has its report (exactly one per task)
-    report: null, // {method, data}: what it was told
     finishing: false,
   };
 
@@ -326,14 +325,18 @@ var SVA = (function () {
     return result;
   }
 
-  function parseAnswer(result) {
+  /** The JSON body of a 200 answer, or null (another status, a failed request, not JSON). */
+  function jsonOf(result) {
     if (!result || result.code !== 200) return null;
-    var answer;
     try {
-      answer = JSON.parse(result.text);
+      return JSON.parse(result.text);
     } catch (e) {
       return null;
     }
+  }
+
+  function parseAnswer(result) {
+    var answer = jsonOf(result);
     if (!answer || typeof answer.token !== 'string' || typeof answer.seq !== 'number' || !Array.isArray(answer.actions)) return null;
     // An answer that cannot be carried out in full counts as no answer: the caller hears
     // the local phrase and the next turn repeats this seq.
@@ -1000,6 +1003,12 @@ var SVA = (function () {
   }
 
   /** The end report: the one request VoxEngine allows during Terminating. */
+  /** How long the call was connected, in whole seconds (Disconnected's duration once known). */
+  function callSeconds() {
+    var seconds = S.usage.duration !== null ? S.usage.duration : S.connectedAtMs ? (nowMs() - S.connectedAtMs) / 1000 : 0;
+    return Math.max(0, Math.round(seconds));
+  }
+
   function report() {
     if (S.reported || !S.token || !S.info) return null;
     S.reported = true;
@@ -1011,13 +1020,12 @@ var SVA = (function () {
     var total = sessionSeconds.reduce(function (sum, s) {
       return sum + s;
     }, 0);
-    var duration = S.usage.duration !== null ? S.usage.duration : S.connectedAtMs ? (now - S.connectedAtMs) / 1000 : 0;
     var end = {
       tenant: CONFIG.tenant,
       call: S.info,
       token: S.token,
       started_at: S.startedAt,
-      duration_s: Math.max(0, Math.round(duration)),
+      duration_s: callSeconds(),
       asr: { sessions: sessionSeconds.length, seconds: Math.round(total), session_seconds: sessionSeconds },
       tts_chars: S.usage.ttsChars,
       tts_requests: S.usage.ttsRequests,
@@ -1050,7 +1058,7 @@ var SVA = (function () {
     }
     var data = {};
     for (var k in row) if (Object.prototype.hasOwnProperty.call(row, k) && k.indexOf('__') !== 0) data[k] = row[k];
-    S.info = { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: normaliseNumber(row.phone), custom_data: data };
+    S.info = outboundInfo(row.phone, data);
     if (row.tenant && String(row.tenant) !== CONFIG.tenant) {
       log('ERROR: the row is for tenant ' + row.tenant + ', this application signs for ' + CONFIG.tenant + ': not dialled');
       return endBeforeDialling({ method: 'reportError', data: taskData({ error: 'tenant_mismatch' }) });
@@ -1058,10 +1066,15 @@ var SVA = (function () {
     checkThenDial(String(row.phone));
   }
 
+  /** The call as the function sees it; the callee normalised as for inbound calls. */
+  function outboundInfo(phone, data) {
+    return { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: normaliseNumber(phone), custom_data: data };
+  }
+
   /** A single call (StartScenarios): checked and detected when it is a campaign's. */
   function startSingle(custom) {
     O.kind = 'single';
-    S.info = { id: 'vox-' + S.sessionId, direction: 'outbound', caller: CONFIG.callerId || null, callee: custom.phone, custom_data: custom.data };
+    S.info = outboundInfo(custom.phone, custom.data);
     O.campaign = !!(custom.data.campaign || custom.data.tenant);
     if (O.campaign) return checkThenDial(String(custom.phone));
     attach(VoxEngine.callPSTN(custom.phone, CONFIG.callerId));
@@ -1080,14 +1093,7 @@ var SVA = (function () {
 
   function onDialCheck(result) {
     if (S.ending) return;
-    var answer = null;
-    if (result && result.code === 200) {
-      try {
-        answer = JSON.parse(result.text);
-      } catch (e) {
-        answer = null;
-      }
-    }
+    var answer = jsonOf(result);
     if (answer && answer.dial === true) {
       O.voicemail = answer.voicemail === 'message' ? 'message' : 'hangup';
       return dial();
@@ -1109,7 +1115,8 @@ var SVA = (function () {
     try {
       amd = AMD.create({ model: AMD.Model.RU, timeout: CONFIG.amdTimeoutMs });
       amd.addEventListener(AMD.Events.DetectionComplete, guard('AMD.DetectionComplete', function (e) {
-        log('answering-machine detector: ' + e.resultClass + ' (confidence ' + e.confidence + ')');
+        // confidence is optional [T:1057]
+        log('answering-machine detector: ' + e.resultClass + (e.confidence !== undefined ? ' (confidence ' + e.confidence + ')' : ''));
         onAmdVerdict(String(e.resultClass));
       }));
       amd.addEventListener(AMD.Events.DetectionError, guard('AMD.DetectionError', function (e) {
@@ -1175,7 +1182,7 @@ var SVA = (function () {
    */
   function decide(ended) {
     if (O.decision) return O.decision;
-    var duration = S.connectedAtMs ? Math.max(0, Math.round(((S.usage.duration !== null ? S.usage.duration * 1000 : nowMs() - S.connectedAtMs)) / 1000)) : 0;
+    var duration = callSeconds();
     if (!S.dialogStarted) {
       var error;
       if (S.endReason === 'script_error') error = 'script_error';
@@ -1206,12 +1213,12 @@ var SVA = (function () {
 
   /**
    * The one report of the task to the call list; `then` runs once it is confirmed (or
-   * after callListWaitMs). Never twice: the platform keeps the first.
+   * after callListWaitMs). Never twice: the typings [T:3713-3830] give a second report no
+   * meaning.
    */
   function tellCallList(decision, then) {
     if (O.kind !== 'call_list' || O.reported) return then && then();
     O.reported = true;
-    O.report = decision;
     var done = false;
     var next = function () {
       if (done) return;
@@ -1259,14 +1266,7 @@ var SVA = (function () {
       if (settled) return;
       settled = true;
       stopTimer('endReport');
-      var ended = null;
-      if (result && result.code === 200) {
-        try {
-          ended = JSON.parse(result.text);
-        } catch (e) {
-          ended = null;
-        }
-      }
+      var ended = jsonOf(result);
       if (!ended) {
         log('the end report failed (HTTP ' + (result && result.code) + '); it is sent again from Terminating');
         S.reported = false;

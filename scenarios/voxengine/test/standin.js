@@ -427,11 +427,17 @@ class AnsweringMachineDetector extends Emitter {
   detect() {
     throw new Error('AMD.detect: the stand-in detects through callPSTN parameters only');
   }
-  /** DetectionComplete [T:1024-1056]: once per detector [S]. */
+  /**
+   * DetectionComplete [T:1037-1058]: once per detector [S]. `resultSubtype` and
+   * `confidence` are optional there [T:1053, T:1057]: the stand-in leaves them out where
+   * nothing was recognised (TIMEOUT, CALL_ENDED) [S], so a handler must not count on them.
+   */
   complete(call, resultClass) {
     if (this.results.length) return;
     this.results.push(resultClass);
-    this.dispatch(AMDEvents.DetectionComplete, { amd: this, call, callId: call.id(), resultClass, resultSubtype: AMDResultSubtype.NONE, confidence: 87 });
+    const e = { amd: this, call, callId: call.id(), resultClass };
+    if (resultClass === AMDResultClass.HUMAN || resultClass === AMDResultClass.VOICEMAIL) Object.assign(e, { resultSubtype: AMDResultSubtype.NONE, confidence: 87 });
+    this.dispatch(AMDEvents.DetectionComplete, e);
   }
 }
 

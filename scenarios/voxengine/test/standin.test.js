@@ -248,3 +248,18 @@ test('AMD: only with Modules.AI, a documented model, and its verdict after Conne
   await hungUp.advance(3000);
   assert.deepEqual(out(hungUp).slice(1), ['connected', 'CALL_ENDED']);
 });
+
+test('AMD: resultSubtype and confidence are optional [T:1053, T:1057]: a TIMEOUT verdict has neither', async () => {
+  const env = scenario(`
+    require(Modules.AI);
+    VoxEngine.addEventListener(AppEvents.Started, function () {
+      var amd = AMD.create({ model: AMD.Model.RU, timeout: 1000 });
+      amd.addEventListener(AMD.Events.DetectionComplete, function (e) { out.push(e.resultClass + ' ' + ('confidence' in e) + ' ' + ('resultSubtype' in e)); });
+      VoxEngine.callPSTN('79161234567', '+74950000000', { amd: amd });
+    });`);
+  env.start(1);
+  await env.settle();
+  env.dialled[0].pickUp();
+  await env.advance(1500);
+  assert.deepEqual(out(env), ['TIMEOUT false false']);
+});
