@@ -9,7 +9,7 @@
 //!   object per contact, so concurrent call ends never overwrite each other.
 
 use crate::ingest::{IngestError, Ingested, SelectedContact, ingest, ingest_selection};
-use crate::plan::{Campaign, CampaignError, ContactStatus, Plan, PlannedContact};
+use crate::plan::{Campaign, CampaignError, ContactStatus, Plan, PlannedContact, VoicemailPolicy};
 use crate::zones::Registry;
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use sva_kit::storage::{DynStore, StorageError};
+use sva_wire::outbound::DialRefusal;
 
 /// How long a plan read for a call is trusted (plans never change once built; the state
 /// is read every time).
@@ -159,13 +160,13 @@ pub struct Progress {
 pub enum Gate {
     /// Dial; on an answering machine do as the campaign says.
     Dial {
-        /// `hangup` or `message`.
-        voicemail: &'static str,
+        /// The campaign's voicemail policy.
+        voicemail: VoicemailPolicy,
     },
     /// Do not dial now; try at `retry_at` (`None`: never).
     Skip {
-        /// `do_not_call`, `outside_window`, `stopped`, `done` or `unknown`.
-        reason: &'static str,
+        /// Why, as the pre-dial answer names it.
+        reason: DialRefusal,
         /// When to try again.
         retry_at: Option<Timestamp>,
     },
@@ -465,29 +466,29 @@ impl Desk {
         let skip = |reason, retry_at| Gate::Skip { reason, retry_at };
         let (plan, state) = match self.open(tenant, id).await {
             Ok(opened) => opened,
-            Err(DeskError::NotFound(_)) => return Ok(skip("unknown", None)),
+            Err(DeskError::NotFound(_)) => return Ok(skip(DialRefusal::Unknown, None)),
             Err(e) => return Err(e),
         };
         let Some(planned) = plan.contact(contact) else {
-            return Ok(skip("unknown", None));
+            return Ok(skip(DialRefusal::Unknown, None));
         };
         if is_do_not_call {
-            return Ok(skip("do_not_call", None));
+            return Ok(skip(DialRefusal::DoNotCall, None));
         }
         if state.run != Run::Running {
-            return Ok(skip("stopped", None));
+            return Ok(skip(DialRefusal::Stopped, None));
         }
         let progress = self.read_progress(tenant, id, contact).await?;
         if let Some(p) = &progress
             && !matches!(p.status, ContactStatus::Queued | ContactStatus::Dialling)
         {
-            return Ok(skip("done", None));
+            return Ok(skip(DialRefusal::Done, None));
         }
         match plan.may_dial(planned, now) {
             Ok(()) => Ok(Gate::Dial {
-                voicemail: plan.campaign.voicemail.as_str(),
+                voicemail: plan.campaign.voicemail,
             }),
-            Err(retry_at) => Ok(skip("outside_window", retry_at)),
+            Err(retry_at) => Ok(skip(DialRefusal::OutsideWindow, retry_at)),
         }
     }
 

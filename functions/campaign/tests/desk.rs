@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use std::sync::{Arc, Mutex};
 use sva_campaign::desk::{Desk, Dialler, DiallerError, Gate, Run};
-use sva_campaign::plan::{Campaign, ContactStatus};
+use sva_campaign::plan::{Campaign, ContactStatus, VoicemailPolicy};
+use sva_wire::outbound::DialRefusal;
 
 /// The dialler is our own seam (Voximplant's call lists behind it are tested in
 /// `sva-voximplant`): this one records what it was asked and can be made to fail.
@@ -109,14 +110,14 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
     assert_eq!(
         gate,
         Gate::Dial {
-            voicemail: "hangup"
+            voicemail: VoicemailPolicy::Hangup
         }
     );
     let gate = desk.gate("demo", "autumn", "r2", true, now).await.unwrap();
     assert!(matches!(
         gate,
         Gate::Skip {
-            reason: "do_not_call",
+            reason: DialRefusal::DoNotCall,
             retry_at: None
         }
     ));
@@ -127,7 +128,7 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
         .unwrap()
     {
         Gate::Skip {
-            reason: "outside_window",
+            reason: DialRefusal::OutsideWindow,
             retry_at: Some(at),
         } => assert_eq!(at, "2026-12-08T06:00:00Z".parse().unwrap(), "09:00 Moscow"),
         other => panic!("{other:?}"),
@@ -139,7 +140,7 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
     assert!(matches!(
         unknown,
         Gate::Skip {
-            reason: "unknown",
+            reason: DialRefusal::Unknown,
             ..
         }
     ));
@@ -148,7 +149,7 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
         matches!(
             other_tenant,
             Gate::Skip {
-                reason: "unknown",
+                reason: DialRefusal::Unknown,
                 ..
             }
         ),
@@ -179,7 +180,13 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
         );
     }
     let gate = desk.gate("demo", "autumn", "r2", false, now).await.unwrap();
-    assert!(matches!(gate, Gate::Skip { reason: "done", .. }));
+    assert!(matches!(
+        gate,
+        Gate::Skip {
+            reason: DialRefusal::Done,
+            ..
+        }
+    ));
     let (contacts, refusals) = desk.contacts("demo", "autumn").await.unwrap();
     assert_eq!(contacts[0].attempts, 1);
     assert_eq!(contacts[0].calls, ["c-1"]);
@@ -197,7 +204,7 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
     assert!(matches!(
         gate,
         Gate::Skip {
-            reason: "stopped",
+            reason: DialRefusal::Stopped,
             ..
         }
     ));
@@ -259,7 +266,7 @@ async fn a_dialler_failure_keeps_nothing_and_no_dialler_keeps_the_campaign_built
     assert!(matches!(
         gate,
         Gate::Skip {
-            reason: "stopped",
+            reason: DialRefusal::Stopped,
             ..
         }
     ));

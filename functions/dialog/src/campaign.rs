@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use sva_abi::{CallContext, Outcome};
 use sva_campaign::desk::{Desk, Gate};
-use sva_campaign::plan::ContactStatus;
-use sva_wire::outbound::{DialRefusal, Voicemail};
+use sva_campaign::plan::{ContactStatus, VoicemailPolicy};
+use sva_wire::outbound::Voicemail;
 
 /// The campaign and contact ids of a call, when it is a campaign's.
 pub(crate) fn ids(call: &CallContext) -> Option<(&str, &str)> {
@@ -52,16 +52,13 @@ impl CampaignGate for DeskGate {
             .map_err(|e| e.to_string())?;
         Ok(match gate {
             Gate::Dial { voicemail } => GateDecision::Dial {
-                voicemail: Voicemail::from_row(Some(voicemail)),
+                voicemail: match voicemail {
+                    VoicemailPolicy::Hangup => Voicemail::Hangup,
+                    VoicemailPolicy::Message => Voicemail::Message,
+                },
             },
             Gate::Skip { reason, retry_at } => GateDecision::Refuse {
-                reason: match reason {
-                    "outside_window" => DialRefusal::OutsideWindow,
-                    "stopped" => DialRefusal::Stopped,
-                    "do_not_call" => DialRefusal::DoNotCall,
-                    "done" => DialRefusal::Done,
-                    _ => DialRefusal::Unknown,
-                },
+                reason,
                 retry_at: retry_at.map(|t| t.to_string()),
             },
         })
