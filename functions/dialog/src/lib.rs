@@ -27,7 +27,7 @@ mod tenants;
 pub use customer::CustomerLookup;
 pub use error::DialogError;
 pub use knowledge::IndexKnowledge;
-pub use outbound::{CampaignGate, GateDecision, RowOnly};
+pub use outbound::{CampaignGate, GateDecision};
 pub use service::{Costing, Dialog, DialogOptions, Headers};
 pub use stored::{DEFAULT_TENANT_TTL, StoredDirectory};
 pub use tenants::{MemoryDirectory, ScenarioHandle, ScenarioRouting, Tenant, TenantDirectory};

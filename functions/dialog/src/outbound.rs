@@ -4,8 +4,8 @@
 //! The VoxEngine script asks before it dials each call-list task (signed like a turn).
 //! The number is checked against the tenant's do-not-call list here; the campaign's
 //! own checks (the callee's calling hours, a paused or cancelled campaign) are a
-//! [`CampaignGate`], given by the wiring. Until the campaign store provides one,
-//! [`RowOnly`] lets every call through with the row's voicemail policy.
+//! [`CampaignGate`]: the campaign store kept with the records ([`Dialog::with_storage`]
+//! installs it), or another one a test gives ([`Dialog::with_campaign_gate`]).
 
 use crate::{Dialog, DialogError, Headers};
 use async_trait::async_trait;
@@ -44,26 +44,6 @@ pub trait CampaignGate: Send + Sync {
         call: &CallContext,
         now: u64,
     ) -> Result<GateDecision, String>;
-}
-
-/// No campaign checks: every call is dialled, with the row's `vm` column as the
-/// voicemail policy. The default until the campaign store's gate is wired.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RowOnly;
-
-#[async_trait]
-impl CampaignGate for RowOnly {
-    async fn check(
-        &self,
-        _tenant: &str,
-        call: &CallContext,
-        _now: u64,
-    ) -> Result<GateDecision, String> {
-        let vm = call.custom_data.get("vm").and_then(|v| v.as_str());
-        Ok(GateDecision::Dial {
-            voicemail: Voicemail::from_row(vm),
-        })
-    }
 }
 
 impl Dialog {
@@ -119,8 +99,11 @@ impl Dialog {
                 "not dialled: the number is on the do-not-call list");
             return Ok(DialAnswer::refuse(DialRefusal::DoNotCall, None));
         }
-        let decision = self
-            .gate
+        // `with_storage` installs the campaign store's gate; storage was required above.
+        let gate = self.gate.as_ref().ok_or_else(|| {
+            DialogError::Storage("no campaign store: the campaign cannot be checked".into())
+        })?;
+        let decision = gate
             .check(id, call, now)
             .await
             .map_err(DialogError::Storage)?;
