@@ -433,32 +433,11 @@ async fn local_dialler() -> Result<
     ),
     String,
 > {
-    use sva_voximplant::standin::{StandIn, TestKey};
-    let standin = StandIn::start().await.map_err(|e| e.to_string())?;
-    let client = sva_voximplant::Client::new(
-        &TestKey::primary().service_account_key(),
-        &standin.client_config(),
-    )
-    .map_err(|e| e.to_string())?;
-    let app = client
-        .add_application("sva-local")
+    let standin = sva_voximplant::standin::StandIn::start()
         .await
         .map_err(|e| e.to_string())?;
-    let scenario = client
-        .add_scenario(
-            app.application_id,
-            "sva-sales-assistant",
-            "// the local stack",
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    let rule = client
-        .add_rule(
-            app.application_id,
-            "sva-outbound",
-            "SVA OUTBOUND ONLY",
-            &[scenario],
-        )
+    let (client, rule) = standin
+        .outbound_rule("sva-local", "// the local stack")
         .await
         .map_err(|e| e.to_string())?;
     let dialler = Arc::new(sva_voximplant::CallListDialler::new(client, rule));

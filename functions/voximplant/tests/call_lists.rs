@@ -2,9 +2,7 @@
 //! stand-in's dialler (windows across UTC midnight, retries, requestNextAttempt, a silent
 //! task, pause/resume, cancel, max_simultaneous).
 
-use sva_voximplant::standin::{
-    AttemptResult, DialAttempt, NextAttempt, Report, StandIn, TestKey, Window,
-};
+use sva_voximplant::standin::{AttemptResult, DialAttempt, NextAttempt, StandIn, TestKey, Window};
 use sva_voximplant::{
     CallListCsv, CallListUpdate, Client, Error, NewCallList, Params, TaskRefs, TaskStatus,
 };
@@ -97,13 +95,6 @@ fn inside(t: i64, start: &str, end: &str) -> bool {
         s <= tod && tod < e
     } else {
         tod >= s || tod < e
-    }
-}
-
-fn error(duration_s: u32, why: &str) -> AttemptResult {
-    AttemptResult {
-        duration_s,
-        report: Report::Error(why.into()),
     }
 }
 
@@ -692,7 +683,9 @@ async fn no_attempt_falls_outside_a_window_even_across_utc_midnight() {
     let list = list_of(&s, "windows", file, 5, 2 * 3600, 10).await;
     let log = s
         .standin
-        .simulate(list, DAY0 + 6 * 86_400, |_, _, _| error(90, "no answer"))
+        .simulate(list, DAY0 + 6 * 86_400, |_, _, _| {
+            AttemptResult::error(90, "no answer")
+        })
         .unwrap();
     let windows = [
         ("22:00:00", "02:00:00"),
@@ -755,18 +748,12 @@ async fn retries_follow_the_interval_and_a_result_ends_the_task() {
         .simulate(list, DAY0 + 86_400, |task, attempt, _| {
             match (task.uuid.as_deref(), attempt) {
                 // a: busy, busy, then answered.
-                (Some("a"), 1 | 2) => error(30, "busy"),
-                (Some("a"), _) => AttemptResult {
-                    duration_s: 200,
-                    report: Report::Result(r#"{"outcome":"qualified"}"#.into()),
-                },
+                (Some("a"), 1 | 2) => AttemptResult::error(30, "busy"),
+                (Some("a"), _) => AttemptResult::result(200, r#"{"outcome":"qualified"}"#),
                 // b: the script reports nothing: success after one attempt.
-                (Some("b"), _) => AttemptResult {
-                    duration_s: 60,
-                    report: Report::Silent,
-                },
+                (Some("b"), _) => AttemptResult::silent(60),
                 // c: fails every time.
-                _ => error(10, "failed"),
+                _ => AttemptResult::error(10, "failed"),
             }
         })
         .unwrap();
@@ -816,10 +803,7 @@ async fn request_next_attempt_reschedules_the_task() {
     let log = s
         .standin
         .simulate(list, DAY0 + 5 * 86_400, |task, attempt, at| {
-            let next = |n: NextAttempt| AttemptResult {
-                duration_s: 100,
-                report: Report::NextAttempt(n),
-            };
+            let next = |n: NextAttempt| AttemptResult::next_attempt(100, n);
             match (task.uuid.as_deref().unwrap(), attempt) {
                 ("callback", 1) => next(NextAttempt {
                     error: "callback".into(),
@@ -852,10 +836,7 @@ async fn request_next_attempt_reschedules_the_task() {
                     }),
                     ..NextAttempt::default()
                 }),
-                _ => AttemptResult {
-                    duration_s: 100,
-                    report: Report::Result("done".into()),
-                },
+                _ => AttemptResult::result(100, "done"),
             }
         })
         .unwrap();
@@ -892,10 +873,7 @@ async fn max_simultaneous_and_start_at_pace_the_list() {
         .simulate(list, t0 + 10 * H, |_, _, _| {
             // The outcome may read the stand-in while the dialler runs.
             assert_eq!(s.standin.state().call_lists.len(), 1);
-            AttemptResult {
-                duration_s: 600,
-                report: Report::Result("ok".into()),
-            }
+            AttemptResult::result(600, "ok")
         })
         .unwrap();
     let starts: Vec<(usize, i64)> = log.iter().map(|a| (a.row, a.at)).collect();
@@ -925,7 +903,8 @@ async fn pause_resume_and_cancel_during_a_campaign() {
     let t0 = DAY0 + 20 * H;
     let file = "phone;__task_uuid\n1;a\n2;b\n3;c\n4;d\n";
     let list = list_of(&s, "pause", file, 2, 3600, 1).await;
-    let mut outcome = |_: &sva_voximplant::standin::Task, _: u32, _: i64| error(600, "no answer");
+    let mut outcome =
+        |_: &sva_voximplant::standin::Task, _: u32, _: i64| AttemptResult::error(600, "no answer");
     // One line: a at 20:00, b at 20:10; stop at 20:15 while b runs.
     let first = s.standin.simulate(list, t0 + 900, &mut outcome).unwrap();
     assert_eq!(first.iter().map(|a| a.row).collect::<Vec<_>>(), [0, 1]);
@@ -1011,20 +990,11 @@ async fn a_thousand_rows_are_all_accounted_for_inside_their_windows() {
         .simulate(list, DAY0 + 7 * 86_400, |task, attempt, at| {
             let i: u32 = task.uuid.as_deref().unwrap()[2..].parse().unwrap();
             let result = match (i % 4, attempt) {
-                (0, _) => AttemptResult {
-                    duration_s: 180,
-                    report: Report::Result("answered".into()),
-                },
-                (1, _) => AttemptResult {
-                    duration_s: 40,
-                    report: Report::Silent,
-                },
-                (2, 1) => error(30, "busy"),
-                (2, _) => AttemptResult {
-                    duration_s: 120,
-                    report: Report::Result("answered".into()),
-                },
-                _ => error(45, "no answer"),
+                (0, _) => AttemptResult::result(180, "answered"),
+                (1, _) => AttemptResult::silent(40),
+                (2, 1) => AttemptResult::error(30, "busy"),
+                (2, _) => AttemptResult::result(120, "answered"),
+                _ => AttemptResult::error(45, "no answer"),
             };
             sessions.push((at, at + i64::from(result.duration_s)));
             result

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use std::sync::Arc;
 use sva_campaign::desk::{Desk, Dialler, Run};
 use sva_campaign::plan::Campaign;
-use sva_voximplant::standin::{AttemptResult, Report, StandIn, TestKey};
+use sva_voximplant::standin::{AttemptResult, Report, StandIn};
 use sva_voximplant::{CallListDialler, Client, TaskStatus};
 
 /// The campaign contract's columns (/work/notes/campaign-contract.md §1).
@@ -42,23 +42,8 @@ struct Rig {
 
 async fn rig() -> Rig {
     let standin = StandIn::start().await.expect("stand-in starts");
-    let client = Client::new(
-        &TestKey::primary().service_account_key(),
-        &standin.client_config(),
-    )
-    .unwrap();
-    let app = client.add_application("sva-demo").await.unwrap();
-    let scenario = client
-        .add_scenario(app.application_id, "sva-sales-assistant", "// script")
-        .await
-        .unwrap();
-    let rule = client
-        .add_rule(
-            app.application_id,
-            "sva-outbound",
-            "SVA OUTBOUND ONLY",
-            &[scenario],
-        )
+    let (client, rule) = standin
+        .outbound_rule("sva-demo", "// script")
         .await
         .unwrap();
     standin.set_platform_time(Some(noon_moscow().as_second()));

@@ -233,6 +233,40 @@ pub struct AttemptResult {
     pub report: Report,
 }
 
+impl AttemptResult {
+    /// A session of `duration_s` that called `CallList.reportResult(result)`.
+    pub fn result(duration_s: u32, result: impl Into<String>) -> AttemptResult {
+        AttemptResult {
+            duration_s,
+            report: Report::Result(result.into()),
+        }
+    }
+
+    /// A session of `duration_s` that called `CallList.reportError(error)`.
+    pub fn error(duration_s: u32, error: impl Into<String>) -> AttemptResult {
+        AttemptResult {
+            duration_s,
+            report: Report::Error(error.into()),
+        }
+    }
+
+    /// A session of `duration_s` that reported nothing (a success).
+    pub fn silent(duration_s: u32) -> AttemptResult {
+        AttemptResult {
+            duration_s,
+            report: Report::Silent,
+        }
+    }
+
+    /// A session of `duration_s` that called `CallList.requestNextAttempt(next)`.
+    pub fn next_attempt(duration_s: u32, next: NextAttempt) -> AttemptResult {
+        AttemptResult {
+            duration_s,
+            report: Report::NextAttempt(next),
+        }
+    }
+}
+
 /// A running attempt.
 #[derive(Clone, Debug)]
 pub(crate) struct Running {

@@ -391,6 +391,37 @@ impl StandIn {
         ClientConfig::with_base_url(self.base_url.clone())
     }
 
+    /// What a deploy leaves for the campaigns, made through the Management API with
+    /// [`TestKey::primary`]: application `application`, the
+    /// [`crate::deploy::DEFAULT_SCENARIO_NAME`] scenario with `script`, and the outbound rule
+    /// ([`crate::deploy::OUTBOUND_RULE_NAME`], [`crate::deploy::OUTBOUND_RULE_PATTERN`])
+    /// running it. Returns the client and the outbound rule's id (a
+    /// [`crate::CallListDialler`]'s or [`crate::Outbound`]'s rule).
+    pub async fn outbound_rule(
+        &self,
+        application: &str,
+        script: &str,
+    ) -> Result<(crate::Client, u64), crate::Error> {
+        use crate::deploy::{DEFAULT_SCENARIO_NAME, OUTBOUND_RULE_NAME, OUTBOUND_RULE_PATTERN};
+        let client = crate::Client::new(
+            &TestKey::primary().service_account_key(),
+            &self.client_config(),
+        )?;
+        let app = client.add_application(application).await?;
+        let scenario = client
+            .add_scenario(app.application_id, DEFAULT_SCENARIO_NAME, script)
+            .await?;
+        let rule = client
+            .add_rule(
+                app.application_id,
+                OUTBOUND_RULE_NAME,
+                OUTBOUND_RULE_PATTERN,
+                &[scenario],
+            )
+            .await?;
+        Ok((client, rule))
+    }
+
     /// A copy of the state.
     pub fn state(&self) -> State {
         lock(&self.shared.state).clone()
