@@ -458,28 +458,11 @@ async fn voximplant() -> (
     sva_voximplant::Client,
     u64,
 ) {
-    use sva_voximplant::deploy::{
-        DEFAULT_SCENARIO_NAME, OUTBOUND_RULE_NAME, OUTBOUND_RULE_PATTERN,
-    };
-    use sva_voximplant::standin::{StandIn, TestKey};
-    let standin = StandIn::start().await.expect("the stand-in starts");
-    let client = sva_voximplant::Client::new(
-        &TestKey::primary().service_account_key(),
-        &standin.client_config(),
-    )
-    .unwrap();
-    let app = client.add_application("sva-acme").await.unwrap();
-    let scenario = client
-        .add_scenario(app.application_id, DEFAULT_SCENARIO_NAME, "// script")
+    let standin = sva_voximplant::standin::StandIn::start()
         .await
-        .unwrap();
-    let rule = client
-        .add_rule(
-            app.application_id,
-            OUTBOUND_RULE_NAME,
-            OUTBOUND_RULE_PATTERN,
-            &[scenario],
-        )
+        .expect("the stand-in starts");
+    let (client, rule) = standin
+        .outbound_rule("sva-acme", "// script")
         .await
         .unwrap();
     (standin, client, rule)
