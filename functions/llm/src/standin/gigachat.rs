@@ -25,7 +25,7 @@
 //! that is not form-encoded, an unknown top-level field of the chat, `temperature` not in
 //! (0, 2] (the gRPC reference: "must be above zero"), `response_format` (in the SDK's
 //! `Chat` since its structured-output change, but beta there and documented for
-//! `api.giga.chat` only: see [`FIELDS`]), a forced function not described in `functions` (the docs:
+//! `api.giga.chat` only: see `FIELDS` below), a forced function not described in `functions` (the docs:
 //! "otherwise an error is returned"), a function whose `parameters` is not an object
 //! schema, and `stream: true` (GigaChat streams; this stand-in does not) are refused
 //! with 400.
