@@ -56,6 +56,7 @@ async fn a_campaign_call_hears_the_contact_and_a_refusal_ends_the_contact() {
         name: Some("Осенние заявки".into()),
         // Every hour of every day: the test may run at any time.
         hours: Some("00:00-23:59".into()),
+        attempts: Some(4),
         ..NewCampaign::default()
     };
     let summary = admin
@@ -105,6 +106,8 @@ async fn a_campaign_call_hears_the_contact_and_a_refusal_ends_the_contact() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["dial"], true, "{answer}");
     assert_eq!(answer["voicemail"], "hangup");
+    // A callback the contact asks for gets the campaign's attempts, not what is left.
+    assert_eq!(answer["callback_attempts"], 4, "{answer}");
     let (_, answer) = stack
         .post_signed("/v1/outbound/dial", dial("r9", "+79161234568"))
         .await;
@@ -277,10 +280,18 @@ async fn a_campaign_from_the_leads_in_a_stage_of_bitrix24() {
     assert_eq!(igor["phone"], "+79120001122");
     assert_eq!(igor["contact_name"], "Игорь Петров");
 
-    // Deals: the phone and the name are the deal's contact's.
+    // Deals: the phone and the name are the deal's contact's; a deal of a company only
+    // is called at the company's number.
     let deal = portal.seed_deal(json!({
         "TITLE": "Поставка стеллажей", "STAGE_ID": "PREPARATION", "CATEGORY_ID": 0,
         "CONTACT_ID": contact, "SOURCE_ID": "CALL",
+    }));
+    let company = portal.seed_company(json!({
+        "TITLE": "ООО Ромашка", "PHONE": phone("+7 495 123-45-67"),
+    }));
+    let company_deal = portal.seed_deal(json!({
+        "TITLE": "Стеллажи для Ромашки", "STAGE_ID": "PREPARATION", "CATEGORY_ID": 0,
+        "COMPANY_ID": company,
     }));
     let summary = admin
         .create_campaign_from_crm(
@@ -297,7 +308,7 @@ async fn a_campaign_from_the_leads_in_a_stage_of_bitrix24() {
         )
         .await
         .unwrap();
-    assert_eq!(summary["contacts"], 1, "{summary}");
+    assert_eq!(summary["contacts"], 2, "{summary}");
     let plan = stack.read("campaigns/demo/bitrix-deals/plan.json");
     let only = &plan["contacts"][0]["contact"];
     assert_eq!(only["phone"], "+79120001122");
@@ -310,6 +321,12 @@ async fn a_campaign_from_the_leads_in_a_stage_of_bitrix24() {
             .starts_with(&format!("заявка в CRM: сделка №{deal} (источник: ")),
         "{only}"
     );
+    let of_company = &plan["contacts"][1]["contact"];
+    assert_eq!(
+        of_company["variables"]["crm_id"],
+        company_deal.to_string().as_str()
+    );
+    assert_eq!(of_company["phone"], "+74951234567");
 
     // A stage the portal does not have is refused, and nothing is kept.
     let err = admin

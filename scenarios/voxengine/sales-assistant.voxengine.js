@@ -151,6 +151,7 @@ var SVA = (function () {
     campaign: false, // checked before dialling and detected like a campaign call
     number: null, // what callPSTN dials, as the row gives it
     voicemail: 'hangup', // the pre-dial check's policy: 'hangup' or 'message'
+    callbackAttempts: 1, // the pre-dial check's attempts for a callback the callee asks for
     amd: null, // the detector on the call
     amdResult: null, // its verdict: HUMAN, VOICEMAIL, TIMEOUT, CALL_ENDED, or ERROR
     amdHandled: false,
@@ -1054,14 +1055,15 @@ var SVA = (function () {
     O.campaign = true;
     if (!row || typeof row !== 'object' || !row.phone) {
       log('ERROR: the call-list row is not usable: ' + String(raw).slice(0, 200));
-      return endBeforeDialling({ method: 'reportError', data: { error: 'bad_row' } });
+      // Nothing to dial, now or later: a retry would only spend the list's attempts.
+      return endBeforeDialling({ method: 'reportResult', data: { result: 'not_dialled', reason: 'bad_row' } });
     }
     var data = {};
     for (var k in row) if (Object.prototype.hasOwnProperty.call(row, k) && k.indexOf('__') !== 0) data[k] = row[k];
     S.info = outboundInfo(row.phone, data);
     if (row.tenant && String(row.tenant) !== CONFIG.tenant) {
       log('ERROR: the row is for tenant ' + row.tenant + ', this application signs for ' + CONFIG.tenant + ': not dialled');
-      return endBeforeDialling({ method: 'reportError', data: taskData({ error: 'tenant_mismatch' }) });
+      return endBeforeDialling({ method: 'reportResult', data: taskData({ result: 'not_dialled', reason: 'tenant_mismatch' }) });
     }
     checkThenDial(String(row.phone));
   }
@@ -1096,6 +1098,8 @@ var SVA = (function () {
     var answer = jsonOf(result);
     if (answer && answer.dial === true) {
       O.voicemail = answer.voicemail === 'message' ? 'message' : 'hangup';
+      var n = answer.callback_attempts;
+      O.callbackAttempts = typeof n === 'number' && n >= 1 && n <= 5 && Math.floor(n) === n ? n : 1;
       return dial();
     }
     if (answer && answer.dial === false) {
@@ -1168,15 +1172,21 @@ var SVA = (function () {
     return data;
   }
 
-  /** requestNextAttempt at `atMs` (not earlier than a minute from now). */
-  function nextAttempt(atMs, why) {
+  /**
+   * requestNextAttempt at `atMs` (not earlier than a minute from now). `attemptsLeft`
+   * sets the task's remaining attempts; left out, the call list takes one off them
+   * [T:3814] and the task fails once none are left.
+   */
+  function nextAttempt(atMs, why, attemptsLeft) {
     var startAt = Math.ceil(Math.max(atMs, nowMs() + 60000) / 1000);
-    return { method: 'requestNextAttempt', data: { start_at: startAt, error: why } };
+    var data = { start_at: startAt, error: why };
+    if (attemptsLeft) data.attempts_left = attemptsLeft;
+    return { method: 'requestNextAttempt', data: data };
   }
 
   /**
    * How the task ended, for the call list: a dialog → reportResult (a callback the caller
-   * asked for → requestNextAttempt at its time); busy, no answer, a failed call, an
+   * asked for → requestNextAttempt at its time with the campaign's attempts); busy, no answer, a failed call, an
    * answering machine hung up on, a script failure → reportError (the list retries).
    * `ended` is the dialog function's answer to the end report, or null.
    */
@@ -1203,7 +1213,9 @@ var SVA = (function () {
     }
     if (outcome === 'callback' && ended.callback_at) {
       var at = Date.parse(ended.callback_at);
-      if (isFinite(at) && at > nowMs()) return nextAttempt(at, 'callback');
+      // The callee asked for it: the campaign's attempts for the callback, however many
+      // this task had left (on its last one the call list would otherwise drop it).
+      if (isFinite(at) && at > nowMs()) return nextAttempt(at, 'callback', O.callbackAttempts);
       log('the callback time ' + ended.callback_at + ' is not in the future: the task is reported as done');
     }
     var result = taskData({ result: 'answered', outcome: outcome, duration_s: duration, end_reason: S.endReason || null });

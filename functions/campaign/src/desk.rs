@@ -162,6 +162,8 @@ pub enum Gate {
     Dial {
         /// The campaign's voicemail policy.
         voicemail: VoicemailPolicy,
+        /// The campaign's attempts per contact (what a callback asked for gets).
+        attempts: u8,
     },
     /// Do not dial now; try at `retry_at` (`None`: never).
     Skip {
@@ -452,15 +454,15 @@ impl Desk {
         self.summary(tenant, id).await
     }
 
-    /// What a call of `contact` may do at `now`: not if the campaign is not running, the
-    /// contact is done, the number is on the do-not-call list (`is_do_not_call`, checked
-    /// again here), or it is outside the contact's hours (then when to try again).
+    /// What a call of `contact` may do at `now`: not if the campaign or the contact is
+    /// unknown, the campaign is not running, the contact is done, or it is outside the
+    /// contact's hours (then when to try again). The do-not-call list is the caller's to
+    /// check first (it is the tenant's, not the campaign's).
     pub async fn gate(
         &self,
         tenant: &str,
         id: &str,
         contact: &str,
-        is_do_not_call: bool,
         now: Timestamp,
     ) -> Result<Gate, DeskError> {
         let skip = |reason, retry_at| Gate::Skip { reason, retry_at };
@@ -472,9 +474,6 @@ impl Desk {
         let Some(planned) = plan.contact(contact) else {
             return Ok(skip(DialRefusal::Unknown, None));
         };
-        if is_do_not_call {
-            return Ok(skip(DialRefusal::DoNotCall, None));
-        }
         if state.run != Run::Running {
             return Ok(skip(DialRefusal::Stopped, None));
         }
@@ -487,6 +486,7 @@ impl Desk {
         match plan.may_dial(planned, now) {
             Ok(()) => Ok(Gate::Dial {
                 voicemail: plan.campaign.voicemail,
+                attempts: plan.campaign.attempts,
             }),
             Err(retry_at) => Ok(skip(DialRefusal::OutsideWindow, retry_at)),
         }

@@ -105,38 +105,24 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
         .unwrap_err();
     assert_eq!(again.code(), "campaign_exists");
 
-    // At call start: dial within hours; not a number now on the list; not outside hours.
-    let gate = desk.gate("demo", "autumn", "r2", false, now).await.unwrap();
+    // At call start: dial within hours; not outside hours.
+    let gate = desk.gate("demo", "autumn", "r2", now).await.unwrap();
     assert_eq!(
         gate,
         Gate::Dial {
-            voicemail: VoicemailPolicy::Hangup
+            voicemail: VoicemailPolicy::Hangup,
+            attempts: 3,
         }
     );
-    let gate = desk.gate("demo", "autumn", "r2", true, now).await.unwrap();
-    assert!(matches!(
-        gate,
-        Gate::Skip {
-            reason: DialRefusal::DoNotCall,
-            retry_at: None
-        }
-    ));
     let night: Timestamp = "2026-12-07T20:00:00Z".parse().unwrap(); // 23:00 in Moscow
-    match desk
-        .gate("demo", "autumn", "r2", false, night)
-        .await
-        .unwrap()
-    {
+    match desk.gate("demo", "autumn", "r2", night).await.unwrap() {
         Gate::Skip {
             reason: DialRefusal::OutsideWindow,
             retry_at: Some(at),
         } => assert_eq!(at, "2026-12-08T06:00:00Z".parse().unwrap(), "09:00 Moscow"),
         other => panic!("{other:?}"),
     }
-    let unknown = desk
-        .gate("demo", "autumn", "r99", false, now)
-        .await
-        .unwrap();
+    let unknown = desk.gate("demo", "autumn", "r99", now).await.unwrap();
     assert!(matches!(
         unknown,
         Gate::Skip {
@@ -144,7 +130,7 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
             ..
         }
     ));
-    let other_tenant = desk.gate("acme", "autumn", "r2", false, now).await.unwrap();
+    let other_tenant = desk.gate("acme", "autumn", "r2", now).await.unwrap();
     assert!(
         matches!(
             other_tenant,
@@ -179,7 +165,7 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
                 .unwrap()
         );
     }
-    let gate = desk.gate("demo", "autumn", "r2", false, now).await.unwrap();
+    let gate = desk.gate("demo", "autumn", "r2", now).await.unwrap();
     assert!(matches!(
         gate,
         Gate::Skip {
@@ -200,7 +186,7 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
 
     // Pause, resume, cancel: the dialler is told, calls are gated, the rest cancelled.
     desk.pause("demo", "autumn", now).await.unwrap();
-    let gate = desk.gate("demo", "autumn", "r3", false, now).await.unwrap();
+    let gate = desk.gate("demo", "autumn", "r3", now).await.unwrap();
     assert!(matches!(
         gate,
         Gate::Skip {
@@ -259,10 +245,7 @@ async fn a_dialler_failure_keeps_nothing_and_no_dialler_keeps_the_campaign_built
         .await
         .unwrap();
     assert_eq!(built.state.run, Run::Built);
-    let gate = desk
-        .gate("demo", "x", "r2", false, noon_moscow())
-        .await
-        .unwrap();
+    let gate = desk.gate("demo", "x", "r2", noon_moscow()).await.unwrap();
     assert!(matches!(
         gate,
         Gate::Skip {

@@ -1,14 +1,16 @@
 //! A campaign's CRM selection ([`sva_campaign::CrmSelection`]): the leads or deals in a
 //! stage of a tenant's Bitrix24, with what a campaign needs of each — the phones (a
-//! deal's, and a lead's without its own, from its contact), the name, the title, the day
-//! it was made and its source's name.
+//! lead's own; else, and always for a deal, its contact's; else its company's, as the
+//! robot «Позвонить клиенту» finds them), the name, the title, the day it was made and
+//! its source's name.
 //!
 //! Requests: one `batch` for the stage list and the sources (`crm.status.list`,
 //! `api-reference/crm/status/crm-status-list.md` in `github:bitrix24/b24restdocs`); the
 //! records by `crm.lead.list` / `crm.deal.list` with `filter`, a short `select` and `order`
 //! by `ID`, page by page of 50 (`start` = the previous answer's `next`,
 //! `api-reference/crm/leads/crm-lead-list.md`, `api-reference/crm/deals/crm-deal-list.md`);
-//! the contacts by `crm.contact.list` filtered on `@ID` (a list of ids).
+//! the contacts by `crm.contact.list` and the companies by `crm.company.list`, filtered on
+//! `@ID` (a list of ids, `api-reference/crm/companies/crm-company-list.md`).
 
 use crate::connect::{ConnectError, Connections};
 use crate::matching::as_id;
@@ -20,8 +22,8 @@ use sva_bitrix::{Batch, BitrixError, Client, Idempotency};
 use sva_campaign::select::MAX_SELECTED;
 use sva_campaign::{CrmEntity, CrmSelection, SelectedContact, SelectionError};
 
-/// Contacts asked for in one `crm.contact.list` (one page).
-const CONTACTS_PER_REQUEST: usize = 50;
+/// Contacts or companies asked for in one `crm.*.list` (one page).
+const RECORDS_PER_REQUEST: usize = 50;
 
 /// The selection, over the CRM function's connections.
 pub struct PortalSelection {
@@ -109,13 +111,21 @@ pub async fn select(
                 "PHONE",
                 "DATE_CREATE",
                 "SOURCE_ID",
-                "CONTACT_ID"
+                "CONTACT_ID",
+                "COMPANY_ID"
             ]),
         ),
         CrmEntity::Deal => (
             "crm.deal.list",
             json!({ "=STAGE_ID": stage, "=CATEGORY_ID": category.unwrap_or(0) }),
-            json!(["ID", "TITLE", "DATE_CREATE", "SOURCE_ID", "CONTACT_ID"]),
+            json!([
+                "ID",
+                "TITLE",
+                "DATE_CREATE",
+                "SOURCE_ID",
+                "CONTACT_ID",
+                "COMPANY_ID"
+            ]),
         ),
     };
     let rows = list_all(client, method, filter, select).await?;
@@ -126,20 +136,30 @@ pub async fn select(
         .filter(|r| phones(&r["PHONE"]).is_empty())
         .filter_map(|r| as_id(&r["CONTACT_ID"]))
         .collect();
-    let contacts = contacts(client, &wanted).await?;
+    let contacts = by_id(client, "crm.contact.list", CONTACT_FIELDS, &wanted).await?;
+    let contact_of = |row: &Value| as_id(&row["CONTACT_ID"]).and_then(|c| contacts.get(&c));
+    // Companies for those that have none still (a deal or lead of a company only).
+    let wanted: BTreeSet<u64> = rows
+        .iter()
+        .filter(|r| phones(&r["PHONE"]).is_empty())
+        .filter(|r| contact_of(r).is_none_or(|c| phones(&c["PHONE"]).is_empty()))
+        .filter_map(|r| as_id(&r["COMPANY_ID"]))
+        .collect();
+    let companies = by_id(client, "crm.company.list", COMPANY_FIELDS, &wanted).await?;
 
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(id) = as_id(&row["ID"]) else {
             continue;
         };
-        let contact = as_id(&row["CONTACT_ID"]).and_then(|c| contacts.get(&c));
-        let mut numbers = phones(&row["PHONE"]);
-        if numbers.is_empty()
-            && let Some(contact) = contact
-        {
-            numbers = phones(&contact["PHONE"]);
-        }
+        let contact = contact_of(&row);
+        let company = as_id(&row["COMPANY_ID"]).and_then(|c| companies.get(&c));
+        let numbers = [Some(&row), contact, company]
+            .into_iter()
+            .flatten()
+            .map(|record| phones(&record["PHONE"]))
+            .find(|numbers| !numbers.is_empty())
+            .unwrap_or_default();
         let contact_name = full_name(&row).or_else(|| contact.and_then(full_name));
         out.push(SelectedContact {
             entity,
@@ -184,29 +204,33 @@ async fn list_all(
     }
 }
 
-/// The contacts `ids`, by id, with their names and phones.
-async fn contacts(
+/// What is read of a contact: its name and phones.
+const CONTACT_FIELDS: &[&str] = &["ID", "NAME", "LAST_NAME", "PHONE"];
+
+/// What is read of a company: its phones.
+const COMPANY_FIELDS: &[&str] = &["ID", "PHONE"];
+
+/// The records `ids` of a `crm.*.list` `method`, by id, with the `fields` asked for.
+async fn by_id(
     client: &Client,
+    method: &str,
+    fields: &[&str],
     ids: &BTreeSet<u64>,
 ) -> Result<HashMap<u64, Value>, SelectionError> {
     let ids: Vec<u64> = ids.iter().copied().collect();
     let mut out = HashMap::new();
-    for chunk in ids.chunks(CONTACTS_PER_REQUEST) {
+    for chunk in ids.chunks(RECORDS_PER_REQUEST) {
         let reply = client
             .call(
-                "crm.contact.list",
-                json!({
-                    "filter": { "@ID": chunk },
-                    "select": ["ID", "NAME", "LAST_NAME", "PHONE"],
-                    "start": -1,
-                }),
+                method,
+                json!({ "filter": { "@ID": chunk }, "select": fields, "start": -1 }),
                 Idempotency::Safe,
             )
             .await
             .map_err(unreachable)?;
-        for contact in reply.result.as_array().cloned().unwrap_or_default() {
-            if let Some(id) = as_id(&contact["ID"]) {
-                out.insert(id, contact);
+        for record in reply.result.as_array().cloned().unwrap_or_default() {
+            if let Some(id) = as_id(&record["ID"]) {
+                out.insert(id, record);
             }
         }
     }

@@ -43,19 +43,24 @@ impl CampaignGate for DeskGate {
             let vm = call.custom_data.get("vm").and_then(|v| v.as_str());
             return Ok(GateDecision::Dial {
                 voicemail: Voicemail::from_row(vm),
+                callback_attempts: 1,
             });
         };
         let gate = self
             .0
-            .gate(tenant, campaign, contact, false, timestamp(now))
+            .gate(tenant, campaign, contact, timestamp(now))
             .await
             .map_err(|e| e.to_string())?;
         Ok(match gate {
-            Gate::Dial { voicemail } => GateDecision::Dial {
+            Gate::Dial {
+                voicemail,
+                attempts,
+            } => GateDecision::Dial {
                 voicemail: match voicemail {
                     VoicemailPolicy::Hangup => Voicemail::Hangup,
                     VoicemailPolicy::Message => Voicemail::Message,
                 },
+                callback_attempts: attempts,
             },
             Gate::Skip { reason, retry_at } => GateDecision::Refuse {
                 reason,

@@ -21,6 +21,9 @@ pub enum GateDecision {
     Dial {
         /// The campaign's voicemail policy.
         voicemail: Voicemail,
+        /// Attempts a callback the callee asks for gets (the campaign's attempts per
+        /// contact; 1 for a call of no campaign).
+        callback_attempts: u8,
     },
     /// Do not dial now.
     Refuse {
@@ -108,7 +111,10 @@ impl Dialog {
             .await
             .map_err(DialogError::Storage)?;
         Ok(match decision {
-            GateDecision::Dial { voicemail } => DialAnswer::dial(voicemail),
+            GateDecision::Dial {
+                voicemail,
+                callback_attempts,
+            } => DialAnswer::dial(voicemail, callback_attempts),
             GateDecision::Refuse { reason, retry_at } => {
                 tracing::info!(tenant = %id, call = %call.id, callee = %mask_phone(callee),
                     reason = reason.as_str(), retry_at = ?retry_at, "not dialled now");

@@ -111,11 +111,11 @@ async fn a_number_off_the_list_is_dialled_with_the_rows_voicemail_policy() {
     let answer = dial_as(&dialog, "demo", &dial_request("demo", CALLEE, "message"))
         .await
         .unwrap();
-    assert_eq!(answer, DialAnswer::dial(Voicemail::Message));
+    assert_eq!(answer, DialAnswer::dial(Voicemail::Message, 1));
     let answer = dial_as(&dialog, "demo", &dial_request("demo", CALLEE, "hangup"))
         .await
         .unwrap();
-    assert_eq!(answer, DialAnswer::dial(Voicemail::Hangup));
+    assert_eq!(answer, DialAnswer::dial(Voicemail::Hangup, 1));
 }
 
 #[tokio::test]

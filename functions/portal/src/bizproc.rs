@@ -21,7 +21,8 @@
 //!   `ERROR_ACTIVITY_NOT_FOUND` «Activity or Robot not found!».
 //! * `…/bizproc-event-send`: `EVENT_TOKEN*`, `RETURN_VALUES`, `LOG_MESSAGE`; «any user»;
 //!   only for a robot registered with `USE_SUBSCRIPTION = Y`; an invalid or expired token
-//!   is HTTP 403 `ACCESS_DENIED` «Access denied!».
+//!   is HTTP 403 `ACCESS_DENIED` «Access denied!». The page shows only OAuth calls: a
+//!   webhook is refused as by the robot methods (the docs are silent; stricter).
 //! * `tutorials/bizproc/setting-robot`: a webhook gets `ACCESS_DENIED` «Application
 //!   context required»; a non-administrator `ACCESS_DENIED` «Access denied!».
 //! * What a robot's handler receives is not on those pages; the official PHP SDK reads
@@ -497,6 +498,12 @@ fn fits(prop: &Value, value: &Value) -> bool {
 
 /// `bizproc.event.send`: the application's answer to a robot that waits.
 pub(crate) fn event_send(ctx: &Ctx<'_>, p: &Param) -> Result<Reply, ApiError> {
+    // The token goes to the application's handler and the page's examples are OAuth
+    // calls; whether a webhook may answer an application's robot is not said: refused,
+    // as the robot methods refuse a webhook [stricter than documented].
+    if ctx.auth == Auth::Webhook {
+        return Err(ApiError::denied("Application context required"));
+    }
     let f = upper(p);
     let token = text_of(f.get("EVENT_TOKEN")).unwrap_or_default();
     let denied = || ApiError::denied("Access denied!");

@@ -390,38 +390,42 @@ async fn a_record_reaching_the_stage_runs_the_robot_and_the_answer_is_taken_once
     );
     assert!(field(&form, "auth[access_token]").is_some_and(|t| !t.is_empty()));
 
-    let hook = p.webhook_url();
-    let wrong_type = json(
-        &hook,
+    // The answer comes from the application, not from a webhook of the portal.
+    let hook = json(
+        &p.webhook_url(),
         "bizproc.event.send",
-        json!({"event_token": runs[0].event_token, "return_values": {"attempts": "две"}}),
+        json!({"event_token": runs[0].event_token, "return_values": {"outcome": "qualified"}}),
     )
     .await;
+    assert_eq!(
+        (
+            hook.status,
+            hook.error(),
+            hook.json["error_description"].as_str()
+        ),
+        (403, "ACCESS_DENIED", Some("Application context required"))
+    );
+    let send = |body: Value| call(&base, "bizproc.event.send", &token, body);
+    let wrong_type =
+        send(json!({"event_token": runs[0].event_token, "return_values": {"attempts": "две"}}))
+            .await;
     assert_eq!(wrong_type.error(), "ERROR_ARGUMENT");
-    let unknown = json(
-        &hook,
-        "bizproc.event.send",
-        json!({"event_token": runs[0].event_token, "return_values": {"cost": "1"}}),
-    )
-    .await;
+    let unknown =
+        send(json!({"event_token": runs[0].event_token, "return_values": {"cost": "1"}})).await;
     assert_eq!(unknown.error(), "ERROR_ARGUMENT");
     assert_eq!(p.robot_answer(&runs[0].event_token), None);
-    let ok = json(&hook, "bizproc.event.send", json!({"event_token": runs[0].event_token, "return_values": {"outcome": "qualified", "attempts": 1}, "log_message": "Звонок завершён"})).await;
+    let ok = send(json!({"event_token": runs[0].event_token, "return_values": {"outcome": "qualified", "attempts": 1}, "log_message": "Звонок завершён"})).await;
     assert_eq!(ok.result(), &json!(true), "{}", ok.text);
     let answer = p.robot_answer(&runs[0].event_token).unwrap();
     assert_eq!(answer["return_values"]["outcome"], "qualified");
     assert_eq!(answer["log_message"], "Звонок завершён");
-    for token in [runs[0].event_token.as_str(), "guess|A1|x", ""] {
-        let again = json(
-            &hook,
-            "bizproc.event.send",
-            json!({"event_token": token, "return_values": {"outcome": "x"}}),
-        )
-        .await;
+    for event_token in [runs[0].event_token.as_str(), "guess|A1|x", ""] {
+        let again =
+            send(json!({"event_token": event_token, "return_values": {"outcome": "x"}})).await;
         assert_eq!(
             (again.status, again.error()),
             (403, "ACCESS_DENIED"),
-            "{token:?}"
+            "{event_token:?}"
         );
     }
 }

@@ -71,7 +71,7 @@ impl DialRefusal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum DialAnswer {
-    /// `{"dial": true, "voicemail": "hangup"|"message"}`.
+    /// `{"dial": true, "voicemail": "hangup"|"message", "callback_attempts": 1..=5}`.
     Dial(DialGo),
     /// `{"dial": false, "reason": …, "retry_at": "<RFC 3339>"|null}`.
     Refuse(DialStop),
@@ -85,6 +85,11 @@ pub struct DialGo {
     pub dial: bool,
     /// What to do on an answering machine.
     pub voicemail: Voicemail,
+    /// Attempts a callback the callee asks for gets (the campaign's attempts per
+    /// contact). The script passes it as `attempts_left` to `CallList.requestNextAttempt`:
+    /// left unset, the call list takes one off the task's remaining attempts, and a
+    /// callback asked for on the last one would never be made.
+    pub callback_attempts: u8,
 }
 
 /// The callee is not dialled now.
@@ -100,11 +105,12 @@ pub struct DialStop {
 }
 
 impl DialAnswer {
-    /// Dial, with this voicemail policy.
-    pub fn dial(voicemail: Voicemail) -> DialAnswer {
+    /// Dial, with this voicemail policy and this many attempts for a callback.
+    pub fn dial(voicemail: Voicemail, callback_attempts: u8) -> DialAnswer {
         DialAnswer::Dial(DialGo {
             dial: true,
             voicemail,
+            callback_attempts,
         })
     }
 
@@ -131,8 +137,8 @@ mod tests {
     #[test]
     fn answers_are_written_as_the_contract_shows() {
         assert_eq!(
-            serde_json::to_value(DialAnswer::dial(Voicemail::Message)).unwrap(),
-            json!({"dial": true, "voicemail": "message"})
+            serde_json::to_value(DialAnswer::dial(Voicemail::Message, 3)).unwrap(),
+            json!({"dial": true, "voicemail": "message", "callback_attempts": 3})
         );
         assert_eq!(
             serde_json::to_value(DialAnswer::refuse(DialRefusal::DoNotCall, None)).unwrap(),

@@ -17,7 +17,7 @@ const local = useStack();
 let sessionIds = 910000;
 
 /** The callees of these tests: contacts of campaign c1 (every hour open, hang up on
- * an answering machine), their ids the file's line numbers (`r2` …). */
+ * an answering machine, 4 attempts), their ids the file's line numbers (`r2` …). */
 const PHONES = Array.from({ length: 14 }, (_, i) => '791600000' + String(i + 1).padStart(2, '0'));
 
 function contactOf(phone) {
@@ -45,7 +45,7 @@ async function createCampaign(id, phones, settings) {
 
 before(async () => {
   await local.ready;
-  await createCampaign('c1', PHONES, '');
+  await createCampaign('c1', PHONES, '&attempts=4');
   await createCampaign('c2', ['79160000003'], '&voicemail=message');
 });
 
@@ -146,7 +146,7 @@ test('an answering machine with vm=hangup: hung up without a word, reportError (
 test('an answering machine with vm=message: the dialog starts as answered_by voicemail, then reportResult', async () => {
   const env = task(row('79160000003', { vm: 'message' }));
   const call = await dialled(env);
-  assert.equal(dialChecks(env)[0].text, '{"dial":true,"voicemail":"message"}');
+  assert.equal(dialChecks(env)[0].text, '{"dial":true,"voicemail":"message","callback_attempts":3}');
   call.pickUp({ amd: 'VOICEMAIL' });
   await env.runUntil(() => call.said.length > 0, 'the message', 10000);
   assert.equal(env.turns()[0].body.call.custom_data.answered_by, 'voicemail');
@@ -205,7 +205,7 @@ test('the callee hangs up while the detector listens: reportError dropped', asyn
   assert.deepEqual(call.parameters.amd.results, ['CALL_ENDED']);
 });
 
-test('a callback the callee asked for: requestNextAttempt at that time', async () => {
+test('a callback the callee asked for: requestNextAttempt at that time, with the campaign\'s attempts', async () => {
   const env = task(row('79160000006'));
   const call = await dialled(env);
   call.pickUp({ amd: 'HUMAN' });
@@ -222,6 +222,9 @@ test('a callback the callee asked for: requestNextAttempt at that time', async (
   assert.equal(report.data.start_at, Math.ceil(Date.parse(ended.callback_at) / 1000));
   assert.ok(report.data.start_at * 1000 > env.now);
   assert.equal(report.data.error, 'callback');
+  // Set, not left to the list: on the task's last attempt the list would drop the
+  // callback [T:3814]; the campaign's 4 attempts, whatever this task had left.
+  assert.equal(report.data.attempts_left, 4);
 });
 
 test('do-not-call: a listed number is never dialled, and the task ends with reportResult', async () => {
@@ -248,13 +251,14 @@ test('the pre-dial check fails (an error status, a refused connection): never di
   }
 });
 
-test('a row for another tenant, or one that is not a row at all: not dialled, reportError', async () => {
-  for (const [r, error] of [[row('79160000012', { tenant: 'other' }), 'tenant_mismatch'], ['{"campaign": "c1"}', 'bad_row'], ['not json', 'bad_row']]) {
+test('a row for another tenant, or one that is not a row at all: not dialled, reportResult (a retry could not help)', async () => {
+  for (const [r, reason] of [[row('79160000012', { tenant: 'other' }), 'tenant_mismatch'], ['{"campaign": "c1"}', 'bad_row'], ['not json', 'bad_row']]) {
     const env = task(r);
     const report = await theReport(env);
     assert.equal(env.dialled.length, 0);
-    assert.equal(report.kind, 'reportError');
-    assert.equal(report.data.error, error);
+    assert.equal(report.kind, 'reportResult');
+    assert.equal(report.data.result, 'not_dialled');
+    assert.equal(report.data.reason, reason);
   }
 });
 

@@ -815,7 +815,10 @@ function load(opts) {
       for (const k of ['start_execution_time', 'end_execution_time']) {
         if (data[k] !== undefined && !/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/.test(data[k])) refuse(k + ' must be HH:MM:SS');
       }
-      if (data.attempts_left !== undefined && !(Number.isInteger(data.attempts_left) && data.attempts_left >= 0)) refuse('attempts_left must be a whole number');
+      // A call list takes 1..5 attempts per task (CreateCallList's num_attempts, the HTTP API
+      // reference https://voximplant.com/docs/references/httpapi/calllists); the
+      // documents do not say a task may be given more: refused [S].
+      if (data.attempts_left !== undefined && !(Number.isInteger(data.attempts_left) && data.attempts_left >= 0 && data.attempts_left <= 5)) refuse('attempts_left must be a whole number 0..5');
       if (data.custom_data !== undefined && typeof data.custom_data !== 'string') refuse('custom_data must be a string');
     } else if (!(typeof data === 'string' || (data && typeof data === 'object' && !Array.isArray(data)))) {
       refuse('the ' + (kind === 'reportResult' ? 'result' : 'error') + ' must be a string or an object');
