@@ -16,6 +16,8 @@
 #   SVA_TENANT          the tenant whose calls the application takes
 #   SVA_SIGNING_SECRET  that tenant's signing secret (`sva tenant create` printed it)
 #   SVA_CALLER_ID       a rented number: caller id for outbound calls and transfers
+# Once terraform.tfvars names voximplant_outbound_rule_id (README, step 6), VOXIMPLANT_KEY
+# is needed on every run: its text goes to Lockbox as TF_VAR_voximplant_key.
 # Optional: AUTO_APPROVE=1 (no question before apply); TERRAFORM, PODMAN, SVA, MAKE (the
 # commands used; terraform/deploy.test.sh replaces them with stand-ins).
 set -euo pipefail
@@ -42,6 +44,16 @@ die() {
 for var in YC_TOKEN TF_STATE_BUCKET AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
   [ -n "${!var:-}" ] || die "$var is not set (terraform/README.md, steps 0–2)"
 done
+
+# Outbound calls: the key file's text is the sensitive variable (hashed in the state),
+# through the environment, never on a command line.
+if grep -Eq '^voximplant_outbound_rule_id[[:space:]]*=' "$ENV_DIR/terraform.tfvars" &&
+  [ -z "${TF_VAR_voximplant_key:-}" ]; then
+  [ -f "${VOXIMPLANT_KEY:-}" ] ||
+    die "terraform.tfvars names voximplant_outbound_rule_id: set VOXIMPLANT_KEY to the key file (README, step 6)"
+  TF_VAR_voximplant_key=$(cat "$VOXIMPLANT_KEY")
+  export TF_VAR_voximplant_key
+fi
 
 # Each environment keeps its own init of the one root module.
 export TF_DATA_DIR="$ROOT/terraform/root/.terraform-$ENV"

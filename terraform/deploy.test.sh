@@ -38,6 +38,7 @@ case "$args" in
   *" output -raw registry_id "*) echo crp1 ;;
   *" output -raw api_url "*) echo "https://d5d.apigw.yandexcloud.net" ;;
   *" apply "*)
+    [ -n "${TF_VAR_voximplant_key:-}" ] && printf '%s' "$TF_VAR_voximplant_key" >"$STATE/voximplant_key"
     touch "$STATE/registry"
     case "$args" in *images.tfvars.json*) touch "$STATE/containers" ;; esac ;;
   *) echo "unexpected terraform $*" >&2; exit 2 ;;
@@ -140,6 +141,23 @@ if [ $? -eq 0 ] && grep -q -- "deploy voximplant --key /k.json --tenant acme --f
   ok "the Voximplant step gets the gateway's URL, and the secret only through the environment"
 else bad "the Voximplant step gets the gateway's URL, and the secret only through the environment" "$line
 $out"; fi
+
+# 6. Outbound calls on: the rule id in the settings, the key file's text to Terraform
+# through the environment only; without the key file, refused before anything runs.
+printf 'environment = "dev"\nvoximplant_outbound_rule_id = 3141592\n' >"$repo/terraform/envs/dev/terraform.tfvars"
+git -C "$repo" add -A && git -C "$repo" -c user.email=t@t -c user.name=t commit -qm outbound
+: >"$log"
+out=$(deploy "${creds[@]}" 2>&1)
+if [ $? -ne 0 ] && grep -q "set VOXIMPLANT_KEY to the key file" <<<"$out" && [ ! -s "$log" ]; then
+  ok "with an outbound rule and no key file the deploy is refused before anything runs"
+else bad "with an outbound rule and no key file the deploy is refused before anything runs" "$out"; fi
+printf '{"account_id": 1, "key_id": "k", "private_key": "-----BEGIN PRIVATE KEY-----x"}' >"$WORK/vox.json"
+rm -f "$WORK/state/voximplant_key"
+: >"$log"
+out=$(deploy "${creds[@]}" VOXIMPLANT_KEY="$WORK/vox.json" 2>&1)
+if [ $? -eq 0 ] && cmp -s "$WORK/vox.json" "$WORK/state/voximplant_key" && ! grep -q "private_key" "$log"; then
+  ok "the Voximplant key reaches terraform apply through the environment, never its command line"
+else bad "the Voximplant key reaches terraform apply through the environment, never its command line" "$out"; fi
 
 echo "deploy-tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -60,12 +60,20 @@ module "stack" {
   crm_allowed_hosts    = var.crm_allowed_hosts
   bitrix_rate          = var.bitrix_rate
   embeddings_folder_id = var.embeddings_folder_id
-  log_min_level        = var.log_min_level
-  log_retention_period = var.log_retention_period
-  protect              = var.protect
-  bucket_versioning    = var.bucket_versioning
-  qdrant_cores         = var.qdrant_cores
-  qdrant_memory_gb     = var.qdrant_memory_gb
-  qdrant_core_fraction = var.qdrant_core_fraction
-  qdrant_disk_gb       = var.qdrant_disk_gb
+  crm_public_url       = var.crm_public_url
+  llm_folder_id        = var.llm_folder_id
+  llm_gigachat_scope   = var.llm_gigachat_scope
+  llm_gigachat_key     = var.llm_gigachat_key
+  llm_provider         = var.llm_provider
+
+  voximplant_outbound_rule_id = var.voximplant_outbound_rule_id
+  voximplant_key              = var.voximplant_key
+  log_min_level               = var.log_min_level
+  log_retention_period        = var.log_retention_period
+  protect                     = var.protect
+  bucket_versioning           = var.bucket_versioning
+  qdrant_cores                = var.qdrant_cores
+  qdrant_memory_gb            = var.qdrant_memory_gb
+  qdrant_core_fraction        = var.qdrant_core_fraction
+  qdrant_disk_gb              = var.qdrant_disk_gb
 }

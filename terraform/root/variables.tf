@@ -79,6 +79,47 @@ variable "embeddings_folder_id" {
   default = ""
 }
 
+variable "crm_public_url" {
+  type    = string
+  default = ""
+}
+
+variable "voximplant_outbound_rule_id" {
+  type    = number
+  default = null
+}
+
+# From the environment only (TF_VAR_voximplant_key): never in a tfvars file.
+variable "voximplant_key" {
+  type      = string
+  default   = ""
+  sensitive = true
+  nullable  = false
+}
+
+variable "llm_folder_id" {
+  type    = string
+  default = ""
+}
+
+variable "llm_gigachat_scope" {
+  type    = string
+  default = ""
+}
+
+# From the environment only (TF_VAR_llm_gigachat_key): never in a tfvars file.
+variable "llm_gigachat_key" {
+  type      = string
+  default   = ""
+  sensitive = true
+  nullable  = false
+}
+
+variable "llm_provider" {
+  type    = string
+  default = ""
+}
+
 variable "log_min_level" {
   type    = string
   default = "INFO"

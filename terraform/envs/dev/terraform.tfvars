@@ -24,3 +24,7 @@ protect           = false
 bucket_versioning = false
 
 # embeddings_folder_id = ""   # a folder id turns on dense vectors (then sva kb reindex)
+# crm_public_url = ""              # the api_url output: Bitrix24's events and robot handler
+# voximplant_outbound_rule_id = 0  # sva deploy voximplant's last line; with TF_VAR_voximplant_key
+# llm_folder_id = ""               # YandexGPT in this folder (an account and key are made)
+# llm_gigachat_scope = ""          # GIGACHAT_API_PERS/_B2B/_CORP; with TF_VAR_llm_gigachat_key

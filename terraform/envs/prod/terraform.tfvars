@@ -26,3 +26,7 @@ protect           = true
 bucket_versioning = false # irreversible once on: see terraform/README.md
 
 # embeddings_folder_id = ""
+# crm_public_url = ""              # the api_url output: Bitrix24's events and robot handler
+# voximplant_outbound_rule_id = 0  # sva deploy voximplant's last line; with TF_VAR_voximplant_key
+# llm_folder_id = ""               # YandexGPT in this folder (an account and key are made)
+# llm_gigachat_scope = ""          # GIGACHAT_API_PERS/_B2B/_CORP; with TF_VAR_llm_gigachat_key

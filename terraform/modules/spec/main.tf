@@ -34,13 +34,36 @@ locals {
   }
 
   embeddings_on = var.embeddings_folder_id != ""
+  llm_yandex_on = var.llm_folder_id != ""
+  gigachat_on   = var.llm_gigachat_scope != ""
+  voximplant_on = var.voximplant_outbound_rule_id != null
 
-  # Every secret and the entries it holds. s3 and embeddings are written by the keys'
+  # Keys only the operator has (Voximplant's control panel, GigaChat's studio): Terraform
+  # cannot make them, so ../stack takes them as sensitive variables and writes them with
+  # yandex_lockbox_secret_version_hashed, which keeps only their hashes in the state.
+  supplied_secrets = merge(
+    local.voximplant_on ? {
+      voximplant = {
+        description = "SVA_VOXIMPLANT_KEY of admin and crm: the Voximplant service account's key (JSON), from the operator (voximplant_key)."
+        key         = "key"
+      }
+    } : {},
+    local.gigachat_on ? {
+      gigachat = {
+        description = "SVA_LLM_GIGACHAT_KEY of dialog: GigaChat's authorization key, from the operator (llm_gigachat_key)."
+        key         = "key"
+      }
+    } : {},
+  )
+
+  # Every secret and the entries it holds. s3, embeddings and llm are written by the keys'
   # own output_to_lockbox (their values never reach the state either).
   secret_entries = merge(
     { for k, _ in local.generated_secrets : k => [k] },
     { s3 = ["access_key_id", "secret_access_key"] },
     local.embeddings_on ? { embeddings = ["api_key"] } : {},
+    local.llm_yandex_on ? { llm = ["api_key"] } : {},
+    { for k, s in local.supplied_secrets : k => [s.key] },
   )
 
   # Which function reads which Lockbox entry into which variable.
@@ -52,10 +75,17 @@ locals {
     [{ secret = "qdrant_api_key", key = "qdrant_api_key", env = "SVA_QDRANT_API_KEY" }],
     local.embeddings_on ? [{ secret = "embeddings", key = "api_key", env = "SVA_EMBEDDINGS_API_KEY" }] : [],
   )
+  # The Voximplant key: admin (campaigns' call lists) and crm (the robot's StartScenarios),
+  # functions/voximplant/src/outbound.rs. The model's keys: dialog (functions/llm).
+  voximplant_uses = local.voximplant_on ? [{ secret = "voximplant", key = "key", env = "SVA_VOXIMPLANT_KEY" }] : []
+  llm_uses = concat(
+    local.llm_yandex_on ? [{ secret = "llm", key = "api_key", env = "SVA_LLM_API_KEY" }] : [],
+    local.gigachat_on ? [{ secret = "gigachat", key = "key", env = "SVA_LLM_GIGACHAT_KEY" }] : [],
+  )
   secret_uses = {
-    dialog = concat(local.s3_uses, [{ secret = "token_key", key = "token_key", env = "SVA_TOKEN_KEY" }], local.knowledge_uses)
-    admin  = concat(local.s3_uses, [{ secret = "operator_key", key = "operator_key", env = "SVA_OPERATOR_KEY" }], local.knowledge_uses)
-    crm    = local.s3_uses
+    dialog = concat(local.s3_uses, [{ secret = "token_key", key = "token_key", env = "SVA_TOKEN_KEY" }], local.knowledge_uses, local.llm_uses)
+    admin  = concat(local.s3_uses, [{ secret = "operator_key", key = "operator_key", env = "SVA_OPERATOR_KEY" }], local.knowledge_uses, local.voximplant_uses)
+    crm    = concat(local.s3_uses, local.voximplant_uses)
   }
 
   # lockbox.payloadViewer grants, one per (secret, service account): the functions' own
@@ -76,14 +106,28 @@ locals {
       admin   = "Runs the admin container: pulls its image, reads its Lockbox entries."
       crm     = "Runs the CRM container: pulls its image, reads the S3 key from Lockbox."
       storage = "Owns the functions' S3 key: storage.editor on the data bucket and use of its KMS key, nothing else."
-      gateway = "The API gateway calls the dialog and admin containers with it."
+      gateway = "The API gateway calls the containers with it (dialog, admin, and crm for the routes Bitrix24 portals call)."
       trigger = "The CRM triggers (outbox object written, timer) call the CRM container with it."
       qdrant  = "The Qdrant VM: reads the Qdrant API key from Lockbox, may pull from the registry."
     },
     local.embeddings_on ? {
       embeddings = "Its API key (in Lockbox) calls the embedding models in the embeddings folder."
     } : {},
+    local.llm_yandex_on ? {
+      llm = "Its API key (in Lockbox) calls YandexGPT (text generation) in the model folder."
+    } : {},
   )
+
+  # serverless.containers.invoker grants, "<container>:<account>": the gateway calls every
+  # container with a public route, the triggers call crm.
+  invokers = {
+    for pair in [
+      { container = "dialog", account = "gateway" },
+      { container = "admin", account = "gateway" },
+      { container = "crm", account = "gateway" },
+      { container = "crm", account = "trigger" },
+    ] : "${pair.container}:${pair.account}" => pair
+  }
 
   # --- Names -------------------------------------------------------------------------
   bucket = "${local.prefix}-data-${var.folder_id}" # bucket names are global
@@ -126,6 +170,10 @@ locals {
     SVA_S3_REGION   = "ru-central1"
     SVA_LOG_FORMAT  = "json"
   }
+  # The outbound rule goes with the key (the functions refuse one without the other).
+  voximplant_env = {
+    SVA_VOXIMPLANT_OUTBOUND_RULE_ID = local.voximplant_on ? format("%d", var.voximplant_outbound_rule_id) : ""
+  }
   knowledge_env = {
     SVA_QDRANT_URL        = local.qdrant_url
     SVA_EMBEDDINGS_FOLDER = var.embeddings_folder_id
@@ -150,6 +198,10 @@ locals {
         # The caller is looked up in the tenant's Bitrix24 at the start of a call.
         SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
         SVA_BITRIX_RATE       = var.bitrix_rate
+        # The language model (functions/llm/src/provider.rs); the keys come from Lockbox.
+        SVA_LLM_PROVIDER       = var.llm_provider
+        SVA_LLM_FOLDER         = var.llm_folder_id
+        SVA_LLM_GIGACHAT_SCOPE = var.llm_gigachat_scope
       })
     }
     admin = {
@@ -161,12 +213,12 @@ locals {
       execution_timeout = "60s"
       min_instances     = 0
       connectivity      = true
-      environment = merge(local.storage_env, local.knowledge_env, {
+      environment = merge(local.storage_env, local.knowledge_env, local.voximplant_env, {
         SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
       })
     }
     crm = {
-      description       = "Carries calls' outbox entries into Bitrix24; called by triggers only (POST /v1/crm/outbox)."
+      description       = "Carries calls' outbox entries into Bitrix24 (POST /v1/crm/outbox, triggers); the Bitrix24 application's install, events and robot (gateway)."
       memory            = var.crm_memory_mb
       cores             = 1
       core_fraction     = 50
@@ -174,9 +226,10 @@ locals {
       execution_timeout = "300s"
       min_instances     = 0
       connectivity      = false # Bitrix24 and Object Storage are public endpoints
-      environment = merge(local.storage_env, {
+      environment = merge(local.storage_env, local.voximplant_env, {
         SVA_CRM_ALLOWED_HOSTS = join(",", var.crm_allowed_hosts)
         SVA_BITRIX_RATE       = var.bitrix_rate
+        SVA_CRM_PUBLIC_URL    = var.crm_public_url
       })
     }
   }
@@ -222,10 +275,11 @@ locals {
 
   # --- API Gateway -------------------------------------------------------------------
   openapi_spec = (
-    contains(keys(var.container_ids), "dialog") && contains(keys(var.container_ids), "admin")
+    alltrue([for fn in local.functions : contains(keys(var.container_ids), fn)])
     ? templatefile("${path.module}/templates/openapi.yaml.tftpl", {
       dialog_container_id = var.container_ids["dialog"]
       admin_container_id  = var.container_ids["admin"]
+      crm_container_id    = var.container_ids["crm"]
       service_account_id  = var.gateway_service_account_id
     })
     : null

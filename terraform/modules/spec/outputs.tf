@@ -23,6 +23,16 @@ output "generated_secrets" {
   value       = local.generated_secrets
 }
 
+output "supplied_secrets" {
+  description = "Lockbox secrets whose value the operator supplies (written hashed by ../stack): name => { description, key }."
+  value       = local.supplied_secrets
+}
+
+output "invokers" {
+  description = "serverless.containers.invoker grants: \"<container>:<account>\" => { container, account } (logical names)."
+  value       = local.invokers
+}
+
 output "secret_entries" {
   description = "Every Lockbox secret by logical name => the entry keys it holds."
   value       = local.secret_entries

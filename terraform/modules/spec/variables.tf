@@ -212,6 +212,65 @@ variable "embeddings_folder_id" {
   }
 }
 
+variable "voximplant_outbound_rule_id" {
+  description = "Id of the Voximplant rule sva-outbound (the last line `sva deploy voximplant` prints): SVA_VOXIMPLANT_OUTBOUND_RULE_ID of admin (campaigns' call lists) and crm (the robot's StartScenarios). null: outbound calls are not set up. Set together with the stack's voximplant_key, which puts the service-account key in Lockbox."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.voximplant_outbound_rule_id == null || try(var.voximplant_outbound_rule_id > 0 && floor(var.voximplant_outbound_rule_id) == var.voximplant_outbound_rule_id, false)
+    error_message = "voximplant_outbound_rule_id must be null or the rule's id, a positive whole number (sva deploy voximplant prints it)."
+  }
+}
+
+variable "crm_public_url" {
+  description = "Where Bitrix24 portals reach the CRM function (SVA_CRM_PUBLIC_URL): the gateway's URL (the api_url output) or a domain of yours in front of it. The install binds ONAPPUNINSTALL and registers the robot there. Empty: neither is done."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.crm_public_url == "" || can(regex("^https://[a-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?$", var.crm_public_url))
+    error_message = "crm_public_url must be empty or an https:// URL (the api_url output), without a query."
+  }
+}
+
+variable "llm_folder_id" {
+  description = "Folder whose YandexGPT Lite and Pro (Yandex AI Studio) the dialog function calls (SVA_LLM_FOLDER). When set, Terraform makes a service account with ai.languageModels.user there and its API key (into Lockbox, SVA_LLM_API_KEY). Empty: no Yandex model."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.llm_folder_id == "" || can(regex("^[a-z0-9]{20}$", var.llm_folder_id))
+    error_message = "llm_folder_id must be empty or a folder id (20 lowercase letters or digits)."
+  }
+}
+
+variable "llm_gigachat_scope" {
+  description = "GigaChat's API scope (SVA_LLM_GIGACHAT_SCOPE): GIGACHAT_API_PERS, GIGACHAT_API_B2B or GIGACHAT_API_CORP. Set together with the stack's llm_gigachat_key (the authorization key, into Lockbox). Empty: no GigaChat."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = contains(["", "GIGACHAT_API_PERS", "GIGACHAT_API_B2B", "GIGACHAT_API_CORP"], var.llm_gigachat_scope)
+    error_message = "llm_gigachat_scope must be empty, GIGACHAT_API_PERS, GIGACHAT_API_B2B or GIGACHAT_API_CORP."
+  }
+}
+
+variable "llm_provider" {
+  description = "The default language model when both are set up (SVA_LLM_PROVIDER): yandex or gigachat. Empty: the functions' own rule (GigaChat when its key is set). Tenants may pick the other one by name."
+  type        = string
+  default     = ""
+
+  validation {
+    condition = (
+      var.llm_provider == "" ||
+      (var.llm_provider == "yandex" && var.llm_folder_id != "") ||
+      (var.llm_provider == "gigachat" && var.llm_gigachat_scope != "")
+    )
+    error_message = "llm_provider must be empty, yandex (with llm_folder_id) or gigachat (with llm_gigachat_scope)."
+  }
+}
+
 variable "log_min_level" {
   description = "Lowest level written to the log group by the containers and the gateway."
   type        = string
@@ -226,7 +285,7 @@ variable "log_min_level" {
 # --- Fed back by ../stack once the resources exist (fake ids in the tests). ---
 
 variable "secret_refs" {
-  description = "Lockbox secrets by logical name (token_key, operator_key, qdrant_api_key, s3, embeddings): their id and the version the containers read."
+  description = "Lockbox secrets by logical name (token_key, operator_key, qdrant_api_key, s3, embeddings, llm, voximplant, gigachat): their id and the version the containers read."
   type = map(object({
     id         = string
     version_id = string
@@ -234,13 +293,13 @@ variable "secret_refs" {
   default = {}
 
   validation {
-    condition     = alltrue([for k in keys(var.secret_refs) : contains(["token_key", "operator_key", "qdrant_api_key", "s3", "embeddings"], k)])
-    error_message = "secret_refs keys must be among token_key, operator_key, qdrant_api_key, s3, embeddings."
+    condition     = alltrue([for k in keys(var.secret_refs) : contains(["token_key", "operator_key", "qdrant_api_key", "s3", "embeddings", "llm", "voximplant", "gigachat"], k)])
+    error_message = "secret_refs keys must be among token_key, operator_key, qdrant_api_key, s3, embeddings, llm, voximplant, gigachat."
   }
 }
 
 variable "container_ids" {
-  description = "Ids of the dialog and admin containers, for the API Gateway spec. Empty: no spec."
+  description = "Ids of the dialog, admin and crm containers, for the API Gateway spec. Empty: no spec."
   type        = map(string)
   default     = {}
 }

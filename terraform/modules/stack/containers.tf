@@ -86,13 +86,28 @@ resource "yandex_serverless_container" "fn" {
   ]
 }
 
-# Only the gateway's account may call dialog and admin; only the triggers' account, crm.
+# Who may call which container (module.spec.invokers): the gateway's account all three
+# (crm for the routes Bitrix24 portals call), the triggers' account crm.
 resource "yandex_serverless_container_iam_member" "invoker" {
-  for_each = {
-    for fn, c in yandex_serverless_container.fn : fn => c.id
-  }
+  for_each = module.spec.deploy_functions ? module.spec.invokers : {}
 
-  container_id = each.value
+  container_id = yandex_serverless_container.fn[each.value.container].id
   role         = "serverless.containers.invoker"
-  member       = each.key == "crm" ? local.sa["trigger"] : local.sa["gateway"]
+  member       = local.sa[each.value.account]
+}
+
+# The grants were keyed by function before crm had two callers.
+moved {
+  from = yandex_serverless_container_iam_member.invoker["dialog"]
+  to   = yandex_serverless_container_iam_member.invoker["dialog:gateway"]
+}
+
+moved {
+  from = yandex_serverless_container_iam_member.invoker["admin"]
+  to   = yandex_serverless_container_iam_member.invoker["admin:gateway"]
+}
+
+moved {
+  from = yandex_serverless_container_iam_member.invoker["crm"]
+  to   = yandex_serverless_container_iam_member.invoker["crm:trigger"]
 }

@@ -1,6 +1,6 @@
 # One service account per job (module.spec.service_accounts). Every grant is on the one
-# resource it is needed for; the only folder-level grant is ai.languageModels.user in the
-# embeddings folder, a role that has no narrower scope. Grants on the KMS keys, the
+# resource it is needed for; the only folder-level grants are ai.languageModels.user in the
+# embeddings folder and in the language model's folder, a role that has no narrower scope. Grants on the KMS keys, the
 # registry and the bucket are in kms.tf, registry.tf and storage.tf; invoker grants on
 # the containers in containers.tf.
 
@@ -28,4 +28,14 @@ resource "yandex_resourcemanager_folder_iam_member" "embeddings" {
   folder_id = var.embeddings_folder_id
   role      = "ai.languageModels.user"
   member    = local.sa["embeddings"]
+}
+
+# Text generation (YandexGPT): ai.languageModels.user, the role Yandex's docs name for text
+# generation models (https://yandex.cloud/en-ru/docs/yandexgpt/api-ref/authentication).
+resource "yandex_resourcemanager_folder_iam_member" "llm" {
+  for_each = var.llm_folder_id == "" ? toset([]) : toset(["llm"])
+
+  folder_id = var.llm_folder_id
+  role      = "ai.languageModels.user"
+  member    = local.sa["llm"]
 }

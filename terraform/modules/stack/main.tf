@@ -3,6 +3,7 @@
 #   VoxEngine / sva CLI --HTTPS--> API Gateway --> dialog, admin (Serverless Containers)
 #                                                     |  connectivity (VPC)
 #   Object Storage trigger, timer ------------> crm   +--> Qdrant VM (private, 6333/6334)
+#   Bitrix24 portals --HTTPS--> API Gateway --> crm (install, events, robot)
 #   all three: the data bucket (S3 key from Lockbox), images from the Container Registry
 #
 # Names, environment variables, secret wiring, the gateway spec and the VM's cloud-init
@@ -32,11 +33,15 @@ module "spec" {
   embeddings_folder_id = var.embeddings_folder_id
   log_min_level        = var.log_min_level
 
+  crm_public_url              = var.crm_public_url
+  voximplant_outbound_rule_id = var.voximplant_outbound_rule_id
+  llm_folder_id               = var.llm_folder_id
+  llm_gigachat_scope          = var.llm_gigachat_scope
+  llm_provider                = var.llm_provider
+
   # What was created, fed back for the containers' secrets, the spec and the VM.
-  secret_refs = local.secret_refs
-  container_ids = {
-    for fn, c in yandex_serverless_container.fn : fn => c.id if fn != "crm"
-  }
+  secret_refs                = local.secret_refs
+  container_ids              = { for fn, c in yandex_serverless_container.fn : fn => c.id }
   gateway_service_account_id = yandex_iam_service_account.sa["gateway"].id
 }
 
@@ -64,6 +69,18 @@ locals {
       for k, key in yandex_iam_service_account_api_key.embeddings : "embeddings" => {
         id         = yandex_lockbox_secret.embeddings[k].id
         version_id = key.output_to_lockbox_version_id
+      }
+    },
+    {
+      for k, key in yandex_iam_service_account_api_key.llm : "llm" => {
+        id         = yandex_lockbox_secret.llm[k].id
+        version_id = key.output_to_lockbox_version_id
+      }
+    },
+    {
+      for k, s in yandex_lockbox_secret.supplied : k => {
+        id         = s.id
+        version_id = yandex_lockbox_secret_version_hashed.supplied[k].id
       }
     },
   )

@@ -107,6 +107,69 @@ variable "embeddings_folder_id" {
   default     = ""
 }
 
+variable "crm_public_url" {
+  description = "SVA_CRM_PUBLIC_URL: where Bitrix24 portals reach the CRM function, the api_url output once the gateway exists (a second apply: the gateway needs the containers first)."
+  type        = string
+  default     = ""
+}
+
+variable "voximplant_outbound_rule_id" {
+  description = "SVA_VOXIMPLANT_OUTBOUND_RULE_ID of admin and crm (sva deploy voximplant prints it); null: no outbound calls. Needs voximplant_key."
+  type        = number
+  default     = null
+}
+
+variable "voximplant_key" {
+  description = "The Voximplant service account's key, the JSON file's text (export TF_VAR_voximplant_key=\"$(cat key.json)\"). Written to Lockbox hashed: only its hash is in the state. Given with voximplant_outbound_rule_id, or neither."
+  type        = string
+  default     = ""
+  sensitive   = true
+  nullable    = false
+
+  # Both or neither (the functions refuse one without the other); on every apply, so
+  # that an apply without the key is refused instead of removing it.
+  validation {
+    condition     = (var.voximplant_key == "") == (var.voximplant_outbound_rule_id == null)
+    error_message = "Give voximplant_key (TF_VAR_voximplant_key) and voximplant_outbound_rule_id together, or neither."
+  }
+
+  validation {
+    condition     = var.voximplant_key == "" || can(jsondecode(var.voximplant_key).private_key)
+    error_message = "voximplant_key must be the text of the service account's JSON key file (with private_key), not its path."
+  }
+}
+
+variable "llm_folder_id" {
+  description = "Folder of YandexGPT (SVA_LLM_FOLDER); Terraform makes an account with ai.languageModels.user there and its API key. Empty: no Yandex model."
+  type        = string
+  default     = ""
+}
+
+variable "llm_gigachat_scope" {
+  description = "SVA_LLM_GIGACHAT_SCOPE (GIGACHAT_API_PERS, _B2B, _CORP); empty: no GigaChat. Needs llm_gigachat_key."
+  type        = string
+  default     = ""
+}
+
+variable "llm_gigachat_key" {
+  description = "GigaChat's authorization key (export TF_VAR_llm_gigachat_key=...). Written to Lockbox hashed: only its hash is in the state. Given with llm_gigachat_scope, or neither."
+  type        = string
+  default     = ""
+  sensitive   = true
+  nullable    = false
+
+  validation {
+    condition     = (var.llm_gigachat_key == "") == (var.llm_gigachat_scope == "")
+    error_message = "Give llm_gigachat_key (TF_VAR_llm_gigachat_key) and llm_gigachat_scope together, or neither."
+  }
+}
+
+variable "llm_provider" {
+  description = "SVA_LLM_PROVIDER, the default model when both are set up: yandex or gigachat; empty: the functions' rule."
+  type        = string
+  default     = ""
+}
+
 variable "log_min_level" {
   description = "Lowest level written to the log group."
   type        = string

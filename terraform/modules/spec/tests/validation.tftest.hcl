@@ -156,3 +156,43 @@ run "a_deadline_past_voxengine_timeout_is_refused" {
 
   expect_failures = [var.turn_deadline_ms]
 }
+
+run "a_rule_id_that_is_not_a_whole_number_is_refused" {
+  command = plan
+
+  variables {
+    voximplant_outbound_rule_id = 12.5
+  }
+
+  expect_failures = [var.voximplant_outbound_rule_id]
+}
+
+run "a_default_model_that_is_not_set_up_is_refused" {
+  command = plan
+
+  variables {
+    llm_provider = "yandex"
+  }
+
+  expect_failures = [var.llm_provider]
+}
+
+run "an_unknown_gigachat_scope_is_refused" {
+  command = plan
+
+  variables {
+    llm_gigachat_scope = "GIGACHAT_API_FREE"
+  }
+
+  expect_failures = [var.llm_gigachat_scope]
+}
+
+run "a_plain_http_public_url_is_refused" {
+  command = plan
+
+  variables {
+    crm_public_url = "http://d5dabc.apigw.yandexcloud.net"
+  }
+
+  expect_failures = [var.crm_public_url]
+}

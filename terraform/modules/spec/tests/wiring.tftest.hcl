@@ -35,7 +35,7 @@ run "with_images_plans_with_unknown_ids" {
   }
 
   assert {
-    condition     = length(terraform_data.container) == 3 && length(terraform_data.gateway) == 1 && length(terraform_data.trigger) == 1
+    condition     = length(terraform_data.container) == 3 && length(terraform_data.invoker) == 4 && length(terraform_data.gateway) == 1 && length(terraform_data.trigger) == 1
     error_message = "three containers, a gateway and the triggers, decided at plan time"
   }
 }
@@ -48,7 +48,10 @@ run "applied_ids_reach_the_containers_gateway_and_vm" {
   }
 
   variables {
-    embeddings_folder_id = "b1gembeddings0000000"
+    embeddings_folder_id        = "b1gembeddings0000000"
+    llm_folder_id               = "b1gmodels00000000000"
+    llm_gigachat_scope          = "GIGACHAT_API_PERS"
+    voximplant_outbound_rule_id = 3141592
   }
 
   assert {
@@ -76,6 +79,35 @@ run "applied_ids_reach_the_containers_gateway_and_vm" {
   assert {
     condition     = contains([for s in output.containers.admin.secrets : s.version_id if s.environment_variable == "SVA_EMBEDDINGS_API_KEY"], "e6qemb-v1")
     error_message = "the embeddings key's version must reach admin"
+  }
+
+  assert {
+    condition = alltrue([
+      for path in ["/v1/crm/install/{tenant}/{key}", "/v1/crm/events/{tenant}", "/v1/crm/robot/{tenant}"] :
+      yamldecode(output.gateway_spec).paths[path].post["x-yc-apigateway-integration"].container_id == output.containers.crm.id
+    ])
+    error_message = "the portals' routes must call the crm container that was made"
+  }
+
+  assert {
+    condition     = output.invokers["crm:gateway"] == "${output.containers.crm.id} <- ${output.service_accounts.gateway}"
+    error_message = "the gateway's account must be let invoke crm"
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in ["admin", "crm"] :
+      contains([for s in output.containers[fn].secrets : s.id if s.environment_variable == "SVA_VOXIMPLANT_KEY"], output.supplied_secrets.voximplant)
+    ])
+    error_message = "SVA_VOXIMPLANT_KEY must come from the supplied secret that was made"
+  }
+
+  assert {
+    condition = (
+      contains([for s in output.containers.dialog.secrets : s.version_id if s.environment_variable == "SVA_LLM_API_KEY"], "e6qllm-v1") &&
+      contains([for s in output.containers.dialog.secrets : s.id if s.environment_variable == "SVA_LLM_GIGACHAT_KEY"], output.supplied_secrets.gigachat)
+    )
+    error_message = "the model keys' versions must reach dialog"
   }
 
   assert {

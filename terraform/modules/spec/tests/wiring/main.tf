@@ -19,6 +19,21 @@ variable "embeddings_folder_id" {
   default = ""
 }
 
+variable "llm_folder_id" {
+  type    = string
+  default = ""
+}
+
+variable "llm_gigachat_scope" {
+  type    = string
+  default = ""
+}
+
+variable "voximplant_outbound_rule_id" {
+  type    = number
+  default = null
+}
+
 module "spec" {
   source = "../.."
 
@@ -27,9 +42,13 @@ module "spec" {
   images               = var.images
   embeddings_folder_id = var.embeddings_folder_id
 
+  llm_folder_id               = var.llm_folder_id
+  llm_gigachat_scope          = var.llm_gigachat_scope
+  voximplant_outbound_rule_id = var.voximplant_outbound_rule_id
+
   secret_refs = local.secret_refs
   container_ids = {
-    for fn, c in terraform_data.container : fn => c.output.id if fn != "crm"
+    for fn, c in terraform_data.container : fn => c.output.id
   }
   gateway_service_account_id = terraform_data.service_account["gateway"].output
 }
@@ -71,6 +90,28 @@ resource "terraform_data" "embeddings_key" {
   input    = "${each.value.output}-v1"
 }
 
+# yandex_lockbox_secret.llm + the API key's output_to_lockbox_version_id
+resource "terraform_data" "llm_secret" {
+  for_each = var.llm_folder_id == "" ? toset([]) : toset(["llm"])
+  input    = "e6qllm"
+}
+
+resource "terraform_data" "llm_key" {
+  for_each = terraform_data.llm_secret
+  input    = "${each.value.output}-v1"
+}
+
+# yandex_lockbox_secret.supplied + yandex_lockbox_secret_version_hashed.supplied
+resource "terraform_data" "supplied_secret" {
+  for_each = module.spec.supplied_secrets
+  input    = "e6q${substr(sha256(each.key), 0, 17)}"
+}
+
+resource "terraform_data" "supplied_version" {
+  for_each = terraform_data.supplied_secret
+  input    = "${each.value.output}-v1"
+}
+
 locals {
   secret_refs = merge(
     {
@@ -84,6 +125,18 @@ locals {
       for k, key in terraform_data.embeddings_key : "embeddings" => {
         id         = terraform_data.embeddings_secret[k].output
         version_id = key.output
+      }
+    },
+    {
+      for k, key in terraform_data.llm_key : "llm" => {
+        id         = terraform_data.llm_secret[k].output
+        version_id = key.output
+      }
+    },
+    {
+      for k, s in terraform_data.supplied_secret : k => {
+        id         = s.output
+        version_id = terraform_data.supplied_version[k].output
       }
     },
   )
@@ -106,6 +159,12 @@ resource "terraform_data" "container" {
     account     = terraform_data.service_account[each.value.service_account].output
   }
   depends_on = [terraform_data.reader, terraform_data.qdrant]
+}
+
+# yandex_serverless_container_iam_member.invoker
+resource "terraform_data" "invoker" {
+  for_each = module.spec.deploy_functions ? module.spec.invokers : {}
+  input    = "${terraform_data.container[each.value.container].output.id} <- ${terraform_data.service_account[each.value.account].output}"
 }
 
 # yandex_api_gateway.main, yandex_function_trigger.*
@@ -139,6 +198,14 @@ output "qdrant_user_data" {
 
 output "service_accounts" {
   value = { for k, a in terraform_data.service_account : k => a.output }
+}
+
+output "supplied_secrets" {
+  value = { for k, s in terraform_data.supplied_secret : k => s.output }
+}
+
+output "invokers" {
+  value = { for k, i in terraform_data.invoker : k => i.output }
 }
 
 output "generated_secrets" {
