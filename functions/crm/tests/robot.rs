@@ -416,8 +416,10 @@ async fn a_run_the_portal_no_longer_takes_is_noted_and_the_call_still_lands() {
     // the portal's administrator): the token is spent.
     let spent = reqwest::Client::new()
         .post(format!("{}/rest/bizproc.event.send", rig.portal.url()))
-        .json(&json!({"event_token": runs[0].event_token, "return_values": {"outcome": "dropped"},
-                      "auth": rig.portal.access_token_for(1)}))
+        .json(
+            &json!({"event_token": runs[0].event_token, "return_values": {"outcome": "dropped"},
+                      "auth": rig.portal.access_token_for(1)}),
+        )
         .send()
         .await
         .unwrap();
