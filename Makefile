@@ -24,6 +24,9 @@ FUNCTIONS ?= sva-dialog sva-admin sva-crm
 IMAGE_PROFILE ?= release
 IMAGE_PROFILE_DIR := $(if $(filter dev,$(IMAGE_PROFILE)),debug,$(IMAGE_PROFILE))
 IMAGE_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+# The language model's root certificate (a PEM file) for the dialog image, when it needs one
+# (GigaChat: the «Russian Trusted Root CA», https://www.gosuslugi.ru/crt).
+MODEL_CA ?=
 IMAGES_DIR := target/images
 # Images are reproducible: file times and the creation time are those of the last commit
 # that changed what goes into them (not of a later commit of, say, the digests deployed).
@@ -82,16 +85,18 @@ scenarios: wasm-target $(WASM_OPT)
 ## image: a container image per function (FUNCTIONS), tagged IMAGE_TAG (the commit):
 ## static binaries for x86_64-unknown-linux-musl in IMAGE_PROFILE (release), each on an
 ## empty base with the CA certificates and a non-root user; the dialog function's image
-## carries the default scenario module. `make image IMAGE_PROFILE=dev FUNCTIONS=sva-dialog`
-## is what the image test builds.
+## carries the default scenario module and, with MODEL_CA=<PEM>, the language model's root
+## certificate (/opt/sva/ca/model.pem; GigaChat's, terraform/README.md step 10).
+## `make image IMAGE_PROFILE=dev FUNCTIONS=sva-dialog` is what the image test builds.
 image: image-tools scenarios
 	CC_x86_64_unknown_linux_musl=musl-gcc $(CARGO) build --profile $(IMAGE_PROFILE) \
 	  --target $(MUSL_TARGET) $(addprefix -p ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do \
 	  scenario=$$([ $$f = sva-dialog ] && echo $(SCENARIO_WASM)); \
+	  model_ca=$$([ $$f = sva-dialog ] && echo $(MODEL_CA)); \
 	  default=$$([ $$f = sva-dialog ] && echo /opt/sva/scenarios/$$(basename $(SCENARIO_WASM))); \
 	  functions/image/rootfs.sh $(TARGET_DIR)/$(MUSL_TARGET)/$(IMAGE_PROFILE_DIR)/$$f \
-	    $(IMAGES_DIR)/$$f $$scenario || exit 1; \
+	    $(IMAGES_DIR)/$$f $$scenario $$model_ca || exit 1; \
 	  echo "$(PODMAN) build $$f:$(IMAGE_TAG)"; \
 	  $(PODMAN) build --quiet --timestamp $(SOURCE_DATE_EPOCH) \
 	    -f functions/image/Containerfile --build-arg FUNCTION=$$f \
@@ -137,7 +142,8 @@ test-terraform:
 ## not the optimiser), exported as a file system, its entrypoint run under chroot as its
 ## user, holding a signed Russian call with its storage on S3 (s3s on loopback).
 test-image:
-	$(MAKE) image IMAGE_PROFILE=dev FUNCTIONS=sva-dialog IMAGE_TAG=test
+	$(MAKE) image IMAGE_PROFILE=dev FUNCTIONS=sva-dialog IMAGE_TAG=test \
+	  MODEL_CA=functions/llm/tests/data/test-root-ca.pem
 	$(PODMAN) rm --force sva-image-test >/dev/null 2>&1 || true
 	$(PODMAN) create --name sva-image-test sva-dialog:test >/dev/null
 	$(PODMAN) export sva-image-test -o $(IMAGES_DIR)/sva-dialog/exported.tar

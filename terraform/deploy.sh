@@ -17,7 +17,9 @@
 #   SVA_SIGNING_SECRET  that tenant's signing secret (`sva tenant create` printed it)
 #   SVA_CALLER_ID       a rented number: caller id for outbound calls and transfers
 # Once terraform.tfvars names voximplant_outbound_rule_id (README, step 6), VOXIMPLANT_KEY
-# is needed on every run: its text goes to Lockbox as TF_VAR_voximplant_key.
+# is needed on every run: its text goes to Lockbox as TF_VAR_voximplant_key. Once it sets
+# llm_gigachat_scope (README, step 10), GIGACHAT_CA is needed: the «Russian Trusted Root
+# CA» as a PEM file, built into the dialog image (MODEL_CA).
 # Optional: AUTO_APPROVE=1 (no question before apply); TERRAFORM, PODMAN, SVA, MAKE (the
 # commands used; terraform/deploy.test.sh replaces them with stand-ins).
 set -euo pipefail
@@ -55,6 +57,15 @@ if grep -Eq '^voximplant_outbound_rule_id[[:space:]]*=' "$ENV_DIR/terraform.tfva
   export TF_VAR_voximplant_key
 fi
 
+# GigaChat's certificate chain ends in a root Debian does not ship: the dialog image
+# carries it, or every model call would fail its TLS check.
+model_ca=()
+if grep -Eq '^llm_gigachat_scope[[:space:]]*=[[:space:]]*"[^"]+"' "$ENV_DIR/terraform.tfvars"; then
+  [ -f "${GIGACHAT_CA:-}" ] ||
+    die "terraform.tfvars sets llm_gigachat_scope: set GIGACHAT_CA to the Russian Trusted Root CA, a PEM file (README, step 10)"
+  model_ca=(MODEL_CA="$(cd "$(dirname "$GIGACHAT_CA")" && pwd)/$(basename "$GIGACHAT_CA")")
+fi
+
 # Each environment keeps its own init of the one root module.
 export TF_DATA_DIR="$ROOT/terraform/root/.terraform-$ENV"
 tf() { "$TERRAFORM" -chdir="$ROOT/terraform/root" "$@"; }
@@ -83,7 +94,7 @@ tag=$(git -C "$ROOT" rev-parse --short=12 HEAD)
 if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no)" ]; then
   die "the working tree has uncommitted changes: an image must be a commit"
 fi
-$MAKE -C "$ROOT" --no-print-directory image IMAGE_TAG="$tag"
+$MAKE -C "$ROOT" --no-print-directory image IMAGE_TAG="$tag" "${model_ca[@]}"
 did "built sva-dialog, sva-admin, sva-crm:$tag"
 
 step "push"

@@ -159,5 +159,22 @@ if [ $? -eq 0 ] && cmp -s "$WORK/vox.json" "$WORK/state/voximplant_key" && ! gre
   ok "the Voximplant key reaches terraform apply through the environment, never its command line"
 else bad "the Voximplant key reaches terraform apply through the environment, never its command line" "$out"; fi
 
+# 7. GigaChat on: its root certificate is built into the images (make … MODEL_CA=<abs
+# path>); without it, refused before anything runs.
+printf 'environment = "dev"\nllm_gigachat_scope = "GIGACHAT_API_PERS"\n' >"$repo/terraform/envs/dev/terraform.tfvars"
+git -C "$repo" add -A && git -C "$repo" -c user.email=t@t -c user.name=t commit -qm gigachat
+: >"$log"
+out=$(deploy "${creds[@]}" 2>&1)
+if [ $? -ne 0 ] && grep -q "set GIGACHAT_CA to the Russian Trusted Root CA" <<<"$out" && [ ! -s "$log" ]; then
+  ok "with GigaChat and no root certificate the deploy is refused before anything runs"
+else bad "with GigaChat and no root certificate the deploy is refused before anything runs" "$out"; fi
+printf -- '-----BEGIN CERTIFICATE-----\nMIIx\n-----END CERTIFICATE-----\n' >"$WORK/ca.pem"
+: >"$log"
+out=$(cd "$WORK" && deploy "${creds[@]}" GIGACHAT_CA=ca.pem 2>&1)
+if [ $? -eq 0 ] && grep -q "^make .* image .*MODEL_CA=$WORK/ca.pem" "$log"; then
+  ok "GigaChat's root certificate goes into the image build, by its absolute path"
+else bad "GigaChat's root certificate goes into the image build, by its absolute path" "$(cat "$log")
+$out"; fi
+
 echo "deploy-tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,7 +2,8 @@
 //! its exported file system as the root, its entrypoint, its user and its environment
 //! (from `podman image inspect`), its storage on S3 (a real S3-protocol server on
 //! loopback). It must hold a signed Russian call with nothing but what the image carries:
-//! the static binary, the CA certificates, a writable `/tmp`, the default scenario.
+//! the static binary, the CA certificates, a writable `/tmp`, the default scenario, the
+//! language model's root certificate.
 //!
 //! `podman run` does not work in every sandbox, so the file system is exported and the
 //! entrypoint runs under `chroot` as the image's user. Built and run by `make
@@ -103,6 +104,8 @@ async fn the_dialog_image_holds_a_signed_russian_call_over_s3() {
         "etc/ssl/certs/ca-certificates.crt",
         "etc/passwd",
         "opt/sva/scenarios/sales_qualification.wasm",
+        // `make test-image` builds with MODEL_CA (a test root): GigaChat's in a deployment.
+        "opt/sva/ca/model.pem",
     ] {
         assert!(root.join(needed).is_file(), "{needed} is in the image");
     }
@@ -158,6 +161,10 @@ async fn the_dialog_image_holds_a_signed_russian_call_over_s3() {
         .env("SVA_HOST", "127.0.0.1")
         .env("SVA_TOKEN_KEY", "image-test-token-key-of-forty-characters")
         .env("SVA_TURN_DEADLINE_MS", "3000")
+        // GigaChat as Terraform configures it: the key from Lockbox, the root certificate
+        // the image carries. A file the image lacks or cannot parse stops the function.
+        .env("SVA_LLM_GIGACHAT_KEY", "aW1hZ2UtdGVzdDprZXk=")
+        .env("SVA_LLM_CA_FILE", "/opt/sva/ca/model.pem")
         .stdin(Stdio::null())
         .stdout(log.reopen().unwrap())
         .stderr(log.reopen().unwrap());
@@ -181,6 +188,12 @@ async fn the_dialog_image_holds_a_signed_russian_call_over_s3() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+
+    assert!(
+        logged().contains("gigachat"),
+        "the model's client is made with the image's certificate:\n{}",
+        logged()
+    );
 
     // A signed Russian call, as VoxEngine places it.
     let phone = sva_caller::Phone::new(&url, "demo", SECRET.as_bytes());

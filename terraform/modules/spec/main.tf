@@ -202,6 +202,9 @@ locals {
         SVA_LLM_PROVIDER       = var.llm_provider
         SVA_LLM_FOLDER         = var.llm_folder_id
         SVA_LLM_GIGACHAT_SCOPE = var.llm_gigachat_scope
+        # GigaChat's root certificate, which deploy.sh puts into the dialog image
+        # (GIGACHAT_CA → make image MODEL_CA=…; functions/image/rootfs.sh).
+        SVA_LLM_CA_FILE = local.gigachat_on ? "/opt/sva/ca/model.pem" : ""
       })
     }
     admin = {

@@ -364,6 +364,7 @@ run "gigachat_is_a_supplied_key_for_dialog" {
     condition = (
       output.containers.dialog.environment.SVA_LLM_GIGACHAT_SCOPE == "GIGACHAT_API_B2B" &&
       output.containers.dialog.environment.SVA_LLM_PROVIDER == "gigachat" &&
+      output.containers.dialog.environment.SVA_LLM_CA_FILE == "/opt/sva/ca/model.pem" &&
       contains([for s in output.containers.dialog.secrets : s.environment_variable], "SVA_LLM_GIGACHAT_KEY") &&
       contains([for s in output.containers.dialog.secrets : s.environment_variable], "SVA_LLM_API_KEY")
     )
