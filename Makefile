@@ -93,10 +93,10 @@ image: image-tools scenarios
 	  --target $(MUSL_TARGET) $(addprefix -p ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do \
 	  scenario=$$([ $$f = sva-dialog ] && echo $(SCENARIO_WASM)); \
-	  model_ca=$$([ $$f = sva-dialog ] && echo $(MODEL_CA)); \
+	  model_ca=$$([ $$f = sva-dialog ] && echo "$(MODEL_CA)"); \
 	  default=$$([ $$f = sva-dialog ] && echo /opt/sva/scenarios/$$(basename $(SCENARIO_WASM))); \
 	  functions/image/rootfs.sh $(TARGET_DIR)/$(MUSL_TARGET)/$(IMAGE_PROFILE_DIR)/$$f \
-	    $(IMAGES_DIR)/$$f $$scenario $$model_ca || exit 1; \
+	    $(IMAGES_DIR)/$$f $$scenario "$$model_ca" || exit 1; \
 	  echo "$(PODMAN) build $$f:$(IMAGE_TAG)"; \
 	  $(PODMAN) build --quiet --timestamp $(SOURCE_DATE_EPOCH) \
 	    -f functions/image/Containerfile --build-arg FUNCTION=$$f \

@@ -16,10 +16,12 @@
 #   SVA_TENANT          the tenant whose calls the application takes
 #   SVA_SIGNING_SECRET  that tenant's signing secret (`sva tenant create` printed it)
 #   SVA_CALLER_ID       a rented number: caller id for outbound calls and transfers
-# Once terraform.tfvars names voximplant_outbound_rule_id (README, step 6), VOXIMPLANT_KEY
+# Once terraform.tfvars names voximplant_outbound_rule_id (README, step 10), VOXIMPLANT_KEY
 # is needed on every run: its text goes to Lockbox as TF_VAR_voximplant_key. Once it sets
-# llm_gigachat_scope (README, step 10), GIGACHAT_CA is needed: the «Russian Trusted Root
-# CA» as a PEM file, built into the dialog image (MODEL_CA).
+# llm_gigachat_scope (README, step 10), GIGACHAT_CA is needed — the «Russian Trusted Root
+# CA» as a PEM file, built into the dialog image (MODEL_CA) — and TF_VAR_llm_gigachat_key.
+# The keys reach terraform apply alone, through its environment (never a command line,
+# never the build's tools).
 # Optional: AUTO_APPROVE=1 (no question before apply); TERRAFORM, PODMAN, SVA, MAKE (the
 # commands used; terraform/deploy.test.sh replaces them with stand-ins).
 set -euo pipefail
@@ -47,20 +49,30 @@ for var in YC_TOKEN TF_STATE_BUCKET AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
   [ -n "${!var:-}" ] || die "$var is not set (terraform/README.md, steps 0–2)"
 done
 
-# Outbound calls: the key file's text is the sensitive variable (hashed in the state),
-# through the environment, never on a command line.
-if grep -Eq '^voximplant_outbound_rule_id[[:space:]]*=' "$ENV_DIR/terraform.tfvars" &&
+# The operator's keys (sensitive variables, hashed in the state): kept out of the
+# environment of everything but terraform apply.
+secret_env=()
+for var in TF_VAR_voximplant_key TF_VAR_llm_gigachat_key; do
+  if [ -n "${!var:-}" ]; then
+    secret_env+=("$var=${!var}")
+    export -n "$var"
+  fi
+done
+
+# Outbound calls: the Voximplant key file's text.
+if grep -Eq '^voximplant_outbound_rule_id[[:space:]]*=[[:space:]]*[0-9]' "$ENV_DIR/terraform.tfvars" &&
   [ -z "${TF_VAR_voximplant_key:-}" ]; then
   [ -f "${VOXIMPLANT_KEY:-}" ] ||
-    die "terraform.tfvars names voximplant_outbound_rule_id: set VOXIMPLANT_KEY to the key file (README, step 6)"
-  TF_VAR_voximplant_key=$(cat "$VOXIMPLANT_KEY")
-  export TF_VAR_voximplant_key
+    die "terraform.tfvars names voximplant_outbound_rule_id: set VOXIMPLANT_KEY to the key file (README, step 10)"
+  secret_env+=("TF_VAR_voximplant_key=$(cat "$VOXIMPLANT_KEY")")
 fi
 
-# GigaChat's certificate chain ends in a root Debian does not ship: the dialog image
-# carries it, or every model call would fail its TLS check.
+# GigaChat: its key, and its certificate chain ends in a root Debian does not ship: the
+# dialog image carries it, or every model call would fail its TLS check.
 model_ca=()
 if grep -Eq '^llm_gigachat_scope[[:space:]]*=[[:space:]]*"[^"]+"' "$ENV_DIR/terraform.tfvars"; then
+  [ -n "${TF_VAR_llm_gigachat_key:-}" ] ||
+    die "terraform.tfvars sets llm_gigachat_scope: set TF_VAR_llm_gigachat_key to GigaChat's authorization key (README, step 10)"
   [ -f "${GIGACHAT_CA:-}" ] ||
     die "terraform.tfvars sets llm_gigachat_scope: set GIGACHAT_CA to the Russian Trusted Root CA, a PEM file (README, step 10)"
   model_ca=(MODEL_CA="$(cd "$(dirname "$GIGACHAT_CA")" && pwd)/$(basename "$GIGACHAT_CA")")
@@ -69,6 +81,7 @@ fi
 # Each environment keeps its own init of the one root module.
 export TF_DATA_DIR="$ROOT/terraform/root/.terraform-$ENV"
 tf() { "$TERRAFORM" -chdir="$ROOT/terraform/root" "$@"; }
+tf_apply() { env "${secret_env[@]}" "$TERRAFORM" -chdir="$ROOT/terraform/root" apply "$@"; }
 IMAGES="$ENV_DIR/images.tfvars.json"
 var_files=(-var-file="$ENV_DIR/terraform.tfvars")
 approve=()
@@ -84,7 +97,7 @@ if repositories=$(tf output -json image_repositories 2>/dev/null) && [ "$reposit
   did "exists: $(tf output -raw registry_id)"
 else
   did "none yet: the first apply makes it (and the bucket, keys, secrets, network, Qdrant)"
-  tf apply -input=false "${approve[@]}" "${var_files[@]}"
+  tf_apply -input=false "${approve[@]}" "${var_files[@]}"
   repositories=$(tf output -json image_repositories)
   did "created: $(tf output -raw registry_id)"
 fi
@@ -95,6 +108,12 @@ if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no)" ]; then
   die "the working tree has uncommitted changes: an image must be a commit"
 fi
 $MAKE -C "$ROOT" --no-print-directory image IMAGE_TAG="$tag" "${model_ca[@]}"
+if [ ${#model_ca[@]} -gt 0 ]; then
+  # A dialog without it would fail at start (SVA_LLM_CA_FILE names it): never pushed.
+  [ -s "$ROOT/target/images/sva-dialog/rootfs/opt/sva/ca/model.pem" ] ||
+    die "the dialog image was built without GigaChat's root certificate"
+  did "the dialog image carries GigaChat's root certificate"
+fi
 did "built sva-dialog, sva-admin, sva-crm:$tag"
 
 step "push"
@@ -118,7 +137,7 @@ else
 fi
 
 step "apply"
-tf apply -input=false "${approve[@]}" "${var_files[@]}" -var-file="$IMAGES"
+tf_apply -input=false "${approve[@]}" "${var_files[@]}" -var-file="$IMAGES"
 api_url=$(tf output -raw api_url)
 did "serving at $api_url"
 

@@ -61,7 +61,20 @@ done
 [ "${push:-}" = 1 ] && printf 'sha256:%s' "$(printf '%s' "${image%%:*}" | sha256sum | cut -c1-64)" >"$digestfile"
 exit 0
 STUB
-printf '#!/usr/bin/env bash\necho "make $*" >>"$LOG"\n' >"$WORK/bin/make"
+# make: says whether a key reached it (it must not), and builds the dialog's root file
+# system's certificate as make image would with MODEL_CA (functions/image/rootfs.sh).
+cat >"$WORK/bin/make" <<'STUB'
+#!/usr/bin/env bash
+echo "make $*${TF_VAR_voximplant_key:+ [a key in the environment]}${TF_VAR_llm_gigachat_key:+ [a key in the environment]}" >>"$LOG"
+while [ $# -gt 0 ]; do
+  case $1 in
+    -C) root=$2; shift ;;
+    MODEL_CA=*) mkdir -p "$root/target/images/sva-dialog/rootfs/opt/sva/ca" &&
+      cp "${1#MODEL_CA=}" "$root/target/images/sva-dialog/rootfs/opt/sva/ca/model.pem" ;;
+  esac
+  shift
+done
+STUB
 cat >"$WORK/bin/sva" <<'STUB'
 #!/usr/bin/env bash
 echo "sva $* [SVA_SIGNING_SECRET ${SVA_SIGNING_SECRET:+set}]" >>"$LOG"
@@ -155,25 +168,42 @@ printf '{"account_id": 1, "key_id": "k", "private_key": "-----BEGIN PRIVATE KEY-
 rm -f "$WORK/state/voximplant_key"
 : >"$log"
 out=$(deploy "${creds[@]}" VOXIMPLANT_KEY="$WORK/vox.json" 2>&1)
-if [ $? -eq 0 ] && cmp -s "$WORK/vox.json" "$WORK/state/voximplant_key" && ! grep -q "private_key" "$log"; then
-  ok "the Voximplant key reaches terraform apply through the environment, never its command line"
-else bad "the Voximplant key reaches terraform apply through the environment, never its command line" "$out"; fi
-
-# 7. GigaChat on: its root certificate is built into the images (make … MODEL_CA=<abs
-# path>); without it, refused before anything runs.
-printf 'environment = "dev"\nllm_gigachat_scope = "GIGACHAT_API_PERS"\n' >"$repo/terraform/envs/dev/terraform.tfvars"
-git -C "$repo" add -A && git -C "$repo" -c user.email=t@t -c user.name=t commit -qm gigachat
+if [ $? -eq 0 ] && cmp -s "$WORK/vox.json" "$WORK/state/voximplant_key" && ! grep -q "private_key" "$log" &&
+  ! grep -q "a key in the environment" "$log"; then
+  ok "the Voximplant key reaches terraform apply through the environment, never its command line nor the build"
+else bad "the Voximplant key reaches terraform apply through the environment, never its command line nor the build" "$out
+$(cat "$log")"; fi
+printf 'environment = "dev"\nvoximplant_outbound_rule_id = null\n' >"$repo/terraform/envs/dev/terraform.tfvars"
+git -C "$repo" add -A && git -C "$repo" -c user.email=t@t -c user.name=t commit -qm no-outbound
 : >"$log"
 out=$(deploy "${creds[@]}" 2>&1)
+if [ $? -eq 0 ]; then ok "a rule id of null asks for no key"
+else bad "a rule id of null asks for no key" "$out"; fi
+
+# 7. GigaChat on: its key and root certificate are needed before anything runs; the
+# certificate is built into the dialog image (make … MODEL_CA=<absolute path>) and the
+# build is checked for it; the key reaches terraform apply only.
+printf 'environment = "dev"\nllm_gigachat_scope = "GIGACHAT_API_PERS"\n' >"$repo/terraform/envs/dev/terraform.tfvars"
+git -C "$repo" add -A && git -C "$repo" -c user.email=t@t -c user.name=t commit -qm gigachat
+printf -- '-----BEGIN CERTIFICATE-----\nMIIx\n-----END CERTIFICATE-----\n' >"$WORK/ca.pem"
+: >"$log"
+out=$(deploy "${creds[@]}" GIGACHAT_CA="$WORK/ca.pem" 2>&1)
+if [ $? -ne 0 ] && grep -q "set TF_VAR_llm_gigachat_key" <<<"$out" && [ ! -s "$log" ]; then
+  ok "with GigaChat and no key the deploy is refused before anything runs"
+else bad "with GigaChat and no key the deploy is refused before anything runs" "$out"; fi
+: >"$log"
+out=$(deploy "${creds[@]}" TF_VAR_llm_gigachat_key=giga-secret 2>&1)
 if [ $? -ne 0 ] && grep -q "set GIGACHAT_CA to the Russian Trusted Root CA" <<<"$out" && [ ! -s "$log" ]; then
   ok "with GigaChat and no root certificate the deploy is refused before anything runs"
 else bad "with GigaChat and no root certificate the deploy is refused before anything runs" "$out"; fi
-printf -- '-----BEGIN CERTIFICATE-----\nMIIx\n-----END CERTIFICATE-----\n' >"$WORK/ca.pem"
+rm -rf "$repo/target"
 : >"$log"
-out=$(cd "$WORK" && deploy "${creds[@]}" GIGACHAT_CA=ca.pem 2>&1)
-if [ $? -eq 0 ] && grep -q "^make .* image .*MODEL_CA=$WORK/ca.pem" "$log"; then
-  ok "GigaChat's root certificate goes into the image build, by its absolute path"
-else bad "GigaChat's root certificate goes into the image build, by its absolute path" "$(cat "$log")
+out=$(cd "$WORK" && deploy "${creds[@]}" TF_VAR_llm_gigachat_key=giga-secret GIGACHAT_CA=ca.pem 2>&1)
+if [ $? -eq 0 ] && grep -q "^make .* image .*MODEL_CA=$WORK/ca.pem" "$log" &&
+  grep -q "the dialog image carries GigaChat's root certificate" <<<"$out" &&
+  ! grep -q "a key in the environment\|giga-secret" "$log"; then
+  ok "GigaChat's root certificate goes into the image build by its absolute path; its key only to apply"
+else bad "GigaChat's root certificate goes into the image build by its absolute path; its key only to apply" "$(cat "$log")
 $out"; fi
 
 echo "deploy-tests: $passed passed, $failed failed"

@@ -189,9 +189,11 @@ async fn the_dialog_image_holds_a_signed_russian_call_over_s3() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    // Up means the model's client was made: a certificate file the image lacked or
+    // could not parse would have stopped the function at start.
     assert!(
         logged().contains("gigachat"),
-        "the model's client is made with the image's certificate:\n{}",
+        "GigaChat is configured:\n{}",
         logged()
     );
 
