@@ -1098,15 +1098,15 @@ var SVA = (function () {
     var answer = jsonOf(result);
     if (answer && answer.dial === true) {
       O.voicemail = answer.voicemail === 'message' ? 'message' : 'hangup';
-      var n = answer.callback_attempts;
-      O.callbackAttempts = typeof n === 'number' && n >= 1 && n <= 5 && Math.floor(n) === n ? n : 1;
+      O.callbackAttempts = attemptsOf(answer.callback_attempts) || 1;
       return dial();
     }
     if (answer && answer.dial === false) {
       var reason = String(answer.reason || 'unknown');
       var retryAt = answer.retry_at ? Date.parse(answer.retry_at) : NaN;
       log('not dialled: ' + reason + (isFinite(retryAt) ? ', next attempt at ' + answer.retry_at : ''));
-      if (isFinite(retryAt)) return endBeforeDialling(nextAttempt(retryAt, 'not_dialled:' + reason));
+      // Not dialled: the attempts the campaign still gives, not one fewer.
+      if (isFinite(retryAt)) return endBeforeDialling(nextAttempt(retryAt, 'not_dialled:' + reason, attemptsOf(answer.attempts_left)));
       return endBeforeDialling({ method: 'reportResult', data: taskData({ result: 'not_dialled', reason: reason }) });
     }
     log('ERROR: the pre-dial check failed (HTTP ' + (result && result.code) + ' ' + ((result && (result.text || result.error)) || '') + '): not dialled, the call list tries again later');
@@ -1174,14 +1174,19 @@ var SVA = (function () {
 
   /**
    * requestNextAttempt at `atMs` (not earlier than a minute from now). `attemptsLeft`
-   * sets the task's remaining attempts; left out, the call list takes one off them
-   * [T:3814] and the task fails once none are left.
+   * (0..5, or null) sets the task's remaining attempts; left out, the call list takes one
+   * off them [T:3814] and the task fails once none are left.
    */
   function nextAttempt(atMs, why, attemptsLeft) {
     var startAt = Math.ceil(Math.max(atMs, nowMs() + 60000) / 1000);
     var data = { start_at: startAt, error: why };
-    if (attemptsLeft) data.attempts_left = attemptsLeft;
+    if (attemptsLeft !== null && attemptsLeft !== undefined) data.attempts_left = attemptsLeft;
     return { method: 'requestNextAttempt', data: data };
+  }
+
+  /** A count of attempts from the function (a whole number 0..5), or null. */
+  function attemptsOf(n) {
+    return typeof n === 'number' && n >= 0 && n <= 5 && Math.floor(n) === n ? n : null;
   }
 
   /**

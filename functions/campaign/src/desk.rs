@@ -155,8 +155,25 @@ pub struct Progress {
     /// The call ids, oldest first.
     #[serde(default)]
     pub calls: Vec<String>,
+    /// Calls the pre-dial check let through since the contact's attempts were last set
+    /// (the campaign's start, or a callback the contact asked for): a call not dialled
+    /// (its window closed) gives the call list back the rest.
+    #[serde(default)]
+    pub dials: u32,
     /// When it last changed.
     pub updated_at: Timestamp,
+}
+
+impl Progress {
+    fn queued(now: Timestamp) -> Progress {
+        Progress {
+            status: ContactStatus::Queued,
+            attempts: 0,
+            calls: Vec::new(),
+            dials: 0,
+            updated_at: now,
+        }
+    }
 }
 
 /// What a call may do at its start.
@@ -175,6 +192,10 @@ pub enum Gate {
         reason: DialRefusal,
         /// When to try again.
         retry_at: Option<Timestamp>,
+        /// With `retry_at`: the attempts the campaign still gives the contact (its
+        /// attempts less the calls dialled since they were set); the call list's own
+        /// count also took the start of this call, which dialled no one.
+        attempts_left: Option<u8>,
     },
 }
 
@@ -460,8 +481,9 @@ impl Desk {
 
     /// What a call of `contact` may do at `now`: not if the campaign or the contact is
     /// unknown, the campaign is not running, the contact is done, or it is outside the
-    /// contact's hours (then when to try again). The do-not-call list is the caller's to
-    /// check first (it is the tenant's, not the campaign's).
+    /// contact's hours (then when to try again, and with how many attempts). A call let
+    /// through is counted on the contact. The do-not-call list is the caller's to check
+    /// first (it is the tenant's, not the campaign's).
     pub async fn gate(
         &self,
         tenant: &str,
@@ -469,31 +491,69 @@ impl Desk {
         contact: &str,
         now: Timestamp,
     ) -> Result<Gate, DeskError> {
-        let skip = |reason, retry_at| Gate::Skip { reason, retry_at };
+        let skip = |reason| Gate::Skip {
+            reason,
+            retry_at: None,
+            attempts_left: None,
+        };
         let (plan, state) = match self.open(tenant, id).await {
             Ok(opened) => opened,
-            Err(DeskError::NotFound(_)) => return Ok(skip(DialRefusal::Unknown, None)),
+            Err(DeskError::NotFound(_)) => return Ok(skip(DialRefusal::Unknown)),
             Err(e) => return Err(e),
         };
         let Some(planned) = plan.contact(contact) else {
-            return Ok(skip(DialRefusal::Unknown, None));
+            return Ok(skip(DialRefusal::Unknown));
         };
         if state.run != Run::Running {
-            return Ok(skip(DialRefusal::Stopped, None));
+            return Ok(skip(DialRefusal::Stopped));
         }
         let progress = self.read_progress(tenant, id, contact).await?;
         if let Some(p) = &progress
             && !matches!(p.status, ContactStatus::Queued | ContactStatus::Dialling)
         {
-            return Ok(skip(DialRefusal::Done, None));
+            return Ok(skip(DialRefusal::Done));
         }
+        let attempts = plan.campaign.attempts;
         match plan.may_dial(planned, now) {
-            Ok(()) => Ok(Gate::Dial {
-                voicemail: plan.campaign.voicemail,
-                attempts: plan.campaign.attempts,
-            }),
-            Err(retry_at) => Ok(skip(DialRefusal::OutsideWindow, retry_at)),
+            Ok(()) => {
+                let mut progress = progress.unwrap_or_else(|| Progress::queued(now));
+                progress.dials += 1;
+                progress.updated_at = now;
+                self.put_progress(tenant, id, contact, &progress).await?;
+                Ok(Gate::Dial {
+                    voicemail: plan.campaign.voicemail,
+                    attempts,
+                })
+            }
+            Err(retry_at) => {
+                let dials = progress.map_or(0, |p| p.dials);
+                let left = u32::from(attempts).saturating_sub(dials);
+                Ok(Gate::Skip {
+                    reason: DialRefusal::OutsideWindow,
+                    attempts_left: retry_at.map(|_| u8::try_from(left).unwrap_or(0)),
+                    retry_at,
+                })
+            }
         }
+    }
+
+    /// The contact asked to be called back: the script gives the task the campaign's
+    /// attempts again, so the calls dialled so far no longer count against them.
+    pub async fn renew_attempts(
+        &self,
+        tenant: &str,
+        id: &str,
+        contact: &str,
+        now: Timestamp,
+    ) -> Result<(), DeskError> {
+        if let Some(mut progress) = self.read_progress(tenant, id, contact).await?
+            && progress.dials != 0
+        {
+            progress.dials = 0;
+            progress.updated_at = now;
+            self.put_progress(tenant, id, contact, &progress).await?;
+        }
+        Ok(())
     }
 
     /// The contact's data for the scenario (`contact_name`, `request`, `consent_source`,
@@ -533,22 +593,28 @@ impl Desk {
         let mut progress = self
             .read_progress(tenant, id, contact)
             .await?
-            .unwrap_or(Progress {
-                status: ContactStatus::Queued,
-                attempts: 0,
-                calls: Vec::new(),
-                updated_at: now,
-            });
+            .unwrap_or_else(|| Progress::queued(now));
         if !progress.calls.iter().any(|c| c == call) {
             progress.calls.push(call.to_owned());
             progress.attempts += 1;
         }
         progress.status = status;
         progress.updated_at = now;
-        let key = contact_key(tenant, id, contact);
-        let body = serde_json::to_vec(&progress).map_err(|e| damaged(&key, e))?;
-        self.store.put(&key, Bytes::from(body)).await?;
+        self.put_progress(tenant, id, contact, &progress).await?;
         Ok(true)
+    }
+
+    async fn put_progress(
+        &self,
+        tenant: &str,
+        id: &str,
+        contact: &str,
+        progress: &Progress,
+    ) -> Result<(), DeskError> {
+        let key = contact_key(tenant, id, contact);
+        let body = serde_json::to_vec(progress).map_err(|e| damaged(&key, e))?;
+        self.store.put(&key, Bytes::from(body)).await?;
+        Ok(())
     }
 
     async fn open(&self, tenant: &str, id: &str) -> Result<(Arc<Plan>, CampaignState), DeskError> {

@@ -114,14 +114,28 @@ async fn a_campaign_is_built_kept_handed_to_the_dialler_and_run() {
             attempts: 3,
         }
     );
+    // Outside hours: when to try again, and the attempts the campaign still gives (its 3
+    // less the call let through above: the call list also took this one, which dialled
+    // no one). A callback the contact asked for renews them.
     let night: Timestamp = "2026-12-07T20:00:00Z".parse().unwrap(); // 23:00 in Moscow
-    match desk.gate("demo", "autumn", "r2", night).await.unwrap() {
+    let deferred = |gate: Gate| match gate {
         Gate::Skip {
             reason: DialRefusal::OutsideWindow,
             retry_at: Some(at),
-        } => assert_eq!(at, "2026-12-08T06:00:00Z".parse().unwrap(), "09:00 Moscow"),
+            attempts_left: Some(left),
+        } => {
+            assert_eq!(at, "2026-12-08T06:00:00Z".parse().unwrap(), "09:00 Moscow");
+            left
+        }
         other => panic!("{other:?}"),
-    }
+    };
+    let gate = desk.gate("demo", "autumn", "r2", night).await.unwrap();
+    assert_eq!(deferred(gate), 2);
+    desk.renew_attempts("demo", "autumn", "r2", now)
+        .await
+        .unwrap();
+    let gate = desk.gate("demo", "autumn", "r2", night).await.unwrap();
+    assert_eq!(deferred(gate), 3);
     let unknown = desk.gate("demo", "autumn", "r99", now).await.unwrap();
     assert!(matches!(
         unknown,

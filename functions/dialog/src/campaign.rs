@@ -62,9 +62,14 @@ impl CampaignGate for DeskGate {
                 },
                 callback_attempts: attempts,
             },
-            Gate::Skip { reason, retry_at } => GateDecision::Refuse {
+            Gate::Skip {
+                reason,
+                retry_at,
+                attempts_left,
+            } => GateDecision::Refuse {
                 reason,
                 retry_at: retry_at.map(|t| t.to_string()),
+                attempts_left,
             },
         })
     }
@@ -124,10 +129,17 @@ pub(crate) async fn record(
         return;
     };
     let status = progress(call, outcome);
-    if let Err(e) = desk
+    let mut kept = desk
         .record(tenant, campaign, contact, &call.id, status, timestamp(now))
         .await
-    {
+        .map(|_| ());
+    if matches!(outcome, Outcome::Callback) && kept.is_ok() {
+        // The script gives the task the campaign's attempts again (`callback_attempts`).
+        kept = desk
+            .renew_attempts(tenant, campaign, contact, timestamp(now))
+            .await;
+    }
+    if let Err(e) = kept {
         tracing::warn!(tenant, call = %call.id, campaign, "the contact's progress is not kept: {e}");
     }
 }

@@ -31,6 +31,8 @@ pub enum GateDecision {
         reason: DialRefusal,
         /// When to try again (RFC 3339), or never.
         retry_at: Option<String>,
+        /// With `retry_at`: the attempts the campaign still gives the contact.
+        attempts_left: Option<u8>,
     },
 }
 
@@ -115,10 +117,18 @@ impl Dialog {
                 voicemail,
                 callback_attempts,
             } => DialAnswer::dial(voicemail, callback_attempts),
-            GateDecision::Refuse { reason, retry_at } => {
+            GateDecision::Refuse {
+                reason,
+                retry_at,
+                attempts_left,
+            } => {
                 tracing::info!(tenant = %id, call = %call.id, callee = %mask_phone(callee),
-                    reason = reason.as_str(), retry_at = ?retry_at, "not dialled now");
-                DialAnswer::refuse(reason, retry_at)
+                    reason = reason.as_str(), retry_at = ?retry_at, attempts_left = ?attempts_left,
+                    "not dialled now");
+                match (retry_at, attempts_left) {
+                    (Some(at), Some(left)) => DialAnswer::later(reason, at, left),
+                    (retry_at, _) => DialAnswer::refuse(reason, retry_at),
+                }
             }
         })
     }

@@ -219,6 +219,7 @@ async fn the_campaign_gate_decides_after_the_list_and_its_failure_is_not_a_dial(
     let later = GateDecision::Refuse {
         reason: DialRefusal::OutsideWindow,
         retry_at: Some("2025-11-26T06:00:00Z".into()),
+        attempts_left: Some(2),
     };
     let dialog = dialog.with_campaign_gate(Arc::new(Closed(Ok(later))));
     let answer = dial_as(&dialog, "demo", &dial_request("demo", CALLEE, "hangup"))
@@ -226,7 +227,8 @@ async fn the_campaign_gate_decides_after_the_list_and_its_failure_is_not_a_dial(
         .unwrap();
     assert_eq!(
         serde_json::to_value(&answer).unwrap(),
-        json!({"dial": false, "reason": "outside_window", "retry_at": "2025-11-26T06:00:00Z"})
+        json!({"dial": false, "reason": "outside_window", "retry_at": "2025-11-26T06:00:00Z",
+               "attempts_left": 2})
     );
     // The list comes first: a listed number is refused for good, not "later".
     listed(&tenants, "demo", CALLEE).await;

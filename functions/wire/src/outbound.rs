@@ -73,7 +73,7 @@ impl DialRefusal {
 pub enum DialAnswer {
     /// `{"dial": true, "voicemail": "hangup"|"message", "callback_attempts": 1..=5}`.
     Dial(DialGo),
-    /// `{"dial": false, "reason": …, "retry_at": "<RFC 3339>"|null}`.
+    /// `{"dial": false, "reason": …, "retry_at": "<RFC 3339>"|null, "attempts_left"?: 0..=5}`.
     Refuse(DialStop),
 }
 
@@ -102,6 +102,11 @@ pub struct DialStop {
     pub reason: DialRefusal,
     /// When to try again (RFC 3339); `null`: never (the task ends).
     pub retry_at: Option<String>,
+    /// With `retry_at`: the attempts the campaign still gives the contact, which the
+    /// script sets as the task's `attempts_left` (left unset, the call list would take
+    /// one off for a call that dialled no one). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u8>,
 }
 
 impl DialAnswer {
@@ -120,6 +125,17 @@ impl DialAnswer {
             dial: false,
             reason,
             retry_at,
+            attempts_left: None,
+        })
+    }
+
+    /// Do not dial now; try again at `retry_at` with `attempts_left` attempts.
+    pub fn later(reason: DialRefusal, retry_at: String, attempts_left: u8) -> DialAnswer {
+        DialAnswer::Refuse(DialStop {
+            dial: false,
+            reason,
+            retry_at: Some(retry_at),
+            attempts_left: Some(attempts_left),
         })
     }
 
@@ -144,9 +160,11 @@ mod tests {
             serde_json::to_value(DialAnswer::refuse(DialRefusal::DoNotCall, None)).unwrap(),
             json!({"dial": false, "reason": "do_not_call", "retry_at": null})
         );
-        let later = DialAnswer::refuse(
-            DialRefusal::OutsideWindow,
-            Some("2026-12-08T06:00:00Z".into()),
+        let later = DialAnswer::later(DialRefusal::OutsideWindow, "2026-12-08T06:00:00Z".into(), 2);
+        assert_eq!(
+            serde_json::to_value(&later).unwrap(),
+            json!({"dial": false, "reason": "outside_window", "retry_at": "2026-12-08T06:00:00Z",
+                   "attempts_left": 2})
         );
         let text = serde_json::to_string(&later).unwrap();
         assert_eq!(serde_json::from_str::<DialAnswer>(&text).unwrap(), later);

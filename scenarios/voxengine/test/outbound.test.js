@@ -47,6 +47,9 @@ before(async () => {
   await local.ready;
   await createCampaign('c1', PHONES, '&attempts=4');
   await createCampaign('c2', ['79160000003'], '&voicemail=message');
+  // c3: every day around today is a day off (Moscow's yesterday, today, tomorrow).
+  const day = (d) => new Date(Date.now() + 3 * 3600e3 + d * 86400e3).toISOString().slice(0, 10);
+  await createCampaign('c3', ['79160000015'], '&days_off=' + [-1, 0, 1].map(day).join('%2C'));
 });
 
 /** A session started by a call list with `r` as its task. */
@@ -225,6 +228,20 @@ test('a callback the callee asked for: requestNextAttempt at that time, with the
   // Set, not left to the list: on the task's last attempt the list would drop the
   // callback [T:3814]; the campaign's 4 attempts, whatever this task had left.
   assert.equal(report.data.attempts_left, 4);
+});
+
+test('a day off of the campaign: not dialled, requestNextAttempt at the next open day with the attempts the campaign still gives', async () => {
+  const env = task({ phone: '79160000015', tenant: 'demo', campaign: 'c3', contact: 'r2', vm: 'hangup' });
+  const report = await theReport(env);
+  assert.equal(env.dialled.length, 0);
+  const answer = JSON.parse(dialChecks(env)[0].text);
+  assert.equal(answer.reason, 'outside_window', dialChecks(env)[0].text);
+  assert.equal(report.kind, 'requestNextAttempt');
+  assert.equal(report.data.start_at, Math.ceil(Date.parse(answer.retry_at) / 1000));
+  assert.equal(report.data.error, 'not_dialled:outside_window');
+  // Nothing dialled yet: all 3 of the campaign's attempts, not one fewer [T:3814].
+  assert.equal(answer.attempts_left, 3);
+  assert.equal(report.data.attempts_left, 3);
 });
 
 test('do-not-call: a listed number is never dialled, and the task ends with reportResult', async () => {
