@@ -23,8 +23,9 @@
 //!   only for a robot registered with `USE_SUBSCRIPTION = Y`; an invalid or expired token
 //!   is HTTP 403 `ACCESS_DENIED` «Access denied!». The page shows only OAuth calls: a
 //!   webhook is refused as by the robot methods (the docs are silent; stricter).
-//! * `tutorials/bizproc/setting-robot`: a webhook gets `ACCESS_DENIED` «Application
-//!   context required»; a non-administrator `ACCESS_DENIED` «Access denied!».
+//! * `…/bizproc-robot-add` (and the other robot methods), the error table: a webhook gets
+//!   `ACCESS_DENIED` «Application context required»; a non-administrator `ACCESS_DENIED`
+//!   «Access denied!».
 //! * What a robot's handler receives is not on those pages; the official PHP SDK reads
 //!   it (`github:bitrix24/b24phpsdk` `src/Services/Workflows/Robot/Request/IncomingRobotRequest.php`,
 //!   `…/Common/WorkflowDocumentId.php`, `…/Common/Auth.php`): a form post

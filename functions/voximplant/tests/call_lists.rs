@@ -795,7 +795,8 @@ async fn request_next_attempt_reschedules_the_task() {
                 79160000002;06:00:00;18:00:00;last\n\
                 79160000003;06:00:00;18:00:00;past\n\
                 79160000004;06:00:00;18:00:00;window\n\
-                79160000005;06:00:00;18:00:00;empty-window\n";
+                79160000005;06:00:00;18:00:00;empty-window\n\
+                79160000006;06:00:00;18:00:00;too-many\n";
     let list = list_of(&s, "next", file, 3, 900, 10).await;
     // The list starts at 20:00: nothing until 06:00 the next day.
     let day1 = DAY0 + 86_400;
@@ -828,6 +829,11 @@ async fn request_next_attempt_reschedules_the_task() {
                     }),
                     ..NextAttempt::default()
                 }),
+                ("too-many", 1) => next(NextAttempt {
+                    error: "more than a list gives".into(),
+                    attempts_left: Some(9),
+                    ..NextAttempt::default()
+                }),
                 ("window", 1) => next(NextAttempt {
                     error: "evening".into(),
                     window: Some(Window {
@@ -850,6 +856,8 @@ async fn request_next_attempt_reschedules_the_task() {
     assert_eq!(at(3), [day1 + 6 * H, day1 + 19 * H]);
     // An empty window is not applied: the attempt counts as failed, retried in the old one.
     assert_eq!(at(4), [day1 + 6 * H, day1 + 6 * H + 100 + 900]);
+    // Nor are more attempts than a list may give (1..5): the attempt counts as failed.
+    assert_eq!(at(5), [day1 + 6 * H, day1 + 6 * H + 100 + 900]);
     let tasks = s.client.all_call_list_tasks(list).await.unwrap();
     assert_eq!(tasks[4].start_execution_time.as_deref(), Some("06:00:00"));
     assert_eq!(tasks[0].status, TaskStatus::Processed);
@@ -857,6 +865,7 @@ async fn request_next_attempt_reschedules_the_task() {
     assert_eq!(tasks[1].status, TaskStatus::Error);
     assert_eq!(tasks[1].result_data.as_deref(), Some("do not retry"));
     assert_eq!(tasks[3].start_execution_time.as_deref(), Some("19:00:00"));
+    assert_eq!(tasks[5].attempts_left, 1, "3, less the two attempts made");
 }
 
 #[tokio::test]

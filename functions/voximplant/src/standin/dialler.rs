@@ -7,7 +7,8 @@
 //! * a task is not attempted before its `__start_at` (or the upload; \[N\] index.ts:1495),
 //!   nor outside its daily UTC window (\[N\] index.ts:1495; \[G\] editable call lists: a start
 //!   later than the end wraps midnight). The window is half-open and constrains the start
-//!   of an attempt only (the reference is silent on both; stricter);
+//!   of an attempt only (the reference is silent on both; this is one reading of it, not
+//!   a stricter one);
 //! * `reportResult` ends the task ("Processed", the report in `result_data`); a session that
 //!   reports nothing counts as a success (\[T\] 3717-3722: "If you do not call this method
 //!   …, the call list considers this task successful and does not make any more
@@ -15,7 +16,8 @@
 //! * `reportError` makes another attempt after `interval_seconds` while attempts are left,
 //!   else the task ends in "Error" (\[G\] call lists; \[N\] Interfaces.ts:1125-1128);
 //! * `requestNextAttempt` applies its fields and schedules another attempt; `attempts_left`
-//!   not given is decreased by one, 0 makes the attempt the last (the task fails); a
+//!   not given is decreased by one, 0 makes the attempt the last (the task fails), above 5
+//!   is refused like a bad window (stricter); a
 //!   `next_attempt_time` in the past or more than nine months ahead falls back to the report
 //!   time plus `interval_seconds` (\[T\] 3787-3804; \[G\] editable call lists);
 //! * when several tasks are due with too few free lines, first attempts go before repeated
@@ -30,6 +32,10 @@ use super::call_lists::{AttemptResult, CallList, Report, Running, Task, TaskStat
 /// Nine months, the furthest a `next_attempt_time` may be (\[G\] editable call lists), taken
 /// as 270 days (stricter than calendar months).
 const NINE_MONTHS: i64 = 270 * 86_400;
+
+/// The most attempts a call list gives a task (`num_attempts`, "maximum is 5", \[N\]
+/// Interfaces.ts:1113-1116).
+const MAX_TASK_ATTEMPTS: u32 = 5;
 
 /// The most attempts one [`super::StandIn::simulate`] call makes before it gives up (a
 /// guard against an outcome function that keeps asking for immediate attempts).
@@ -123,11 +129,14 @@ fn apply(list: &mut CallList, idx: usize, report: Report, at: i64) {
         }
         Report::NextAttempt(n)
             if n.window
-                .is_some_and(|w| w.start == w.end || w.start >= 86_400 || w.end >= 86_400) =>
+                .is_some_and(|w| w.start == w.end || w.start >= 86_400 || w.end >= 86_400)
+                || n.attempts_left.is_some_and(|left| left > MAX_TASK_ATTEMPTS) =>
         {
-            // A window the CSV rules would refuse: the request is taken as refused, and
-            // the attempt as failed (requestNextAttempt "executes the reportError method
-            // automatically" after an unsuccessful attempt, [T] 3797-3798).
+            // A window the CSV rules would refuse, or more attempts than a list may give a
+            // task (`num_attempts` 1..5; the documents do not say a task may be given
+            // more: stricter): the request is taken as refused, and the attempt as failed
+            // (requestNextAttempt "executes the reportError method automatically" after
+            // an unsuccessful attempt, [T] 3797-3798).
             task.result_data = Some(n.error);
             retry(task, at.saturating_add(interval));
         }
