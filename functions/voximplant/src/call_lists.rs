@@ -8,7 +8,7 @@
 //! as an ordinary field (the Node client's `file` transformer is `data.toString()`,
 //! TypeTransformer.ts:6475-6477, appended to its multipart form; the Python client puts it
 //! in `data=`, apiclient-python client.py:2080-2121), so the CSV travels in the body, never
-//! in the URL as the reference warns against (Interfaces.ts:1121-1124).
+//! in the URL as the reference warns against (Interfaces.ts:1122-1125).
 //!
 //! The CSV's control columns (`__start_execution_time`, `__end_execution_time` as UTC
 //! `HH:mm:ss`, `__start_at` as a unix time, `__task_uuid`) are documented at index.ts:1495;
@@ -24,7 +24,7 @@ pub mod limits {
     use crate::error::Error;
 
     /// `name`: "up to 255 characters and cannot contain the '/' and '\' symbols"
-    /// (Interfaces.ts:1117-1120).
+    /// (Interfaces.ts:1118-1121).
     pub fn name(name: &str) -> Result<(), Error> {
         let n = name.chars().count();
         if n == 0 || n > 255 || name.contains(['/', '\\']) {
@@ -35,7 +35,7 @@ pub mod limits {
         Ok(())
     }
 
-    /// `num_attempts`: "Minimum is 1, maximum is 5" (Interfaces.ts:1113-1116).
+    /// `num_attempts`: "Minimum is 1, maximum is 5" (Interfaces.ts:1114-1117).
     pub fn num_attempts(n: u32) -> Result<(), Error> {
         if (1..=5).contains(&n) {
             Ok(())
@@ -143,7 +143,7 @@ impl TaskPriorityStrategy {
 }
 
 /// A CSV for CreateCallList / AppendToCallList: a header and rows, written with `;`
-/// (the platform's default delimiter, Interfaces.ts:1133-1136) and RFC 4180 quoting.
+/// (the platform's default delimiter, Interfaces.ts:1134-1137) and RFC 4180 quoting.
 ///
 /// The control columns are checked as rows are added: both window columns or neither,
 /// each `HH:mm:ss` and not equal to each other (an empty window is ambiguous); `__start_at`
@@ -380,31 +380,55 @@ pub struct CallListInfo {
     pub task_priority_strategy: Option<String>,
 }
 
-/// A task's status (`status_id`, Structures.ts:2318-2325).
+/// A task's status: `status_id` and `status` of `CallListDetailType` (Structures.ts:2285-2330;
+/// https://voximplant.com/docs/references/httpapi/calllistdetailtype).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskStatus {
-    /// 0: not attempted yet.
+    /// 0, "New": never attempted.
     New,
-    /// 1: being processed.
+    /// 1, "In progress": an attempt runs, or a next attempt is due.
     InProgress,
-    /// 2: done (a result reported, or nothing reported).
+    /// 2, "Processed": the script reported a result, or reported nothing (success).
     Processed,
-    /// 3: the attempts ran out with an error.
+    /// 3, "Error": the attempts ran out with an error.
     Error,
-    /// 4: cancelled.
+    /// 4, "Canceled": cancelled by CancelCallListTask or StopCallListProcessing.
     Canceled,
 }
 
 impl TaskStatus {
+    /// The platform's `status_id`.
+    pub fn id(self) -> u8 {
+        match self {
+            TaskStatus::New => 0,
+            TaskStatus::InProgress => 1,
+            TaskStatus::Processed => 2,
+            TaskStatus::Error => 3,
+            TaskStatus::Canceled => 4,
+        }
+    }
+
+    /// The platform's `status` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskStatus::New => "New",
+            TaskStatus::InProgress => "In progress",
+            TaskStatus::Processed => "Processed",
+            TaskStatus::Error => "Error",
+            TaskStatus::Canceled => "Canceled",
+        }
+    }
+
     fn from_id(id: u64) -> Option<Self> {
-        Some(match id {
-            0 => TaskStatus::New,
-            1 => TaskStatus::InProgress,
-            2 => TaskStatus::Processed,
-            3 => TaskStatus::Error,
-            4 => TaskStatus::Canceled,
-            _ => return None,
-        })
+        [
+            TaskStatus::New,
+            TaskStatus::InProgress,
+            TaskStatus::Processed,
+            TaskStatus::Error,
+            TaskStatus::Canceled,
+        ]
+        .into_iter()
+        .find(|s| u64::from(s.id()) == id)
     }
 
     /// Whether the task will not be attempted again.

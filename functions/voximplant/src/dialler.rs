@@ -31,7 +31,7 @@ use crate::call_lists::{CallListInfo, NewCallList, TaskRefs};
 use crate::client::Client;
 use crate::error::Error;
 
-/// Voximplant's longest list name (apiclient-nodejs src/Interfaces.ts:1117-1120).
+/// Voximplant's longest list name (apiclient-nodejs src/Interfaces.ts:1118-1121).
 const MAX_NAME_CHARS: usize = 255;
 /// How many times cancel reads the tasks again after meeting one finished meanwhile.
 const CANCEL_ROUNDS: usize = 3;
@@ -189,23 +189,30 @@ impl CallListDialler {
 
     /// StopCallListProcessing; a refusal is fine when the list is stopped or finished.
     async fn stop(&self, list: u64) -> Result<(), Error> {
-        match self.client.stop_call_list_processing(list).await {
-            Ok(_) => Ok(()),
-            Err(e) => match self.info(list).await? {
-                Some(l) if l.status == CANCELED || l.status == COMPLETED => Ok(()),
-                _ => Err(e),
-            },
-        }
+        let done = self.client.stop_call_list_processing(list).await.map(drop);
+        self.settled(list, done, &[CANCELED, COMPLETED]).await
     }
 
     /// RecoverCallList; a refusal is fine when the list runs or is finished.
     async fn recover(&self, list: u64) -> Result<(), Error> {
-        match self.client.recover_call_list(list).await {
-            Ok(_) => Ok(()),
-            Err(e) => match self.info(list).await? {
-                Some(l) if l.status == IN_PROGRESS || l.status == COMPLETED => Ok(()),
-                _ => Err(e),
-            },
+        let done = self.client.recover_call_list(list).await.map(drop);
+        self.settled(list, done, &[IN_PROGRESS, COMPLETED]).await
+    }
+
+    /// A run change's answer: a refusal is fine when GetCallLists shows the list in one
+    /// of the `wanted` statuses already (a change made before, or the list finished).
+    async fn settled(
+        &self,
+        list: u64,
+        done: Result<(), Error>,
+        wanted: &[&str],
+    ) -> Result<(), Error> {
+        let Err(e) = done else {
+            return Ok(());
+        };
+        match self.info(list).await? {
+            Some(l) if wanted.contains(&l.status.as_str()) => Ok(()),
+            _ => Err(e),
         }
     }
 

@@ -64,5 +64,7 @@ pub use deploy::{
 pub use dialler::CallListDialler;
 pub use error::Error;
 pub use outbound::Outbound;
-pub use scenarios::{MAX_SCRIPT_CUSTOM_DATA_BYTES, ScenarioStart, StartedSession};
+pub use scenarios::{
+    MAX_SCRIPT_CUSTOM_DATA_BYTES, ScenarioStart, StartedSession, check_script_custom_data,
+};
 pub use secret::Secret;

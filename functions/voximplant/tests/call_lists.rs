@@ -48,8 +48,8 @@ fn api_code(e: &Error) -> i64 {
         .unwrap_or_else(|| panic!("not an API error: {e:?}"))
 }
 
-/// The campaign contract's columns (docs/campaign-contract: phone, tenant, campaign,
-/// contact, vm, the window).
+/// The columns `sva_campaign::Plan::call_list_csv` writes (phone, tenant, campaign,
+/// contact, vm, the window), with a task uuid.
 fn csv(rows: &[(&str, &str, &str, &str)]) -> String {
     let mut csv = CallListCsv::new(&[
         "phone",

@@ -9,7 +9,7 @@ use sva_campaign::plan::Campaign;
 use sva_voximplant::standin::{AttemptResult, Report, StandIn};
 use sva_voximplant::{CallListDialler, Client, TaskStatus};
 
-/// The campaign contract's columns (/work/notes/campaign-contract.md §1).
+/// The columns `sva_campaign::Plan::call_list_csv` writes and the script reads.
 const COLUMNS: [&str; 8] = [
     "phone",
     "tenant",
@@ -64,14 +64,7 @@ async fn create(rig: &Rig, campaign: &Campaign) -> u64 {
     let dnc = |e164: &str| e164 == "+79037654321";
     let summary = rig
         .desk
-        .create(
-            "demo",
-            campaign,
-            FILE.as_bytes(),
-            dnc,
-            |_| None,
-            noon_moscow(),
-        )
+        .create("demo", campaign, FILE.as_bytes(), dnc, noon_moscow())
         .await
         .expect("created");
     assert_eq!(summary.state.run, Run::Running);
@@ -293,7 +286,6 @@ async fn a_failing_dialler_keeps_nothing_and_names_are_cut_to_255() {
             &Campaign::new("fall", "Осень", 1),
             FILE.as_bytes(),
             |_| false,
-            |_| None,
             noon_moscow(),
         )
         .await
@@ -364,7 +356,6 @@ async fn a_thousand_row_campaign_is_dialled_only_in_local_hours_and_never_a_list
             &campaign,
             file.as_bytes(),
             |e164| listed.contains(e164),
-            |_| None,
             noon_moscow(),
         )
         .await

@@ -82,8 +82,9 @@ const AMD_MAX_TIMEOUT_MS = 20000;
 // What requestNextAttempt may change [T:3787-3830]; `error` is what the guide's examples
 // pass along [E]. Anything else is refused [S].
 const NEXT_ATTEMPT_FIELDS = new Set(['start_at', 'attempts_left', 'custom_data', 'start_execution_time', 'end_execution_time', 'next_attempt_time', 'error']);
-// [E]: a next attempt may be at most 9 months ahead.
-const NEXT_ATTEMPT_MAX_MS = 274 * 24 * 3600 * 1000;
+// [E]: a next attempt may be at most 9 months ahead; taken as 270 days, as the Rust
+// dialler stand-in does (functions/voximplant/src/standin/dialler.rs, NINE_MONTHS).
+const NEXT_ATTEMPT_MAX_MS = 270 * 24 * 3600 * 1000;
 
 // Limits [D]: 3 active HTTP requests, 35 pending + queued; 100 timers; 10 players.
 const HTTP_ACTIVE = 3;
@@ -231,7 +232,7 @@ class Call extends Emitter {
     this.dispatch(CallEvents.Failed, this.payload(CallEvents.Failed, { headers: {}, code, reason }));
     this.env.callEnded();
   }
-  /** The call ended while its detector was still listening: CALL_ENDED [T:1147-1155]. */
+  /** The call ended while its detector was still listening: CALL_ENDED [T:1143] (ResultClass, T:1127-1145). */
   amdCallEnded() {
     const amd = this.parameters && this.parameters.amd;
     if (!amd || !amd.pending) return;
@@ -788,7 +789,10 @@ function load(opts) {
   // successful. The documents give no meaning to a second report: the stand-in refuses it
   // [S]. Each report is a request to the platform (its callback gets an
   // HttpRequestResult), so it follows the rules of Net requests: none after terminate(),
-  // and in Terminating it is the one request allowed [S].
+  // and in Terminating it is the one request allowed. That last part is a reading, not a
+  // stricter rule: the typings allow "one HTTP request" there [T:1178-1182] and do not
+  // say whether a CallList report counts as one; if it does not, the platform makes no
+  // report and counts the task a success (docs/voximplant.md, "Needs a live account").
   function callListReport(kind, data, callback) {
     const refuse = (why) => {
       env.callList.refused.push({ kind, data, why, at: env.now });

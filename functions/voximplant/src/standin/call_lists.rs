@@ -18,7 +18,7 @@
 //!   <https://voximplant.com/docs/guides/solutions/editable-call-lists> (a window whose start
 //!   is later than its end runs from the start on one day to the end on the next).
 //! * **\[T\]** voximplant/voxengine-ci@8b595242da97e5fef618877a7ce806914c637f42
-//!   `typings/voxengine.d.ts:3713-3804` (the `CallList` module of the scenario).
+//!   `typings/voxengine.d.ts:3713-3830` (the `CallList` module of the scenario).
 //!
 //! Where the reference is silent the stand-in is stricter than the platform and says so.
 
@@ -57,53 +57,9 @@ pub const CONTROL_COLUMNS: [&str; 4] = [
 /// never relies on an unmodelled behaviour by accident.
 pub const UNMODELLED_COLUMNS: [&str; 3] = ["call_schedule", "task_priority", "next_attempt_time"];
 
-/// The status of a task: `status_id` and `status` of `CallListDetailType` (\[R\]
-/// calllistdetailtype; \[N\] Structures.ts:2285-2330).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TaskStatus {
-    /// 0, "New": never attempted.
-    New,
-    /// 1, "In progress": an attempt runs, or a next attempt is due.
-    InProgress,
-    /// 2, "Processed": the script reported a result, or reported nothing (success).
-    Processed,
-    /// 3, "Error": the attempts ran out with an error.
-    Error,
-    /// 4, "Canceled": cancelled by CancelCallListTask or StopCallListProcessing.
-    Canceled,
-}
-
-impl TaskStatus {
-    /// The platform's `status_id`.
-    pub fn id(self) -> u8 {
-        match self {
-            TaskStatus::New => 0,
-            TaskStatus::InProgress => 1,
-            TaskStatus::Processed => 2,
-            TaskStatus::Error => 3,
-            TaskStatus::Canceled => 4,
-        }
-    }
-
-    /// The platform's `status` name.
-    pub fn name(self) -> &'static str {
-        match self {
-            TaskStatus::New => "New",
-            TaskStatus::InProgress => "In progress",
-            TaskStatus::Processed => "Processed",
-            TaskStatus::Error => "Error",
-            TaskStatus::Canceled => "Canceled",
-        }
-    }
-
-    /// Whether the task will not be attempted again.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            TaskStatus::Processed | TaskStatus::Error | TaskStatus::Canceled
-        )
-    }
-}
+/// The status of a task: the client's type, which reads `status_id` and `status` of
+/// `CallListDetailType` (\[R\] calllistdetailtype; \[N\] Structures.ts:2285-2330).
+pub use crate::call_lists::TaskStatus;
 
 /// A row's daily window in UTC, seconds from midnight: `__start_execution_time` ..
 /// `__end_execution_time`. A start later than the end wraps midnight (\[G\] editable call
@@ -189,7 +145,7 @@ impl Task {
     }
 }
 
-/// What the scenario reported for one attempt (\[T\] 3713-3804).
+/// What the scenario reported for one attempt (\[T\] 3713-3830).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Report {
     /// `CallList.reportResult(result)`: success, `result` saved to `result_data`, no more
@@ -205,7 +161,7 @@ pub enum Report {
     Silent,
 }
 
-/// `CallList.requestNextAttempt(data)`: the fields \[T\] 3787-3804 and \[G\] editable call
+/// `CallList.requestNextAttempt(data)`: the fields \[T\] 3787-3830 and \[G\] editable call
 /// lists name. Unset fields keep their values; `attempts_left` unset is decreased by one
 /// (done when the attempt started).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -355,7 +311,7 @@ fn list_index(st: &State, id: u64) -> Result<usize, Refusal> {
 }
 
 /// `name`: "File name, up to 255 characters and cannot contain the '/' and '\' symbols"
-/// (\[N\] Interfaces.ts:1117-1120; EditCallList: "cannot contain slash symbol").
+/// (\[N\] Interfaces.ts:1118-1121; EditCallList: "cannot contain slash symbol").
 fn check_name(name: &str) -> Result<(), Refusal> {
     let n = name.chars().count();
     if n == 0 || n > 255 || name.contains(['/', '\\']) {
@@ -366,7 +322,7 @@ fn check_name(name: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// `num_attempts`: "Minimum is 1, maximum is 5" (\[N\] Interfaces.ts:1113-1116).
+/// `num_attempts`: "Minimum is 1, maximum is 5" (\[N\] Interfaces.ts:1114-1117).
 fn check_attempts(n: u64) -> Result<u32, Refusal> {
     if (1..=5).contains(&n) {
         Ok(u32::try_from(n).unwrap_or(5))
@@ -488,7 +444,7 @@ struct Upload {
 }
 
 /// The CSV rules. From the reference: the first row names the columns (\[G\]), the
-/// delimiter defaults to `;` (\[N\] Interfaces.ts:1133-1136), UTF-8 by default
+/// delimiter defaults to `;` (\[N\] Interfaces.ts:1134-1137), UTF-8 by default
 /// (Interfaces.ts:1129-1132), the four control columns and their formats (\[N\]
 /// index.ts:1495). Stricter where the reference is silent: only UTF-8 and a one-character
 /// delimiter; no `escape` (not modelled); RFC 4180 quoting; the header's names non-empty,

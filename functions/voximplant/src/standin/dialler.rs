@@ -3,7 +3,7 @@
 //!
 //! Rules, with their sources (see [`super::call_lists`] for the citation keys):
 //! * one attempt starts one scenario session for one task (\[G\]);
-//! * at most `max_simultaneous` attempts of a list run at once (\[N\] Interfaces.ts:1109-1112);
+//! * at most `max_simultaneous` attempts of a list run at once (\[N\] Interfaces.ts:1110-1113);
 //! * a task is not attempted before its `__start_at` (or the upload; \[N\] index.ts:1495),
 //!   nor outside its daily UTC window (\[N\] index.ts:1495; \[G\] editable call lists: a start
 //!   later than the end wraps midnight). The window is half-open and constrains the start
@@ -14,12 +14,12 @@
 //!   …, the call list considers this task successful and does not make any more
 //!   attempts");
 //! * `reportError` makes another attempt after `interval_seconds` while attempts are left,
-//!   else the task ends in "Error" (\[G\] call lists; \[N\] Interfaces.ts:1125-1128);
+//!   else the task ends in "Error" (\[G\] call lists; \[N\] Interfaces.ts:1126-1129);
 //! * `requestNextAttempt` applies its fields and schedules another attempt; `attempts_left`
 //!   not given is decreased by one, 0 makes the attempt the last (the task fails), above 5
 //!   is refused like a bad window (stricter); a
 //!   `next_attempt_time` in the past or more than nine months ahead falls back to the report
-//!   time plus `interval_seconds` (\[T\] 3787-3804; \[G\] editable call lists);
+//!   time plus `interval_seconds` (\[T\] 3787-3830; \[G\] editable call lists);
 //! * when several tasks are due with too few free lines, first attempts go before repeated
 //!   ones (`task_priority_strategy` `first_attempts`, the default) or after them
 //!   (`repeated_attempts`), then by task id (\[G\] call lists: "Tasks with the same priority
@@ -34,7 +34,7 @@ use super::call_lists::{AttemptResult, CallList, Report, Running, Task, TaskStat
 const NINE_MONTHS: i64 = 270 * 86_400;
 
 /// The most attempts a call list gives a task (`num_attempts`, "maximum is 5", \[N\]
-/// Interfaces.ts:1113-1116).
+/// Interfaces.ts:1114-1117).
 const MAX_TASK_ATTEMPTS: u32 = 5;
 
 /// The most attempts one [`super::StandIn::simulate`] call makes before it gives up (a
