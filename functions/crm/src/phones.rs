@@ -6,6 +6,15 @@
 //! every common way a person or a form writes the number: `+7…`, `7…`, `8…`, ten digits,
 //! with brackets, spaces and dashes — at most 20 values, the method's limit.
 
+/// A CRM record's numbers: the values of its `PHONE` multifield ([`multifield`]), in
+/// order.
+pub fn numbers(record: &serde_json::Value) -> Vec<String> {
+    multifield(&record["PHONE"])
+        .into_iter()
+        .map(|(_, v)| v.to_owned())
+        .collect()
+}
+
 /// The non-empty values of a CRM record's `PHONE` multifield
 /// (`[{"VALUE": "+7…", "VALUE_TYPE": "WORK"}, …]`), trimmed, each with its `VALUE_TYPE`.
 pub fn multifield(field: &serde_json::Value) -> Vec<(&str, &str)> {

@@ -73,7 +73,7 @@ pub fn definition(handler: &str) -> Value {
         .iter()
         .map(|o| {
             (
-                outcome_code(*o),
+                o.as_str().to_owned(),
                 Value::String(crate::fields::outcome_title(*o).to_owned()),
             )
         })
@@ -158,14 +158,6 @@ pub fn do_not_call_definition(handler: &str) -> Value {
         },
         "FILTER": {"INCLUDE": [["crm", "CCrmDocumentLead"], ["crm", "CCrmDocumentDeal"]]},
     })
-}
-
-/// An outcome as the robot returns it (`qualified`, `do_not_call`…).
-pub fn outcome_code(outcome: sva_abi::Outcome) -> String {
-    serde_json::to_value(outcome)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// What [`register`] did.
@@ -260,15 +252,11 @@ pub trait CallStarter: Send + Sync {
     ) -> Result<String, StartError>;
 }
 
-/// Whether a tenant's number (E.164) is on its do-not-call list.
-pub type DoNotCall = dyn Fn(&str, &str) -> bool + Send + Sync;
-
 /// The robot's handler.
 pub struct Robots {
     connections: Arc<Connections>,
     store: DynStore,
     starter: Option<Arc<dyn CallStarter>>,
-    do_not_call: Option<Arc<DoNotCall>>,
 }
 
 impl Robots {
@@ -284,14 +272,7 @@ impl Robots {
             connections,
             store,
             starter,
-            do_not_call: None,
         }
-    }
-
-    /// Refuses numbers `list(tenant, e164)` says are on the tenant's do-not-call list.
-    pub fn with_do_not_call(mut self, list: Arc<DoNotCall>) -> Robots {
-        self.do_not_call = Some(list);
-        self
     }
 }
 
@@ -531,20 +512,16 @@ pub async fn all_numbers_of(
     client: &Client,
     document: &Document,
 ) -> Result<Vec<String>, BitrixError> {
-    let values = |record: &Value| -> Vec<String> {
-        crate::phones::multifield(&record["PHONE"])
-            .into_iter()
-            .map(|(_, v)| v.to_owned())
-            .collect()
-    };
     let record = record_of(client, document.entity, document.id).await?;
-    let mut out = values(&record);
+    let mut out = crate::phones::numbers(&record);
     for (field, entity) in [("CONTACT_ID", "CONTACT"), ("COMPANY_ID", "COMPANY")] {
         if document.entity != "DEAL" && document.entity != "LEAD" {
             break;
         }
         if let Some(id) = crate::matching::as_id(&record[field]) {
-            out.extend(values(&record_of(client, entity, id).await?));
+            out.extend(crate::phones::numbers(
+                &record_of(client, entity, id).await?,
+            ));
         }
     }
     Ok(out)
@@ -620,7 +597,7 @@ async fn start(
     document: &Document,
     posted: &Posted,
 ) -> Result<Option<Result<String, Refusal>>, RobotError> {
-    Ok(Some(match checked(robots, tenant, raw) {
+    Ok(Some(match checked(robots, tenant, raw).await? {
         Err(refusal) => Err(refusal),
         Ok((phone, starter)) => {
             // The token is kept with the mark: a call whose custom data has room for its
@@ -646,35 +623,38 @@ async fn start(
     }))
 }
 
-/// The number in E.164 and the starter, or why no call is made.
-fn checked(
+/// The number in E.164 and the starter, or why no call is made: a number that is not
+/// one, one on the tenant's do-not-call list, no outbound calls set up.
+async fn checked(
     robots: &Robots,
     tenant: &str,
     raw: &str,
-) -> Result<(String, Arc<dyn CallStarter>), Refusal> {
+) -> Result<Result<(String, Arc<dyn CallStarter>), Refusal>, RobotError> {
     let Some(phone) = sva_abi::phone::to_e164(raw) else {
-        return Err(Refusal {
+        return Ok(Err(Refusal {
             code: "invalid_phone",
             summary: "Звонок не начат: номер в карточке не похож на телефонный.".into(),
-        });
+        }));
     };
-    if robots
-        .do_not_call
-        .as_ref()
-        .is_some_and(|list| list(tenant, &phone))
-    {
-        return Err(Refusal {
+    let listed = robots
+        .connections
+        .tenants()
+        .is_do_not_call(tenant, &phone)
+        .await
+        .map_err(|e| RobotError::Store(e.to_string()))?;
+    if listed {
+        return Ok(Err(Refusal {
             code: "do_not_call",
             summary: "Звонок не начат: клиент просил больше не звонить.".into(),
-        });
+        }));
     }
     let Some(starter) = robots.starter.clone() else {
-        return Err(Refusal {
+        return Ok(Err(Refusal {
             code: "not_configured",
             summary: "Звонок не начат: исходящие звонки ассистента не настроены.".into(),
-        });
+        }));
     };
-    Ok((phone, starter))
+    Ok(Ok((phone, starter)))
 }
 
 /// Queues the call with the run's token and document in `custom_data`.

@@ -14,6 +14,7 @@
 
 use crate::connect::{ConnectError, Connections};
 use crate::matching::as_id;
+use crate::phones::numbers;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -133,7 +134,7 @@ pub async fn select(
     // Contacts for the records that have no phone of their own (a deal never has).
     let wanted: BTreeSet<u64> = rows
         .iter()
-        .filter(|r| phones(&r["PHONE"]).is_empty())
+        .filter(|r| numbers(r).is_empty())
         .filter_map(|r| as_id(&r["CONTACT_ID"]))
         .collect();
     let contacts = by_id(client, "crm.contact.list", CONTACT_FIELDS, &wanted).await?;
@@ -141,8 +142,8 @@ pub async fn select(
     // Companies for those that have none still (a deal or lead of a company only).
     let wanted: BTreeSet<u64> = rows
         .iter()
-        .filter(|r| phones(&r["PHONE"]).is_empty())
-        .filter(|r| contact_of(r).is_none_or(|c| phones(&c["PHONE"]).is_empty()))
+        .filter(|r| numbers(r).is_empty())
+        .filter(|r| contact_of(r).is_none_or(|c| numbers(c).is_empty()))
         .filter_map(|r| as_id(&r["COMPANY_ID"]))
         .collect();
     let companies = by_id(client, "crm.company.list", COMPANY_FIELDS, &wanted).await?;
@@ -157,7 +158,7 @@ pub async fn select(
         let numbers = [Some(&row), contact, company]
             .into_iter()
             .flatten()
-            .map(|record| phones(&record["PHONE"]))
+            .map(numbers)
             .find(|numbers| !numbers.is_empty())
             .unwrap_or_default();
         let contact_name = full_name(&row).or_else(|| contact.and_then(full_name));
@@ -169,7 +170,6 @@ pub async fn select(
             title: text(&row["TITLE"]),
             created: text(&row["DATE_CREATE"]).and_then(|d| date(&d)),
             source: text(&row["SOURCE_ID"]).map(|code| sources.get(&code).cloned().unwrap_or(code)),
-            timezone: None,
         });
     }
     Ok(out)
@@ -237,14 +237,6 @@ async fn by_id(
     Ok(out)
 }
 
-/// The values of a `PHONE` multifield ([`crate::phones::multifield`]).
-fn phones(field: &Value) -> Vec<String> {
-    crate::phones::multifield(field)
-        .into_iter()
-        .map(|(_, v)| v.to_owned())
-        .collect()
-}
-
 /// `NAME LAST_NAME`, when either is set.
 fn full_name(record: &Value) -> Option<String> {
     [text(&record["NAME"]), text(&record["LAST_NAME"])]
@@ -274,8 +266,11 @@ mod tests {
     fn a_phone_multifield_and_a_date_are_read() {
         let field = json!([{"ID": "1", "VALUE": " +7 916 123-45-67 ", "VALUE_TYPE": "WORK"},
                            {"ID": "2", "VALUE": "", "VALUE_TYPE": "HOME"}]);
-        assert_eq!(phones(&field), vec!["+7 916 123-45-67".to_owned()]);
-        assert!(phones(&Value::Null).is_empty());
+        assert_eq!(
+            numbers(&json!({ "PHONE": field })),
+            vec!["+7 916 123-45-67".to_owned()]
+        );
+        assert!(numbers(&Value::Null).is_empty());
         assert_eq!(
             date("2026-05-31T10:00:00+03:00"),
             Some(jiff::civil::date(2026, 5, 31))

@@ -129,7 +129,7 @@ impl<'a> Step<'a> {
     async fn answer_robot(&self, p: &mut Progress, token: &str) -> Result<(), BitrixError> {
         let outcome = self.record.qualification.outcome;
         let values = json!({
-            "outcome": robot::outcome_code(outcome),
+            "outcome": outcome.as_str(),
             "summary": fields::summary(self.record),
             "call_id": self.record.call.id,
         });

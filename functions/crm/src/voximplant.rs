@@ -23,7 +23,7 @@
 
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
-use sva_voximplant::{Client, Error, MAX_SCRIPT_CUSTOM_DATA_BYTES, Outbound, ScenarioStart};
+use sva_voximplant::{Client, Error, Outbound, ScenarioStart};
 
 use crate::robot::{self, CallStarter, EVENT_TOKEN_KEY, StartError};
 
@@ -79,12 +79,8 @@ pub fn script_custom_data(
         }
     }
     let text = json!({ "phone": phone.trim_start_matches('+'), "data": data }).to_string();
-    if text.len() > MAX_SCRIPT_CUSTOM_DATA_BYTES {
-        return Err(StartError::Refused(format!(
-            "the call's data has {} bytes; the session takes {MAX_SCRIPT_CUSTOM_DATA_BYTES}",
-            text.len()
-        )));
-    }
+    sva_voximplant::check_script_custom_data(&text)
+        .map_err(|e| StartError::Refused(e.to_string()))?;
     Ok(text)
 }
 

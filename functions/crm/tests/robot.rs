@@ -36,6 +36,22 @@ impl CallStarter for Recorder {
 }
 
 /// The CRM function's routes on a free port, with `robots`; its address.
+/// Moves `lead` to «В работе» (`IN_PROCESS`), where these tests put their robots: the
+/// portal's posts to the robots there.
+async fn into_work(rig: &Rig, lead: u64) -> Vec<sva_portal::RobotDelivery> {
+    rig.portal
+        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
+        .await
+        .unwrap()
+}
+
+/// A manager puts robot `code` on the leads' stage «В работе», with its defaults.
+fn on_leads_in_work(rig: &Rig, code: &str) {
+    rig.portal
+        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", code, &[], None)
+        .unwrap();
+}
+
 async fn serve(rig: &Rig, robots: impl FnOnce(&Rig) -> Robots) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -214,15 +230,23 @@ async fn a_run_without_a_callable_number_is_answered_at_once() {
             rig.store.clone(),
             Some(starter as Arc<dyn CallStarter>),
         )
-        .with_do_not_call(Arc::new(|tenant: &str, phone: &str| {
-            tenant == "acme" && phone == "+79160000666"
-        }))
     })
     .await;
-    install(&rig, &base).await;
-    rig.portal
-        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
+    // The tenant's do-not-call list, as the deployment keeps it.
+    rig.tenants
+        .add_do_not_call(
+            "acme",
+            sva_tenants::NewDoNotCall {
+                number: "+79160000666",
+                source: sva_tenants::DoNotCallSource::Admin,
+                by: "test",
+                reason: "просил не звонить",
+            },
+        )
+        .await
         .unwrap();
+    install(&rig, &base).await;
+    on_leads_in_work(&rig, ROBOT_CODE);
     for (phones, reason) in [
         (json!([]), "no_phone"),
         (
@@ -237,11 +261,7 @@ async fn a_run_without_a_callable_number_is_answered_at_once() {
         let lead = rig
             .portal
             .seed_lead(json!({"TITLE": "Заявка", "STATUS_ID": "NEW", "PHONE": phones}));
-        let runs = rig
-            .portal
-            .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
-            .await
-            .unwrap();
+        let runs = into_work(&rig, lead).await;
         assert_eq!(runs[0].status, 200, "{reason}: {}", runs[0].body);
         let body: Value = serde_json::from_str(&runs[0].body).unwrap();
         assert_eq!(body["refused"], reason);
@@ -269,17 +289,11 @@ async fn without_a_way_to_start_calls_every_run_is_refused_at_once() {
     })
     .await;
     install(&rig, &base).await;
-    rig.portal
-        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
-        .unwrap();
+    on_leads_in_work(&rig, ROBOT_CODE);
     let lead = rig.portal.seed_lead(json!({
         "TITLE": "Заявка", "STATUS_ID": "NEW", "PHONE": [{"VALUE": "+79161112233", "VALUE_TYPE": "WORK"}]
     }));
-    let runs = rig
-        .portal
-        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
-        .await
-        .unwrap();
+    let runs = into_work(&rig, lead).await;
     let body: Value = serde_json::from_str(&runs[0].body).unwrap();
     assert_eq!(body["refused"], "not_configured");
     let answer = rig.portal.robot_answer(&runs[0].event_token).unwrap();
@@ -358,14 +372,8 @@ async fn a_repeat_lead_without_a_number_is_called_at_its_contacts() {
     let lead = rig.portal.seed_lead(json!({
         "TITLE": "Повторная заявка", "STATUS_ID": "NEW", "CONTACT_ID": contact
     }));
-    rig.portal
-        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
-        .unwrap();
-    let runs = rig
-        .portal
-        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
-        .await
-        .unwrap();
+    on_leads_in_work(&rig, ROBOT_CODE);
+    let runs = into_work(&rig, lead).await;
     assert_eq!(runs[0].status, 200, "{}", runs[0].body);
     let queued = recorder.0.lock().unwrap().clone();
     assert_eq!(queued.len(), 1, "{}", runs[0].body);
@@ -401,17 +409,11 @@ async fn registering_again_updates_the_robot_in_place() {
 async fn a_run_the_portal_no_longer_takes_is_noted_and_the_call_still_lands() {
     let rig = rig(CrmAuth::Oauth).await;
     let (recorder, _) = installed_with_recorder(&rig).await;
-    rig.portal
-        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
-        .unwrap();
+    on_leads_in_work(&rig, ROBOT_CODE);
     let lead = rig.portal.seed_lead(json!({
         "TITLE": "Заявка", "STATUS_ID": "NEW", "PHONE": [{"VALUE": "+79161112244", "VALUE_TYPE": "WORK"}]
     }));
-    let runs = rig
-        .portal
-        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
-        .await
-        .unwrap();
+    let runs = into_work(&rig, lead).await;
     // Something else answered the run meanwhile (another call of the application, as
     // the portal's administrator): the token is spent.
     let spent = reqwest::Client::new()
@@ -482,14 +484,8 @@ async fn the_robot_starts_the_call_with_voximplant_start_scenarios() {
         "TITLE": "Заявка", "STATUS_ID": "NEW",
         "PHONE": [{"VALUE": "8 (916) 200-30-02", "VALUE_TYPE": "MOBILE"}]
     }));
-    rig.portal
-        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
-        .unwrap();
-    let runs = rig
-        .portal
-        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
-        .await
-        .unwrap();
+    on_leads_in_work(&rig, ROBOT_CODE);
+    let runs = into_work(&rig, lead).await;
     assert_eq!(runs[0].status, 200, "{}", runs[0].body);
     let token = runs[0].event_token.clone();
 
@@ -556,18 +552,12 @@ async fn voximplant_refusals_and_outages_answer_the_run_at_once() {
     let (standin, client, rule) = voximplant().await;
     standin.throttle_start_scenarios(1);
     installed_with(&rig, Arc::new(VoximplantStarter::new(client, rule))).await;
-    rig.portal
-        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", ROBOT_CODE, &[], None)
-        .unwrap();
+    on_leads_in_work(&rig, ROBOT_CODE);
     let lead = rig.portal.seed_lead(json!({
         "TITLE": "Заявка", "STATUS_ID": "NEW",
         "PHONE": [{"VALUE": "+79161112255", "VALUE_TYPE": "WORK"}]
     }));
-    let runs = rig
-        .portal
-        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
-        .await
-        .unwrap();
+    let runs = into_work(&rig, lead).await;
     let body: Value = serde_json::from_str(&runs[0].body).unwrap();
     assert_eq!(body["refused"], "call_unavailable", "{body}");
     let answer = rig.portal.robot_answer(&runs[0].event_token).unwrap();
@@ -629,14 +619,8 @@ async fn the_do_not_call_robot_lists_the_records_numbers_and_answers_at_once() {
     let lead = rig
         .portal
         .seed_lead(json!({"TITLE": "Без номера", "STATUS_ID": "NEW"}));
-    rig.portal
-        .put_robot_on_stage(Entity::Lead, "IN_PROCESS", DO_NOT_CALL_CODE, &[], None)
-        .unwrap();
-    let runs = rig
-        .portal
-        .move_to_stage(&rig.portal.url(), Entity::Lead, lead, "IN_PROCESS")
-        .await
-        .unwrap();
+    on_leads_in_work(&rig, DO_NOT_CALL_CODE);
+    let runs = into_work(&rig, lead).await;
     assert_eq!(runs[0].status, 200, "{}", runs[0].body);
     let answer = rig.portal.robot_answer(&runs[0].event_token).unwrap();
     assert_eq!(answer["return_values"]["added"], 0, "{answer}");
