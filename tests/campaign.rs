@@ -55,7 +55,7 @@ async fn a_campaign_call_hears_the_contact_and_a_refusal_ends_the_contact() {
         id: "autumn".into(),
         name: Some("Осенние заявки".into()),
         // Every hour of every day: the test may run at any time.
-        hours: Some("00:00-23:59".into()),
+        hours: Some("00:00-24:00".into()),
         attempts: Some(4),
         ..NewCampaign::default()
     };
@@ -108,6 +108,11 @@ async fn a_campaign_call_hears_the_contact_and_a_refusal_ends_the_contact() {
     assert_eq!(answer["voicemail"], "hangup");
     // A callback the contact asks for gets the campaign's attempts, not what is left.
     assert_eq!(answer["callback_attempts"], 4, "{answer}");
+    // The contact's data, which the script adds to the call's custom data.
+    let mut custom_data = row("r2", "79161234567");
+    for (key, value) in answer["contact"].as_object().expect("the contact's data") {
+        custom_data.entry(key.clone()).or_insert(value.clone());
+    }
     let (_, answer) = stack
         .post_signed("/v1/outbound/dial", dial("r9", "+79161234568"))
         .await;
@@ -122,7 +127,7 @@ async fn a_campaign_call_hears_the_contact_and_a_refusal_ends_the_contact() {
     // request; «откуда у вас мой номер?» is answered with the consent's source.
     let mut call = stack
         .phone()
-        .dial(outbound("vox-1", "+79161234567", row("r2", "79161234567")))
+        .dial(outbound("vox-1", "+79161234567", custom_data))
         .await
         .unwrap();
     let opening = call.heard();
@@ -154,6 +159,11 @@ async fn a_campaign_call_hears_the_contact_and_a_refusal_ends_the_contact() {
     assert_eq!(report["by_campaign"][0]["metrics"]["calls"], 1);
 
     // Pause and cancel through the API; a cancelled campaign cannot be resumed.
+    let paused = admin
+        .change_run("demo", "autumn", sva_admin::RunChange::Pause)
+        .await
+        .unwrap();
+    assert_eq!(paused["state"]["run"], "paused", "{paused}");
     admin
         .change_run("demo", "autumn", sva_admin::RunChange::Cancel)
         .await
@@ -215,7 +225,7 @@ async fn a_campaign_from_the_leads_in_a_stage_of_bitrix24() {
     }
     let settings = NewCampaign {
         id: "bitrix-leads".into(),
-        hours: Some("00:00-23:59".into()),
+        hours: Some("00:00-24:00".into()),
         ..NewCampaign::default()
     };
     let selection = sva_admin::CrmSelectionQuery {

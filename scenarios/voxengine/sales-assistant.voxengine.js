@@ -1099,6 +1099,12 @@ var SVA = (function () {
     if (answer && answer.dial === true) {
       O.voicemail = answer.voicemail === 'message' ? 'message' : 'hangup';
       O.callbackAttempts = attemptsOf(answer.callback_attempts) || 1;
+      // The contact's data for the scenario travels with every turn from here (the
+      // row's own columns win).
+      var contact = answer.contact && typeof answer.contact === 'object' ? answer.contact : {};
+      for (var key in contact) {
+        if (Object.prototype.hasOwnProperty.call(contact, key) && !Object.prototype.hasOwnProperty.call(S.info.custom_data, key)) S.info.custom_data[key] = String(contact[key]);
+      }
       return dial();
     }
     if (answer && answer.dial === false) {

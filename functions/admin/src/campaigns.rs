@@ -167,7 +167,6 @@ impl Admin {
                 &campaign,
                 file,
                 |e164| listed.contains(e164),
-                |_| None,
                 jiff::Timestamp::now(),
             )
             .await?)
@@ -251,7 +250,6 @@ impl Admin {
                 &campaign,
                 &records,
                 |e164| listed.contains(e164),
-                |_| None,
                 jiff::Timestamp::now(),
             )
             .await?)

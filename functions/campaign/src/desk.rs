@@ -185,6 +185,8 @@ pub enum Gate {
         voicemail: VoicemailPolicy,
         /// The campaign's attempts per contact (what a callback asked for gets).
         attempts: u8,
+        /// The contact's data for the scenario ([`crate::Contact::custom_data`]).
+        contact: BTreeMap<String, String>,
     },
     /// Do not dial now; try at `retry_at` (`None`: never).
     Skip {
@@ -274,7 +276,7 @@ impl Desk {
     }
 
     /// Builds a campaign from an uploaded file: every data row a contact or a refusal
-    /// (`is_do_not_call` on E.164; `crm_zone` a callee's zone the CRM knows), kept, and
+    /// (`is_do_not_call` on E.164), kept, and
     /// handed to the dialler. The id must be new. If the dialler fails, nothing is kept.
     pub async fn create(
         &self,
@@ -282,12 +284,11 @@ impl Desk {
         campaign: &Campaign,
         file: &[u8],
         is_do_not_call: impl Fn(&str) -> bool,
-        crm_zone: impl Fn(&str) -> Option<String>,
         now: Timestamp,
     ) -> Result<Summary, DeskError> {
         campaign.validate()?;
         let ingested = ingest(file, consent_today(now), is_do_not_call)?;
-        self.keep(tenant, campaign, ingested, crm_zone, now).await
+        self.keep(tenant, campaign, ingested, now).await
     }
 
     /// Builds a campaign from a CRM selection (leads or deals in a stage) as
@@ -298,12 +299,11 @@ impl Desk {
         campaign: &Campaign,
         selection: &[SelectedContact],
         is_do_not_call: impl Fn(&str) -> bool,
-        crm_zone: impl Fn(&str) -> Option<String>,
         now: Timestamp,
     ) -> Result<Summary, DeskError> {
         campaign.validate()?;
         let ingested = ingest_selection(selection, consent_today(now), is_do_not_call)?;
-        self.keep(tenant, campaign, ingested, crm_zone, now).await
+        self.keep(tenant, campaign, ingested, now).await
     }
 
     /// Plans what was read, keeps it, and hands it to the dialler.
@@ -312,17 +312,9 @@ impl Desk {
         tenant: &str,
         campaign: &Campaign,
         ingested: Ingested,
-        crm_zone: impl Fn(&str) -> Option<String>,
         now: Timestamp,
     ) -> Result<Summary, DeskError> {
-        let plan = Plan::build(
-            campaign,
-            tenant,
-            ingested,
-            Registry::shipped(),
-            crm_zone,
-            now,
-        )?;
+        let plan = Plan::build(campaign, tenant, ingested, Registry::shipped(), now)?;
         let plan_key = key(tenant, &campaign.id, "plan.json");
         let body = serde_json::to_vec(&plan).map_err(|e| damaged(&plan_key, e))?;
         if !self.store.put_if_absent(&plan_key, body.into()).await? {
@@ -509,7 +501,7 @@ impl Desk {
         }
         let progress = self.read_progress(tenant, id, contact).await?;
         if let Some(p) = &progress
-            && !matches!(p.status, ContactStatus::Queued | ContactStatus::Dialling)
+            && p.status != ContactStatus::Queued
         {
             return Ok(skip(DialRefusal::Done));
         }
@@ -523,6 +515,7 @@ impl Desk {
                 Ok(Gate::Dial {
                     voicemail: plan.campaign.voicemail,
                     attempts,
+                    contact: planned.contact.custom_data(),
                 })
             }
             Err(retry_at) => {
@@ -554,23 +547,6 @@ impl Desk {
             self.put_progress(tenant, id, contact, &progress).await?;
         }
         Ok(())
-    }
-
-    /// The contact's data for the scenario (`contact_name`, `request`, `consent_source`,
-    /// `consent_date`, the file's other columns); `None` for an unknown campaign or
-    /// contact.
-    pub async fn custom_data(
-        &self,
-        tenant: &str,
-        id: &str,
-        contact: &str,
-    ) -> Result<Option<BTreeMap<String, String>>, DeskError> {
-        let plan = match self.plan(tenant, id).await {
-            Ok(plan) => plan,
-            Err(DeskError::NotFound(_)) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        Ok(plan.contact(contact).map(|c| c.contact.custom_data()))
     }
 
     /// Records a call of `contact` that ended with `status` (its `call` id counted as an
@@ -734,13 +710,6 @@ fn damaged(key: &str, e: serde_json::Error) -> DeskError {
     }
 }
 
-fn status_name(status: &ContactStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn summarise(plan: &Plan, state: CampaignState, progress: &HashMap<String, Progress>) -> Summary {
     let mut refused = BTreeMap::new();
     for r in &plan.refusals {
@@ -750,7 +719,7 @@ fn summarise(plan: &Plan, state: CampaignState, progress: &HashMap<String, Progr
     let mut attempts = 0;
     for c in &plan.contacts {
         let status = current(c, progress.get(&c.id), state.run);
-        *statuses.entry(status_name(&status)).or_default() += 1;
+        *statuses.entry(status.name().to_owned()).or_default() += 1;
         attempts += progress.get(&c.id).map_or(0, |p| u64::from(p.attempts));
     }
     Summary {

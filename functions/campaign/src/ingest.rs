@@ -486,8 +486,6 @@ pub struct SelectedContact {
     pub created: Option<Date>,
     /// Where the request came from, as the CRM names it (`SOURCE_ID`'s name).
     pub source: Option<String>,
-    /// A zone the CRM knows for the person (IANA name).
-    pub timezone: Option<String>,
 }
 
 impl SelectedContact {
@@ -541,7 +539,8 @@ pub fn ingest_selection(
             request: record.title.clone(),
             source: Some(record.consent_source()),
             date: record.created.map_or(DateCell::Missing, DateCell::Date),
-            timezone: record.timezone.clone(),
+            // The registry decides: a CRM's typed region must not widen the hours.
+            timezone: None,
             variables,
         };
         match accept(draft, row, today, &mut seen, &do_not_call) {
@@ -787,7 +786,6 @@ mod tests {
             title: Some("Кондиционер".into()),
             created: Some(jiff::civil::date(2026, 5, 31)),
             source: Some("Веб-сайт".into()),
-            timezone: None,
         }
     }
 

@@ -32,26 +32,9 @@ pub const HORIZON_DAYS: u16 = 31;
 /// How far ahead the first open day is looked for.
 pub const SEARCH_DAYS: u16 = 366;
 
-/// What to do when an answering machine picks up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VoicemailPolicy {
-    /// Hang up and retry later.
-    #[default]
-    Hangup,
-    /// Leave a short message.
-    Message,
-}
-
-impl VoicemailPolicy {
-    /// The value of the call list's `vm` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Hangup => "hangup",
-            Self::Message => "message",
-        }
-    }
-}
+/// What to do when an answering machine picks up: the pre-dial answer's own type, so
+/// the campaign's setting goes to the script as it is.
+pub use sva_wire::outbound::Voicemail as VoicemailPolicy;
 
 /// Seconds before the next attempt, per outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,8 +213,6 @@ pub enum Outcome {
 pub enum ContactStatus {
     /// Waiting for its window.
     Queued,
-    /// A call is in progress.
-    Dialling,
     /// Finished with an outcome (`answered`, `callback`, `not_interested`, …).
     Done {
         /// The scenario's outcome.
@@ -251,6 +232,20 @@ pub enum ContactStatus {
     },
     /// The campaign was cancelled before the contact was reached.
     Cancelled,
+}
+
+impl ContactStatus {
+    /// The status's name, as stored (`queued`, `done`, `do_not_call`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ContactStatus::Queued => "queued",
+            ContactStatus::Done { .. } => "done",
+            ContactStatus::Refused { .. } => "refused",
+            ContactStatus::DoNotCall => "do_not_call",
+            ContactStatus::Failed { .. } => "failed",
+            ContactStatus::Cancelled => "cancelled",
+        }
+    }
 }
 
 /// A contact with its id in the campaign and its calling time (stored as JSON between
@@ -289,15 +284,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Builds a campaign from a read file: each contact's zone (the file's `timezone` or
-    /// `crm_zone(phone)` over the registry), window and first calling time from `now`. A
+    /// Builds a campaign from a read file: each contact's zone (the file's `timezone` over
+    /// the registry), window and first calling time from `now`. A
     /// contact the hours leave no time for is refused (`no_window`).
     pub fn build(
         campaign: &Campaign,
         tenant: &str,
         ingested: Ingested,
         registry: &Registry,
-        crm_zone: impl Fn(&str) -> Option<String>,
         now: Timestamp,
     ) -> Result<Self, CampaignError> {
         campaign.validate()?;
@@ -314,11 +308,7 @@ impl Plan {
         let mut windows: HashMap<Vec<String>, Result<UtcWindow, WindowError>> = HashMap::new();
         let mut planned = Vec::with_capacity(contacts.len());
         for contact in contacts {
-            let known = contact
-                .timezone
-                .clone()
-                .or_else(|| crm_zone(&contact.phone));
-            let zone = registry.resolve(&contact.phone, known.as_deref());
+            let zone = registry.resolve(&contact.phone, contact.timezone.as_deref());
             let window = *windows
                 .entry(zone.names.clone())
                 .or_insert_with(|| window::daily_window(&zone, &campaign.hours, now, HORIZON_DAYS));
@@ -393,7 +383,19 @@ impl Plan {
 
     /// A contact by its id in the campaign.
     pub fn contact(&self, id: &str) -> Option<&PlannedContact> {
-        self.contacts.iter().find(|c| c.id == id)
+        // Ids are `r<row>` and contacts are kept in row order: found by halving (this
+        // runs at every outbound turn and pre-dial check), by a scan for any other id.
+        let by_row = id
+            .strip_prefix('r')
+            .and_then(|row| row.parse::<usize>().ok())
+            .and_then(|row| {
+                self.contacts
+                    .binary_search_by_key(&row, |c| c.contact.row)
+                    .ok()
+            })
+            .map(|i| &self.contacts[i])
+            .filter(|c| c.id == id);
+        by_row.or_else(|| self.contacts.iter().find(|c| c.id == id))
     }
 
     /// When to try a contact again after `outcome` at `now`: the outcome's interval later
@@ -488,15 +490,28 @@ mod tests {
             false
         })
         .unwrap();
-        Plan::build(
-            campaign,
-            "acme",
-            ingested,
-            Registry::shipped(),
-            |_| None,
-            now,
-        )
-        .unwrap()
+        Plan::build(campaign, "acme", ingested, Registry::shipped(), now).unwrap()
+    }
+
+    #[test]
+    fn a_status_name_is_its_stored_tag() {
+        for status in [
+            ContactStatus::Queued,
+            ContactStatus::Done {
+                outcome: "qualified".into(),
+            },
+            ContactStatus::Refused {
+                code: RefusalCode::NoWindow,
+            },
+            ContactStatus::DoNotCall,
+            ContactStatus::Failed {
+                reason: "busy".into(),
+            },
+            ContactStatus::Cancelled,
+        ] {
+            let stored = serde_json::to_value(&status).unwrap();
+            assert_eq!(stored["status"], status.name(), "{status:?}");
+        }
     }
 
     #[test]
@@ -538,15 +553,7 @@ mod tests {
         })
         .unwrap();
         let unknown_row = 4;
-        let plan = Plan::build(
-            &campaign,
-            "acme",
-            ingested,
-            Registry::shipped(),
-            |_| None,
-            now,
-        )
-        .unwrap();
+        let plan = Plan::build(&campaign, "acme", ingested, Registry::shipped(), now).unwrap();
         let r = plan
             .refusals
             .iter()
@@ -682,7 +689,6 @@ mod tests {
                 "Acme",
                 ingested,
                 Registry::shipped(),
-                |_| None,
                 ts("2026-12-07T07:30:00Z")
             )
             .unwrap_err(),

@@ -440,40 +440,26 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// The window over the 31 days from 2026-12-07.
+    fn window(zone: &CalleeZone, hours: &Hours) -> Result<UtcWindow, WindowError> {
+        daily_window(zone, hours, ts("2026-12-07T00:00:00Z"), 31)
+    }
+
+    /// Its `__start_execution_time` and `__end_execution_time`.
+    fn times(w: &UtcWindow) -> (String, String) {
+        (w.start_execution_time(), w.end_execution_time())
+    }
+
     #[test]
     fn moscow_default_hours_are_six_to_five_utc() {
-        let w = daily_window(
-            &zone("Europe/Moscow"),
-            &Hours::default(),
-            ts("2026-12-07T00:00:00Z"),
-            31,
-        )
-        .unwrap();
-        assert_eq!(
-            (
-                w.start_execution_time().as_str(),
-                w.end_execution_time().as_str()
-            ),
-            ("06:00:00", "16:59:59")
-        );
+        let w = window(&zone("Europe/Moscow"), &Hours::default()).unwrap();
+        assert_eq!(times(&w), ("06:00:00".into(), "16:59:59".into()));
     }
 
     #[test]
     fn kamchatka_runs_over_utc_midnight() {
-        let w = daily_window(
-            &zone("Asia/Kamchatka"),
-            &Hours::default(),
-            ts("2026-12-07T00:00:00Z"),
-            31,
-        )
-        .unwrap();
-        assert_eq!(
-            (
-                w.start_execution_time().as_str(),
-                w.end_execution_time().as_str()
-            ),
-            ("21:00:00", "07:59:59")
-        );
+        let w = window(&zone("Asia/Kamchatka"), &Hours::default()).unwrap();
+        assert_eq!(times(&w), ("21:00:00".into(), "07:59:59".into()));
         assert!(w.contains(ts("2026-12-07T23:30:00Z")));
         assert!(w.contains(ts("2026-12-07T07:59:59Z")));
         assert!(!w.contains(ts("2026-12-07T08:00:00Z")));
@@ -482,58 +468,24 @@ mod tests {
 
     #[test]
     fn weekday_and_weekend_hours_give_their_intersection() {
-        let w = daily_window(
-            &zone("Asia/Novosibirsk"),
-            &Hours::law_230fz(),
-            ts("2026-12-07T00:00:00Z"),
-            31,
-        )
-        .unwrap();
+        let w = window(&zone("Asia/Novosibirsk"), &Hours::law_230fz()).unwrap();
         // 09:00–20:00 at UTC+7.
-        assert_eq!(
-            (
-                w.start_execution_time().as_str(),
-                w.end_execution_time().as_str()
-            ),
-            ("02:00:00", "12:59:59")
-        );
+        assert_eq!(times(&w), ("02:00:00".into(), "12:59:59".into()));
     }
 
     #[test]
     fn an_unknown_number_gets_the_narrowest_window() {
-        let w = daily_window(
-            &CalleeZone::unknown(),
-            &Hours::default(),
-            ts("2026-12-07T00:00:00Z"),
-            31,
-        )
-        .unwrap();
+        let w = window(&CalleeZone::unknown(), &Hours::default()).unwrap();
         // 09:00 in Kamchatka (UTC+12) is 21:00 UTC; 20:00 in Kaliningrad (UTC+2) is 18:00 UTC;
         // only 07:00–08:00 UTC is inside 09–20 everywhere from UTC+2 to UTC+12.
-        assert_eq!(
-            (
-                w.start_execution_time().as_str(),
-                w.end_execution_time().as_str()
-            ),
-            ("07:00:00", "07:59:59")
-        );
+        assert_eq!(times(&w), ("07:00:00".into(), "07:59:59".into()));
         let short = Hours::weekly(Some("10:00-18:00".parse().unwrap()), None);
         assert_eq!(
-            daily_window(
-                &CalleeZone::unknown(),
-                &short,
-                ts("2026-12-07T00:00:00Z"),
-                31
-            ),
+            window(&CalleeZone::unknown(), &short),
             Err(WindowError::NoCommonTime)
         );
         assert_eq!(
-            daily_window(
-                &CalleeZone::unknown(),
-                &Hours::weekly(None, None),
-                ts("2026-12-07T00:00:00Z"),
-                31
-            ),
+            window(&CalleeZone::unknown(), &Hours::weekly(None, None)),
             Err(WindowError::NoOpenDay)
         );
     }
@@ -549,13 +501,7 @@ mod tests {
             10,
         )
         .unwrap();
-        assert_eq!(
-            (
-                w.start_execution_time().as_str(),
-                w.end_execution_time().as_str()
-            ),
-            ("08:00:00", "17:59:59")
-        );
+        assert_eq!(times(&w), ("08:00:00".into(), "17:59:59".into()));
     }
 
     #[test]
@@ -565,7 +511,7 @@ mod tests {
         let calendar = Calendar {
             days_off: [Date::new(2026, 12, 7).unwrap()].into(),
         };
-        let w = daily_window(&z, &hours, ts("2026-12-07T00:00:00Z"), 31).unwrap();
+        let w = window(&z, &hours).unwrap();
         // Monday the 7th is off: Tuesday 09:00 Moscow.
         assert_eq!(
             next_open(&z, &hours, &calendar, &w, ts("2026-12-07T07:00:00Z"), 366),

@@ -220,7 +220,6 @@ fn build(bytes: &[u8], dnc: &BTreeSet<String>, now: Timestamp) -> Plan {
         "technosklad",
         ingested,
         Registry::shipped(),
-        |_| None,
         now,
     )
     .unwrap()

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use sva_abi::{CallContext, Outcome};
 use sva_campaign::desk::{Desk, Gate};
-use sva_campaign::plan::{ContactStatus, VoicemailPolicy};
+use sva_campaign::plan::ContactStatus;
 use sva_wire::outbound::Voicemail;
 
 /// The campaign and contact ids of a call, when it is a campaign's.
@@ -44,6 +44,7 @@ impl CampaignGate for DeskGate {
             return Ok(GateDecision::Dial {
                 voicemail: Voicemail::from_row(vm),
                 callback_attempts: 1,
+                contact: Default::default(),
             });
         };
         let gate = self
@@ -55,12 +56,11 @@ impl CampaignGate for DeskGate {
             Gate::Dial {
                 voicemail,
                 attempts,
+                contact,
             } => GateDecision::Dial {
-                voicemail: match voicemail {
-                    VoicemailPolicy::Hangup => Voicemail::Hangup,
-                    VoicemailPolicy::Message => Voicemail::Message,
-                },
+                voicemail,
                 callback_attempts: attempts,
+                contact,
             },
             Gate::Skip {
                 reason,
@@ -72,29 +72,6 @@ impl CampaignGate for DeskGate {
                 attempts_left,
             },
         })
-    }
-}
-
-/// Adds the contact's data (`contact_name`, `request`, `consent_source`,
-/// `consent_date`, the file's other columns) to a campaign call's `custom_data`; what
-/// the call already carries (`answered_by`, the row's ids) is kept. A store that cannot
-/// be read leaves the call as it is: the scenario phrases without the data.
-pub(crate) async fn enrich(desk: &Desk, tenant: &str, call: &mut CallContext) {
-    let Some((campaign, contact)) = ids(call) else {
-        return;
-    };
-    match desk.custom_data(tenant, campaign, contact).await {
-        Ok(Some(data)) => {
-            for (key, value) in data {
-                call.custom_data
-                    .entry(key)
-                    .or_insert(serde_json::Value::String(value));
-            }
-        }
-        Ok(None) => {}
-        Err(e) => {
-            tracing::warn!(tenant, call = %call.id, "the campaign's contact data is not readable: {e}");
-        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 use crate::{Dialog, DialogError, Headers};
 use async_trait::async_trait;
+use std::collections::BTreeMap;
 use sva_abi::{CallContext, Direction};
 use sva_kit::mask::mask_phone;
 use sva_tenants::{DoNotCallSource, NewDoNotCall, TenantStore};
@@ -24,6 +25,9 @@ pub enum GateDecision {
         /// Attempts a callback the callee asks for gets (the campaign's attempts per
         /// contact; 1 for a call of no campaign).
         callback_attempts: u8,
+        /// The campaign contact's data for the scenario (empty for a call of no
+        /// campaign).
+        contact: BTreeMap<String, String>,
     },
     /// Do not dial now.
     Refuse {
@@ -116,7 +120,8 @@ impl Dialog {
             GateDecision::Dial {
                 voicemail,
                 callback_attempts,
-            } => DialAnswer::dial(voicemail, callback_attempts),
+                contact,
+            } => DialAnswer::dial(voicemail, callback_attempts).with_contact(contact),
             GateDecision::Refuse {
                 reason,
                 retry_at,

@@ -143,8 +143,8 @@ impl Dialog {
     }
 
     /// Writes call records and CRM outbox entries to `store`, and reads the outbound
-    /// campaigns kept there: their checks before each call, each contact's data for the
-    /// scenario, each contact's progress at the end.
+    /// campaigns kept there: their checks before each call (which give the script the
+    /// contact's data for the scenario), each contact's progress at the end.
     pub fn with_storage(mut self, store: sva_kit::storage::DynStore) -> Dialog {
         let desk = Arc::new(sva_campaign::desk::Desk::new(store.clone(), None));
         // A gate given before (a test's) is kept.
@@ -181,7 +181,7 @@ impl Dialog {
         let (tenant, request) = self.authenticate(headers, body, now).await?;
         // The request is taken apart: the call goes into the scenario's context as it is.
         let TurnRequest {
-            mut call,
+            call,
             seq,
             event,
             token,
@@ -190,11 +190,6 @@ impl Dialog {
         let mut claims = self.restore(&tenant, &call, seq, token.as_deref(), &event, now)?;
         if matches!(event, Event::CallStarted) {
             claims.customer = self.customer(&tenant, &call).await;
-        }
-        if let Some(desk) = &self.campaigns
-            && call.direction == sva_abi::Direction::Outbound
-        {
-            crate::campaign::enrich(desk, &tenant.context.id, &mut call).await;
         }
         let scenario = self
             .directory

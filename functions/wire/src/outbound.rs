@@ -3,6 +3,7 @@
 //! callee, the VoxEngine script asks whether it may, signed like a turn.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 pub use sva_abi::CallContext;
 
 /// `POST /v1/outbound/dial` body.
@@ -29,6 +30,14 @@ pub enum Voicemail {
 }
 
 impl Voicemail {
+    /// Its name on the wire and in the call list's `vm` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Voicemail::Hangup => "hangup",
+            Voicemail::Message => "message",
+        }
+    }
+
     /// The campaign row's `vm` column: `message`, anything else hangs up.
     pub fn from_row(vm: Option<&str>) -> Voicemail {
         match vm {
@@ -71,7 +80,8 @@ impl DialRefusal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum DialAnswer {
-    /// `{"dial": true, "voicemail": "hangup"|"message", "callback_attempts": 1..=5}`.
+    /// `{"dial": true, "voicemail": "hangup"|"message", "callback_attempts": 1..=5,
+    /// "contact"?: {…}}`.
     Dial(DialGo),
     /// `{"dial": false, "reason": …, "retry_at": "<RFC 3339>"|null, "attempts_left"?: 0..=5}`.
     Refuse(DialStop),
@@ -90,6 +100,12 @@ pub struct DialGo {
     /// left unset, the call list takes one off the task's remaining attempts, and a
     /// callback asked for on the last one would never be made.
     pub callback_attempts: u8,
+    /// A campaign contact's data for the scenario (`contact_name`, `request`,
+    /// `consent_source`, `consent_date`, the file's other columns): the script adds it to
+    /// the call's `custom_data` (what the row has is kept), so every turn carries it and
+    /// no turn looks it up. Absent for a call of no campaign.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contact: BTreeMap<String, String>,
 }
 
 /// The callee is not dialled now.
@@ -116,7 +132,17 @@ impl DialAnswer {
             dial: true,
             voicemail,
             callback_attempts,
+            contact: BTreeMap::new(),
         })
+    }
+
+    /// The same answer with the campaign contact's data for the scenario (a refusal
+    /// stays as it is).
+    pub fn with_contact(mut self, data: BTreeMap<String, String>) -> DialAnswer {
+        if let DialAnswer::Dial(go) = &mut self {
+            go.contact = data;
+        }
+        self
     }
 
     /// Do not dial, and maybe try again at `retry_at`.
@@ -155,6 +181,13 @@ mod tests {
         assert_eq!(
             serde_json::to_value(DialAnswer::dial(Voicemail::Message, 3)).unwrap(),
             json!({"dial": true, "voicemail": "message", "callback_attempts": 3})
+        );
+        let contact = BTreeMap::from([("contact_name".to_owned(), "Иван".to_owned())]);
+        assert_eq!(
+            serde_json::to_value(DialAnswer::dial(Voicemail::Hangup, 2).with_contact(contact))
+                .unwrap(),
+            json!({"dial": true, "voicemail": "hangup", "callback_attempts": 2,
+                   "contact": {"contact_name": "Иван"}})
         );
         assert_eq!(
             serde_json::to_value(DialAnswer::refuse(DialRefusal::DoNotCall, None)).unwrap(),

@@ -35,7 +35,7 @@ function row(phone, extra) {
 /** Builds a campaign through the admin API, as a sales manager would. */
 async function createCampaign(id, phones, settings) {
   const csv = 'телефон;согласие;дата согласия\n' + phones.map((p) => `+${p};заявка на сайте;2026-11-30`).join('\n') + '\n';
-  const response = await fetch(`${local.url}/v1/tenants/demo/campaigns?id=${id}&hours=00%3A00-23%3A59${settings}`, {
+  const response = await fetch(`${local.url}/v1/tenants/demo/campaigns?id=${id}&hours=00%3A00-24%3A00${settings}`, {
     method: 'POST',
     headers: { Authorization: 'Bearer ' + operatorKey(), 'Content-Type': 'text/csv' },
     body: csv,
@@ -111,6 +111,9 @@ test('a person answers: checked first, dialled with the Russian detector, silent
   assert.ok(call.said[0].at >= call.connectedAt + 1500, 'nothing is said before the verdict');
   const first = env.turns()[0].body;
   assert.equal(first.call.custom_data.answered_by, 'human');
+  // The contact's data from the pre-dial answer travels with every turn.
+  assert.equal(first.call.custom_data.consent_source, 'заявка на сайте');
+  assert.equal(first.call.custom_data.consent_date, '2026-11-30');
   assert.equal(first.call.custom_data.campaign, 'c1');
   await env.playOut();
   await speak(env, 'не звоните мне больше');
@@ -149,7 +152,8 @@ test('an answering machine with vm=hangup: hung up without a word, reportError (
 test('an answering machine with vm=message: the dialog starts as answered_by voicemail, then reportResult', async () => {
   const env = task(row('79160000003', { vm: 'message' }));
   const call = await dialled(env);
-  assert.equal(dialChecks(env)[0].text, '{"dial":true,"voicemail":"message","callback_attempts":3}');
+  const answer = JSON.parse(dialChecks(env)[0].text);
+  assert.deepEqual([answer.dial, answer.voicemail, answer.callback_attempts], [true, 'message', 3], dialChecks(env)[0].text);
   call.pickUp({ amd: 'VOICEMAIL' });
   await env.runUntil(() => call.said.length > 0, 'the message', 10000);
   assert.equal(env.turns()[0].body.call.custom_data.answered_by, 'voicemail');
