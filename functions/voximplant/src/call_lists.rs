@@ -381,7 +381,7 @@ pub struct CallListInfo {
 }
 
 /// A task's status: `status_id` and `status` of `CallListDetailType` (Structures.ts:2285-2330;
-/// https://voximplant.com/docs/references/httpapi/calllistdetailtype).
+/// <https://voximplant.com/docs/references/httpapi/calllistdetailtype>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskStatus {
     /// 0, "New": never attempted.
